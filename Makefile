@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine (Python 3.11+ and make):
+#   make demo   builds a sample workbook, runs everything on it, leaves results to open
+#   make test   runs the whole test suite
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[files,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/creditdesk demo --out demo-output
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/cli_file.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis

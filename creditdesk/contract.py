@@ -1,0 +1,157 @@
+"""The workbook contract: which tables Creditdesk reads, their columns and their types.
+
+One definition serves the file reader, the xlwings add-in, the template generator and the
+docs (docs/workbook.md). Header matching ignores case and extra spaces; more columns are
+allowed and ignored; column order is free.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "number", "integer", "date", "bool", "email", "emails"]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    help: str = ""
+
+    def column(self, header: str) -> Column:
+        key = normalise_header(header)
+        for c in self.columns:
+            if normalise_header(c.header) == key:
+                return c
+        raise KeyError(header)
+
+
+def normalise_header(text: object) -> str:
+    """'  Due   date ' -> 'due date': the form headers are matched in."""
+    return re.sub(r"\s+", " ", str(text if text is not None else "")).strip().casefold()
+
+
+CUSTOMERS = Table(
+    "Customers",
+    (
+        Column("Customer", "text", True, "Customer key, as in the Invoices table"),
+        Column("Name", "text", help="Company name used in reminders"),
+        Column("Email", "email", help="Where reminders go"),
+        Column("CC", "emails", help="Further addresses, separated by ; or ,"),
+        Column("Currency", "text", help="Default currency of the customer's invoices"),
+        Column("Terms (days)", "integer",
+               help="Payment terms; used when an invoice has no due date"),
+        Column("Credit Limit", "number", help="In base currency; blank = no limit set"),
+        Column("Open Orders", "number", help="Orders accepted but not invoiced, base currency"),
+        Column("External Rating", "number", help="An agency score 1-100 typed in by you"),
+        Column("Do Not Chase", "bool", help="Yes = never send reminders"),
+        Column("Paused Until", "date", help="No reminders up to and including this date"),
+        Column("Pause Reason", "text"),
+        Column("Promise Date", "date", help="Date the customer promised to pay by"),
+        Column("Promise Amount", "number"),
+        Column("Language", "text", help="Template language, e.g. en, de, fr"),
+    ),
+    required=True,
+    help="One row per customer account.",
+)
+
+INVOICES = Table(
+    "Invoices",
+    (
+        Column("Invoice", "text", True, "Invoice or credit note number, unique"),
+        Column("Customer", "text", True, "Customer key"),
+        Column("Invoice Date", "date", True),
+        Column("Due Date", "date", help="Blank = invoice date + the customer's terms"),
+        Column("Currency", "text", help="Blank = the customer's currency, else base currency"),
+        Column("Amount", "number", True, "Negative = credit note or payment on account"),
+        Column("Paid", "number", help="Paid so far (not negative)"),
+        Column("Settled Date", "date", help="Date the item was fully settled"),
+        Column("Disputed", "bool", help="Yes = never chased"),
+        Column("Reference", "text", help="Customer's PO or your reference"),
+    ),
+    required=True,
+    help="Open items and settled history, one row per document.",
+)
+
+SETTINGS = Table(
+    "Settings",
+    (Column("Setting", "text", True), Column("Value", "text")),
+    help="Two columns: Setting and Value. Missing settings take their defaults.",
+)
+
+FX = Table(
+    "FX",
+    (
+        Column("Currency", "text", True),
+        Column("Rate", "number", True, "Base-currency units for one unit of the currency"),
+    ),
+    help="Exchange rates into the base currency.",
+)
+
+DUNNING_LEVELS = Table(
+    "Dunning Levels",
+    (
+        Column("Level", "integer", True),
+        Column("Name", "text"),
+        Column("Days After Due", "integer", True, "Negative = a courtesy note before the due date"),
+        Column("Template", "text", True),
+        Column("Channel", "text", help="Email (default) or Letter"),
+        Column("Add Interest", "bool", help="Yes = claim statutory interest and compensation"),
+    ),
+    help="The reminder policy. Empty = the default policy.",
+)
+
+TEMPLATES = Table(
+    "Templates",
+    (
+        Column("Template", "text", True),
+        Column("Language", "text"),
+        Column("Subject", "text", True),
+        Column("Body", "text", True),
+    ),
+    help="Reminder texts with {placeholders}. Empty = the built-in English templates.",
+)
+
+HISTORY = Table(
+    "History",
+    (
+        Column("Date", "date", True),
+        Column("Customer", "text", True),
+        Column("Type", "text", True, "Reminder, Bounce, Complaint, Promise, Dispute or Note"),
+        Column("Level", "integer"),
+        Column("Currency", "text"),
+        Column("Email", "text"),
+        Column("Message Id", "text"),
+        Column("Note", "text"),
+    ),
+    help="Contact history: reminders sent, bounces, promises. Filled by Sync; may be empty.",
+)
+
+TABLES: tuple[Table, ...] = (
+    CUSTOMERS,
+    INVOICES,
+    SETTINGS,
+    FX,
+    DUNNING_LEVELS,
+    TEMPLATES,
+    HISTORY,
+)
+
+
+def table(name: str) -> Table:
+    key = normalise_header(name)
+    for t in TABLES:
+        if normalise_header(t.name) == key:
+            return t
+    raise KeyError(name)

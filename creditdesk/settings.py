@@ -1,0 +1,194 @@
+"""Workbook settings: the Settings table's Setting/Value rows as one validated model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .columns import _date_from, is_blank
+from .contract import normalise_header
+from .emails import email_problem
+from .issues import Issue
+
+Percent = Annotated[float, Field(ge=0, le=1000)]
+
+
+class Settings(BaseModel):
+    """Every setting has a default, so an empty Settings table is a valid workbook."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    as_of_date: dt.date | None = Field(None, alias="As Of Date", description="Blank = today")
+    base_currency: str = Field("EUR", alias="Base Currency")
+    ageing_basis: Literal["Due Date", "Invoice Date"] = Field("Due Date", alias="Ageing Basis")
+    bucket_edges: tuple[int, ...] = Field((30, 60, 90, 120), alias="Bucket Edges")
+    company_name: str = Field("Your Company Ltd", alias="Company Name")
+    sender_email: str | None = Field(None, alias="Sender Email")
+    reply_to: str | None = Field(None, alias="Reply To")
+    late_payment_law: Literal["None", "UK", "EU"] = Field("None", alias="Late Payment Law")
+    contract_interest_rate: Percent | None = Field(
+        None, alias="Contract Interest Rate", description="Annual %, overrides the statutory rate"
+    )
+    minimum_reminder_amount: float = Field(25.0, ge=0, alias="Minimum Reminder Amount")
+    reminder_cooldown_days: int = Field(7, ge=0, le=365, alias="Reminder Cool-down (days)")
+    time_zone: str = Field("Europe/London", alias="Time Zone")
+    country: str = Field("GB", alias="Country")
+    default_terms_days: int = Field(30, ge=0, le=3650, alias="Default Terms (days)")
+    kpi_period_days: int = Field(90, ge=1, le=3650, alias="KPI Period (days)")
+    review_utilisation_pct: Percent = Field(80.0, alias="Review Utilisation %")
+    hold_days_overdue: int = Field(60, ge=1, alias="Hold Days Overdue")
+    review_score: float = Field(50.0, ge=1, le=100, alias="Review Score")
+
+    @field_validator("as_of_date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if is_blank(v):
+            return None
+        parsed = _date_from(v)
+        if isinstance(parsed, str):
+            raise ValueError(parsed)
+        return parsed
+
+    @field_validator("base_currency", mode="before")
+    @classmethod
+    def _currency(cls, v: Any) -> Any:
+        code = str(v).strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"'{v}' is not a three-letter currency code")
+        return code
+
+    @field_validator("ageing_basis", mode="before")
+    @classmethod
+    def _basis(cls, v: Any) -> Any:
+        text = normalise_header(v)
+        for option in ("Due Date", "Invoice Date"):
+            if text == normalise_header(option):
+                return option
+        raise ValueError(f"'{v}' is not Due Date or Invoice Date")
+
+    @field_validator("late_payment_law", mode="before")
+    @classmethod
+    def _law(cls, v: Any) -> Any:
+        if is_blank(v):
+            return "None"
+        text = str(v).strip().upper()
+        return {"NONE": "None", "NO": "None", "UK": "UK", "GB": "UK", "EU": "EU"}.get(text, v)
+
+    @field_validator("bucket_edges", mode="before")
+    @classmethod
+    def _edges(cls, v: Any) -> Any:
+        if isinstance(v, int | float):
+            parts = [v]
+        else:
+            parts = [p for p in str(v).replace(";", ",").split(",") if p.strip()]
+        try:
+            edges = [float(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"'{v}' is not a list of days such as 30,60,90,120") from None
+        if not edges or any(e <= 0 or not e.is_integer() for e in edges):
+            raise ValueError("bucket edges must be whole numbers of days above 0")
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ValueError("bucket edges must increase, e.g. 30,60,90,120")
+        return tuple(int(e) for e in edges)
+
+    @field_validator("sender_email", "reply_to", mode="before")
+    @classmethod
+    def _email(cls, v: Any) -> Any:
+        if is_blank(v):
+            return None
+        problem = email_problem(str(v).strip())
+        if problem:
+            raise ValueError(problem)
+        return str(v).strip()
+
+    @field_validator("time_zone", mode="before")
+    @classmethod
+    def _zone(cls, v: Any) -> Any:
+        try:
+            ZoneInfo(str(v).strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not a time zone such as Europe/London") from None
+        return str(v).strip()
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> Any:
+        code = str(v).strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError(f"'{v}' is not a two-letter country code such as GB or DE")
+        return code
+
+    @field_validator(
+        "contract_interest_rate",
+        "minimum_reminder_amount",
+        "review_utilisation_pct",
+        "review_score",
+        mode="before",
+    )
+    @classmethod
+    def _percent(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            text = v.strip().rstrip("%").strip()
+            return text if text else None
+        return v
+
+    # -- what the rules read ---------------------------------------------------------------
+    def bucket_labels(self) -> list[str]:
+        labels = ["Not due"]
+        low = 1
+        for edge in self.bucket_edges:
+            labels.append(f"{low}-{edge}")
+            low = edge + 1
+        labels.append(f"Over {self.bucket_edges[-1]}")
+        return labels
+
+    def as_of(self, today: dt.date | None = None) -> dt.date:
+        return self.as_of_date or today or dt.date.today()
+
+
+_FIELDS = {normalise_header(f.alias or name): name for name, f in Settings.model_fields.items()}
+
+
+def _message(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def parse_settings(
+    rows: Iterable[tuple[int, object, object]], sheet: str = "Settings"
+) -> tuple[Settings, list[Issue]]:
+    """``rows`` are (worksheet row, Setting, Value).
+
+    A bad value keeps its default and becomes an issue.
+    """
+    values: dict[str, Any] = {}
+    issues: list[Issue] = []
+    for row, name, value in rows:
+        key = normalise_header(name)
+        if not key:
+            continue
+        field = _FIELDS.get(key)
+        if field is None:
+            issues.append(Issue(sheet, row, "Setting", f"unknown setting '{name}' (ignored)"))
+            continue
+        if is_blank(value) and field != "as_of_date":
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        try:
+            Settings.model_validate({field: value})
+        except ValidationError as exc:
+            default = Settings.model_fields[field].default
+            shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+            issues.append(
+                Issue(sheet, row, "Value", f"{name}: {_message(exc)}; using {shown!s}")
+            )
+            continue
+        values[field] = value
+    return Settings.model_validate(values), issues
