@@ -1,0 +1,312 @@
+"""Dunning selection: which customer gets which reminder today, and why the others do not.
+
+One consolidated message per customer and currency carries every open, undisputed item that
+has reached a level (days past due >= the level's Days After Due; negative days = a courtesy
+note before the due date) and the open credit notes of that currency. The message takes the
+highest level reached, but never more than one level above the last reminder sent about
+these items (escalation order), and no reminder goes within the cool-down of the previous
+one. Never chased, each with its reason: disputed items, customers marked do-not-chase or
+paused until a date, a promise to pay whose date has not passed, a net balance that is not
+positive, an amount under the minimum, an address that bounced or complained, no address.
+
+The selection is computed on whole columns; ``Selection.reminders()`` and ``.skipped()``
+build per-message objects only for what is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ageing import Position, position
+from .columns import date_or_none
+from .ledger import DunningLevel, Ledger
+from .templates import money
+
+# Why a customer/currency gets no reminder; order = the order they are checked in.
+SEND = 0
+NOTHING_DUE, ALL_DISPUTED, CREDIT_ONLY = 1, 2, 3
+DO_NOT_CHASE, PAUSED, PROMISE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 6, 7, 8
+UNDER_MINIMUM, NO_ADDRESS, BOUNCED, COOL_DOWN = 9, 10, 11, 12
+
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass
+class Reminder:
+    customer: int  # index into ledger.customers
+    currency: str
+    level: DunningLevel
+    items: np.ndarray  # invoice indices: the dunned items by due date, then credit notes
+    outstanding: np.ndarray  # per item, document currency
+    interest: np.ndarray  # per item, document currency (0 without Add Interest)
+    compensation: np.ndarray  # per item, document currency
+    amount: float  # net of the items listed, document currency
+    to: str
+    cc: str
+
+    @property
+    def total(self) -> float:
+        return self.amount + float(self.interest.sum()) + float(self.compensation.sum())
+
+
+@dataclass
+class Skip:
+    customer: int
+    currency: str
+    reason: str
+
+
+@dataclass
+class Selection:
+    ledger: Ledger
+    pos: Position
+    levels: list[DunningLevel]  # sorted by days
+    group_customer: np.ndarray
+    group_currency: np.ndarray
+    group_level: np.ndarray  # index into levels of the message level; -1 = none
+    group_reached: np.ndarray  # highest level index reached by any item
+    group_status: np.ndarray
+    group_amount: np.ndarray  # document currency, net of credit notes
+    group_base_amount: np.ndarray
+    group_next_date: np.ndarray  # first day an item reaches the first level (NaT if none)
+    group_last_date: np.ndarray
+    group_last_level: np.ndarray  # level number of the last reminder (NaN if none)
+    item_group: np.ndarray  # per invoice: group index, -1 when not in any message
+    interest: np.ndarray  # per invoice, document currency
+    compensation: np.ndarray
+    warnings: list[str]
+
+    @property
+    def send(self) -> np.ndarray:
+        return np.flatnonzero(self.group_status == SEND)
+
+    def reminders(self) -> list[Reminder]:
+        c = self.ledger.customers
+        inv = self.ledger.invoices
+        groups = self.send
+        members = np.flatnonzero(np.isin(self.item_group, groups))
+        # dunned items first by due date, then credit notes
+        order = np.lexsort((inv.due_date[members], self.pos.outstanding[members] < 0,
+                            self.item_group[members]))
+        members = members[order]
+        starts = np.searchsorted(self.item_group[members], groups, side="left")
+        ends = np.searchsorted(self.item_group[members], groups, side="right")
+        out = []
+        for g, a, b in zip(groups.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            items = members[a:b]
+            i = int(self.group_customer[g])
+            out.append(Reminder(
+                customer=i,
+                currency=self.ledger.currencies[self.group_currency[g]],
+                level=self.levels[self.group_level[g]],
+                items=items,
+                outstanding=self.pos.outstanding[items],
+                interest=self.interest[items],
+                compensation=self.compensation[items],
+                amount=float(self.group_amount[g]),
+                to=c.email[i],
+                cc=c.cc[i],
+            ))
+        return out
+
+    def skipped(self) -> list[Skip]:
+        return [Skip(int(self.group_customer[g]),
+                     self.ledger.currencies[self.group_currency[g]], self.reason(int(g)))
+                for g in np.flatnonzero(self.group_status != SEND)]
+
+    def reason(self, g: int) -> str:
+        led, s = self.ledger, self.ledger.settings
+        c = led.customers
+        i = int(self.group_customer[g])
+        ccy = led.currencies[self.group_currency[g]]
+        code = int(self.group_status[g])
+        if code == NOTHING_DUE:
+            nxt = date_or_none(self.group_next_date[g])
+            return ("nothing due for a reminder yet"
+                    + (f"; first reminder on {nxt}" if nxt else ""))
+        if code == ALL_DISPUTED:
+            return "every overdue invoice is disputed"
+        if code == CREDIT_ONLY:
+            return f"only credit notes open in {ccy}"
+        if code == DO_NOT_CHASE:
+            return "customer marked do-not-chase"
+        if code == PAUSED:
+            why = c.pause_reason[i]
+            return f"paused until {date_or_none(c.paused_until[i])}" + (f": {why}" if why else "")
+        if code == PROMISE:
+            amt = c.promise_amount[i]
+            what = f"{money(amt)} " if not np.isnan(amt) else ""
+            return f"promise to pay {what}by {date_or_none(c.promise_date[i])}"
+        if code == NET_NOT_POSITIVE:
+            return "net balance is not positive (credit notes cover the debt)"
+        if code == CREDITS_COVER:
+            return f"open credit notes cover the overdue {ccy} items"
+        if code == UNDER_MINIMUM:
+            return (f"amount {money(self.group_base_amount[g])} {s.base_currency} is under the "
+                    f"minimum of {money(s.minimum_reminder_amount)}")
+        if code == NO_ADDRESS:
+            return "no e-mail address"
+        if code == BOUNCED:
+            return f"e-mail address {c.email[i]} bounced or complained; fix it in Customers"
+        if code == COOL_DOWN:
+            last = date_or_none(self.group_last_date[g])
+            until = date_or_none(self.group_last_date[g]
+                                 + np.timedelta64(s.reminder_cooldown_days, "D"))
+            return (f"level {self.group_last_level[g]:g} sent on {last}; cool-down until "
+                    f"{until}")
+        raise AssertionError(code)
+
+
+def _history_by_group(ledger: Ledger, ncur: int, key_of: dict[str, int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[str]]:
+    """Reminder rows as (group key, date, level), and the addresses that bounced."""
+    h = ledger.history
+    code = {cy: k for k, cy in enumerate(ledger.currencies)}
+    rem = np.flatnonzero(h.type == "reminder")
+    cust = np.fromiter((key_of.get(k, -1) for k in h.customer[rem]), np.int64, len(rem))
+    ccy = np.fromiter((code.get(k, -1) for k in h.currency[rem]), np.int64, len(rem))
+    ok = (cust >= 0) & (ccy >= 0) & ~np.isnat(h.date[rem])
+    keys = cust[ok] * ncur + ccy[ok]
+    bad = {e.strip().casefold() for e, t in zip(h.email, h.type, strict=True)
+           if t in ("bounce", "complaint") and e}
+    return keys, h.date[rem][ok], h.level[rem][ok], bad
+
+
+def select(ledger: Ledger, pos: Position | None = None) -> Selection:
+    from .interest import interest_columns
+
+    pos = pos or position(ledger)
+    c, inv, s = ledger.customers, ledger.invoices, ledger.settings
+    as_of = ledger.as_of
+    ncur = max(len(ledger.currencies), 1)
+    levels = sorted(ledger.levels, key=lambda lv: (lv.days, lv.level))
+    days = np.array([lv.days for lv in levels], dtype=np.int64)
+    warnings: list[str] = []
+
+    is_open = pos.open
+    debt = is_open & (pos.outstanding > 0)
+    chase = debt & ~inv.disputed
+    reached = np.where(chase, np.searchsorted(days, pos.days_overdue, side="right") - 1, -1)
+
+    # Groups: customer x currency, over open items.
+    key = inv.customer * ncur + inv.currency
+    open_idx = np.flatnonzero(is_open)
+    gkeys, inverse = np.unique(key[open_idx], return_inverse=True)
+    ng = len(gkeys)
+    item_group = np.full(len(inv), -1, dtype=np.int64)
+    item_group[open_idx] = inverse
+    g_cust = gkeys // ncur
+    g_ccy = gkeys % ncur
+
+    g_reached = np.full(ng, -1, dtype=np.int64)
+    np.maximum.at(g_reached, inverse, reached[open_idx])
+    n_debt = np.bincount(inverse, weights=debt[open_idx], minlength=ng)
+    n_chase = np.bincount(inverse, weights=chase[open_idx], minlength=ng)
+    # next day an undisputed item reaches the first level
+    first_day = (inv.due_date + np.timedelta64(int(days[0]) if len(days) else 0, "D"))
+    nxt = np.full(ng, np.iinfo(np.int64).max, dtype=np.int64)
+    cand = open_idx[chase[open_idx] & (reached[open_idx] < 0)]
+    np.minimum.at(nxt, item_group[cand], first_day[cand].astype(np.int64))
+    g_next = np.where(nxt == np.iinfo(np.int64).max, np.datetime64("NaT"),
+                      nxt.astype("datetime64[D]")).astype("datetime64[D]")
+
+    # An item is in the message when it reached a level, or it is an open credit note.
+    in_msg = (reached >= 0) | (is_open & (pos.outstanding < 0))
+    msg_idx = np.flatnonzero(in_msg)
+    item_group = np.where(in_msg, item_group, -1)
+    g_amount = np.bincount(item_group[msg_idx], weights=pos.outstanding[msg_idx], minlength=ng)
+    g_base = np.bincount(item_group[msg_idx], weights=pos.outstanding_base[msg_idx],
+                         minlength=ng)
+    cust_net = np.bincount(inv.customer[open_idx], weights=pos.outstanding_base[open_idx],
+                           minlength=len(c))
+
+    # History: the last reminder per group, and bounced addresses.
+    key_of = {k: i for i, k in enumerate(c.ids.tolist())}
+    h_keys, h_date, h_level, bounced = _history_by_group(ledger, ncur, key_of)
+    hg = np.searchsorted(gkeys, h_keys)
+    hit = hg < ng
+    hit[hit] = gkeys[hg[hit]] == h_keys[hit]
+    hg, h_date, h_level = hg[hit], h_date[hit], h_level[hit]
+    past = h_date <= as_of
+    hg, h_date, h_level = hg[past], h_date[past], h_level[past]
+    last = np.full(ng, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, hg, h_date.astype(np.int64))
+    g_last = np.where(last == np.iinfo(np.int64).min, np.datetime64("NaT"),
+                      last.astype("datetime64[D]")).astype("datetime64[D]")
+    # Escalation counts reminders about these debts: sent once the oldest item in the
+    # message had reached the first level.
+    oldest_due = np.full(ng, np.iinfo(np.int64).max, dtype=np.int64)
+    dunned = msg_idx[reached[msg_idx] >= 0]
+    np.minimum.at(oldest_due, item_group[dunned], inv.due_date[dunned].astype(np.int64))
+    start = oldest_due + (int(days[0]) if len(days) else 0)
+    relevant = h_date.astype(np.int64) >= start[hg]
+    last_level = np.full(ng, np.nan)
+    lvl = np.where(np.isnan(h_level), 0.0, h_level)
+    tmp = np.full(ng, -np.inf)
+    np.maximum.at(tmp, hg[relevant], lvl[relevant])
+    last_level[np.isfinite(tmp)] = tmp[np.isfinite(tmp)]
+    g_last_level = last_level
+    # level numbers -> index in the days-sorted policy
+    numbers = np.array([lv.level for lv in levels], dtype=float)
+    last_idx = np.full(ng, -1, dtype=np.int64)
+    known = ~np.isnan(last_level)
+    last_idx[known] = np.searchsorted(np.sort(numbers), last_level[known], side="right") - 1
+    # A courtesy note (negative days) is never a prerequisite: the first level on or after
+    # the due date may go without one.
+    first_due = int(np.searchsorted(days, 0, side="left"))
+    allowed = np.maximum(last_idx + 1, min(first_due, max(len(levels) - 1, 0)))
+    g_level = np.where(g_reached >= 0, np.minimum(g_reached, allowed), -1)
+
+    # Why not: checked in order, the first reason found is the one given.
+    status = np.zeros(ng, dtype=np.int8)
+
+    def mark(cond: np.ndarray, code: int) -> None:
+        status[(status == SEND) & cond] = code
+
+    mark((n_debt > 0) & (n_chase == 0), ALL_DISPUTED)
+    mark(n_debt == 0, CREDIT_ONLY)
+    mark(g_reached < 0, NOTHING_DUE)
+    mark(c.do_not_chase[g_cust], DO_NOT_CHASE)
+    mark(~np.isnat(c.paused_until[g_cust]) & (c.paused_until[g_cust] >= as_of), PAUSED)
+    mark(~np.isnat(c.promise_date[g_cust]) & (c.promise_date[g_cust] >= as_of), PROMISE)
+    mark(cust_net[g_cust] <= 0, NET_NOT_POSITIVE)
+    mark(g_amount <= 0, CREDITS_COVER)
+    mark(g_base < s.minimum_reminder_amount, UNDER_MINIMUM)
+    channel_email = np.array([lv.channel == "Email" for lv in levels] + [False])[g_level]
+    mark(channel_email & (c.email[g_cust] == ""), NO_ADDRESS)
+    if bounced:
+        bad = np.fromiter((e.casefold() in bounced for e in c.email), bool, len(c))
+        mark(bad[g_cust], BOUNCED)
+    cooling = ~np.isnat(g_last) & (g_last + np.timedelta64(s.reminder_cooldown_days, "D")
+                                   > as_of)
+    mark(cooling, COOL_DOWN)
+
+    # Statutory interest and compensation on the dunned items of levels that add it.
+    interest = np.zeros(len(inv))
+    compensation = np.zeros(len(inv))
+    law = s.late_payment_law
+    if law != "None":
+        adds = np.array([lv.add_interest for lv in levels] + [False])[g_level]
+        grp = item_group[dunned]
+        take = dunned[(status[grp] == SEND) & adds[grp] & (pos.days_overdue[dunned] > 0)]
+        if len(take):
+            law_ccy = "GBP" if law == "UK" else "EUR"
+            law_rate = ledger.fx.get(law_ccy)
+            if law_rate is None:
+                warnings.append(f"no FX rate for {law_ccy}: statutory compensation is "
+                                f"claimed as if {s.base_currency} were {law_ccy}")
+                law_rate = 1.0
+            doc_rate = inv.rate[take]
+            amount = pos.outstanding[take]
+            i_, comp, warn = interest_columns(
+                amount, inv.due_date[take], as_of, law, s.contract_interest_rate,
+                amount_in_law_currency=amount * doc_rate / law_rate)
+            interest[take] = i_
+            compensation[take] = comp * law_rate / doc_rate
+            warnings.extend(warn)
+
+    return Selection(ledger, pos, levels, g_cust, g_ccy, g_level, g_reached, status, g_amount,
+                     g_base, g_next, g_last, g_last_level, item_group, interest, compensation,
+                     warnings)
