@@ -140,11 +140,14 @@ def _date_from(value: object) -> dt.date | str | None:
         return f"{value} is not a date"
     elif isinstance(value, int | float | np.integer | np.floating):
         serial = float(value)
-        if not serial.is_integer() and not math.isfinite(serial):
+        if not math.isfinite(serial):
             return f"{value} is not a date"
         if serial < 1 or serial > 2958465:
             return f"{value:g} is not an Excel date"
-        d = EXCEL_EPOCH + dt.timedelta(days=int(serial))
+        if serial == 60:
+            return "60 is 29 February 1900, a date that never existed (an Excel quirk)"
+        # Excel counts 1900 as a leap year: serials before 60 are one day later than the epoch
+        d = EXCEL_EPOCH + dt.timedelta(days=int(serial) + (1 if serial < 60 else 0))
     elif isinstance(value, str):
         text = value.strip()
         m = _ISO_DATE.match(text)
