@@ -24,25 +24,50 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     as_of_date: dt.date | None = Field(None, alias="As Of Date", description="Blank = today")
-    base_currency: str = Field("EUR", alias="Base Currency")
-    ageing_basis: Literal["Due Date", "Invoice Date"] = Field("Due Date", alias="Ageing Basis")
-    bucket_edges: tuple[int, ...] = Field((30, 60, 90, 120), alias="Bucket Edges")
-    company_name: str = Field("Your Company Ltd", alias="Company Name")
-    sender_email: str | None = Field(None, alias="Sender Email")
-    reply_to: str | None = Field(None, alias="Reply To")
-    late_payment_law: Literal["None", "UK", "EU"] = Field("None", alias="Late Payment Law")
+    base_currency: str = Field("EUR", alias="Base Currency",
+                               description="Three-letter code all amounts are converted to")
+    ageing_basis: Literal["Due Date", "Invoice Date"] = Field(
+        "Due Date", alias="Ageing Basis",
+        description="Age items from the Due Date or the Invoice Date")
+    bucket_edges: tuple[int, ...] = Field(
+        (30, 60, 90, 120), alias="Bucket Edges",
+        description="Upper edges of the day buckets, comma-separated")
+    company_name: str = Field("Your Company Ltd", alias="Company Name",
+                              description="Signs the reminders")
+    sender_email: str | None = Field(None, alias="Sender Email",
+                                     description="From address of reminders")
+    reply_to: str | None = Field(None, alias="Reply To", description="Where replies go")
+    late_payment_law: Literal["None", "UK", "EU"] = Field(
+        "None", alias="Late Payment Law",
+        description="None, UK or EU: statutory interest and compensation on final demands")
     contract_interest_rate: Percent | None = Field(
         None, alias="Contract Interest Rate", description="Annual %, overrides the statutory rate"
     )
-    minimum_reminder_amount: float = Field(25.0, ge=0, alias="Minimum Reminder Amount")
-    reminder_cooldown_days: int = Field(7, ge=0, le=365, alias="Reminder Cool-down (days)")
-    time_zone: str = Field("Europe/London", alias="Time Zone")
-    country: str = Field("GB", alias="Country")
-    default_terms_days: int = Field(30, ge=0, le=3650, alias="Default Terms (days)")
-    kpi_period_days: int = Field(90, ge=1, le=3650, alias="KPI Period (days)")
-    review_utilisation_pct: Percent = Field(80.0, alias="Review Utilisation %")
-    hold_days_overdue: int = Field(60, ge=1, alias="Hold Days Overdue")
-    review_score: float = Field(50.0, ge=1, le=100, alias="Review Score")
+    minimum_reminder_amount: float = Field(
+        25.0, ge=0, alias="Minimum Reminder Amount",
+        description="No reminder for less than this (base currency)")
+    reminder_cooldown_days: int = Field(
+        7, ge=0, le=365, alias="Reminder Cool-down (days)",
+        description="Minimum days between two reminders to a customer in a currency")
+    time_zone: str = Field("Europe/London", alias="Time Zone",
+                           description="IANA name; the backend runs the daily cycle in it")
+    country: str = Field("GB", alias="Country",
+                         description="Two-letter code; its public holidays are skipped")
+    default_terms_days: int = Field(
+        30, ge=0, le=3650, alias="Default Terms (days)",
+        description="Terms of customers whose Terms (days) is blank")
+    kpi_period_days: int = Field(
+        90, ge=1, le=3650, alias="KPI Period (days)",
+        description="The period DSO, CEI and the other KPIs look back over")
+    review_utilisation_pct: Percent = Field(
+        80.0, alias="Review Utilisation %",
+        description="Credit check: Review at or above this share of the limit")
+    hold_days_overdue: int = Field(
+        60, ge=1, alias="Hold Days Overdue",
+        description="Credit check: Hold when an invoice is more days than this past due")
+    review_score: float = Field(
+        50.0, ge=1, le=100, alias="Review Score",
+        description="Credit check: Review when the payment score is below this")
 
     @field_validator("as_of_date", mode="before")
     @classmethod
@@ -185,7 +210,8 @@ def parse_settings(
             Settings.model_validate({field: value})
         except ValidationError as exc:
             default = Settings.model_fields[field].default
-            shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+            shown = (",".join(map(str, default)) if isinstance(default, tuple)
+                     else "today" if default is None else default)
             issues.append(
                 Issue(sheet, row, "Value", f"{name}: {_message(exc)}; using {shown!s}")
             )
