@@ -1,0 +1,710 @@
+"""Workbook files on disk: contract workbooks written and read back, unreadable files, and the
+results workbook as Excel (here: openpyxl) sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from creditdesk import xlsx_write
+from creditdesk.errors import WorkbookError
+from creditdesk.ledger import DEFAULT_LEVELS, build_ledger
+from creditdesk.settings import Settings
+from creditdesk.templates import DEFAULT_TEMPLATES
+from creditdesk.xlsx_read import read_workbook
+from creditdesk.xlsx_write import write_results, write_template, write_workbook
+
+FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "+1-2", "@SUM(A1)", "-3+4", "=1+1"]
+
+CUSTOMERS = (
+    ["Customer", "Name", "Email", "Currency", "Terms (days)", "Credit Limit", "Paused Until"],
+    [
+        ["C-1", "Acme Ltd", "ap@acme.example.com", "GBP", 30, 5000.0, ""],
+        ["C-2", '=HYPERLINK("http://x","y")', "", "EUR", 14, "", dt.date(2026, 12, 1)],
+        ["C-3", "+1-2", "", "", "", 1234.5, ""],
+    ],
+)
+INVOICES = (
+    ["Invoice", "Customer", "Invoice Date", "Due Date", "Currency", "Amount", "Paid"],
+    [
+        ["INV-1", "C-1", dt.date(2026, 9, 1), dt.date(2026, 10, 1), "GBP", 1200.0, 0.0],
+        ["INV-2", "C-2", dt.date(2026, 10, 3), "", "EUR", 99.99, 10.0],
+        ["CN-1", "C-1", dt.date(2026, 10, 9), dt.date(2026, 10, 9), "GBP", -50.0, ""],
+    ],
+)
+
+
+def contract_tables() -> dict:
+    return {
+        "Customers": CUSTOMERS,
+        "Invoices": INVOICES,
+        "Settings": (["Setting", "Value"], [["Base Currency", "GBP"], ["As Of Date", ""],
+                                            ["Bucket Edges", "30,60,90"]]),
+        "FX": (["Currency", "Rate"], [["EUR", 0.85]]),
+        "Dunning Levels": (
+            ["Level", "Name", "Days After Due", "Template", "Channel", "Add Interest"],
+            [[1, "First reminder", 7, "first_reminder", "Email", "No"]],
+        ),
+    }
+
+
+def rows_of(raw) -> list[list]:
+    return [list(r) for r in zip(*raw.columns, strict=True)]
+
+
+def same_value(written, read) -> bool:
+    if written == "" or written is None:
+        return read in ("", None)
+    if isinstance(written, int | float) and not isinstance(written, bool):
+        return float(read) == float(written)
+    return read == written
+
+
+# ---------------------------------------------------------------------------------------
+# Contract workbooks round trip
+
+
+def test_a_written_workbook_reads_back_with_the_same_headers_values_and_first_rows(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    tables = contract_tables()
+    write_workbook(path, tables)
+
+    read = read_workbook(path)
+
+    assert set(read) == {"customers", "invoices", "settings", "fx", "dunning levels"}
+    for name, (headers, rows) in tables.items():
+        raw = read[name.lower()]
+        assert raw.header == headers
+        assert raw.sheet == name
+        assert raw.first_row == 2
+        got = rows_of(raw)
+        assert len(got) == len(rows)
+        for want_row, got_row in zip(rows, got, strict=True):
+            assert all(same_value(w, g) for w, g in zip(want_row, got_row, strict=True)), (
+                want_row, got_row)
+
+
+def test_dates_come_back_as_dates_and_formula_like_text_as_the_same_text(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, contract_tables())
+
+    raw = read_workbook(path)
+    invoices = dict(zip(raw["invoices"].header, raw["invoices"].columns, strict=True))
+    customers = dict(zip(raw["customers"].header, raw["customers"].columns, strict=True))
+
+    assert invoices["Invoice Date"][0] == dt.date(2026, 9, 1)
+    assert customers["Paused Until"][1] == dt.date(2026, 12, 1)
+    assert customers["Name"][1:] == ['=HYPERLINK("http://x","y")', "+1-2"]
+    names = openpyxl.load_workbook(path)["Customers"]
+    assert names["B3"].data_type == "s" and names["B3"].value == '=HYPERLINK("http://x","y")'
+
+
+def test_the_excel_table_is_named_without_spaces_and_the_sheet_with_them(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, contract_tables())
+
+    book = openpyxl.load_workbook(path)
+
+    assert book.sheetnames == ["Customers", "Invoices", "Settings", "FX", "Dunning Levels"]
+    assert list(book["Dunning Levels"].tables) == ["DunningLevels"]
+    assert book["Invoices"].freeze_panes == "A2"
+    assert book["Invoices"]["C2"].is_date
+
+
+def test_a_written_workbook_is_a_ledger_without_issues(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, contract_tables())
+
+    ledger = build_ledger(read_workbook(path), as_of=dt.date(2026, 11, 1))
+
+    assert ledger.issues == []
+    assert ledger.settings.bucket_edges == (30, 60, 90)
+    assert list(ledger.customers.ids) == ["C-1", "C-2", "C-3"]
+    assert len(ledger.invoices) == 3
+
+
+def test_a_table_is_found_by_its_excel_table_name_on_any_sheet(tmp_path):
+    path = tmp_path / "custom.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Policy 2026")
+        ws.add_table(0, 0, 1, 3, {"name": "Dunning_Levels", "columns": [
+            {"header": h} for h in ("Level", "Days After Due", "Template", "Name")]})
+        ws.write_row(1, 0, [1, 10, "first_reminder", "Gentle"])
+
+    read = read_workbook(path)
+
+    raw = read["dunning levels"]
+    assert raw.name == "Dunning Levels"
+    assert raw.sheet == "Policy 2026"
+    assert raw.header == ["Level", "Days After Due", "Template", "Name"]
+    assert rows_of(raw) == [[1.0, 10.0, "first_reminder", "Gentle"]]
+
+
+def test_an_excel_table_wins_over_a_sheet_of_the_same_name(tmp_path):
+    path = tmp_path / "both.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        wb.add_worksheet("FX").write_row(0, 0, ["Currency", "Rate"])
+        ws = wb.add_worksheet("Rates")
+        ws.add_table(0, 0, 1, 1, {"name": "fx", "columns": [{"header": "Currency"},
+                                                             {"header": "Rate"}]})
+        ws.write_row(1, 0, ["USD", 0.8])
+
+    raw = read_workbook(path)["fx"]
+
+    assert raw.sheet == "Rates"
+    assert rows_of(raw) == [["USD", 0.8]]
+
+
+def test_a_table_not_starting_at_a1_gets_the_worksheet_row_of_its_first_data_row(tmp_path):
+    path = tmp_path / "offset.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Sales ledger")
+        ws.write_string(0, 0, "Exported from the ERP")
+        ws.add_table(5, 3, 7, 6, {"name": "Invoices", "columns": [
+            {"header": h} for h in ("Invoice", "Customer", "Invoice Date", "Amount")]})
+        ws.write_row(6, 3, ["INV-1", "C-1", "2026-01-05", 100])
+        ws.write_row(7, 3, ["INV-2", "C-1", "2026-01-06", "lots"])
+        wb.add_worksheet("Customers").write_column(0, 0, ["Customer", "C-1"])
+
+    tables = read_workbook(path)
+    ledger = build_ledger(tables, as_of=dt.date(2026, 2, 1))
+
+    assert tables["invoices"].first_row == 7
+    assert [(i.sheet, i.row, i.column) for i in ledger.issues] == [
+        ("Sales ledger", 8, "Amount")]
+
+
+def test_a_plain_sheet_is_read_with_headers_matched_ignoring_case_and_spaces(tmp_path):
+    path = tmp_path / "plain.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("CUSTOMERS")
+        ws.write_row(3, 2, ["  customer ", "NAME", "Credit   limit"])
+        ws.write_row(4, 2, ["C-1", "Acme", 100])
+        ws.write_row(5, 2, ["C-2", "Bolt", None])
+        ws.write_blank(40, 10, None, wb.add_format({"bold": True}))  # formatted, empty
+        inv = wb.add_worksheet("invoices")
+        inv.write_row(0, 0, ["Invoice", "Customer", "Invoice date", "Amount"])
+        inv.write_row(1, 0, ["INV-1", "C-2", "2026-01-05", 10])
+        inv.write_row(2, 0, ["INV-2", "C-9", "2026-01-05", 10])
+
+    tables = read_workbook(path)
+    ledger = build_ledger(tables, as_of=dt.date(2026, 2, 1))
+
+    customers = tables["customers"]
+    assert customers.sheet == "CUSTOMERS"
+    assert customers.first_row == 5
+    assert customers.header == ["customer", "NAME", "Credit   limit"]
+    assert rows_of(customers) == [["C-1", "Acme", 100.0], ["C-2", "Bolt", ""]]
+    assert list(ledger.customers.ids) == ["C-1", "C-2"]
+    assert ledger.customers.credit_limit[0] == 100
+    assert [(i.sheet, i.row, i.column) for i in ledger.issues] == [
+        ("invoices", 3, "Customer")]
+
+
+def test_empty_rows_and_columns_after_the_data_are_left_out(tmp_path):
+    path = tmp_path / "trailing.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("FX")
+        ws.write_row(0, 0, ["Currency", "Rate", None, ""])
+        ws.write_row(1, 0, ["USD", 0.8])
+        ws.write_row(2, 0, ["", ""])
+        ws.write_string(9, 3, "")
+        t = wb.add_worksheet("Table")
+        t.add_table(0, 0, 3, 1, {"name": "Customers", "columns": [{"header": "Customer"},
+                                                                   {"header": "Name"}]})
+        t.write_row(1, 0, ["C-1", "Acme"])
+
+    tables = read_workbook(path)
+
+    assert tables["fx"].header == ["Currency", "Rate"]
+    assert rows_of(tables["fx"]) == [["USD", 0.8]]
+    assert rows_of(tables["customers"]) == [["C-1", "Acme"]]
+
+
+def test_a_report_title_above_the_headers_is_skipped(tmp_path):
+    path = tmp_path / "titled.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Invoices")
+        ws.write_string(0, 0, "Aged receivables export, 24 Nov 2026")
+        ws.write_row(2, 0, ["Invoice", "Customer", "Invoice Date", "Amount", "Reference"])
+        ws.write_row(3, 0, ["INV-1", "C-1", "2026-01-05", 10, "PO-1"])
+
+    raw = read_workbook(path)["invoices"]
+
+    assert raw.header == ["Invoice", "Customer", "Invoice Date", "Amount", "Reference"]
+    assert raw.first_row == 4
+    assert rows_of(raw) == [["INV-1", "C-1", "2026-01-05", 10.0, "PO-1"]]
+
+
+def test_a_table_that_is_not_in_the_workbook_is_absent(tmp_path):
+    path = tmp_path / "few.xlsx"
+    write_workbook(path, {"Customers": CUSTOMERS, "Notes": (["Text"], [["hello"]])})
+
+    assert set(read_workbook(path)) == {"customers"}
+
+
+def test_a_sheet_with_nothing_on_it_is_an_empty_table(tmp_path):
+    path = tmp_path / "empty-sheet.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        wb.add_worksheet("History")
+
+    raw = read_workbook(path)["history"]
+
+    assert raw.header == [] and len(raw) == 0
+
+
+def test_an_xlsx_saved_with_an_xls_extension_is_still_read(tmp_path):
+    path = tmp_path / "export.xls"
+    write_workbook(tmp_path / "export.xlsx", {"FX": (["Currency", "Rate"], [["USD", 0.8]])})
+    (tmp_path / "export.xlsx").rename(path)
+
+    assert rows_of(read_workbook(path)["fx"]) == [["USD", 0.8]]
+
+
+def test_an_xlsm_workbook_is_read(tmp_path):
+    path = tmp_path / "macro.xlsm"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("FX")
+        ws.add_table(0, 0, 1, 1, {"name": "FX", "columns": [{"header": "Currency"},
+                                                            {"header": "Rate"}]})
+        ws.write_row(1, 0, ["USD", 0.8])
+
+    assert rows_of(read_workbook(path)["fx"]) == [["USD", 0.8]]
+
+
+# ---------------------------------------------------------------------------------------
+# Files that cannot be read
+
+
+def _text_as_xlsx(tmp_path: Path) -> Path:
+    p = tmp_path / "notes.xlsx"
+    p.write_text("Customer,Amount\nC-1,100\n")
+    return p
+
+
+def _truncated_zip(tmp_path: Path) -> Path:
+    good = tmp_path / "good.xlsx"
+    write_workbook(good, contract_tables())
+    p = tmp_path / "truncated.xlsx"
+    p.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return p
+
+
+def _zip_without_a_workbook(tmp_path: Path) -> Path:
+    p = tmp_path / "photos.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("readme.txt", "not a workbook")
+    return p
+
+
+def _encrypted(tmp_path: Path) -> Path:
+    # An encrypted .xlsx is an OLE compound file holding an EncryptedPackage stream.
+    p = tmp_path / "locked.xlsx"
+    p.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504)
+                  + "EncryptedPackage".encode("utf-16-le") + bytes(512))
+    return p
+
+
+def _empty(tmp_path: Path) -> Path:
+    p = tmp_path / "empty.xlsx"
+    p.write_bytes(b"")
+    return p
+
+
+def _folder(tmp_path: Path) -> Path:
+    p = tmp_path / "folder.xlsx"
+    p.mkdir()
+    return p
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (_text_as_xlsx, "not an Excel workbook"),
+    (lambda tmp: tmp / "missing.xlsx", "no such file"),
+    (_truncated_zip, "damaged"),
+    (_zip_without_a_workbook, "damaged"),
+    (_encrypted, "password protected"),
+    (_empty, "empty"),
+    (_folder, "folder"),
+], ids=["text renamed .xlsx", "missing", "truncated zip", "zip without a workbook",
+        "encrypted", "empty file", "folder"])
+def test_an_unreadable_file_is_a_workbook_error_naming_the_file(tmp_path, make, words):
+    path = make(tmp_path)
+
+    with pytest.raises(WorkbookError) as err:
+        read_workbook(path)
+
+    message = str(err.value)
+    assert path.name in message
+    assert words in message
+    assert "\n" not in message
+
+
+# ---------------------------------------------------------------------------------------
+# The blank contract workbook
+
+
+def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_path):
+    path = tmp_path / "new.xlsx"
+    write_template(path)
+
+    book = openpyxl.load_workbook(path)
+
+    assert book.sheetnames == ["Read me", "Customers", "Invoices", "Settings", "FX",
+                               "Dunning Levels", "Templates", "History"]
+    text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
+                    if c.value)
+    assert "Open items and settled history" in text
+    assert "Negative = credit note or payment on account" in text
+
+
+def test_the_template_reads_as_an_empty_ledger_with_the_default_settings(tmp_path):
+    path = tmp_path / "new.xlsx"
+    write_template(path)
+
+    tables = read_workbook(path)
+    ledger = build_ledger(tables, today=dt.date(2026, 1, 1))
+
+    assert ledger.issues == []
+    assert ledger.settings == Settings()
+    assert len(ledger.customers) == 0 and len(ledger.invoices) == 0
+    assert [lv.name for lv in ledger.levels] == [lv.name for lv in DEFAULT_LEVELS]
+    assert [t.body for t in ledger.templates] == [t.body for t in DEFAULT_TEMPLATES]
+    settings = dict(zip(*tables["settings"].columns[:2], strict=True))
+    assert settings["As Of Date"] == ""
+    assert settings["Bucket Edges"] == "30,60,90,120"
+
+
+def test_the_generated_template_in_the_repository_is_up_to_date(tmp_path):
+    import runpy
+
+    script = Path(__file__).parents[2] / "workbook_templates" / "generate.py"
+    fresh = tmp_path / "creditdesk.xlsx"
+    runpy.run_path(str(script), run_name="generate")["main"]([str(fresh)])
+
+    assert fresh.read_bytes() == script.with_name("creditdesk.xlsx").read_bytes(), (
+        "run: python workbook_templates/generate.py")
+
+
+# ---------------------------------------------------------------------------------------
+# The results workbook
+
+
+def sample_docs(names: list[str] | None = None) -> dict:
+    names = names or ["Acme Ltd", FORMULA_LIKE[0], FORMULA_LIKE[1]]
+    ids = ["C-1", "C-2", "@SUM(A1)"]
+    labels = ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120"]
+    ageing_rows = [
+        {"customer": ids[i], "name": names[i], "outstanding": out, "overdue": over,
+         "buckets": b, "open_items": n, "oldest_days_overdue": old}
+        for i, (out, over, b, n, old) in enumerate([
+            (1500.0, 1000.0, [500.0, 1000.0, 0.0, 0.0, 0.0, 0.0], 2, 20),
+            (250.5, 250.5, [0.0, 0.0, 0.0, 0.0, 0.0, 250.5], 1, 130),
+            (-40.0, 0.0, [-40.0, 0.0, 0.0, 0.0, 0.0, 0.0], 1, 0),
+        ])]
+    return {
+        "ageing": {
+            "as_of": "2026-11-24", "base_currency": "GBP", "buckets": labels,
+            "customers": ageing_rows,
+            "total": {"outstanding": 1710.5, "overdue": 1250.5,
+                      "buckets": [460.0, 1000.0, 0.0, 0.0, 0.0, 250.5]},
+            "kpis": {"period_days": 90, "credit_sales": 9000.0, "receivables": 1710.5,
+                     "overdue": 1250.5, "dso_simple": 17.1, "dso_countback": 16.0,
+                     "best_possible_dso": 4.6, "average_days_delinquent": 12.5,
+                     "cei": 91.2, "average_days_to_pay": 35.0, "average_days_late": None,
+                     "percent_overdue": 73.1},
+        },
+        "check": {"customers": [
+            {"customer": ids[0], "name": names[0], "outstanding": 1500.0,
+             "open_orders": 200.0, "exposure": 1700.0, "credit_limit": 1000.0,
+             "utilisation": 170.0, "score": 41.0, "decision": "Hold",
+             "reasons": ["exposure 170% of limit", "1 invoice over 60 days"],
+             "summary": "HOLD: exposure 170% of limit; 1 invoice over 60 days"},
+            {"customer": ids[1], "name": names[1], "outstanding": 250.5, "open_orders": 0.0,
+             "exposure": 250.5, "credit_limit": None, "utilisation": None, "score": None,
+             "decision": "Review", "reasons": ["no credit limit set"],
+             "summary": "REVIEW: no credit limit set"},
+            {"customer": ids[2], "name": names[2], "outstanding": -40.0, "open_orders": 0.0,
+             "exposure": -40.0, "credit_limit": 500.0, "utilisation": 0.0, "score": 88.0,
+             "decision": "Approve", "reasons": [], "summary": "APPROVE"},
+        ]},
+        "score": {"customers": [
+            {"customer": ids[0], "name": names[0], "score": 41.0, "grade": "D",
+             "recommended_limit": 800.0, "days_beyond_terms": 21.5,
+             "reasons": ["pays 21 days late", "trend worsening"]},
+            {"customer": ids[1], "name": names[1], "score": None, "grade": "n/a",
+             "recommended_limit": None, "days_beyond_terms": None,
+             "reasons": ["no settled history"]},
+        ]},
+        "remind": {
+            "reminders": [{
+                "customer": ids[0], "name": names[0], "currency": "GBP", "level": 2,
+                "level_name": "First reminder", "to": "ap@acme.example.com", "cc": "",
+                "subject": "=cmd|' /C calc'!A0", "invoices": [
+                    {"invoice": "INV-1", "invoice_date": "2026-09-01",
+                     "due_date": "2026-10-01", "days_overdue": 54, "outstanding": 1000.0,
+                     "interest": 0.0, "compensation": 0.0},
+                    {"invoice": "+INV-2", "invoice_date": "2026-10-20",
+                     "due_date": "2026-11-19", "days_overdue": 5, "outstanding": 500.0,
+                     "interest": 0.0, "compensation": 0.0}],
+                "amount": 1500.0, "interest": 0.0, "compensation": 0.0, "total": 1500.0,
+            }],
+            "skipped": [{"customer": ids[1], "name": names[1], "currency": "EUR",
+                         "reason": "promise to pay until 2026-12-01"}],
+        },
+        "issues": [{"sheet": "Invoices", "row": 7, "column": "Amount",
+                    "message": "text 'lots' is not a number"},
+                   {"sheet": "Settings", "row": None, "column": None,
+                    "message": "=2+2 is not a setting"}],
+    }
+
+
+def sheet_rows(ws) -> list[tuple]:
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+def table_rows(ws, name: str) -> list[tuple]:
+    ref = ws.tables[name].ref
+    return [tuple(c.value for c in row) for row in ws[ref]]
+
+
+def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+
+    assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
+                               "Issues"]
+    assert book.active.title == "Dashboard"
+
+
+def test_the_dashboard_shows_totals_every_kpi_with_its_unit_and_the_counts(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    rows = {r[0]: r[1:] for r in sheet_rows(openpyxl.load_workbook(path)["Dashboard"])
+            if r[0]}
+
+    assert rows["As of"][0] == dt.datetime(2026, 11, 24)
+    assert rows["Base currency"][0] == "GBP"
+    assert rows["Outstanding"][:2] == (1710.5, "GBP")
+    assert rows["  Over 120 days overdue"][:2] == (250.5, "GBP")
+    assert rows["DSO (countback)"][:2] == (16.0, "days")
+    assert rows["Collection effectiveness index (CEI)"][:2] == (91.2, "%")
+    assert rows["Average days late"][0] == "n/a"
+    assert rows["Credit sales in the period"][:2] == (9000.0, "GBP")
+    assert (rows["Hold"][0], rows["Review"][0], rows["Approve"][0]) == (1, 1, 1)
+    assert rows["Reminders ready to send"][0] == 1
+    assert rows["Not chased"][0] == 1
+    assert rows["Problems found in the workbook"][0] == 2
+
+
+def test_the_ageing_sheet_is_a_table_with_a_total_row_and_a_stacked_column_chart(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Ageing"]
+    rows = table_rows(ws, "Ageing")
+
+    assert rows[0] == ("Customer", "Name", "Outstanding", "Overdue", "Not due", "1-30",
+                       "31-60", "61-90", "91-120", "Over 120", "Open Items",
+                       "Oldest Days Overdue")
+    assert rows[1] == ("C-1", "Acme Ltd", 1500, 1000, 500, 1000, 0, 0, 0, 0, 2, 20)
+    assert rows[-1][0] == "Total"
+    assert rows[-1][2] == "=SUBTOTAL(109,[Outstanding])"
+    assert ws["C2"].number_format == "#,##0.00"
+    assert ws.freeze_panes == "C2"
+    assert ws.tables["Ageing"].autoFilter is not None
+    (chart,) = ws._charts
+    assert chart.tagname == "barChart" and chart.grouping == "stacked"
+    assert len(chart.series) == 6
+
+
+def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path, data_only=True)["Ageing"]
+
+    assert table_rows(ws, "Ageing")[-1] == ("Total", None, 1710.5, 1250.5, 460, 1000, 0, 0,
+                                            0, 250.5, 4, 130)
+
+
+def test_credit_decisions_are_coloured_hold_red_review_amber_approve_green(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Credit"]
+    rules = {r.formula[0]: (str(cf.sqref), r.dxf.fill.bgColor.rgb)
+             for cf in ws.conditional_formatting for r in cf.rules}
+    rows = table_rows(ws, "Credit")
+
+    assert rules == {'"Hold"': ("I2:I4", "FFFFC7CE"), '"Review"': ("I2:I4", "FFFFEB9C"),
+                     '"Approve"': ("I2:I4", "FFC6EFCE")}
+    assert rows[0][8] == "Decision"
+    assert rows[1][8:10] == ("Hold", "exposure 170% of limit; 1 invoice over 60 days")
+    assert rows[2][5:8] == (None, None, None)  # no limit, no utilisation, no score
+
+
+def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+    found = [c for ws in book for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value[:1] in "=+-@"
+             and not c.value.startswith("=SUBTOTAL(")]
+
+    assert {c.value for c in found} >= {*FORMULA_LIKE[:3], "=cmd|' /C calc'!A0", "+INV-2",
+                                        "=2+2 is not a setting"}
+    assert all(c.data_type == "s" for c in found)
+    assert not [c for ws in book for row in ws.iter_rows() for c in row if c.hyperlink]
+
+
+def test_the_reminders_sheet_has_the_reminders_their_invoices_and_who_is_not_chased(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Reminders"]
+
+    assert list(ws.tables) == ["Reminders", "ReminderInvoices", "NotChased"]
+    reminders = table_rows(ws, "Reminders")
+    head = dict(zip(reminders[0], reminders[1], strict=True))
+    assert (head["Customer"], head["Currency"], head["Level"], head["To"], head["Invoices"],
+            head["Amount"], head["Total"]) == ("C-1", "GBP", 2, "ap@acme.example.com", 2,
+                                               1500, 1500)
+    lines = table_rows(ws, "ReminderInvoices")
+    assert [r[3] for r in lines[1:]] == ["INV-1", "+INV-2"]
+    assert lines[1][4] == dt.datetime(2026, 9, 1)
+    assert ws.cell(3, 1 + len(reminders[0]) + 1 + 4).is_date
+    assert table_rows(ws, "NotChased")[1] == ("C-2", FORMULA_LIKE[0], "EUR",
+                                              "promise to pay until 2026-12-01")
+    assert ws.freeze_panes == "A3"
+
+
+def test_the_issues_sheet_lists_sheet_row_column_and_message(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    rows = table_rows(openpyxl.load_workbook(path)["Issues"], "Issues")
+
+    assert rows == [("Sheet", "Row", "Column", "Message"),
+                    ("Invoices", 7, "Amount", "text 'lots' is not a number"),
+                    ("Settings", None, None, "=2+2 is not a setting")]
+
+
+def test_a_ledger_without_issues_says_no_issues(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, {**sample_docs(), "issues": []})
+
+    rows = table_rows(openpyxl.load_workbook(path)["Issues"], "Issues")
+
+    assert rows[1:] == [(None, None, None, "No issues")]
+
+
+def test_empty_documents_give_a_results_workbook_without_crashing(tmp_path):
+    path = tmp_path / "results.xlsx"
+    docs = {"ageing": {"as_of": "2026-11-24", "base_currency": "EUR",
+                       "buckets": ["Not due", "1-30", "Over 30"], "customers": [],
+                       "total": {"outstanding": 0.0, "overdue": 0.0, "buckets": [0, 0, 0]},
+                       "kpis": {}},
+            "check": {"customers": []}, "score": {"customers": []},
+            "remind": {"reminders": [], "skipped": []}, "issues": []}
+
+    write_results(path, docs)
+    write_results(tmp_path / "nothing.xlsx", {})
+
+    book = openpyxl.load_workbook(path)
+    assert len(book["Ageing"]._charts) == 1
+    assert table_rows(book["Credit"], "Credit")[1:] == [(None,) * 11]
+    assert openpyxl.load_workbook(tmp_path / "nothing.xlsx").sheetnames[0] == "Dashboard"
+
+
+def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_path,
+                                                                           monkeypatch):
+    docs = sample_docs()
+    write_results(tmp_path / "bulk.xlsx", docs)
+    monkeypatch.setattr(xlsx_write, "BULK_BODIES", False)
+    write_results(tmp_path / "plain.xlsx", docs)
+
+    def cells(path):
+        book = openpyxl.load_workbook(path)
+        return {(ws.title, c.coordinate): (c.value, c.data_type, c.number_format)
+                for ws in book for row in ws.iter_rows() for c in row if c.value is not None}
+
+    assert cells(tmp_path / "bulk.xlsx") == cells(tmp_path / "plain.xlsx")
+    write_workbook(tmp_path / "plain-ledger.xlsx", contract_tables())
+    monkeypatch.setattr(xlsx_write, "BULK_BODIES", True)
+    write_workbook(tmp_path / "bulk-ledger.xlsx", contract_tables())
+    assert cells(tmp_path / "bulk-ledger.xlsx") == cells(tmp_path / "plain-ledger.xlsx")
+
+
+def test_the_results_of_many_customers_are_written_in_full(tmp_path):
+    docs = sample_docs()
+    base = docs["check"]["customers"][0]
+    docs["check"]["customers"] = [{**base, "customer": f"C-{i:05d}"} for i in range(5000)]
+    path = tmp_path / "results.xlsx"
+
+    write_results(path, docs)
+
+    ws = openpyxl.load_workbook(path, read_only=True)["Credit"]
+    rows = list(ws.iter_rows(min_row=5001, max_row=5001, values_only=True))
+    assert rows[0][0] == "C-04999" and rows[0][8] == "Hold"
+
+
+# ---------------------------------------------------------------------------------------
+# Writing safely
+
+
+def test_the_input_workbook_is_never_overwritten(tmp_path):
+    source = tmp_path / "ledger.xlsx"
+    write_workbook(source, contract_tables())
+    before = source.read_bytes()
+
+    with pytest.raises(WorkbookError, match="input workbook"):
+        write_results(source, sample_docs(), source=source)
+    with pytest.raises(WorkbookError, match="input workbook"):
+        write_results(tmp_path / "sub" / ".." / "ledger.xlsx", sample_docs(),
+                      source=str(source))
+    with pytest.raises(WorkbookError, match="input workbook"):
+        write_workbook(source, contract_tables(), source=source)
+
+    assert source.read_bytes() == before
+
+
+def test_a_failure_midway_leaves_no_file_and_keeps_an_existing_one(tmp_path):
+    target = tmp_path / "results.xlsx"
+    broken = {**sample_docs(), "check": {"customers": [{"customer": "C-1"}, "not a dict"]}}
+
+    with pytest.raises(AttributeError):
+        write_results(target, broken)
+    assert list(tmp_path.iterdir()) == []
+
+    write_results(target, sample_docs())
+    before = target.read_bytes()
+    with pytest.raises(AttributeError):
+        write_results(target, broken)
+    assert list(tmp_path.iterdir()) == [target]
+    assert target.read_bytes() == before
+
+
+def test_a_file_name_that_is_not_xlsx_or_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(WorkbookError, match=r"\.xlsx"):
+        write_results(tmp_path / "results.xlsm", sample_docs())
+    with pytest.raises(WorkbookError, match="does not exist"):
+        write_results(tmp_path / "nowhere" / "results.xlsx", sample_docs())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_results_file_is_replaced(tmp_path):
+    target = tmp_path / "results.xlsx"
+    target.write_text("old")
+
+    write_results(target, sample_docs())
+
+    assert openpyxl.load_workbook(target).sheetnames[0] == "Dashboard"
