@@ -296,7 +296,7 @@ def check_same(ledger: Ledger) -> str:
     pos, _, check, sel = result
     n = np.unique(check.decision.astype(str), return_counts=True)
     decisions = ", ".join(f"{int(k):,} {d}" for d, k in zip(*n, strict=True))
-    return (f"{len(ledger.invoices):,} invoices ({int(pos.open.sum()):,} open), "
+    return (f"{len(ledger.invoices):,} invoices ({len(pos):,} open), "
             f"{len(ledger.customers):,} customers: same buckets, exposures and decisions "
             f"({decisions}); {len(sel.group_status):,} customer/currency groups, "
             f"{len(sel.send):,} selected, same levels, amounts and skip reasons "

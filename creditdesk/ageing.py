@@ -18,15 +18,26 @@ from .ledger import Ledger
 
 @dataclass
 class Position:
-    """Per-invoice figures as of the ledger's date (arrays as long as ``ledger.invoices``)."""
+    """The open items as of the ledger's date, as columns as long as the number of open items.
 
-    in_ledger: np.ndarray  # invoice dated on or before the as-of date
-    open: np.ndarray  # in the ledger with something outstanding
-    outstanding: np.ndarray  # document currency; 0 where not open
+    An item is open when it is dated on or before the as-of date and something is outstanding
+    on it (either sign). Everything downstream (ageing, credit, dunning) works on these rows
+    only, so a ledger that carries years of settled history costs little more than its open
+    items.
+    """
+
+    idx: np.ndarray  # invoice index of each open item (into ledger.invoices)
+    customer: np.ndarray
+    currency: np.ndarray
+    due: np.ndarray
+    outstanding: np.ndarray  # document currency, never 0
     outstanding_base: np.ndarray
     days_overdue: np.ndarray  # as-of - due date (negative = not yet due)
     age: np.ndarray  # as-of - basis date
     bucket: np.ndarray  # 0 = Not due, 1.. = the buckets in label order
+
+    def __len__(self) -> int:
+        return len(self.idx)
 
 
 def outstanding_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
@@ -37,8 +48,8 @@ def outstanding_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
     """
     inv = ledger.invoices
     settled = inv.settled_date
-    has_settled = ~np.isnat(settled)
-    out = np.where(has_settled, np.where(settled > day, inv.amount, 0.0), inv.amount - inv.paid)
+    out = np.where(np.isnat(settled), inv.amount - inv.paid,
+                   np.where(settled > day, inv.amount, 0.0))
     out[inv.invoice_date > day] = 0.0
     return out
 
@@ -46,17 +57,19 @@ def outstanding_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
 def position(ledger: Ledger) -> Position:
     inv = ledger.invoices
     as_of = ledger.as_of
-    in_ledger = inv.invoice_date <= as_of
     outstanding = outstanding_on(ledger, as_of)
-    is_open = in_ledger & (outstanding != 0)
-    outstanding = np.where(is_open, outstanding, 0.0)
-    days_overdue = (as_of - inv.due_date).astype(np.int64)
-    basis = inv.due_date if ledger.settings.ageing_basis == "Due Date" else inv.invoice_date
-    age = (as_of - basis).astype(np.int64)
+    idx = np.flatnonzero(outstanding)
+    out = outstanding[idx]
+    due = inv.due_date[idx]
+    days_overdue = (as_of - due).astype(np.int64)
+    if ledger.settings.ageing_basis == "Due Date":
+        age = days_overdue
+    else:
+        age = (as_of - inv.invoice_date[idx]).astype(np.int64)
     edges = np.array((0, *ledger.settings.bucket_edges), dtype=np.int64)
-    bucket = np.searchsorted(edges, age, side="left").astype(np.int8)
-    return Position(in_ledger, is_open, outstanding, outstanding * inv.rate, days_overdue, age,
-                    bucket)
+    bucket = np.searchsorted(edges, age, side="left")
+    return Position(idx, inv.customer[idx], inv.currency[idx], due, out, out * inv.rate[idx],
+                    days_overdue, age, bucket)
 
 
 @dataclass
@@ -81,13 +94,14 @@ def ageing(ledger: Ledger, pos: Position | None = None) -> Ageing:
     pos = pos or position(ledger)
     labels = ledger.settings.bucket_labels()
     nb, nc = len(labels), len(ledger.customers)
-    cust = ledger.invoices.customer
+    cust = pos.customer
     w = pos.outstanding_base
     flat = np.bincount(cust * nb + pos.bucket, weights=w, minlength=nc * nb)
     buckets = flat.reshape(nc, nb)
-    overdue = np.bincount(cust, weights=np.where(pos.days_overdue > 0, w, 0.0), minlength=nc)
-    count = np.bincount(cust, weights=pos.open, minlength=nc).astype(np.int64)
+    late = pos.days_overdue > 0
+    overdue = np.bincount(cust[late], weights=w[late], minlength=nc)
+    count = np.bincount(cust, minlength=nc)
     oldest = np.zeros(nc, dtype=np.int64)
-    chased = pos.open & (pos.outstanding > 0)
-    np.maximum.at(oldest, cust[chased], pos.days_overdue[chased])
+    owed = pos.outstanding > 0
+    np.maximum.at(oldest, cust[owed], pos.days_overdue[owed])
     return Ageing(labels, buckets, buckets.sum(axis=1), overdue, count, oldest)

@@ -166,25 +166,31 @@ def _date_from(value: object) -> dt.date | str | None:
     return d
 
 
+_NAT_INT = np.iinfo(np.int64).min  # NaT's bit pattern in datetime64
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def to_date(values: Sequence[object]) -> tuple[np.ndarray, Errors]:
-    """datetime64[D]; blank -> NaT."""
-    out = np.full(len(values), NAT)
+    """datetime64[D]; blank -> NaT. Each distinct value is parsed once."""
+    days = np.empty(len(values), dtype=np.int64)
     errors: Errors = {}
-    cache: dict[object, dt.date | str | None] = {}
+    cache: dict[object, int | str] = {}
     for i, v in enumerate(values):
+        key = ("bool", v) if isinstance(v, bool) else v  # True == 1 must not share a slot
         try:
-            parsed = cache[v]
+            parsed = cache[key]
         except (KeyError, TypeError):
-            parsed = _date_from(v)
+            d = _date_from(v)
+            parsed = _NAT_INT if d is None else d if isinstance(d, str) else \
+                d.toordinal() - _EPOCH_ORDINAL
             with contextlib.suppress(TypeError):
-                cache[v] = parsed
-        if parsed is None:
-            continue
+                cache[key] = parsed
         if isinstance(parsed, str):
             errors[i] = parsed
+            days[i] = _NAT_INT
         else:
-            out[i] = np.datetime64(parsed, "D")
-    return out, errors
+            days[i] = parsed
+    return days.view("datetime64[D]"), errors
 
 
 def to_bool(values: Sequence[object]) -> tuple[np.ndarray, Errors]:

@@ -40,6 +40,7 @@ class Reminder:
     level: DunningLevel
     items: np.ndarray  # invoice indices: the dunned items by due date, then credit notes
     outstanding: np.ndarray  # per item, document currency
+    days_overdue: np.ndarray  # per item
     interest: np.ndarray  # per item, document currency (0 without Add Interest)
     compensation: np.ndarray  # per item, document currency
     amount: float  # net of the items listed, document currency
@@ -73,8 +74,8 @@ class Selection:
     group_next_date: np.ndarray  # first day an item reaches the first level (NaT if none)
     group_last_date: np.ndarray
     group_last_level: np.ndarray  # level number of the last reminder (NaN if none)
-    item_group: np.ndarray  # per invoice: group index, -1 when not in any message
-    interest: np.ndarray  # per invoice, document currency
+    item_group: np.ndarray  # per open item (pos): group index, -1 when not in any message
+    interest: np.ndarray  # per open item, document currency
     compensation: np.ndarray
     warnings: list[str]
 
@@ -84,27 +85,30 @@ class Selection:
 
     def reminders(self) -> list[Reminder]:
         c = self.ledger.customers
-        inv = self.ledger.invoices
+        pos = self.pos
         groups = self.send
-        members = np.flatnonzero(np.isin(self.item_group, groups))
+        in_send = np.zeros(len(self.group_status) + 1, dtype=bool)
+        in_send[groups] = True
+        members = np.flatnonzero(in_send[self.item_group])  # item_group -1 -> last: False
         # dunned items first by due date, then credit notes
-        order = np.lexsort((inv.due_date[members], self.pos.outstanding[members] < 0,
+        order = np.lexsort((pos.due[members], pos.outstanding[members] < 0,
                             self.item_group[members]))
         members = members[order]
         starts = np.searchsorted(self.item_group[members], groups, side="left")
         ends = np.searchsorted(self.item_group[members], groups, side="right")
         out = []
         for g, a, b in zip(groups.tolist(), starts.tolist(), ends.tolist(), strict=True):
-            items = members[a:b]
+            m = members[a:b]
             i = int(self.group_customer[g])
             out.append(Reminder(
                 customer=i,
                 currency=self.ledger.currencies[self.group_currency[g]],
                 level=self.levels[self.group_level[g]],
-                items=items,
-                outstanding=self.pos.outstanding[items],
-                interest=self.interest[items],
-                compensation=self.compensation[items],
+                items=pos.idx[m],
+                outstanding=pos.outstanding[m],
+                days_overdue=pos.days_overdue[m],
+                interest=self.interest[m],
+                compensation=self.compensation[m],
                 amount=float(self.group_amount[g]),
                 to=c.email[i],
                 cc=c.cc[i],
@@ -159,19 +163,35 @@ class Selection:
         raise AssertionError(code)
 
 
-def _history_by_group(ledger: Ledger, ncur: int, key_of: dict[str, int]
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[str]]:
-    """Reminder rows as (group key, date, level), and the addresses that bounced."""
+def _last_reminders(ledger: Ledger, gkeys: np.ndarray, ncur: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reminder rows of the History table that belong to a group: (group, date, level)."""
     h = ledger.history
+    rem = np.flatnonzero((h.type == "reminder") & ~np.isnat(h.date) & (h.date <= ledger.as_of))
+    index = ledger.customer_index
     code = {cy: k for k, cy in enumerate(ledger.currencies)}
-    rem = np.flatnonzero(h.type == "reminder")
-    cust = np.fromiter((key_of.get(k, -1) for k in h.customer[rem]), np.int64, len(rem))
+    cust = np.fromiter((index.get(k, -1) for k in h.customer[rem]), np.int64, len(rem))
     ccy = np.fromiter((code.get(k, -1) for k in h.currency[rem]), np.int64, len(rem))
-    ok = (cust >= 0) & (ccy >= 0) & ~np.isnat(h.date[rem])
+    ok = (cust >= 0) & (ccy >= 0)
     keys = cust[ok] * ncur + ccy[ok]
-    bad = {e.strip().casefold() for e, t in zip(h.email, h.type, strict=True)
-           if t in ("bounce", "complaint") and e}
-    return keys, h.date[rem][ok], h.level[rem][ok], bad
+    g = np.searchsorted(gkeys, keys)
+    hit = g < len(gkeys)
+    hit[hit] = gkeys[g[hit]] == keys[hit]
+    rows = rem[ok][hit]
+    return g[hit], h.date[rows], h.level[rows]
+
+
+def _bounced_customers(ledger: Ledger) -> np.ndarray:
+    """Customers whose current address bounced or complained (by address, not by name)."""
+    h = ledger.history
+    bad = np.zeros(len(ledger.customers), dtype=bool)
+    rows = np.flatnonzero((h.type == "bounce") | (h.type == "complaint"))
+    for email in {h.email[r].strip().casefold() for r in rows} - {""}:
+        bad[ledger.customers_by_email.get(email, [])] = True
+    return bad
+
+
+_BIG = np.iinfo(np.int64).max
 
 
 def select(ledger: Ledger, pos: Position | None = None) -> Selection:
@@ -183,76 +203,60 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     ncur = max(len(ledger.currencies), 1)
     levels = sorted(ledger.levels, key=lambda lv: (lv.days, lv.level))
     days = np.array([lv.days for lv in levels], dtype=np.int64)
+    first_days = int(days[0]) if len(days) else 0
     warnings: list[str] = []
 
-    is_open = pos.open
-    debt = is_open & (pos.outstanding > 0)
-    chase = debt & ~inv.disputed
+    debt = pos.outstanding > 0
+    chase = debt & ~inv.disputed[pos.idx]
     reached = np.where(chase, np.searchsorted(days, pos.days_overdue, side="right") - 1, -1)
 
-    # Groups: customer x currency, over open items.
-    key = inv.customer * ncur + inv.currency
-    open_idx = np.flatnonzero(is_open)
-    gkeys, inverse = np.unique(key[open_idx], return_inverse=True)
+    # Groups: customer x currency, over the open items (keys are bounded: no sort needed).
+    key = pos.customer * ncur + pos.currency
+    present = np.bincount(key, minlength=len(c) * ncur) > 0
+    gkeys = np.flatnonzero(present)
     ng = len(gkeys)
-    item_group = np.full(len(inv), -1, dtype=np.int64)
-    item_group[open_idx] = inverse
+    inverse = (np.cumsum(present) - 1)[key]
     g_cust = gkeys // ncur
     g_ccy = gkeys % ncur
 
     g_reached = np.full(ng, -1, dtype=np.int64)
-    np.maximum.at(g_reached, inverse, reached[open_idx])
-    n_debt = np.bincount(inverse, weights=debt[open_idx], minlength=ng)
-    n_chase = np.bincount(inverse, weights=chase[open_idx], minlength=ng)
-    # next day an undisputed item reaches the first level
-    first_day = (inv.due_date + np.timedelta64(int(days[0]) if len(days) else 0, "D"))
-    nxt = np.full(ng, np.iinfo(np.int64).max, dtype=np.int64)
-    cand = open_idx[chase[open_idx] & (reached[open_idx] < 0)]
-    np.minimum.at(nxt, item_group[cand], first_day[cand].astype(np.int64))
-    g_next = np.where(nxt == np.iinfo(np.int64).max, np.datetime64("NaT"),
+    np.maximum.at(g_reached, inverse, reached)
+    n_debt = np.bincount(inverse[debt], minlength=ng)
+    n_chase = np.bincount(inverse[chase], minlength=ng)
+    # the next day an undisputed item reaches the first level
+    waiting = chase & (reached < 0)
+    nxt = np.full(ng, _BIG, dtype=np.int64)
+    np.minimum.at(nxt, inverse[waiting], pos.due[waiting].astype(np.int64) + first_days)
+    g_next = np.where(nxt == _BIG, np.datetime64("NaT"),
                       nxt.astype("datetime64[D]")).astype("datetime64[D]")
 
     # An item is in the message when it reached a level, or it is an open credit note.
-    in_msg = (reached >= 0) | (is_open & (pos.outstanding < 0))
-    msg_idx = np.flatnonzero(in_msg)
-    item_group = np.where(in_msg, item_group, -1)
-    g_amount = np.bincount(item_group[msg_idx], weights=pos.outstanding[msg_idx], minlength=ng)
-    g_base = np.bincount(item_group[msg_idx], weights=pos.outstanding_base[msg_idx],
-                         minlength=ng)
-    cust_net = np.bincount(inv.customer[open_idx], weights=pos.outstanding_base[open_idx],
-                           minlength=len(c))
+    in_msg = (reached >= 0) | ~debt
+    item_group = np.where(in_msg, inverse, -1)
+    g_amount = np.bincount(inverse[in_msg], weights=pos.outstanding[in_msg], minlength=ng)
+    g_base = np.bincount(inverse[in_msg], weights=pos.outstanding_base[in_msg], minlength=ng)
+    cust_net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=len(c))
 
-    # History: the last reminder per group, and bounced addresses.
-    key_of = {k: i for i, k in enumerate(c.ids.tolist())}
-    h_keys, h_date, h_level, bounced = _history_by_group(ledger, ncur, key_of)
-    hg = np.searchsorted(gkeys, h_keys)
-    hit = hg < ng
-    hit[hit] = gkeys[hg[hit]] == h_keys[hit]
-    hg, h_date, h_level = hg[hit], h_date[hit], h_level[hit]
-    past = h_date <= as_of
-    hg, h_date, h_level = hg[past], h_date[past], h_level[past]
+    # History: the last reminder per group.
+    hg, h_date, h_level = _last_reminders(ledger, gkeys, ncur)
     last = np.full(ng, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, hg, h_date.astype(np.int64))
     g_last = np.where(last == np.iinfo(np.int64).min, np.datetime64("NaT"),
                       last.astype("datetime64[D]")).astype("datetime64[D]")
     # Escalation counts reminders about these debts: sent once the oldest item in the
     # message had reached the first level.
-    oldest_due = np.full(ng, np.iinfo(np.int64).max, dtype=np.int64)
-    dunned = msg_idx[reached[msg_idx] >= 0]
-    np.minimum.at(oldest_due, item_group[dunned], inv.due_date[dunned].astype(np.int64))
-    start = oldest_due + (int(days[0]) if len(days) else 0)
-    relevant = h_date.astype(np.int64) >= start[hg]
-    last_level = np.full(ng, np.nan)
-    lvl = np.where(np.isnan(h_level), 0.0, h_level)
-    tmp = np.full(ng, -np.inf)
-    np.maximum.at(tmp, hg[relevant], lvl[relevant])
-    last_level[np.isfinite(tmp)] = tmp[np.isfinite(tmp)]
-    g_last_level = last_level
+    dunned = reached >= 0
+    oldest_due = np.full(ng, _BIG - abs(first_days), dtype=np.int64)
+    np.minimum.at(oldest_due, inverse[dunned], pos.due[dunned].astype(np.int64))
+    relevant = h_date.astype(np.int64) >= oldest_due[hg] + first_days
+    top = np.full(ng, -np.inf)
+    np.maximum.at(top, hg[relevant], np.nan_to_num(h_level[relevant]))
+    last_level = np.where(np.isfinite(top), top, np.nan)
     # level numbers -> index in the days-sorted policy
-    numbers = np.array([lv.level for lv in levels], dtype=float)
-    last_idx = np.full(ng, -1, dtype=np.int64)
+    numbers = np.sort(np.array([lv.level for lv in levels], dtype=float))
     known = ~np.isnan(last_level)
-    last_idx[known] = np.searchsorted(np.sort(numbers), last_level[known], side="right") - 1
+    last_idx = np.full(ng, -1, dtype=np.int64)
+    last_idx[known] = np.searchsorted(numbers, last_level[known], side="right") - 1
     # A courtesy note (negative days) is never a prerequisite: the first level on or after
     # the due date may go without one.
     first_due = int(np.searchsorted(days, 0, side="left"))
@@ -276,21 +280,19 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     mark(g_base < s.minimum_reminder_amount, UNDER_MINIMUM)
     channel_email = np.array([lv.channel == "Email" for lv in levels] + [False])[g_level]
     mark(channel_email & (c.email[g_cust] == ""), NO_ADDRESS)
-    if bounced:
-        bad = np.fromiter((e.casefold() in bounced for e in c.email), bool, len(c))
-        mark(bad[g_cust], BOUNCED)
+    mark(_bounced_customers(ledger)[g_cust], BOUNCED)
     cooling = ~np.isnat(g_last) & (g_last + np.timedelta64(s.reminder_cooldown_days, "D")
                                    > as_of)
     mark(cooling, COOL_DOWN)
 
     # Statutory interest and compensation on the dunned items of levels that add it.
-    interest = np.zeros(len(inv))
-    compensation = np.zeros(len(inv))
+    interest = np.zeros(len(pos))
+    compensation = np.zeros(len(pos))
     law = s.late_payment_law
     if law != "None":
         adds = np.array([lv.add_interest for lv in levels] + [False])[g_level]
-        grp = item_group[dunned]
-        take = dunned[(status[grp] == SEND) & adds[grp] & (pos.days_overdue[dunned] > 0)]
+        take = np.flatnonzero(dunned & (status[inverse] == SEND) & adds[inverse]
+                              & (pos.days_overdue > 0))
         if len(take):
             law_ccy = "GBP" if law == "UK" else "EUR"
             law_rate = ledger.fx.get(law_ccy)
@@ -298,15 +300,15 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
                 warnings.append(f"no FX rate for {law_ccy}: statutory compensation is "
                                 f"claimed as if {s.base_currency} were {law_ccy}")
                 law_rate = 1.0
-            doc_rate = inv.rate[take]
+            doc_rate = inv.rate[pos.idx[take]]
             amount = pos.outstanding[take]
             i_, comp, warn = interest_columns(
-                amount, inv.due_date[take], as_of, law, s.contract_interest_rate,
+                amount, pos.due[take], as_of, law, s.contract_interest_rate,
                 amount_in_law_currency=amount * doc_rate / law_rate)
             interest[take] = i_
             compensation[take] = comp * law_rate / doc_rate
             warnings.extend(warn)
 
     return Selection(ledger, pos, levels, g_cust, g_ccy, g_level, g_reached, status, g_amount,
-                     g_base, g_next, g_last, g_last_level, item_group, interest, compensation,
+                     g_base, g_next, g_last, last_level, item_group, interest, compensation,
                      warnings)

@@ -120,7 +120,11 @@ def round_money(x: float) -> float:
     x = float(x)
     if not math.isfinite(x):
         return x
-    q = Decimal(repr(x)).quantize(_CENT, rounding=ROUND_HALF_UP, context=_WIDE)
+    text = repr(x)
+    point = text.find(".")
+    if "e" not in text and (point < 0 or len(text) - point <= 3):
+        return x + 0.0  # already whole cents (the common case for ledger amounts)
+    q = Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     return float(q) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 

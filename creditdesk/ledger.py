@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -156,6 +157,20 @@ class Ledger:
     @property
     def as_of_date(self) -> dt.date:
         return self.as_of.astype("datetime64[D]").item()
+
+    @cached_property
+    def customer_index(self) -> dict[str, int]:
+        """Customer key -> row in ``customers``."""
+        return {k: i for i, k in enumerate(self.customers.ids.tolist())}
+
+    @cached_property
+    def customers_by_email(self) -> dict[str, list[int]]:
+        """Lower-case e-mail address -> the customers that use it."""
+        out: dict[str, list[int]] = {}
+        for i, e in enumerate(self.customers.email.tolist()):
+            if e:
+                out.setdefault(e.casefold(), []).append(i)
+        return out
 
 
 # ---------------------------------------------------------------------------------------

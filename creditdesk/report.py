@@ -110,7 +110,7 @@ class Analysis:
             "utilisation": _opt(cr.utilisation[i], 1),
             "score": _opt(sc.whole[i]),
             "decision": cr.decision[i],
-            "reasons": cr.reasons[i],
+            "reasons": cr.reasons_for(i),
             "summary": cr.summary(i),
         } for i in self._listed()]
         order = {"Hold": 0, "Review": 1, "Approve": 2}
@@ -137,9 +137,9 @@ class Analysis:
         reminders = []
         for r in sel.reminders():
             i = r.customer
-            lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]),
-                          int(self.pos.days_overdue[k]), float(o))
-                     for k, o in zip(r.items.tolist(), r.outstanding.tolist(), strict=True)]
+            lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o)
+                     for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
+                                        r.days_overdue.tolist(), strict=True)]
             interest = float(r.interest.sum())
             compensation = float(r.compensation.sum())
             dunned = r.outstanding > 0
@@ -149,8 +149,7 @@ class Analysis:
                 "amount": _money(r.amount), "interest": _money(interest),
                 "compensation": _money(compensation), "total": _money(r.total),
                 "invoice_count": str(len(lines)),
-                "oldest_days_overdue": str(max(int(self.pos.days_overdue[r.items[dunned]].max()),
-                                               0)),
+                "oldest_days_overdue": str(max(int(r.days_overdue[dunned].max()), 0)),
                 "level": str(r.level.level), "level_name": r.level.name,
                 "as_of": led.as_of_date.isoformat(), "sender_email": s.sender_email or "",
                 "reply_to": s.reply_to or "",

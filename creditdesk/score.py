@@ -141,15 +141,14 @@ def score(ledger: Ledger, pos: Position | None = None) -> Scores:
     dbt, _ = _wmean(hc, days, hw, nc)
 
     # --- open items already past due: paid at least this late (censored) ----------------
-    owed = pos.open & (pos.outstanding_base > 0)
-    pending = np.flatnonzero(owed & dated & (pos.days_overdue > 0))
-    wdbt, _ = _wmean(np.concatenate([hc, cust[pending]]),
+    pending = (pos.outstanding_base > 0) & (pos.days_overdue > 0)
+    wdbt, _ = _wmean(np.concatenate([hc, pos.customer[pending]]),
                      np.concatenate([days, pos.days_overdue[pending].astype(float)]),
                      np.concatenate([hw, pos.outstanding_base[pending]]), nc)
     base = np.where(has, paydex(np.nan_to_num(wdbt)), np.nan)
 
     # --- utilisation of the credit limit ------------------------------------------------
-    net = np.bincount(cust, weights=pos.outstanding_base, minlength=nc)
+    net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=nc)
     exposure = np.maximum(net, 0.0) + cus.open_orders
     limit = cus.credit_limit
     has_limit = limit > 0  # NaN (no limit set) compares False; a 0 limit is the credit check's
