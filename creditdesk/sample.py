@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 
 from .ledger import DEFAULT_LEVELS
-from .settings import Settings
+from .settings import Settings, settings_rows
 from .templates import DEFAULT_TEMPLATES
 
 _FIRST = ["Acme", "Northwind", "Contoso", "Globex", "Initech", "Umbrella", "Stark", "Wayne",
@@ -32,19 +32,6 @@ CUSTOMER_HEADER = ["Customer", "Name", "Email", "CC", "Currency", "Terms (days)"
                    "Pause Reason", "Promise Date", "Promise Amount", "Language"]
 INVOICE_HEADER = ["Invoice", "Customer", "Invoice Date", "Due Date", "Currency", "Amount",
                   "Paid", "Settled Date", "Disputed", "Reference"]
-
-
-def settings_rows(as_of: dt.date | None, **overrides: object) -> list[list]:
-    s = Settings()
-    rows = []
-    for name, f in Settings.model_fields.items():
-        value = overrides.get(name, getattr(s, name))
-        if isinstance(value, tuple):
-            value = ",".join(map(str, value))
-        if name == "as_of_date":
-            value = as_of
-        rows.append([f.alias, "" if value is None else value])
-    return rows
 
 
 def sample_tables(customers: int = 60, invoices_per_customer: float = 25.0,
@@ -154,10 +141,11 @@ def sample_tables(customers: int = 60, invoices_per_customer: float = 25.0,
     return {
         "Customers": (CUSTOMER_HEADER, cust_rows),
         "Invoices": (INVOICE_HEADER, rows),
-        "Settings": (["Setting", "Value"], settings_rows(
-            as_of, base_currency=base_currency, company_name="Creditdesk Demo Ltd",
-            sender_email="credit.control@creditdesk-demo.example.com",
-            reply_to="ar@creditdesk-demo.example.com", late_payment_law="UK")),
+        "Settings": (["Setting", "Value"], [row[:2] for row in settings_rows(
+            Settings(**{"As Of Date": as_of}).model_copy(update={
+                "base_currency": base_currency, "company_name": "Creditdesk Demo Ltd",
+                "sender_email": "credit.control@creditdesk-demo.example.com",
+                "reply_to": "ar@creditdesk-demo.example.com", "late_payment_law": "UK"}))]),
         "FX": (["Currency", "Rate"], fx_rows),
         "Dunning Levels": (["Level", "Name", "Days After Due", "Template", "Channel",
                             "Add Interest"],

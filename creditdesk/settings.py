@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .columns import _date_from, is_blank
+from .columns import FALSE_WORDS, TRUE_WORDS, _date_from, is_blank
 from .contract import normalise_header
 from .emails import email_problem
 from .issues import Issue
@@ -68,6 +69,18 @@ class Settings(BaseModel):
     review_score: float = Field(
         50.0, ge=1, le=100, alias="Review Score",
         description="Credit check: Review when the payment score is below this")
+    automation: bool = Field(
+        False, alias="Automation",
+        description="Yes = the backend runs the reminder cycle every business day")
+    send_window: tuple[dt.time, dt.time] = Field(
+        (dt.time(9), dt.time(17)), alias="Send Window",
+        description="Hours (in Time Zone) reminders may go out, e.g. 09:00-17:00")
+    controller_email: str | None = Field(
+        None, alias="Controller Email",
+        description="Credit controller who gets the weekly digest")
+    backend_url: str | None = Field(
+        None, alias="Backend URL",
+        description="The Creditdesk backend (Send and Sync); the API key is never kept here")
 
     @field_validator("as_of_date", mode="before")
     @classmethod
@@ -121,7 +134,45 @@ class Settings(BaseModel):
             raise ValueError("bucket edges must increase, e.g. 30,60,90,120")
         return tuple(int(e) for e in edges)
 
-    @field_validator("sender_email", "reply_to", mode="before")
+    @field_validator("automation", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            return v
+        word = str(v).strip().casefold()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(f"'{v}' is not Yes or No")
+
+    @field_validator("send_window", mode="before")
+    @classmethod
+    def _window(cls, v: Any) -> Any:
+        if isinstance(v, tuple):
+            return v
+        m = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*",
+                         str(v))
+        try:
+            start = dt.time(int(m[1]), int(m[2] or 0))
+            end = dt.time(int(m[3]), int(m[4] or 0)) if m[3] != "24" else dt.time.max
+        except (TypeError, ValueError):
+            raise ValueError(f"'{v}' is not a window such as 09:00-17:00") from None
+        if end <= start:
+            raise ValueError(f"'{v}': the window must end after it starts")
+        return (start, end)
+
+    @field_validator("backend_url", mode="before")
+    @classmethod
+    def _url(cls, v: Any) -> Any:
+        if is_blank(v):
+            return None
+        text = str(v).strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+            raise ValueError(f"'{v}' is not a web address such as https://api.example.com")
+        return text
+
+    @field_validator("sender_email", "reply_to", "controller_email", mode="before")
     @classmethod
     def _email(cls, v: Any) -> Any:
         if is_blank(v):
@@ -210,7 +261,7 @@ def parse_settings(
             Settings.model_validate({field: value})
         except ValidationError as exc:
             default = Settings.model_fields[field].default
-            shown = (",".join(map(str, default)) if isinstance(default, tuple)
+            shown = (format_setting(default) if isinstance(default, tuple)
                      else "today" if default is None else default)
             issues.append(
                 Issue(sheet, row, "Value", f"{name}: {_message(exc)}; using {shown!s}")
@@ -218,3 +269,34 @@ def parse_settings(
             continue
         values[field] = value
     return Settings.model_validate(values), issues
+
+
+def format_setting(value: Any) -> str:
+    """A setting's value as a user types it into the Settings table."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, tuple) and value and isinstance(value[0], dt.time):
+        return "-".join(t.strftime("%H:%M") for t in value)
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def settings_rows(settings: Settings | None = None) -> list[list]:
+    """[Setting, Value, Notes] rows for a Settings table: every setting, as typed in Excel."""
+    from typing import Literal, get_args, get_origin
+
+    settings = settings or Settings()
+    rows = []
+    for name, f in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool | tuple):
+            value = format_setting(value)
+        note = f.description or ""
+        options = get_args(f.annotation) if get_origin(f.annotation) is Literal else ()
+        if options:
+            note = "One of: " + ", ".join(map(str, options))
+        rows.append([f.alias, "" if value is None else value, note])
+    return rows

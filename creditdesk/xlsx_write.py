@@ -26,6 +26,7 @@ from typing import Any
 
 from . import contract
 from .errors import WorkbookError
+from .settings import settings_rows
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -596,27 +597,6 @@ def write_workbook(path: str | os.PathLike,
         _close(book.wb, path)
 
 
-def _settings_rows() -> list[list]:
-    from typing import Literal, get_args, get_origin
-
-    from .settings import Settings
-
-    rows = []
-    for name, field in Settings.model_fields.items():
-        value = field.default
-        if name == "as_of_date" or value is None:
-            value = ""
-        elif isinstance(value, tuple):
-            value = ",".join(map(str, value))
-        note = field.description or ""
-        options = [a for a in get_args(field.annotation) if get_origin(field.annotation)
-                   is Literal]
-        if options:
-            note = "One of: " + ", ".join(map(str, options))
-        rows.append([field.alias or name, value, note])
-    return rows
-
-
 def template_tables() -> dict[str, tuple[list[str], list[list]]]:
     """The blank contract workbook's tables: headers for all, defaults where they exist."""
     from .ledger import DEFAULT_LEVELS
@@ -628,7 +608,7 @@ def template_tables() -> dict[str, tuple[list[str], list[list]]]:
         rows: list[list] = []
         if t is contract.SETTINGS:
             headers = [*headers, "Notes"]
-            rows = _settings_rows()
+            rows = settings_rows()
         elif t is contract.DUNNING_LEVELS:
             rows = [[lv.level, lv.name, lv.days, lv.template, lv.channel,
                      "Yes" if lv.add_interest else "No"] for lv in DEFAULT_LEVELS]
