@@ -1,0 +1,261 @@
+"""The backend API's request and response models: the one contract the backend serves and the
+client (CLI, add-in) speaks. Version 1, under ``/v1``.
+
+Every model forbids unknown fields, so a typo in a request is a 422 naming the field, not a
+silently ignored value. The tenant never appears in a request: it comes from the API key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .emails import email_problem
+
+MAX_REMINDERS_PER_REQUEST = 500  # keeps a request well under API Gateway's 6 MB
+MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # larger ledgers go through a presigned S3 upload
+
+Cell = str | float | int | bool | None  # dates travel as ISO text
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _address(value: str) -> str:
+    problem = email_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be one line (no line breaks)")
+    return value
+
+
+# -- ledger snapshots ---------------------------------------------------------------------
+
+
+class TableData(Model):
+    """One contract table as the workbook holds it: headers and rows of cell values."""
+
+    header: list[str] = Field(max_length=200)
+    rows: list[list[Cell]]
+    first_row: int = Field(2, ge=1, description="worksheet row of the first data row")
+    sheet: str | None = None
+
+
+class SnapshotIn(Model):
+    """The workbook's contract tables, keyed by table name (Customers, Invoices, ...)."""
+
+    tables: dict[str, TableData]
+
+
+class UploadIn(Model):
+    """Ask for a presigned S3 upload of a large snapshot (the same JSON as SnapshotIn)."""
+
+    size: int = Field(gt=0, le=512_000_000, description="bytes of the JSON to upload")
+
+
+class UploadOut(Model):
+    version: str
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = {}
+    expires_at: dt.datetime
+
+
+class IssueOut(Model):
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class SnapshotOut(Model):
+    version: str
+    status: Literal["active", "pending", "rejected"]
+    as_of: dt.date | None = None
+    customers: int = 0
+    invoices: int = 0
+    issues: list[IssueOut] = []
+    message: str = ""
+
+
+# -- reminder batches -----------------------------------------------------------------------
+
+
+class ReminderIn(Model):
+    """One previewed reminder, as `creditdesk remind --json` or the add-in renders it."""
+
+    customer: Id
+    currency: Currency
+    level: int = Field(ge=0, le=99)
+    to: str
+    cc: list[str] = Field(default_factory=list, max_length=49)
+    subject: Annotated[str, Field(min_length=1, max_length=998)]
+    text: Annotated[str, Field(min_length=1, max_length=200_000)]
+    html: Annotated[str, Field(max_length=400_000)] = ""
+    invoices: list[Id] = Field(min_length=1, max_length=5000)
+    amount: float
+    interest: float = 0.0
+    compensation: float = 0.0
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: str) -> str:
+        return _address(v)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: str) -> str:
+        return _one_line(v)
+
+    @field_validator("cc")
+    @classmethod
+    def _cc(cls, v: list[str]) -> list[str]:
+        return [_address(a) for a in v]
+
+    def key(self, tenant: str, day: dt.date) -> str:
+        """The reminder's identity: tenant, customer, currency, level, items and day. The
+        same reminder submitted twice (a double click, a retry, a second client) has the
+        same key, and is sent once."""
+        items = ",".join(sorted(self.invoices))
+        raw = "\x1f".join([tenant, self.customer, self.currency, str(self.level), items,
+                           day.isoformat()])
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+BatchId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class BatchIn(Model):
+    """Submit reminders. Large batches are split by the client into parts of at most 500,
+    all with the same batch_id; a part sent twice is accepted once."""
+
+    batch_id: BatchId
+    reminders: list[ReminderIn] = Field(default_factory=list,
+                                        max_length=MAX_REMINDERS_PER_REQUEST)
+    compute: bool = Field(False, description="compute today's reminders from the last "
+                          "snapshot instead of taking them from the request")
+    part: int = Field(1, ge=1)
+    parts: int = Field(1, ge=1, le=10_000)
+
+
+ReminderState = Literal["queued", "sent", "skipped", "failed", "review"]
+
+
+class Counts(Model):
+    total: int = 0
+    queued: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    review: int = 0
+
+
+class BatchOut(Model):
+    batch_id: str
+    status: Literal["accepted", "sending", "done"]
+    created_at: dt.datetime
+    counts: Counts
+    parts_received: int = 1
+    parts: int = 1
+
+
+class ReminderOut(Model):
+    key: str
+    customer: str
+    currency: str
+    level: int
+    to: str
+    subject: str
+    status: ReminderState
+    message_id: str | None = None
+    detail: str = ""
+    updated_at: dt.datetime | None = None
+
+
+T = TypeVar("T")
+
+
+class Page(Model, Generic[T]):
+    items: list[T]
+    next: str | None = Field(None, description="pass as ?next= for the following page")
+
+
+# -- history --------------------------------------------------------------------------------
+
+EventType = Literal["reminder", "delivery", "bounce", "complaint", "promise", "dispute",
+                    "note"]
+
+
+class EventOut(Model):
+    id: str
+    at: dt.datetime
+    customer: str
+    type: EventType
+    level: int | None = None
+    currency: str | None = None
+    email: str | None = None
+    message_id: str | None = None
+    amount: float | None = None
+    date: dt.date | None = Field(None, description="promise: the date promised")
+    invoice: str | None = None
+    note: str = ""
+
+
+class PromiseIn(Model):
+    amount: float = Field(gt=0)
+    date: dt.date
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class DisputeIn(Model):
+    invoice: Id
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class NoteIn(Model):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+# -- scores, erasure, errors ----------------------------------------------------------------
+
+
+class ScoreOut(Model):
+    customer: str
+    name: str
+    score: float | None
+    grade: str
+    recommended_limit: float | None
+    days_beyond_terms: float | None
+    reasons: list[str]
+
+
+class ScoresOut(Model):
+    as_of: dt.date | None
+    version: str | None
+    customers: list[ScoreOut]
+
+
+class ErasureOut(Model):
+    customer: str
+    erased_events: int
+    kept: list[str] = Field(description="what is kept, and why (retention)")
+
+
+class ErrorOut(Model):
+    """Every 4xx/5xx body. ``field`` names the request field at fault (dotted path)."""
+
+    error: str
+    message: str
+    field: str | None = None
+
