@@ -515,3 +515,13 @@ def test_rounding_a_numpy_float_works_like_a_python_float():
 def test_rounding_columns_equals_rounding_one_value_at_a_time(values):
     out = round_money_array(np.array(values))
     assert [float(v) for v in out] == [round_money(v) for v in values]
+
+
+def test_a_published_eu_example_is_reproduced():
+    # fiscavo.com, "Late-Payment Interest in the EU & UK" (a worked example): EUR 4,500,
+    # reference rate 3% + 8 = 11%, 30 days overdue: 4,500 x 11% x 30/365 = EUR 40.68, plus
+    # the EUR 40 fixed sum. The 11% is given directly (as a rate, the arithmetic is the law's).
+    r = statutory_interest(4500.0, d("2025-03-01"), d("2025-03-31"), "EU", contract_rate=11.0)
+    assert r.days == 30
+    assert round_money(r.interest) == 40.68
+    assert r.compensation == 40.0 and r.compensation_currency == "EUR"
