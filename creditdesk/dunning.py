@@ -2,7 +2,9 @@
 
 One consolidated message per customer and currency carries every open, undisputed item that
 has reached a level (days past due >= the level's Days After Due; negative days = a courtesy
-note before the due date) and the open credit notes of that currency. The message takes the
+note before the due date) and the open credit notes of that currency. It asks for the overdue
+items net of the credit notes; items not yet due are listed as falling due (in a courtesy
+note they are what is asked for). The message takes the
 highest level reached, but never more than one level above the last reminder sent about
 these items (escalation order), and no reminder goes within the cool-down of the previous
 one. Never chased, each with its reason: disputed items, customers marked do-not-chase or
@@ -26,8 +28,8 @@ from .templates import money
 
 # Why a customer/currency gets no reminder; order = the order they are checked in.
 SEND = 0
-NOTHING_DUE, ALL_DISPUTED, CREDIT_ONLY = 1, 2, 3
-DO_NOT_CHASE, PAUSED, PROMISE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 6, 7, 8
+DO_NOT_CHASE, PAUSED, PROMISE = 1, 2, 3
+ALL_DISPUTED, CREDIT_ONLY, NOTHING_DUE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 6, 7, 8
 UNDER_MINIMUM, NO_ADDRESS, BOUNCED, COOL_DOWN = 9, 10, 11, 12
 
 _DAY = np.timedelta64(1, "D")
@@ -72,6 +74,7 @@ class Selection:
     group_amount: np.ndarray  # document currency, net of credit notes
     group_base_amount: np.ndarray
     group_next_date: np.ndarray  # first day an item reaches the first level (NaT if none)
+    group_disputed: np.ndarray  # open disputed debts in the group
     group_last_date: np.ndarray
     group_last_level: np.ndarray  # level number of the last reminder (NaN if none)
     item_group: np.ndarray  # per open item (pos): group index, -1 when not in any message
@@ -128,8 +131,14 @@ class Selection:
         code = int(self.group_status[g])
         if code == NOTHING_DUE:
             nxt = date_or_none(self.group_next_date[g])
-            return ("nothing due for a reminder yet"
-                    + (f"; first reminder on {nxt}" if nxt else ""))
+            first = self.levels[0].name if self.levels else "reminder"
+            text = "nothing due for a reminder yet"
+            if nxt:
+                text += f"; next reminder ({first}) on {nxt}"
+            disputed = int(self.group_disputed[g])
+            if disputed:
+                text += f"; {disputed} disputed invoice{'s' if disputed > 1 else ''} not chased"
+            return text
         if code == ALL_DISPUTED:
             return "every overdue invoice is disputed"
         if code == CREDIT_ONLY:
@@ -233,8 +242,6 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     # An item is in the message when it reached a level, or it is an open credit note.
     in_msg = (reached >= 0) | ~debt
     item_group = np.where(in_msg, inverse, -1)
-    g_amount = np.bincount(inverse[in_msg], weights=pos.outstanding[in_msg], minlength=ng)
-    g_base = np.bincount(inverse[in_msg], weights=pos.outstanding_base[in_msg], minlength=ng)
     cust_net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=len(c))
 
     # History: the last reminder per group.
@@ -263,18 +270,25 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     allowed = np.maximum(last_idx + 1, min(first_due, max(len(levels) - 1, 0)))
     g_level = np.where(g_reached >= 0, np.minimum(g_reached, allowed), -1)
 
+    # What is asked for: the overdue items and the credit notes. Items not yet due are listed
+    # as falling due, and count only in a courtesy note (a level before the due date).
+    courtesy = np.append(days < 0, True)[g_level]
+    claim = in_msg & (~debt | (pos.days_overdue > 0) | courtesy[inverse])
+    g_amount = np.bincount(inverse[claim], weights=pos.outstanding[claim], minlength=ng)
+    g_base = np.bincount(inverse[claim], weights=pos.outstanding_base[claim], minlength=ng)
+
     # Why not: checked in order, the first reason found is the one given.
     status = np.zeros(ng, dtype=np.int8)
 
     def mark(cond: np.ndarray, code: int) -> None:
         status[(status == SEND) & cond] = code
 
-    mark((n_debt > 0) & (n_chase == 0), ALL_DISPUTED)
-    mark(n_debt == 0, CREDIT_ONLY)
-    mark(g_reached < 0, NOTHING_DUE)
     mark(c.do_not_chase[g_cust], DO_NOT_CHASE)
     mark(~np.isnat(c.paused_until[g_cust]) & (c.paused_until[g_cust] >= as_of), PAUSED)
     mark(~np.isnat(c.promise_date[g_cust]) & (c.promise_date[g_cust] >= as_of), PROMISE)
+    mark((n_debt > 0) & (n_chase == 0), ALL_DISPUTED)
+    mark(n_debt == 0, CREDIT_ONLY)
+    mark(g_reached < 0, NOTHING_DUE)
     mark(cust_net[g_cust] <= 0, NET_NOT_POSITIVE)
     mark(g_amount <= 0, CREDITS_COVER)
     mark(g_base < s.minimum_reminder_amount, UNDER_MINIMUM)
@@ -310,5 +324,5 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
             warnings.extend(warn)
 
     return Selection(ledger, pos, levels, g_cust, g_ccy, g_level, g_reached, status, g_amount,
-                     g_base, g_next, g_last, last_level, item_group, interest, compensation,
-                     warnings)
+                     g_base, g_next, n_debt - n_chase, g_last, last_level, item_group,
+                     interest, compensation, warnings)

@@ -155,7 +155,7 @@ class Analysis:
                 "reply_to": s.reply_to or "",
             }
             t = pick(led.templates, r.level.template, c.language[i])
-            rendered = render(t, values, lines) if t else None
+            rendered = render(t, values, lines, claim_all=r.level.days < 0) if t else None
             reminders.append({
                 "customer": c.ids[i],
                 "name": c.name[i],
@@ -175,6 +175,7 @@ class Analysis:
                     "invoice_date": ln.invoice_date,
                     "due_date": ln.due_date,
                     "days_overdue": ln.days_overdue,
+                    "status": ln.status,
                     "outstanding": _money(ln.outstanding),
                     "interest": _money(ri),
                     "compensation": _money(rc),

@@ -92,15 +92,35 @@ class Line:
     days_overdue: int
     outstanding: float
 
+    @property
+    def claimed(self) -> bool:
+        """Overdue debts and credit notes make up the amount asked for; an invoice not yet
+        due is listed separately, as falling due."""
+        return self.outstanding < 0 or self.days_overdue > 0
+
+    @property
+    def status(self) -> str:
+        if self.outstanding < 0:
+            return "credit note"
+        d = self.days_overdue
+        if d > 0:
+            return f"{d} day{'s' if d != 1 else ''} overdue"
+        if d == 0:
+            return "due today"
+        return f"due in {-d} day{'s' if d != -1 else ''}"
+
+
+_HEAD = ("Invoice", "Date", "Due", "Status")
+
 
 def _text_table(lines: Sequence[Line], currency: str) -> str:
-    head = ("Invoice", "Date", "Due", "Days overdue", f"Outstanding {currency}")
-    rows = [(ln.invoice, ln.invoice_date, ln.due_date, str(max(ln.days_overdue, 0)),
-             money(ln.outstanding)) for ln in lines]
+    head = (*_HEAD, f"Amount {currency}")
+    rows = [(ln.invoice, ln.invoice_date, ln.due_date, ln.status, money(ln.outstanding))
+            for ln in lines]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
 
     def fmt(r):
-        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+        return "  ".join(c.ljust(w) if i < 4 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
 
     return "\n".join([fmt(head), *map(fmt, rows)])
@@ -108,15 +128,27 @@ def _text_table(lines: Sequence[Line], currency: str) -> str:
 
 def _html_table(lines: Sequence[Line], currency: str) -> str:
     e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in
-                   ("Invoice", "Date", "Due", "Days overdue", f"Outstanding {currency}"))
+    head = "".join(f"<th>{e(h)}</th>" for h in (*_HEAD, f"Amount {currency}"))
     body = "".join(
         f"<tr><td>{e(ln.invoice)}</td><td>{e(ln.invoice_date)}</td><td>{e(ln.due_date)}</td>"
-        f'<td style="text-align:right">{max(ln.days_overdue, 0)}</td>'
+        f"<td>{e(ln.status)}</td>"
         f'<td style="text-align:right">{e(money(ln.outstanding))}</td></tr>'
         for ln in lines)
     return (f'<table border="1" cellpadding="4" cellspacing="0">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _tables(lines: Sequence[Line], currency: str, claim_all: bool, table) -> str:
+    """What is asked for, then (unless everything is) the invoices falling due soon."""
+    claimed = [ln for ln in lines if claim_all or ln.claimed]
+    soon = [ln for ln in lines if not (claim_all or ln.claimed)]
+    out = table(claimed, currency)
+    if soon:
+        total = money(sum(ln.outstanding for ln in soon))
+        note = f"Falling due soon (not included above): {currency} {total}"
+        out += ("\n\n" + note + "\n" if table is _text_table
+                else f"<p>{html.escape(note)}</p>") + table(soon, currency)
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,13 +158,15 @@ class Rendered:
     html: str
 
 
-def render(t: Template, values: dict[str, object], lines: Sequence[Line]) -> Rendered:
-    """``values``: placeholder -> value (numbers are formatted as money)."""
+def render(t: Template, values: dict[str, object], lines: Sequence[Line],
+           claim_all: bool = False) -> Rendered:
+    """``values``: placeholder -> value (numbers are formatted as money). ``claim_all``: a
+    courtesy note, where the invoices not yet due are what the message is about."""
     plain = {k: money(v) if isinstance(v, float) else str(v) for k, v in values.items()}
     currency = plain.get("currency", "")
-    text_values = dict(plain, invoice_table=_text_table(lines, currency))
+    text_values = dict(plain, invoice_table=_tables(lines, currency, claim_all, _text_table))
     html_values = {k: html.escape(v) for k, v in plain.items()}
-    html_values["invoice_table"] = _html_table(lines, currency)
+    html_values["invoice_table"] = _tables(lines, currency, claim_all, _html_table)
     # A subject is one header line: no line breaks may survive into it.
     subject = " ".join(_substitute(t.subject, plain, escape=False).split())
     text = _substitute(t.body, text_values, escape=False)
@@ -157,10 +191,10 @@ _SIGN = "\n\nKind regards,\nCredit Control\n{company_name}"
 DEFAULT_TEMPLATES: list[Template] = [
     Template(
         "courtesy", "en",
-        "{company_name}: invoices due soon",
-        "Dear {customer_name},\n\nThis is a courtesy note: the invoices below fall due "
-        "shortly. If payment is already on its way, thank you.\n\n{invoice_table}\n\n"
-        "Total: {currency} {amount}" + _SIGN,
+        "{company_name}: invoices due",
+        "Dear {customer_name},\n\nA friendly note about the invoices below, which are due "
+        "now or fall due shortly. If payment is already on its way, thank you.\n\n"
+        "{invoice_table}\n\nTotal: {currency} {amount}" + _SIGN,
     ),
     Template(
         "first_reminder", "en",

@@ -47,7 +47,8 @@ def test_an_item_due_in_three_days_gets_the_courtesy_note():
 def test_an_item_due_in_six_days_is_not_due_yet_and_says_when():
     _, rem, skipped = run([invoice("I1", 100.0, AS_OF + dt.timedelta(days=6))])
     assert not rem
-    assert skipped[(0, "EUR")] == "nothing due for a reminder yet; first reminder on 2026-07-01"
+    assert skipped[(0, "EUR")] == ("nothing due for a reminder yet; next reminder (Courtesy "
+                                   "note) on 2026-07-01")
 
 
 def test_each_level_boundary_is_reached_on_its_day():
@@ -99,7 +100,8 @@ def test_one_message_per_customer_and_currency_takes_the_highest_level():
                          extra=history((days_before(9), "C1", "Reminder", 3, "EUR")),
                          fx={"USD": 0.9})
     eur, usd = sorted(rem, key=lambda r: r.currency)
-    assert (eur.currency, eur.level.level, eur.amount) == ("EUR", 4, 220.0)
+    # I3 is listed as falling due, but only the overdue I1 + I2 are asked for
+    assert (eur.currency, eur.level.level, eur.amount) == ("EUR", 4, 150.0)
     assert numbers(ledger, eur) == ["I1", "I2", "I3"]  # by due date
     assert (usd.currency, usd.level.level, numbers(ledger, usd)) == ("USD", 2, ["I4"])
 
@@ -215,3 +217,23 @@ def test_every_customer_with_open_items_is_either_reminded_or_skipped_with_a_rea
     _ledger, rem, skipped = run(invoices, customers=customers)
     assert len(rem) + len(skipped) == 6
     assert all(skipped.values())
+
+
+def test_a_courtesy_note_asks_for_the_invoices_falling_due():
+    _, rem, _ = run([invoice("I1", 100.0, AS_OF + dt.timedelta(days=3)),
+                     invoice("I2", 40.0, days_before(2))])
+    r = only(rem)
+    assert (r.level.level, r.amount) == (1, 140.0)
+
+
+def test_an_account_flag_is_the_reason_even_when_nothing_is_due_yet():
+    _, _, skipped = run([invoice("I1", 100.0, AS_OF + dt.timedelta(days=20))],
+                        customers=[customer("C1", **{"Paused Until": AS_OF + dt.timedelta(9),
+                                                     "Pause Reason": "restructuring"})])
+    assert skipped[(0, "EUR")] == "paused until 2026-07-09: restructuring"
+
+
+def test_nothing_due_mentions_disputed_invoices_left_alone():
+    _, _, skipped = run([invoice("I1", 100.0, AS_OF + dt.timedelta(days=20)),
+                         invoice("I2", 300.0, days_before(50), Disputed="Yes")])
+    assert skipped[(0, "EUR")].endswith("; 1 disputed invoice not chased")

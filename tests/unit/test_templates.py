@@ -36,9 +36,18 @@ def test_html_escapes_values_and_the_template_text():
 def test_the_text_table_lines_up_and_shows_credit_notes():
     t = Template("t", "en", "s", "{invoice_table}")
     text = render(t, VALUES, LINES).text
-    assert text.splitlines()[1].split() == ["INV-1", "2026-05-01", "2026-05-31", "30",
-                                            "1,234.50"]
-    assert "-34.50" in text
+    assert text.splitlines()[1].split() == ["INV-1", "2026-05-01", "2026-05-31", "30", "days",
+                                            "overdue", "1,234.50"]
+    assert text.splitlines()[2].split()[3:] == ["credit", "note", "-34.50"]
+
+
+def test_invoices_not_yet_due_are_listed_apart_and_not_asked_for():
+    t = Template("t", "en", "s", "{invoice_table}")
+    lines = [*LINES, Line("INV-9", "2026-06-20", "2026-07-03", -3, 500.0)]
+    text = render(t, VALUES, lines).text
+    head, soon = text.split("Falling due soon (not included above): EUR 500.00")
+    assert "INV-9" not in head and "due in 3 days" in soon
+    assert "Falling due soon" not in render(t, VALUES, lines, claim_all=True).text
 
 
 def test_a_subject_never_keeps_a_line_break():
