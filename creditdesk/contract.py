@@ -134,8 +134,13 @@ HISTORY = Table(
         Column("Email", "text"),
         Column("Message Id", "text"),
         Column("Note", "text"),
+        Column("Event Id", "text", help="The backend's id of the event (Sync)"),
+        Column("Amount", "number", help="Promise: the amount promised"),
+        Column("Promised Date", "date", help="Promise: the date promised; chasing waits"),
+        Column("Invoice", "text", help="Dispute: the invoice disputed; it is not chased"),
     ),
-    help="Contact history: reminders sent, bounces, promises. Filled by Sync; may be empty.",
+    help="Contact history: reminders sent, bounces, promises, disputes. Filled by Sync; "
+         "may be empty.",
 )
 
 TABLES: tuple[Table, ...] = (

@@ -133,12 +133,15 @@ class History:
     level: np.ndarray  # float, NaN = none
     currency: np.ndarray
     email: np.ndarray
+    invoice: np.ndarray  # disputes: the invoice
+    amount: np.ndarray  # promises: the amount promised (NaN = none)
+    promised: np.ndarray  # promises: the date promised (NaT = none)
 
     @classmethod
     def empty(cls) -> History:
         o = np.array([], dtype=object)
         return cls(np.array([], dtype="datetime64[D]"), o, o.copy(), np.array([]), o.copy(),
-                   o.copy())
+                   o.copy(), o.copy(), np.array([]), np.array([], dtype="datetime64[D]"))
 
 
 @dataclass
@@ -509,9 +512,34 @@ def _history(tables: Mapping[str, RawTable], issues: list[Issue]) -> History:
     for i in range(r.n):
         if not r.bad[i] and kind[i] not in known:
             r.report(i, "Type", f"'{kind[i]}' is not one of " + ", ".join(sorted(known)))
+    invoice, amount, promised = r.get("Invoice"), r.get("Amount"), r.get("Promised Date")
     keep = ~r.bad
     return History(date[keep], customer[keep], kind[keep], level[keep],
-                   np.array([c.upper() for c in currency[keep]], dtype=object), email[keep])
+                   np.array([c.upper() for c in currency[keep]], dtype=object), email[keep],
+                   invoice[keep], amount[keep], promised[keep])
+
+
+def _apply_history(customers: Customers, invoices: Invoices, history: History) -> None:
+    """Promises and disputes recorded in History (by Sync, from replies) count like the
+    Customers' Promise Date and the Invoices' Disputed flag: chasing pauses until the promised
+    date, a disputed invoice is not chased. Of several promises the latest date counts."""
+    index = {k: i for i, k in enumerate(customers.ids.tolist())}
+    for r in np.flatnonzero((history.type == "promise") & ~np.isnat(history.promised)):
+        i = index.get(history.customer[r])
+        if i is None:
+            continue
+        current = customers.promise_date[i]
+        if np.isnat(current) or history.promised[r] > current:
+            customers.promise_date[i] = history.promised[r]
+            customers.promise_amount[i] = history.amount[r]
+    disputed = {(history.customer[r], history.invoice[r])
+                for r in np.flatnonzero((history.type == "dispute") & (history.invoice != ""))}
+    if disputed:
+        number = {n: k for k, n in enumerate(invoices.invoice.tolist())}  # numbers are unique
+        for cust, inv in disputed:
+            k = number.get(inv)
+            if k is not None and customers.ids[invoices.customer[k]] == cust:
+                invoices.disputed[k] = True
 
 
 def raw_tables(tables: Mapping[str, tuple[Sequence, Sequence[Sequence]]]) -> dict[str, RawTable]:
@@ -536,6 +564,7 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     templates = _templates(tables, issues)
     levels = _levels(tables, templates, issues)
     history = _history(tables, issues)
+    _apply_history(customers, invoices, history)
     day = as_of or settings.as_of(today)
     return Ledger(settings, np.datetime64(day, "D"), customers, invoices, currencies, fx,
                   levels, templates, history, issues)

@@ -36,6 +36,11 @@ WORKBOOK_OPTIONS = {
 TABLE_STYLE = "Table Style Medium 2"
 DATE_FORMAT = 14  # Excel's built-in short date: shown in the user's own locale
 MONEY_FORMAT = "#,##0.00"
+# The results workbook is read, printed and sent on: its dates are unambiguous in every
+# locale (9/11 is 9 November in London, 11 September in New York) and its negatives are red.
+RESULTS_DATE_FORMAT = "yyyy-mm-dd"
+RESULTS_MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
+HEADER_FILL = "#4472C4"  # the header colour of TABLE_STYLE, for viewers without table styles
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0
 _WIDTH_SAMPLE = 500  # rows looked at to size a column
 
@@ -115,15 +120,46 @@ def _close(wb: Any, target: str | os.PathLike) -> None:
 
 
 class _Formats:
-    """The workbook's cell formats, made once."""
+    """The workbook's cell formats, made once. ``results``: the results workbook's formats
+    (ISO dates, red negatives, bold headers) instead of those of a contract workbook.
 
-    def __init__(self, wb: Any):
-        add = wb.add_format
-        self.date = add({"num_format": DATE_FORMAT})
+    XlsxWriter stores only the formats a cell uses, so formats made here and not used leave a
+    contract workbook unchanged."""
+
+    def __init__(self, wb: Any, results: bool = False):
+        date = RESULTS_DATE_FORMAT if results else DATE_FORMAT
+        money = RESULTS_MONEY_FORMAT if results else MONEY_FORMAT
+        # results: table cells at the top, so a row with wrapped reasons reads from its top,
+        # and text indented, so it never sits glued to a right-aligned number on its left
+        cell = {"valign": "top"} if results else {}
+        text = {"align": "left", "indent": 1} if results else {}
+
+        def add(props: dict) -> Any:
+            return wb.add_format({**cell, **props})
+
+        self.text = add(text) if results else None
+        self.date = add({"num_format": date})
         self.datetime = add({"num_format": "yyyy-mm-dd hh:mm"})
-        self.money = add({"num_format": MONEY_FORMAT})
+        self.money = add({"num_format": money})
         self.int = add({"num_format": "0"})
         self.one = add({"num_format": "0.0"})
+        self.wrap = add({**text, "text_wrap": True})
+        self.int_left = add({"num_format": "0", "align": "left", "indent": 1})
+        # a table's header row and total row, in cell formats too: LibreOffice and other
+        # viewers do not draw Excel's table styles
+        self.header = add({**text, "bold": True, "font_color": "#FFFFFF",
+                           "bg_color": HEADER_FILL, "text_wrap": True}) if results else None
+        self.totals = {"text": add({**text, "bold": True}),
+                       "money": add({"bold": True, "num_format": money}),
+                       "int": add({"bold": True, "num_format": "0"}),
+                       "one": add({"bold": True, "num_format": "0.0"})}
+        add = wb.add_format
+        # the Dashboard
+        self.date_left = add({"num_format": date, "align": "left"})
+        self.datetime_left = add({"num_format": "yyyy-mm-dd hh:mm", "align": "left"})
+        self.right = add({"align": "right"})
+        self.unit = add({"align": "left", "indent": 1})
+        self.indent = add({"align": "left", "indent": 1})
         self.title = add({"bold": True, "font_size": 14})
         self.heading = add({"bold": True, "font_size": 11, "bottom": 1})
         self.bold = add({"bold": True})
@@ -133,8 +169,9 @@ class _Formats:
         self.green = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
 
     def number(self, kind: str) -> Any:
-        return {"money": self.money, "int": self.int, "one": self.one, "date": self.date}.get(
-            kind)
+        """The cell format of a column kind (None: the default format)."""
+        return {"money": self.money, "int": self.int, "one": self.one, "date": self.date,
+                "wrap": self.wrap, "int_left": self.int_left, "text": self.text}.get(kind)
 
 
 def _is_number(v: object) -> bool:
@@ -147,27 +184,27 @@ def _write_any(ws: Any, r: int, c: int, v: Any, f: _Formats, fmt: Any = None) ->
         return
     if isinstance(v, str):
         if v:
-            ws.write_string(r, c, v)
+            ws.write_string(r, c, v, fmt)
     elif isinstance(v, bool):
-        ws.write_boolean(r, c, v)
+        ws.write_boolean(r, c, v, fmt)
     elif _is_number(v):
         x = float(v)
         if math.isfinite(x):
             ws.write_number(r, c, x, fmt)
     elif isinstance(v, dt.datetime):
         if v.year < 1900:  # Excel has no dates before 1900
-            ws.write_string(r, c, v.isoformat())
+            ws.write_string(r, c, v.isoformat(), fmt)
         elif v.time() == dt.time() and fmt is f.date:
             ws.write_datetime(r, c, v.replace(tzinfo=None), f.date)
         else:
             ws.write_datetime(r, c, v.replace(tzinfo=None), f.datetime)
     elif isinstance(v, dt.date):
         if v.year < 1900:
-            ws.write_string(r, c, v.isoformat())
+            ws.write_string(r, c, v.isoformat(), fmt)
         else:
             ws.write_datetime(r, c, v, f.date)
     else:
-        ws.write_string(r, c, str(v))
+        ws.write_string(r, c, str(v), fmt)
 
 
 def _iso_date(v: Any) -> dt.date | Any:
@@ -180,14 +217,17 @@ def _iso_date(v: Any) -> dt.date | Any:
 
 
 def _cell_writer(ws: Any, kind: str, f: _Formats) -> Callable[[int, int, Any], None]:
-    """A writer for one column kind: text, money, int, one (one decimal), date, any."""
-    if kind == "text":
+    """A writer for one column kind: text, wrap (wrapped text), money, int, int_left (a whole
+    number, left-aligned), one (one decimal), date, any."""
+    if kind in ("text", "wrap"):
+        text_fmt = f.number(kind)
+
         def text(r: int, c: int, v: Any) -> None:
             if isinstance(v, str):
                 if v:
-                    ws.write_string(r, c, v)
+                    ws.write_string(r, c, v, text_fmt)
             else:
-                _write_any(ws, r, c, v, f)
+                _write_any(ws, r, c, v, f, text_fmt)
         return text
     if kind == "date":
         def date(r: int, c: int, v: Any) -> None:
@@ -447,12 +487,60 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
+ROW_HEIGHT = 15.0  # points: one line of the default font
+
+
+def _lines(text: Any, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide. A width
+    counts digits; text averages some 15% narrower (in LibreOffice's fonts too): reckoned
+    with 10% so a row is rather a little too high than a reason cut off."""
+    if not isinstance(text, str) or not text:
+        return 1
+    room = max(int(width * 1.1) - 2, 1)  # less a margin and the indent
+    n = 0
+    for para in text.split("\n"):
+        n += 1
+        used = 0
+        for word in para.split():
+            size = len(word)
+            if used and used + 1 + size > room:
+                n += 1
+                used = 0
+            used = used + 1 + size if used else size
+            while used > room:  # a word longer than the column is broken
+                n += 1
+                used -= room
+    return n
+
+
+def _fit_rows(ws: Any, first: int, rows: Rows, wrapped: Sequence[tuple[int, float]]) -> None:
+    """Row heights for wrapped text, set here: LibreOffice does not fit rows to wrapped
+    text when it opens a file, and a wrapped reason would spill over the rows around it."""
+    for i, row in enumerate(rows):
+        n = max(_lines(row[j] if j < len(row) else None, width) for j, width in wrapped)
+        if n > 1:
+            ws.set_row(first + i, ROW_HEIGHT * n)
+
+
+_SUBTOTAL = {"average": 101, "count_nums": 102, "count": 103, "max": 104, "min": 105,
+             "std_dev": 107, "sum": 109, "var": 110}
+
+
+def _column_ref(table: str, header: str) -> str:
+    """A structured reference to a table column, table-qualified and in double brackets
+    (``Ageing[[Not due]]``): Excel reads it like ``[Not due]`` and LibreOffice, which cannot
+    parse an unqualified column name with spaces or hyphens, reads it too."""
+    for ch in "'[]#":  # the apostrophe first: it escapes the others
+        header = header.replace(ch, "'" + ch)
+    return f"{table}[[{header}]]"
+
+
 class _Book:
     """A workbook being written, with its formats and the names already used."""
 
-    def __init__(self, wb: Any):
+    def __init__(self, wb: Any, results: bool = False):
         self.wb = wb
-        self.f = _Formats(wb)
+        self.f = _Formats(wb, results)
         self.table_names: set[str] = set()
         self.sheet_names: set[str] = set()
 
@@ -488,6 +576,8 @@ class _Book:
         columns = []
         for j, (c, h) in enumerate(zip(cols, headers, strict=True)):
             spec: dict[str, Any] = {"header": h}
+            if f.header is not None:
+                spec["header_format"] = f.header
             fmt = f.number(c.kind)
             if fmt is not None:
                 spec["format"] = fmt
@@ -499,13 +589,17 @@ class _Book:
                     value = totals.get(j, 0) if totals else 0
                     spec["total_value"] = value if _is_number(value) else 0
             columns.append(spec)
+        excel_name = self._table_name(name)
         result = ws.add_table(top, left, last, left + len(cols) - 1, {
-            "name": self._table_name(name), "columns": columns, "style": TABLE_STYLE,
+            "name": excel_name, "columns": columns, "style": TABLE_STYLE,
             "total_row": with_total,
         })
         if result != 0:  # XlsxWriter warns and returns -1/-2 instead of raising
             raise WorkbookError(f"cannot write the table '{name}' ({len(rows):,} rows at "
                                 f"row {top + 1}, column {left + 1})")
+        if with_total:
+            self._total_row(ws, excel_name, last, left, cols, headers, totals or {},
+                            total_label)
         if hasattr(ws, "write_body"):
             ws.write_body(first, left, [c.kind for c in cols], rows,
                           [f.number(c.kind) for c in cols], f.date, f.datetime)
@@ -517,6 +611,7 @@ class _Book:
                     v = row[j] if j < len(row) else None
                     if v is not None:
                         w(r, left + j, v)
+        wrapped = []
         for j, c in enumerate(cols):
             if c.kind == "date":  # dates typed in later are dates too
                 ws.set_column(left + j, left + j, None, f.date)
@@ -525,7 +620,30 @@ class _Book:
                 width = _width(headers[j], c.kind, [row[j] if j < len(row) else None
                                                     for row in rows[:_WIDTH_SAMPLE]])
             ws.set_column(left + j, left + j, width, f.date if c.kind == "date" else None)
+            if c.kind == "wrap":
+                wrapped.append((j, width))
+        if wrapped:
+            _fit_rows(ws, first, rows, wrapped)
         return first, last
+
+    def _total_row(self, ws: Any, excel_name: str, row: int, left: int, cols: Sequence[Col],
+                   headers: Sequence[str], totals: Mapping[int, Any],
+                   total_label: str | None) -> None:
+        """The total row's cells, over what XlsxWriter wrote: table-qualified formulas (its
+        ``SUBTOTAL(109,[Not due])`` is Err:508 in LibreOffice), each with its value cached
+        for viewers that do not calculate, in bold. The table keeps its total functions, so
+        Excel still offers its total row menu."""
+        f = self.f
+        for j, c in enumerate(cols):
+            if j == 0 and total_label:
+                ws.write_string(row, left, total_label, f.totals["text"])
+            elif c.total:
+                value = totals.get(j, 0)
+                ws.write_formula(row, left + j,
+                                 f"=SUBTOTAL({_SUBTOTAL[c.total]},"
+                                 f"{_column_ref(excel_name, headers[j])})",
+                                 f.totals.get(c.kind, f.totals["text"]),
+                                 value if _is_number(value) else 0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -713,13 +831,50 @@ def _bucket_colours(n: int) -> list[str]:
     return ["#70AD47", *picks]
 
 
+def _money_header(name: str, ccy: str) -> str:
+    """A money column's header says the currency: "Outstanding (GBP)"."""
+    return f"{name} ({ccy})" if ccy else name
+
+
+def _is_not_due_label(label: str) -> bool:
+    return contract.normalise_header(label) == "not due"
+
+
+_NOT_DUE_YET = ("nothing due for a reminder yet", "next reminder on")
+
+
+def _not_due_yet(reason: Any) -> bool:
+    """Left out only because nothing is due for a reminder yet: the rule, not an exception."""
+    return str(reason or "").strip().casefold().startswith(_NOT_DUE_YET)
+
+
+def _wrap_width(header: str, rows: Rows, j: int, cap: float) -> float:
+    """The width of a wrapped text column: its longest text, up to ``cap``."""
+    return _width(header, "text", [r[j] if j < len(r) else None for r in rows[:_WIDTH_SAMPLE]],
+                  cap=cap)
+
+
+def _print_setup(ws: Any, header_row: int | None, *, one_page: bool = False) -> None:
+    """Landscape, one page wide (``one_page``: one page in all), the header row on every
+    page, the sheet name and page number in the footer."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1 if one_page else 0)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+    ws.set_footer("&L&A&RPage &P of &N")
+
+
 def write_results(path: str | os.PathLike, docs: Mapping[str, Any], *,
-                  source: str | os.PathLike | None = None) -> None:
+                  source: str | os.PathLike | None = None, source_name: str = "",
+                  made: dt.datetime | None = None) -> None:
     """The results workbook from the CLI's JSON documents (keys ageing, check, score,
     remind, issues; any may be missing): Dashboard, Ageing, Credit, Scores, Reminders,
-    Issues. ``source`` is the input workbook, which is never overwritten."""
+    Not chased, Issues. ``source`` is the input workbook, which is never overwritten;
+    ``source_name`` is the input's file name shown on the Dashboard (blank: none), ``made``
+    the time the results were made (default: now)."""
+    made = (made or dt.datetime.now()).replace(tzinfo=None, microsecond=0)
     with _target(path, source) as tmp:
-        book = _Book(_new_workbook(tmp))
+        book = _Book(_new_workbook(tmp), results=True)
         dashboard = book.sheet("Dashboard")
         ageing = docs.get("ageing") or {}
         check = docs.get("check") or {}
@@ -728,65 +883,118 @@ def write_results(path: str | os.PathLike, docs: Mapping[str, Any], *,
         issues = docs.get("issues")
         if issues is None:
             issues = ageing.get("issues") or []
-        _ageing_sheet(book, ageing)
-        _credit_sheet(book, check.get("customers") or [])
-        _scores_sheet(book, score.get("customers") or [])
+        ccy = next((str(d["base_currency"]) for d in (ageing, check, score, remind)
+                    if d.get("base_currency")), "")
+        _ageing_sheet(book, ageing, ccy)
+        _credit_sheet(book, check, ccy)
+        _scores_sheet(book, score, check, ccy)
         _reminders_sheet(book, remind)
+        _not_chased_sheet(book, remind.get("skipped") or [])
         _issues_sheet(book, issues)
-        _dashboard(book, dashboard, docs, ageing, check, remind, issues)
+        _dashboard(book, dashboard, docs, ageing, check, remind, issues,
+                   source_name=source_name, made=made)
         dashboard.activate()
         _close(book.wb, path)
 
 
+_DASHBOARD_WIDTHS = (36, 16, 11, 70)  # label, value, unit, note (and the chart)
+_CHART_ROWS = 15  # the least rows beside the chart: 300 pixels high
+
+
 def _dashboard(book: _Book, ws: Any, docs: Mapping[str, Any], ageing: Mapping[str, Any],
-               check: Mapping[str, Any], remind: Mapping[str, Any], issues: list) -> None:
+               check: Mapping[str, Any], remind: Mapping[str, Any], issues: list, *,
+               source_name: str, made: dt.datetime) -> None:
+    """Labels in A, figures right-aligned in B, their unit in C, what they mean in D. The
+    receivables and credit decisions have no notes: the ageing chart stands in D beside
+    them, at the top of the first sheet."""
     f = book.f
     head = ageing or check or docs.get("score") or remind or {}
     ccy = str(head.get("base_currency") or "")
-    ws.set_column(0, 0, 38)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 2, 8)
-    ws.set_column(3, 3, 70)
+    as_of = _iso_date(head.get("as_of"))
+    for c, width in enumerate(_DASHBOARD_WIDTHS):
+        ws.set_column(c, c, width)
+    _print_setup(ws, None, one_page=True)
     ws.write_string(0, 0, "Creditdesk results", f.title)
     r = 2
 
-    def row(label: str, value: Any, unit: str = "", note: str = "", kind: str = "any") -> None:
+    def info(label: str, value: Any) -> None:
+        """The heading block: values left-aligned, as text reads."""
         nonlocal r
         ws.write_string(r, 0, label)
+        if isinstance(value, dt.datetime):
+            ws.write_datetime(r, 1, value, f.datetime_left)
+        elif isinstance(value, dt.date) and value.year >= 1900:
+            ws.write_datetime(r, 1, value, f.date_left)
+        elif value is not None and value != "":
+            ws.write_string(r, 1, str(value))
+        r += 1
+
+    def row(label: str, value: Any, unit: str = "", note: str = "", kind: str = "any",
+            label_fmt: Any = None, quiet: bool = False) -> None:
+        """A figure: right-aligned in B, its unit in C, a note in D (``quiet``: none)."""
+        nonlocal r
+        ws.write_string(r, 0, label, label_fmt)
         if value is None or value == "":
-            ws.write_string(r, 1, "n/a")
-            note = note or "not enough data"
-        elif kind == "date":
-            _write_any(ws, r, 1, _iso_date(value), f, f.date)
-        else:
+            ws.write_string(r, 1, "n/a", f.right)
+            note = note or ("" if quiet else "not enough data")
+        elif _is_number(value):
             _write_any(ws, r, 1, value, f, f.number(kind))
+        else:
+            ws.write_string(r, 1, str(value), f.right)
         if unit:
-            ws.write_string(r, 2, unit)
-        if note:
+            ws.write_string(r, 2, unit, f.unit)
+        if note and not quiet:
             ws.write_string(r, 3, note, f.muted)
         r += 1
 
-    def heading(text: str) -> None:
+    def heading(text: str, last_col: int = 3) -> None:
         nonlocal r
         r += 1
         ws.write_string(r, 0, text, f.heading)
-        for c in range(1, 4):
+        for c in range(1, last_col + 1):
             ws.write_blank(r, c, None, f.heading)
         r += 1
 
-    row("As of", head.get("as_of"), kind="date")
-    row("Base currency", ccy or None)
+    info("As of", as_of if as_of not in (None, "") else "n/a")
+    info("Base currency", ccy or "n/a")
+    info("Source workbook", source_name)
+    info("Results made", made)
 
-    heading("Receivables")
+    labels = [str(x) for x in ageing.get("buckets") or []]
+    chart = bool(labels)
+    beside = 2 if chart else 3  # headings stop short of the chart
+    chart_top = r + 1
+    heading("Receivables", beside)
     total = ageing.get("total") or {}
-    row("Outstanding", total.get("outstanding"), ccy, kind="money")
-    row("Overdue", total.get("overdue"), ccy, kind="money")
-    for label, amount in zip(ageing.get("buckets") or [], total.get("buckets") or [],
-                             strict=False):
-        shown = label if contract.normalise_header(label) == "not due" else (
-            f"{label} days overdue")
-        row(f"  {shown}", amount, ccy, kind="money")
-    row("Customers with open items", len(ageing.get("customers") or []), kind="int")
+    row("Outstanding", total.get("outstanding"), ccy, kind="money", quiet=chart)
+    row("Overdue", total.get("overdue"), ccy, kind="money", quiet=chart)
+    amounts = list(total.get("buckets") or [])
+    first_bucket = r
+    for k, label in enumerate(labels):
+        shown = label if _is_not_due_label(label) else f"{label} days overdue"
+        row(shown, amounts[k] if k < len(amounts) else None, ccy, kind="money",
+            label_fmt=f.indent, quiet=chart)
+    last_bucket = r - 1
+    row("Customers with open items", len(ageing.get("customers") or []), "customers",
+        kind="int", quiet=chart)
+
+    heading("Credit decisions", beside)
+    decisions = [str(c.get("decision", "")) for c in check.get("customers") or []]
+    for name, fmt in (("Hold", f.red), ("Review", f.amber), ("Approve", f.green)):
+        ws.write_string(r, 0, name, fmt)
+        ws.write_number(r, 1, decisions.count(name), f.int)
+        ws.write_string(r, 2, "customers", f.unit)
+        r += 1
+    if chart:
+        r = max(r, chart_top + _CHART_ROWS)
+        title = "Receivables by age"
+        if isinstance(as_of, dt.date):
+            title += f" on {as_of.isoformat()}"
+        elif as_of:
+            title += f" on {as_of}"
+        if ccy:
+            title += f" ({ccy})"
+        _bucket_chart(book, ws, chart_top, r - chart_top, first_bucket, last_bucket, title)
 
     kpis = ageing.get("kpis") or {}
     if kpis:
@@ -801,33 +1009,55 @@ def _dashboard(book: _Book, ws: Any, docs: Mapping[str, Any], ageing: Mapping[st
             if key not in known:
                 row(key.replace("_", " ").capitalize(), value, kind="one")
 
-    heading("Credit decisions")
-    decisions = [str(c.get("decision", "")) for c in check.get("customers") or []]
-    for name, fmt in (("Hold", f.red), ("Review", f.amber), ("Approve", f.green)):
-        ws.write_string(r, 0, name, fmt)
-        ws.write_number(r, 1, decisions.count(name), f.int)
-        ws.write_string(r, 2, "customers")
-        r += 1
-
     heading("Reminders")
+    skipped = remind.get("skipped") or []
+    waiting = sum(_not_due_yet(s.get("reason")) for s in skipped)
     row("Reminders ready to send", len(remind.get("reminders") or []), "",
         "one per customer and currency; see the Reminders sheet", kind="int")
-    row("Not chased", len(remind.get("skipped") or []), "", "customers (per currency) left "
-        "out, each with its reason on the Reminders sheet", kind="int")
+    row("Not chased", len(skipped), "", f"see the Not chased sheet: {len(skipped) - waiting} "
+        f"to check, {waiting} simply not due yet", kind="int")
 
     heading("Issues")
     row("Problems found in the workbook", len(issues), "", "see the Issues sheet; rows with "
         "a problem were left out, every other row was used", kind="int")
 
 
-def _ageing_sheet(book: _Book, doc: Mapping[str, Any]) -> None:
+def _bucket_chart(book: _Book, ws: Any, top: int, rows: int, first: int, last: int,
+                  title: str) -> None:
+    """One column per ageing bucket, from the Dashboard's own figures (labels in A, amounts
+    in B, rows ``first`` to ``last``): plain numbers, so every viewer draws it. Placed in
+    column D from row ``top``, ``rows`` rows high."""
+    chart = book.wb.add_chart({"type": "column"})
+    sheet = ws.get_name()
+    colours = _bucket_colours(last - first + 1)
+    chart.add_series({
+        "name": "Receivables",
+        "categories": [sheet, first, 0, last, 0],
+        "values": [sheet, first, 1, last, 1],
+        "points": [{"fill": {"color": c}, "border": {"color": c}} for c in colours],
+        "gap": 60,
+        "data_labels": {"value": True, "num_format": "#,##0", "font": {"size": 8}},
+    })
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_x_axis({"num_font": {"size": 8}})
+    chart.set_y_axis({"num_format": "#,##0", "num_font": {"size": 8},
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"none": True})
+    width = int(_DASHBOARD_WIDTHS[3] * 7 + 0.5) + 5  # the column in pixels, as Excel
+    chart.set_size({"width": width - 20, "height": rows * 20 - 8})
+    ws.insert_chart(top, 3, chart, {"x_offset": 12, "y_offset": 4})
+
+
+def _ageing_sheet(book: _Book, doc: Mapping[str, Any], ccy: str) -> None:
     ws = book.sheet("Ageing")
     labels = [str(x) for x in doc.get("buckets") or []]
     customers = doc.get("customers") or []
     nb = len(labels)
-    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money", "sum"),
-            Col("Overdue", "money", "sum"),
-            *[Col(label, "money", "sum") for label in labels],
+    cols = [Col("Customer"), Col("Name"),
+            Col(_money_header("Outstanding", ccy), "money", "sum"),
+            Col(_money_header("Overdue", ccy), "money", "sum"),
+            *[Col(_money_header(label if _is_not_due_label(label) else f"{label} days", ccy),
+                  "money", "sum") for label in labels],
             Col("Open Items", "int", "sum"), Col("Oldest Days Overdue", "int", "max")]
     rows = [[c.get("customer"), c.get("name"), c.get("outstanding"), c.get("overdue"),
              *(list(c.get("buckets") or []) + [None] * nb)[:nb], c.get("open_items"),
@@ -840,68 +1070,58 @@ def _ageing_sheet(book: _Book, doc: Mapping[str, Any]) -> None:
     totals[4 + nb] = sum(x for x in (c.get("open_items") for c in customers) if _is_number(x))
     totals[5 + nb] = max((x for x in (c.get("oldest_days_overdue") for c in customers)
                           if _is_number(x)), default=0)
-    _, last = book.table(ws, "Ageing", 0, 0, cols, rows, totals=totals, total_label="Total")
+    book.table(ws, "Ageing", 0, 0, cols, rows, totals=totals, total_label="Total")
     ws.freeze_panes(1, 2)
-    if not nb:
-        return
-    ccy = str(doc.get("base_currency") or "")
-    chart = book.wb.add_chart({"type": "column", "subtype": "stacked"})
-    sheet = ws.get_name()
-    for k, colour in enumerate(_bucket_colours(nb)):
-        c = 4 + k
-        chart.add_series({
-            "name": [sheet, 0, c],
-            "categories": [sheet, last, 0, last, 0],
-            "values": [sheet, last, c, last, c],
-            "fill": {"color": colour},
-            "border": {"color": "#FFFFFF"},
-            "gap": 80,
-        })
-    chart.set_title({"name": f"Receivables by age{f' ({ccy})' if ccy else ''}",
-                     "name_font": {"size": 12}})
-    chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True,
-                      "line": {"color": "#D9D9D9"}}})
-    chart.set_legend({"position": "right"})
-    chart.set_size({"width": 520, "height": 320})
-    ws.insert_chart(1, len(cols) + 1, chart, {"x_offset": 10, "y_offset": 0})
+    _print_setup(ws, 0)
 
 
-def _credit_sheet(book: _Book, customers: list[Mapping[str, Any]]) -> None:
+def _credit_sheet(book: _Book, doc: Mapping[str, Any], ccy: str) -> None:
+    """Decision and its reasons (the documents' summary repeats them, so it is left out)."""
     ws = book.sheet("Credit")
     f = book.f
-    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money"),
-            Col("Open Orders", "money"), Col("Exposure", "money"),
-            Col("Credit Limit", "money"), Col("Utilisation %", "one"), Col("Score", "int"),
-            Col("Decision", width=11), Col("Reasons"), Col("Summary")]
+    customers = doc.get("customers") or []
+    cols = [Col("Customer"), Col("Name"), Col(_money_header("Outstanding", ccy), "money"),
+            Col(_money_header("Open Orders", ccy), "money"),
+            Col(_money_header("Exposure", ccy), "money"),
+            Col(_money_header("Credit Limit", ccy), "money"), Col("Utilisation %", "one"),
+            Col("Score", "int"), Col("Decision", width=12), Col("Reasons", "wrap")]
     rows = [[c.get("customer"), c.get("name"), c.get("outstanding"), c.get("open_orders"),
              c.get("exposure"), c.get("credit_limit"), c.get("utilisation"), c.get("score"),
-             c.get("decision"), _join(c.get("reasons")), c.get("summary")] for c in customers]
+             c.get("decision"), _join(c.get("reasons"))] for c in customers]
     first, last = book.table(ws, "Credit", 0, 0, cols, rows)
     ws.freeze_panes(1, 2)
+    _print_setup(ws, 0)
     for word, fmt in (("Hold", f.red), ("Review", f.amber), ("Approve", f.green)):
         ws.conditional_format(first, 8, last, 8, {"type": "cell", "criteria": "==",
                                                   "value": f'"{word}"', "format": fmt})
 
 
-def _scores_sheet(book: _Book, customers: list[Mapping[str, Any]]) -> None:
+def _scores_sheet(book: _Book, doc: Mapping[str, Any], check: Mapping[str, Any],
+                  ccy: str) -> None:
+    """The scores, with the current credit limit (from the credit check's document, the one
+    that carries it) next to the recommended one."""
     ws = book.sheet("Scores")
+    limits = {c.get("customer"): c.get("credit_limit") for c in check.get("customers") or []}
     cols = [Col("Customer"), Col("Name"), Col("Score", "int"), Col("Grade"),
-            Col("Recommended Limit", "money"), Col("Days Beyond Terms", "one"),
-            Col("Reasons")]
+            Col(_money_header("Credit Limit", ccy), "money"),
+            Col(_money_header("Recommended Limit", ccy), "money"),
+            Col("Days Beyond Terms", "one")]
     rows = [[c.get("customer"), c.get("name"), c.get("score"), c.get("grade"),
-             c.get("recommended_limit"), c.get("days_beyond_terms"), _join(c.get("reasons"))]
-            for c in customers]
+             limits.get(c.get("customer")), c.get("recommended_limit"),
+             c.get("days_beyond_terms"), _join(c.get("reasons"))]
+            for c in doc.get("customers") or []]
+    cols.append(Col("Reasons", "wrap", width=_wrap_width("Reasons", rows, len(cols), 80)))
     book.table(ws, "Scores", 0, 0, cols, rows)
     ws.freeze_panes(1, 2)
+    _print_setup(ws, 0)
 
 
 def _reminders_sheet(book: _Book, doc: Mapping[str, Any]) -> None:
-    """Three tables side by side (so filtering one never hides rows of another): the
-    reminders, their invoice lines, and the customers not chased with the reason."""
+    """Two tables side by side (so filtering one never hides rows of the other): the
+    reminders and their invoice lines. Amounts are in each reminder's own currency."""
     ws = book.sheet("Reminders")
     f = book.f
     reminders = doc.get("reminders") or []
-    skipped = doc.get("skipped") or []
     cols = [Col("Customer"), Col("Name"), Col("Currency", width=10), Col("Level", "int"),
             Col("Level Name"), Col("Channel"), Col("To"), Col("CC"), Col("Subject"),
             Col("Invoices", "int"), Col("Amount", "money"), Col("Interest", "money"),
@@ -918,28 +1138,52 @@ def _reminders_sheet(book: _Book, doc: Mapping[str, Any]) -> None:
               ln.get("invoice_date"), ln.get("due_date"), ln.get("days_overdue"),
               ln.get("outstanding"), ln.get("interest"), ln.get("compensation")]
              for m in reminders for ln in m.get("invoices") or []]
-    skip_cols = [Col("Customer"), Col("Name"), Col("Currency", width=10), Col("Reason")]
-    skip_rows = [[s.get("customer"), s.get("name"), s.get("currency"), s.get("reason")]
-                 for s in skipped]
 
     left = 0
     for title, name, c, r in (
-            (f"Reminders to send ({len(rows)})", "Reminders", cols, rows),
+            (f"Reminders to send ({len(rows)}), amounts in the reminder's currency",
+             "Reminders", cols, rows),
             (f"Invoices in the reminders ({len(lines)})", "ReminderInvoices", line_cols,
-             lines),
-            (f"Customers not chased ({len(skip_rows)})", "NotChased", skip_cols, skip_rows)):
+             lines)):
         ws.write_string(0, left, title, f.bold)
         book.table(ws, name, 1, left, c, r)
         left += len(c) + 1
         ws.set_column(left - 1, left - 1, 3)
     ws.freeze_panes(2, 0)
+    _print_setup(ws, 1)
+
+
+def _not_chased_sheet(book: _Book, skipped: list[Mapping[str, Any]]) -> None:
+    """The customers (per currency) left out of the reminders: those left out for a reason
+    someone should look at first, then those with simply nothing due yet."""
+    ws = book.sheet("Not chased")
+    f = book.f
+    waiting = [s for s in skipped if _not_due_yet(s.get("reason"))]
+    others = [s for s in skipped if not _not_due_yet(s.get("reason"))]
+    ws.write_string(0, 0, f"Customers not chased ({len(skipped)})", f.title)
+    if not skipped:
+        summary = "Every customer with something due gets a reminder."
+    else:
+        summary = (f"{len(others)} left out for a reason to check (listed first); "
+                   f"{len(waiting)} simply not due for a reminder yet (listed last).")
+    ws.write_string(1, 0, summary)
+    rows = [[s.get("customer"), s.get("name"), s.get("currency"), kind, s.get("reason")]
+            for kind, group in (("Exception", others), ("Not due yet", waiting))
+            for s in group]
+    cols = [Col("Customer"), Col("Name"), Col("Currency", width=10), Col("Kind", width=14),
+            Col("Reason", "wrap", width=_wrap_width("Reason", rows, 4, 100))]
+    book.table(ws, "NotChased", 3, 0, cols, rows)
+    ws.freeze_panes(4, 0)
+    _print_setup(ws, 3)
 
 
 def _issues_sheet(book: _Book, issues: list[Mapping[str, Any]]) -> None:
     ws = book.sheet("Issues")
-    cols = [Col("Sheet"), Col("Row", "int"), Col("Column"), Col("Message", width=90)]
+    cols = [Col("Sheet"), Col("Row", "int_left", width=8), Col("Column"),
+            Col("Message", "wrap", width=90)]
     rows = [[i.get("sheet"), i.get("row"), i.get("column"), i.get("message")] for i in issues]
     if not rows:
         rows = [[None, None, None, "No issues"]]
     book.table(ws, "Issues", 0, 0, cols, rows)
     ws.freeze_panes(1, 0)
+    _print_setup(ws, 0)

@@ -4,6 +4,8 @@ results workbook as Excel (here: openpyxl) sees it."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -453,7 +455,10 @@ def sample_docs(names: list[str] | None = None) -> dict:
                      "interest": 0.0, "compensation": 0.0}],
                 "amount": 1500.0, "interest": 0.0, "compensation": 0.0, "total": 1500.0,
             }],
-            "skipped": [{"customer": ids[1], "name": names[1], "currency": "EUR",
+            "skipped": [{"customer": ids[0], "name": names[0], "currency": "EUR",
+                         "reason": "nothing due for a reminder yet; next reminder (First "
+                                   "reminder) on 2026-12-01"},
+                        {"customer": ids[1], "name": names[1], "currency": "EUR",
                          "reason": "promise to pay until 2026-12-01"}],
         },
         "issues": [{"sheet": "Invoices", "row": 7, "column": "Amount",
@@ -479,50 +484,123 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
-                               "Issues"]
+                               "Not chased", "Issues"]
     assert book.active.title == "Dashboard"
 
 
 def test_the_dashboard_shows_totals_every_kpi_with_its_unit_and_the_counts(tmp_path):
     path = tmp_path / "results.xlsx"
-    write_results(path, sample_docs())
+    write_results(path, sample_docs(), source_name="ledger 2026.xlsx",
+                  made=dt.datetime(2026, 11, 24, 9, 30, 15))
 
     rows = {r[0]: r[1:] for r in sheet_rows(openpyxl.load_workbook(path)["Dashboard"])
             if r[0]}
 
     assert rows["As of"][0] == dt.datetime(2026, 11, 24)
     assert rows["Base currency"][0] == "GBP"
+    assert rows["Source workbook"][0] == "ledger 2026.xlsx"
+    assert rows["Results made"][0] == dt.datetime(2026, 11, 24, 9, 30, 15)
     assert rows["Outstanding"][:2] == (1710.5, "GBP")
-    assert rows["  Over 120 days overdue"][:2] == (250.5, "GBP")
+    assert rows["Over 120 days overdue"][:2] == (250.5, "GBP")
+    assert rows["Customers with open items"][:2] == (3, "customers")
     assert rows["DSO (countback)"][:2] == (16.0, "days")
     assert rows["Collection effectiveness index (CEI)"][:2] == (91.2, "%")
     assert rows["Average days late"][0] == "n/a"
     assert rows["Credit sales in the period"][:2] == (9000.0, "GBP")
     assert (rows["Hold"][0], rows["Review"][0], rows["Approve"][0]) == (1, 1, 1)
     assert rows["Reminders ready to send"][0] == 1
-    assert rows["Not chased"][0] == 1
+    assert rows["Not chased"][0] == 2
+    assert "1 to check, 1 simply not due yet" in rows["Not chased"][2]
     assert rows["Problems found in the workbook"][0] == 2
 
 
-def test_the_ageing_sheet_is_a_table_with_a_total_row_and_a_stacked_column_chart(tmp_path):
+def test_dashboard_figures_are_right_aligned_with_the_unit_in_a_column_of_its_own(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Dashboard"]
+    figures = [row for row in ws.iter_rows(min_row=8) if _is_figure(row[1].value)]
+
+    assert len(figures) > 20
+    for label, value, unit, *_ in figures:
+        assert value.alignment.horizontal in (None, "general", "right"), label.value
+        assert unit.value is None or (unit.alignment.horizontal == "left"
+                                      and unit.alignment.indent == 1), label.value
+    assert ws["B3"].alignment.horizontal == ws["B6"].alignment.horizontal == "left"
+    assert ws["B5"].value is None  # no source workbook named: blank
+
+
+def _is_figure(v) -> bool:
+    return v == "n/a" or (isinstance(v, int | float) and not isinstance(v, bool))
+
+
+def test_the_dashboard_has_a_column_per_ageing_bucket_beside_the_receivables(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+    ws = book["Dashboard"]
+    (chart,) = ws._charts
+    (series,) = chart.series
+    labels = ws[series.cat.strRef.f.split("!")[1].replace("$", "")]
+    values = ws[series.val.numRef.f.split("!")[1].replace("$", "")]
+
+    assert not book["Ageing"]._charts
+    assert chart.tagname == "barChart" and chart.type == "col"
+    assert chart.grouping == "clustered"
+    assert series.cat.strRef.f.startswith("Dashboard!")
+    assert [c.value for (c,) in labels] == ["Not due", "1-30 days overdue",
+                                            "31-60 days overdue", "61-90 days overdue",
+                                            "91-120 days overdue", "Over 120 days overdue"]
+    assert [c.value for (c,) in values] == [460, 1000, 0, 0, 0, 250.5]
+    assert len(series.dPt) == 6  # a colour per bucket
+    title = "".join(r.t for p in chart.title.tx.rich.p for r in p.r or [])
+    assert title == "Receivables by age on 2026-11-24 (GBP)"
+    # in column D, from the Receivables heading down: seen when the workbook opens, on
+    # rows without notes
+    start, end = chart.anchor._from, chart.anchor.to
+    assert start.col == end.col == 3
+    assert ws.cell(start.row + 1, 1).value == "Receivables"
+    assert all(ws.cell(r, 4).value is None for r in range(start.row + 1, end.row + 2))
+
+
+def test_the_ageing_sheet_is_a_table_with_money_headers_in_the_base_currency(tmp_path):
     path = tmp_path / "results.xlsx"
     write_results(path, sample_docs())
 
     ws = openpyxl.load_workbook(path)["Ageing"]
     rows = table_rows(ws, "Ageing")
 
-    assert rows[0] == ("Customer", "Name", "Outstanding", "Overdue", "Not due", "1-30",
-                       "31-60", "61-90", "91-120", "Over 120", "Open Items",
-                       "Oldest Days Overdue")
+    assert rows[0] == ("Customer", "Name", "Outstanding (GBP)", "Overdue (GBP)",
+                       "Not due (GBP)", "1-30 days (GBP)", "31-60 days (GBP)",
+                       "61-90 days (GBP)", "91-120 days (GBP)", "Over 120 days (GBP)",
+                       "Open Items", "Oldest Days Overdue")
     assert rows[1] == ("C-1", "Acme Ltd", 1500, 1000, 500, 1000, 0, 0, 0, 0, 2, 20)
-    assert rows[-1][0] == "Total"
-    assert rows[-1][2] == "=SUBTOTAL(109,[Outstanding])"
-    assert ws["C2"].number_format == "#,##0.00"
+    assert ws["C2"].number_format == "#,##0.00;[Red]-#,##0.00"
+    assert ws["C4"].value == -40  # shown red, with a minus
     assert ws.freeze_panes == "C2"
     assert ws.tables["Ageing"].autoFilter is not None
-    (chart,) = ws._charts
-    assert chart.tagname == "barChart" and chart.grouping == "stacked"
-    assert len(chart.series) == 6
+
+
+def test_the_total_row_formulas_name_their_table_so_libreoffice_reads_them(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Ageing"]
+    total = table_rows(ws, "Ageing")[-1]
+    columns = {c.name: c.totalsRowFunction for c in ws.tables["Ageing"].tableColumns}
+
+    assert total[0] == "Total"
+    assert total[2] == "=SUBTOTAL(109,Ageing[[Outstanding (GBP)]])"
+    assert total[5] == "=SUBTOTAL(109,Ageing[[1-30 days (GBP)]])"
+    assert total[-1] == "=SUBTOTAL(104,Ageing[[Oldest Days Overdue]])"
+    assert columns["Not due (GBP)"] == "sum"  # Excel's total row menu still knows it
+    assert all(c.font.b for c in ws[ws.max_row] if c.value is not None)
+
+
+def test_a_column_reference_escapes_what_excel_escapes():
+    assert xlsx_write._column_ref("Ageing", "Not due") == "Ageing[[Not due]]"
+    assert xlsx_write._column_ref("T", "a'b[c]#d") == "T[[a''b'[c']'#d]]"
 
 
 def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
@@ -533,6 +611,33 @@ def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
 
     assert table_rows(ws, "Ageing")[-1] == ("Total", None, 1710.5, 1250.5, 460, 1000, 0, 0,
                                             0, 250.5, 4, 130)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_calculates_the_total_row_itself(tmp_path):
+    """Cached totals made wrong on purpose; LibreOffice told to recalculate on load: what it
+    shows is what it computed from the formulas (it used to show Err:508)."""
+    docs = sample_docs()
+    docs["ageing"]["total"] = {"outstanding": 1.0, "overdue": 2.0, "buckets": [3.0] * 6}
+    path = tmp_path / "results.xlsx"
+    write_results(path, docs)
+    profile = tmp_path / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items '
+        'xmlns:oor="http://openoffice.org/2001/registry">'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>'
+        "</oor:items>\n")
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
+                    "true,false,false,false,2", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+
+    total = (tmp_path / "results-Ageing.csv").read_text().splitlines()[-1]
+
+    assert total == "Total,,1710.5,1250.5,460,1000,0,0,0,250.5,4,130"
 
 
 def test_credit_decisions_are_coloured_hold_red_review_amber_approve_green(tmp_path):
@@ -551,6 +656,35 @@ def test_credit_decisions_are_coloured_hold_red_review_amber_approve_green(tmp_p
     assert rows[2][5:8] == (None, None, None)  # no limit, no utilisation, no score
 
 
+def test_the_credit_sheet_wraps_its_reasons_and_leaves_out_the_summary(tmp_path):
+    docs = sample_docs()
+    long = ["exposure 169% of limit (23,696.88 of 14,000.00 GBP)", "payment score 35 below 50",
+            "2 invoices disputed (17,672.97 GBP)", "1 invoice over 60 days"]
+    docs["check"]["customers"][0]["reasons"] = long
+    path = tmp_path / "results.xlsx"
+    write_results(path, docs)
+
+    ws = openpyxl.load_workbook(path)["Credit"]
+    header = table_rows(ws, "Credit")[0]
+
+    assert header == ("Customer", "Name", "Outstanding (GBP)", "Open Orders (GBP)",
+                      "Exposure (GBP)", "Credit Limit (GBP)", "Utilisation %", "Score",
+                      "Decision", "Reasons")
+    assert ws["J2"].value == "; ".join(long)
+    assert ws["J2"].alignment.wrap_text
+    assert 20 <= ws.column_dimensions["J"].width <= 61
+    assert ws.row_dimensions[2].height >= 30  # LibreOffice does not fit the row itself
+    assert ws.row_dimensions[3].height is None  # one line: left alone
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    (None, 10, 1), ("", 10, 1), ("short", 10, 1), ("a " * 30, 20, 3),
+    ("x" * 45, 20, 3), ("one\ntwo", 60, 2),
+])
+def test_wrapped_text_lines_are_reckoned_generously(text, width, lines):
+    assert xlsx_write._lines(text, width) == lines
+
+
 def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_path):
     path = tmp_path / "results.xlsx"
     write_results(path, sample_docs())
@@ -566,13 +700,13 @@ def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_
     assert not [c for ws in book for row in ws.iter_rows() for c in row if c.hyperlink]
 
 
-def test_the_reminders_sheet_has_the_reminders_their_invoices_and_who_is_not_chased(tmp_path):
+def test_the_reminders_sheet_has_the_reminders_and_their_invoices(tmp_path):
     path = tmp_path / "results.xlsx"
     write_results(path, sample_docs())
 
     ws = openpyxl.load_workbook(path)["Reminders"]
 
-    assert list(ws.tables) == ["Reminders", "ReminderInvoices", "NotChased"]
+    assert list(ws.tables) == ["Reminders", "ReminderInvoices"]
     reminders = table_rows(ws, "Reminders")
     head = dict(zip(reminders[0], reminders[1], strict=True))
     assert (head["Customer"], head["Currency"], head["Level"], head["To"], head["Invoices"],
@@ -582,9 +716,98 @@ def test_the_reminders_sheet_has_the_reminders_their_invoices_and_who_is_not_cha
     assert [r[3] for r in lines[1:]] == ["INV-1", "+INV-2"]
     assert lines[1][4] == dt.datetime(2026, 9, 1)
     assert ws.cell(3, 1 + len(reminders[0]) + 1 + 4).is_date
-    assert table_rows(ws, "NotChased")[1] == ("C-2", FORMULA_LIKE[0], "EUR",
-                                              "promise to pay until 2026-12-01")
     assert ws.freeze_panes == "A3"
+
+
+def test_customers_not_chased_have_their_own_sheet_with_the_exceptions_first(tmp_path):
+    docs = sample_docs()
+    docs["remind"]["skipped"].append({"customer": "C-9", "name": "Zed", "currency": "GBP",
+                                      "reason": "customer marked do-not-chase"})
+    path = tmp_path / "results.xlsx"
+    write_results(path, docs)
+
+    ws = openpyxl.load_workbook(path)["Not chased"]
+    rows = table_rows(ws, "NotChased")
+
+    assert ws["A1"].value == "Customers not chased (3)"
+    assert ws["A2"].value == ("2 left out for a reason to check (listed first); 1 simply not "
+                              "due for a reminder yet (listed last).")
+    assert rows[0] == ("Customer", "Name", "Currency", "Kind", "Reason")
+    assert rows[1:] == [
+        ("C-2", FORMULA_LIKE[0], "EUR", "Exception", "promise to pay until 2026-12-01"),
+        ("C-9", "Zed", "GBP", "Exception", "customer marked do-not-chase"),
+        ("C-1", "Acme Ltd", "EUR", "Not due yet", "nothing due for a reminder yet; next "
+         "reminder (First reminder) on 2026-12-01")]
+    assert ws["E5"].alignment.wrap_text
+    assert ws.freeze_panes == "A5"
+
+
+def test_not_due_yet_is_told_from_a_real_exception():
+    assert xlsx_write._not_due_yet("nothing due for a reminder yet; 2 disputed invoices "
+                                   "not chased")
+    assert xlsx_write._not_due_yet("Next reminder on 2026-12-01")
+    assert not xlsx_write._not_due_yet("every overdue invoice is disputed")
+    assert not xlsx_write._not_due_yet(None)
+
+
+def test_scores_show_the_current_credit_limit_next_to_the_recommended_one(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Scores"]
+    rows = table_rows(ws, "Scores")
+
+    assert rows[0] == ("Customer", "Name", "Score", "Grade", "Credit Limit (GBP)",
+                       "Recommended Limit (GBP)", "Days Beyond Terms", "Reasons")
+    assert rows[1][4:6] == (1000, 800)  # the limit from the credit check's document
+    assert rows[2][4:6] == (None, None)
+    assert ws["H2"].alignment.wrap_text
+
+
+def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+    titles = {ws.title: ws.print_title_rows for ws in book}
+
+    for ws in book:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1), ws.title  # None: the default, 1
+    assert book["Dashboard"].page_setup.fitToHeight in (None, 1)  # one page in all
+    assert all(book[n].page_setup.fitToHeight == 0 for n in titles if n != "Dashboard")
+    assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
+                      "Scores": "$1:$1", "Reminders": "$2:$2", "Not chased": "$4:$4",
+                      "Issues": "$1:$1"}
+
+
+def test_every_date_in_the_results_reads_the_same_in_every_locale(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+    dates = [c for ws in book for row in ws.iter_rows() for c in row if c.is_date]
+
+    assert len(dates) >= 6
+    assert {c.number_format for c in dates} <= {"yyyy-mm-dd", "yyyy-mm-dd hh:mm"}
+    assert book["Reminders"]["T3"].number_format == "yyyy-mm-dd"  # invoice date
+    assert book["Dashboard"]["B3"].number_format == "yyyy-mm-dd"  # as of
+
+
+def test_table_headers_are_bold_in_their_cells_for_viewers_without_table_styles(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    book = openpyxl.load_workbook(path)
+    headers = [c for ws in book for t in ws.tables.values()
+               for c in ws[t.ref.split(":")[0]:t.ref.split(":")[1]][0]]
+
+    assert len(headers) > 50
+    assert all(c.font.b for c in headers)
+    # the contract workbook keeps its plain headers
+    write_workbook(tmp_path / "ledger.xlsx", contract_tables())
+    assert not openpyxl.load_workbook(tmp_path / "ledger.xlsx")["Customers"]["A1"].font.b
 
 
 def test_the_issues_sheet_lists_sheet_row_column_and_message(tmp_path):
@@ -596,6 +819,16 @@ def test_the_issues_sheet_lists_sheet_row_column_and_message(tmp_path):
     assert rows == [("Sheet", "Row", "Column", "Message"),
                     ("Invoices", 7, "Amount", "text 'lots' is not a number"),
                     ("Settings", None, None, "=2+2 is not a setting")]
+
+
+def test_issue_rows_are_aligned_left_like_their_header_and_the_column_beside(tmp_path):
+    path = tmp_path / "results.xlsx"
+    write_results(path, sample_docs())
+
+    ws = openpyxl.load_workbook(path)["Issues"]
+
+    assert ws["B2"].value == 7
+    assert ws["B2"].alignment.horizontal == ws["C2"].alignment.horizontal == "left"
 
 
 def test_a_ledger_without_issues_says_no_issues(tmp_path):
@@ -620,8 +853,10 @@ def test_empty_documents_give_a_results_workbook_without_crashing(tmp_path):
     write_results(tmp_path / "nothing.xlsx", {})
 
     book = openpyxl.load_workbook(path)
-    assert len(book["Ageing"]._charts) == 1
-    assert table_rows(book["Credit"], "Credit")[1:] == [(None,) * 11]
+    assert len(book["Dashboard"]._charts) == 1
+    assert table_rows(book["Credit"], "Credit")[1:] == [(None,) * 10]
+    assert book["Not chased"]["A2"].value == ("Every customer with something due gets a "
+                                              "reminder.")
     assert openpyxl.load_workbook(tmp_path / "nothing.xlsx").sheetnames[0] == "Dashboard"
 
 
@@ -634,7 +869,9 @@ def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_pa
 
     def cells(path):
         book = openpyxl.load_workbook(path)
-        return {(ws.title, c.coordinate): (c.value, c.data_type, c.number_format)
+        return {(ws.title, c.coordinate): (c.value, c.data_type, c.number_format,
+                                           c.alignment.horizontal, c.alignment.wrap_text,
+                                           c.font.b)
                 for ws in book for row in ws.iter_rows() for c in row if c.value is not None}
 
     assert cells(tmp_path / "bulk.xlsx") == cells(tmp_path / "plain.xlsx")

@@ -237,3 +237,29 @@ def test_nothing_due_mentions_disputed_invoices_left_alone():
     _, _, skipped = run([invoice("I1", 100.0, AS_OF + dt.timedelta(days=20)),
                          invoice("I2", 300.0, days_before(50), Disputed="Yes")])
     assert skipped[(0, "EUR")].endswith("; 1 disputed invoice not chased")
+
+
+def test_a_promise_recorded_in_history_pauses_chasing_until_its_date():
+    extra = {"History": ([*HISTORY_HEADER, "Amount", "Promised Date"],
+                         [[days_before(2), "C1", "Promise", "", "", "", "", "by phone", 100.0,
+                           AS_OF + dt.timedelta(days=3)]])}
+    _, rem, skipped = run([invoice("I1", 100.0, days_before(10))], extra=extra)
+    assert not rem
+    assert skipped[(0, "EUR")] == "promise to pay 100.00 by 2026-07-03"
+
+
+def test_a_broken_promise_in_history_brings_the_customer_back():
+    extra = {"History": ([*HISTORY_HEADER, "Promised Date"],
+                         [[days_before(9), "C1", "Promise", "", "", "", "", "",
+                           days_before(1)]])}
+    _, rem, _ = run([invoice("I1", 100.0, days_before(10))], extra=extra)
+    assert only(rem).level.level == 2
+
+
+def test_an_invoice_disputed_in_history_is_not_chased():
+    extra = {"History": ([*HISTORY_HEADER, "Invoice"],
+                         [[days_before(1), "C1", "Dispute", "", "", "", "", "wrong price",
+                           "I2"]])}
+    ledger, rem, _ = run([invoice("I1", 100.0, days_before(10)),
+                          invoice("I2", 200.0, days_before(10))], extra=extra)
+    assert numbers(ledger, only(rem)) == ["I1"]
