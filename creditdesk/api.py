@@ -13,6 +13,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .contract import HISTORY as _HISTORY
 from .emails import email_problem
 
 MAX_REMINDERS_PER_REQUEST = 500  # keeps a request well under API Gateway's 6 MB
@@ -168,6 +169,8 @@ class BatchOut(Model):
     counts: Counts
     parts_received: int = 1
     parts: int = 1
+    detail: str = Field("", description="why the run stopped or could not start, if it did "
+                        "(e.g. the daily sending quota is spent)")
 
 
 class ReminderOut(Model):
@@ -197,6 +200,10 @@ EventType = Literal["reminder", "delivery", "bounce", "complaint", "promise", "d
                     "note"]
 
 
+# The columns of the workbook's History table, as the contract defines them.
+HISTORY_HEADER: list[str] = [c.header for c in _HISTORY.columns]
+
+
 class EventOut(Model):
     id: str
     at: dt.datetime
@@ -210,6 +217,25 @@ class EventOut(Model):
     date: dt.date | None = Field(None, description="promise: the date promised")
     invoice: str | None = None
     note: str = ""
+
+    def history_row(self, tz: str | None = None) -> list[Cell]:
+        """The event as a row of the workbook's History table (``HISTORY_HEADER``), dated in
+        ``tz`` (an IANA zone; UTC when None). Sync writes these rows into the workbook, and
+        the backend feeds the same rows to the domain when it computes reminders."""
+        at = self.at
+        if tz:
+            from zoneinfo import ZoneInfo
+
+            at = at.astimezone(ZoneInfo(tz))
+        values: dict[str, Cell] = {
+            "Date": at.date().isoformat(), "Customer": self.customer,
+            "Type": self.type.title(), "Level": self.level, "Currency": self.currency or "",
+            "Email": self.email or "", "Message Id": self.message_id or "",
+            "Note": self.note, "Event Id": self.id, "Amount": self.amount,
+            "Promised Date": self.date.isoformat() if self.date else None,
+            "Invoice": self.invoice or "",
+        }
+        return [values.get(h) for h in HISTORY_HEADER]
 
 
 class PromiseIn(Model):
@@ -244,6 +270,7 @@ class ScoresOut(Model):
     as_of: dt.date | None
     version: str | None
     customers: list[ScoreOut]
+    next: str | None = Field(None, description="pass as ?next= for the following page")
 
 
 class ErasureOut(Model):

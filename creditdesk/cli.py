@@ -1,15 +1,22 @@
 """The ``creditdesk`` command.
 
 Exit status: 0 when the run completed (issues in the input or not; they are reported), 2 for a
-usage error or a workbook that cannot be used (one line on stderr), 1 for an internal error
-(one line on stderr, never a traceback).
+usage error, a workbook that cannot be used, or a backend that cannot be reached or refuses
+the key (one line on stderr), 1 for an internal error (one line on stderr, never a traceback).
+
+Other packages add command groups through the ``creditdesk.commands`` entry point group: each
+entry point names a ``register(subparsers)`` function that adds its parsers and sets
+``run=callable(args) -> int`` as a default on each (``backend`` is one: the operator tools in
+``backend/ops``). The domain package never imports them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +25,10 @@ from typing import NoReturn
 from .errors import CreditdeskError
 
 PROG = "creditdesk"
+PLUGIN_GROUP = "creditdesk.commands"
+URL_ENV = "CREDITDESK_URL"
+KEY_ENV = "CREDITDESK_API_KEY"
+_transport = None  # tests route the backend client through a fake transport here
 
 
 class UsageError(CreditdeskError):
@@ -66,6 +77,8 @@ def _parser() -> _Parser:
                           "results where you can open them.")
     demo.add_argument("--out", type=Path, default=Path("demo-output"),
                       help="folder for the results (default: demo-output)")
+    demo.add_argument("--offline", action="store_true",
+                      help="do not start the local backend (no sending, drafts only)")
 
     for name, what in (("ageing", "ageing buckets per customer and the KPIs"),
                        ("check", "credit decisions (Approve, Review, Hold) with reasons"),
@@ -97,7 +110,67 @@ def _parser() -> _Parser:
     it.add_argument("--contract-rate", type=_amount, metavar="PERCENT",
                     help="a contractual annual rate that replaces the statutory rate")
     it.add_argument("--json", action="store_true", help="print one JSON document")
+
+    sy = sub.add_parser("sync", help="send the workbook to the backend; show what it holds",
+                        description="Send the workbook's tables to the Creditdesk backend as "
+                        "a new ledger snapshot (large ledgers go through a direct upload), "
+                        "then show what the backend holds: reminders sent, deliveries, "
+                        "bounces, promises to pay, disputes and notes.")
+    sy.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
+    sy.add_argument("--days", type=int, default=90, metavar="N",
+                    help="history of the last N days (default 90)")
+    sy.add_argument("--json", action="store_true", help="print one JSON document")
+    _backend_options(sy)
+
+    se = sub.add_parser("send", help="send today's reminders through the backend",
+                        description="Preview today's reminders (as 'remind' does), ask, "
+                        "hand them to the Creditdesk backend, wait until they are sent and "
+                        "show each one's status and message id. A reminder already sent "
+                        "(same customer, level, invoices and day) is never sent again.")
+    se.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
+    se.add_argument("--as-of", type=_date, metavar="DATE",
+                    help="the as-of date (default: Settings' As Of Date, else today)")
+    se.add_argument("--yes", action="store_true", help="send without asking")
+    se.add_argument("--json", action="store_true",
+                    help="print one JSON document (the preview goes to stderr)")
+    se.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                    help="how long to wait for the batch (default 600)")
+    _backend_options(se)
+
+    _add_plugins(sub)
     return p
+
+
+def _backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", help=f"the backend's address (default: ${URL_ENV})")
+    p.add_argument("--api-key", help=f"the API key (default: ${KEY_ENV}; prefer the "
+                   "variable: options can be seen by other users of the machine)")
+
+
+def _add_plugins(sub: argparse._SubParsersAction) -> None:
+    """Command groups other packages register (entry point group ``creditdesk.commands``).
+    A group that fails to load stays listed and says why when used."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        if ep.name in sub.choices:
+            continue
+        try:
+            ep.load()(sub)
+        except Exception as exc:  # a missing optional dependency, most often
+            why = f"{type(exc).__name__}: {exc}"
+            if ep.name in sub.choices:  # half-registered: replace with the stub
+                continue
+            stub = sub.add_parser(ep.name, help=f"(unavailable: {why})", add_help=False)
+            stub.add_argument("rest", nargs=argparse.REMAINDER)
+            stub.set_defaults(run=_unavailable(ep.name, why))
+
+
+def _unavailable(name: str, why: str):
+    def run(args: argparse.Namespace) -> int:
+        raise UsageError(f"{PROG} {name}: not available here ({why}); install the extras it "
+                         "needs, e.g. pip install 'creditdesk[backend,local]'")
+    return run
 
 
 # ---------------------------------------------------------------------------------------
@@ -258,18 +331,198 @@ def _run_new(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the backend -------------------------------------------------------------------------
+
+
+def _client(args: argparse.Namespace):
+    from .client import Client
+
+    url = args.url or os.environ.get(URL_ENV, "")
+    key = args.api_key or os.environ.get(KEY_ENV, "")
+    if not url:
+        raise UsageError(f"{PROG} {args.command}: no backend address: set {URL_ENV} or pass "
+                         "--url")
+    if not key:
+        raise UsageError(f"{PROG} {args.command}: no API key: set {KEY_ENV} or pass --api-key")
+    return Client(url, key, transport=_transport)
+
+
+def workbook_snapshot(path: Path):
+    """The workbook's contract tables as an API snapshot (cells as JSON, dates ISO)."""
+    from .api import SnapshotIn
+    from .client import table_data
+    from .xlsx_read import read_workbook
+
+    tables = {}
+    for raw in read_workbook(path).values():
+        rows = zip(*raw.columns, strict=True) if raw.columns else ()
+        tables[raw.name] = table_data(raw.header, rows, first_row=raw.first_row,
+                                      sheet=raw.sheet)
+    return SnapshotIn(tables=tables)
+
+
+_KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce", "bounced"),
+          ("complaint", "complaint(s)"), ("promise", "promise(s) to pay"),
+          ("dispute", "dispute(s)"), ("note", "note(s)"))
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    snapshot = workbook_snapshot(args.workbook)
+    since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
+    with _client(args) as cd:
+        snap = cd.sync_snapshot(snapshot)
+        events = cd.history(start=since)
+    doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
+           "history": [e.model_dump(mode="json") for e in events]}
+    if args.json:
+        _print_json(doc)
+        return 0 if snap.status != "rejected" else 2
+    s = snap
+    if s.status == "rejected":
+        print(f"The backend rejected {args.workbook}: {s.message or 'see the issues'}; the "
+              "previous snapshot stays in force.")
+    else:
+        print(f"Synced {args.workbook}: snapshot {s.version} is {s.status}"
+              f"{f' as of {s.as_of}' if s.as_of else ''}, {s.customers} customer(s), "
+              f"{s.invoices} invoice(s).")
+    print(_issues_line([i.model_dump() for i in s.issues]))
+    counts = {k: sum(1 for e in events if e.type == k) for k, _ in _KINDS}
+    print(f"\nThe backend's history since {since}: "
+          + ", ".join(f"{counts[k]} {label}" for k, label in _KINDS) + ".")
+    for e in events:
+        if e.type == "promise":
+            print(f"  promise  {e.customer:<10} {_m(e.amount):>12} by {e.date}  {e.note}")
+        elif e.type == "dispute":
+            print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
+        elif e.type in ("bounce", "complaint"):
+            print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
+    return 0 if s.status != "rejected" else 2
+
+
+def _reminders_to_send(doc: dict) -> tuple[list, list[dict]]:
+    """The previewed reminders the backend can send by e-mail, and the others with why."""
+    from pydantic import ValidationError
+
+    from .api import ReminderIn
+    from .emails import split_addresses
+
+    ok, held = [], []
+    for r in doc["reminders"]:
+        why = ""
+        if r["channel"] != "Email":
+            why = f"channel is {r['channel']}: not sent by e-mail"
+        elif not r["subject"] or not r["text"]:
+            why = f"no template '{r['template']}' to render"
+        if not why:
+            try:
+                ok.append(ReminderIn(
+                    customer=r["customer"], currency=r["currency"], level=r["level"],
+                    to=r["to"], cc=split_addresses(r["cc"] or ""), subject=r["subject"],
+                    text=r["text"], html=r["html"], invoices=[i["invoice"] for i in r["invoices"]],
+                    amount=r["amount"], interest=r["interest"],
+                    compensation=r["compensation"]))
+                continue
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                why = f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+        held.append({"customer": r["customer"], "currency": r["currency"],
+                     "level": r["level"], "reason": why})
+    return ok, held
+
+
+class _Progress:
+    """A progress bar on a terminal; plain lines (only when something changed) otherwise."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last: tuple | None = None
+
+    def __call__(self, b) -> None:
+        c = b.counts
+        done = c.total - c.queued
+        state = (b.status, c.total, c.queued, c.sent, c.skipped, c.failed, c.review)
+        if state == self.last:
+            return
+        self.last = state
+        tail = (f"{done}/{c.total}: {c.sent} sent, {c.skipped} skipped, {c.failed} failed, "
+                f"{c.review} for review")
+        if self.tty:
+            width = 30
+            fill = int(width * done / c.total) if c.total else width
+            self.stream.write(f"\rSending [{'#' * fill}{'.' * (width - fill)}] {tail}\x1b[K")
+            if b.status == "done":
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"Sending: {tail}\n")
+        self.stream.flush()
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UsageError(f"{PROG} send: nothing was sent: add --yes to send without asking")
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _run_send(args: argparse.Namespace) -> int:
+    analysis = _load(args.workbook, args.as_of)
+    doc = analysis.remind_doc()
+    reminders, held = _reminders_to_send(doc)
+    out = sys.stderr if args.json else sys.stdout
+    cd = _client(args)  # checks URL and key before anything is shown
+    with cd:
+        with contextlib.redirect_stdout(out):
+            _show_remind(doc)
+            for h in held:
+                print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
+                      f"{h['reason']}")
+        result: dict = {"as_of": doc["as_of"], "batch": None, "reminders": [],
+                        "not_sent": held, "issues": doc["issues"]}
+        if not reminders:
+            print("Nothing to send.", file=out)
+            if args.json:
+                _print_json(result)
+            return 0
+        if not args.yes and not _confirm(f"Send {len(reminders)} reminder(s) through "
+                                         f"{cd.base_url}?"):
+            print("Nothing was sent.", file=out)
+            return 0
+        batch = cd.submit_reminders(reminders)
+        print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "
+              "backend.", file=out)
+        batch = cd.wait_for_batch(batch.batch_id, timeout=args.timeout,
+                                  on_progress=_Progress())
+        rows = cd.reminders(batch.batch_id)
+    result["batch"] = batch.model_dump(mode="json")
+    result["reminders"] = [r.model_dump(mode="json") for r in rows]
+    if args.json:
+        _print_json(result)
+        return 0
+    for r in rows:
+        detail = f"  {r.detail}" if r.detail else ""
+        print(f"  {r.customer:<10} L{r.level} {r.currency}  {r.status:<8} "
+              f"{r.message_id or '-'}{detail}")
+    c = batch.counts
+    print(f"Done: {c.sent} sent, {c.skipped} skipped (already sent or not to be chased), "
+          f"{c.failed} failed, {c.review} held for review.")
+    return 0
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(args.out)
+    run_demo(args.out, backend=not args.offline)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        run = {"new": _run_new, "demo": _run_demo, "interest": _run_interest}.get(
-            args.command, _run_report)
+        run = getattr(args, "run", None) or {
+            "new": _run_new, "demo": _run_demo, "interest": _run_interest,
+            "sync": _run_sync, "send": _run_send}.get(args.command, _run_report)
         return run(args)
     except CreditdeskError as exc:
         print(str(exc) if str(exc).startswith(PROG) else f"{PROG}: {exc}", file=sys.stderr)

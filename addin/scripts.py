@@ -1,0 +1,810 @@
+"""The one-click scripts: plain functions that take an ``xw.Book``.
+
+Each reads the contract tables (one call per table), calls the domain (``creditdesk``) and
+writes its results as whole Excel tables; shows progress (the status bar on desktop Excel,
+printed lines in xlwings Lite); puts every problem on the Issues sheet; leaves a one-line
+summary in ``Dashboard!A2`` (and on the Reminders sheet for the reminder scripts); and never
+lets an exception reach a cell or a dialog: a problem becomes an issue and a sentence.
+
+The same functions are the desktop buttons (``addin.desktop``, through ``RunPython``) and the
+xlwings Lite buttons (the generated ``main.py`` wraps each with ``@script``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from creditdesk import contract
+from creditdesk.api import ReminderIn, ReminderOut, TableData
+from creditdesk.columns import TRUE_WORDS
+from creditdesk.errors import CreditdeskError
+from creditdesk.ledger import RawTable, build_ledger
+from creditdesk.report import Analysis
+from creditdesk.settings import Settings
+from creditdesk.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
+
+from . import session
+from .workbook import (
+    AMBER,
+    GREEN,
+    RED,
+    Col,
+    Progress,
+    colour_positive,
+    colour_words,
+    column,
+    cosmetic,
+    find_table,
+    get_sheet,
+    is_lite,
+    neutralise,
+    range_values,
+    read_tables,
+    screen_updating_off,
+    write_block,
+    write_table,
+)
+
+log = logging.getLogger("creditdesk.addin")
+
+API_KEY_VARIABLE = "CREDITDESK_API_KEY"
+
+# Sheets, and the sheets each script needs (xlwings Lite sends only these to Python)
+AGEING, CREDIT, DASHBOARD, ISSUES = "Ageing", "Credit", "Dashboard", "Issues"
+REMINDERS, SCORES, HISTORY = "Reminders", "Scores", "History"
+CONTRACT_SHEETS = [t.name for t in contract.TABLES]
+INCLUDE: dict[str, list[str]] = {
+    "refresh": [*CONTRACT_SHEETS, AGEING, CREDIT, DASHBOARD, ISSUES],
+    "preview_reminders": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
+    "send_reminders": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
+    "sync": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
+    "score": [*CONTRACT_SHEETS, SCORES, DASHBOARD, ISSUES],
+}
+SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
+
+BackendFactory = Callable[[Settings], Any]  # Settings -> creditdesk.client.Client
+
+
+# ---------------------------------------------------------------------------------------
+# The scripts
+
+
+def refresh(book: Any) -> str:
+    """Refresh: ageing, credit decisions and the dashboard.
+
+    Reads Customers, Invoices, Settings and FX, and writes the Ageing sheet (buckets per
+    customer), the Credit sheet (Approve, Review or Hold with the reasons), the Dashboard
+    (totals, KPIs, a chart of receivables by age) and the Issues sheet (rows that could not
+    be read; every other row is used)."""
+    return _run(book, "Refresh", _refresh)
+
+
+def preview_reminders(book: Any) -> str:
+    """Preview reminders: today's reminders, one per customer and currency.
+
+    Fills the Reminders sheet: each reminder with its level, amounts, interest and subject,
+    the invoices in it, and the customers not chased with the reason. Untick (Send = No) what
+    should not go, then click Send reminders. Nothing is sent here."""
+    return _run(book, "Preview reminders", _preview)
+
+
+def send_reminders(book: Any, *, backend: BackendFactory | None = None) -> str:
+    """Send reminders: hand the ticked reminders of the preview to the Creditdesk backend.
+
+    Sends the rows of the Reminders sheet whose Send column says Yes, under the batch id of
+    the preview, and writes each reminder's status and message id back into the sheet.
+    Clicking Send again sends nothing twice. Needs Settings' Backend URL and the API key in
+    the CREDITDESK_API_KEY environment variable."""
+    return _run(book, "Send reminders", lambda b, p: _send(b, p, backend or connect))
+
+
+def sync(book: Any, *, backend: BackendFactory | None = None) -> str:
+    """Sync: send the ledger to the backend and bring back history, promises and disputes.
+
+    Pushes the workbook's tables as the backend's new snapshot (for the daily reminder cycle),
+    adds the backend's contact history (reminders sent, bounces, promises to pay, disputes,
+    notes) to the History table, so the next preview respects cool-downs and bounces, and
+    updates the statuses on the Reminders sheet."""
+    return _run(book, "Sync", lambda b, p: _sync(b, p, backend or connect))
+
+
+def score(book: Any) -> str:
+    """Score: payment scores, grades and recommended credit limits.
+
+    Writes the Scores sheet: a 1-100 payment score per customer from its settled history
+    (80 = pays on terms), a grade A-E, a recommended credit limit and the reasons in words."""
+    return _run(book, "Score", _score)
+
+
+SCRIPTS: dict[str, Callable[..., str]] = {
+    "refresh": refresh,
+    "preview_reminders": preview_reminders,
+    "send_reminders": send_reminders,
+    "sync": sync,
+    "score": score,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Running a script: progress, the summary, no traceback
+
+
+def _run(book: Any, title: str, body: Callable[[Any, Progress], str]) -> str:
+    progress = Progress(book, title)
+    try:
+        with screen_updating_off(book):
+            summary = body(book, progress)
+    except CreditdeskError as exc:  # the workbook or the backend refused; said for the user
+        summary = f"{title} stopped: {exc}"
+        _report_failure(book, title, summary)
+    except Exception as exc:  # never a traceback in a cell: one line, the details in the log
+        log.exception("%s failed", title)
+        summary = (f"{title} failed: internal error ({type(exc).__name__}: "
+                   f"{_short(str(exc))}); please report it")
+        _report_failure(book, title, summary)
+    progress.done(summary)
+    return summary
+
+
+def _short(text: str, n: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _report_failure(book: Any, title: str, summary: str) -> None:
+    try:
+        _write_issues(book, [{"sheet": title, "row": None, "column": None,
+                              "message": summary}])
+        _summary(book, summary)
+    except Exception:
+        log.exception("could not write the failure of %s into the workbook", title)
+
+
+def _summary(book: Any, text: str, sheet: Any = None, cell: tuple[int, int] = SUMMARY_CELL
+             ) -> None:
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    line = neutralise(f"{stamp}  {text}")
+    target = sheet if sheet is not None else get_sheet(book, DASHBOARD)
+    target.range(cell).value = line
+
+
+def _load(book: Any, progress: Progress) -> Analysis:
+    progress("reading the workbook's tables")
+    tables = read_tables(book)
+    progress(f"checking {_rows_in(tables, 'invoices'):,} invoices and "
+             f"{_rows_in(tables, 'customers'):,} customers")
+    analysis = Analysis(build_ledger(tables))
+    session.remember(session.book_key(book), analysis)
+    return analysis
+
+
+def _rows_in(tables: dict[str, RawTable], key: str) -> int:
+    t = tables.get(key)
+    return len(t) if t is not None else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Refresh
+
+
+def _refresh(book: Any, progress: Progress) -> str:
+    a = _load(book, progress)
+    progress("computing ageing, KPIs and credit decisions")
+    ageing, check = a.ageing_doc(), a.check_doc()
+    issues = a.issues()
+    progress("writing Ageing, Credit and Dashboard")
+    _ageing_sheet(book, ageing)
+    _credit_sheet(book, check)
+    _dashboard(book, ageing, check)
+    _write_issues(book, issues)
+    cosmetic("recalculate", book.app.calculate)  # CD.* functions pick up the new ledger
+    decisions = [c["decision"] for c in check["customers"]]
+    total = ageing["total"]
+    summary = (f"Refreshed as of {ageing['as_of']}: {len(ageing['customers']):,} customers with "
+               f"open items, outstanding {_money(total['outstanding'])} "
+               f"{ageing['base_currency']}, overdue {_money(total['overdue'])}; "
+               f"{decisions.count('Hold')} on hold, {decisions.count('Review')} to review. "
+               + _issues_phrase(issues))
+    _summary(book, summary)
+    return summary
+
+
+def _money(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:,.2f}"
+
+
+def _issues_phrase(issues: Sequence[Any]) -> str:
+    n = len(issues)
+    return "No issues." if not n else f"{n:,} issue(s): see the Issues sheet."
+
+
+def _ageing_sheet(book: Any, doc: dict) -> None:
+    sheet = get_sheet(book, AGEING)
+    labels = list(doc["buckets"])
+    nb = len(labels)
+    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money"),
+            Col("Overdue", "money"), *[Col(label, "money") for label in labels],
+            Col("Open Items", "int"), Col("Oldest Days Overdue", "int")]
+    rows = [[c["customer"], c["name"], c["outstanding"], c["overdue"],
+             *(list(c["buckets"]) + [None] * nb)[:nb], c["open_items"],
+             c["oldest_days_overdue"]] for c in doc["customers"]]
+    write_table(sheet, AGEING, 1, 1, cols, rows)
+    n = len(rows)
+    # buckets past the first edge in amber, the oldest bucket in red
+    for k in range(2, nb):
+        colour_positive(column(sheet, 1, 1, 4 + k, n), RED if k == nb - 1 else AMBER)
+    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
+    cosmetic("autofit", lambda: sheet.range((1, 1), (min(n, 500) + 1, len(cols))).autofit())
+
+
+def _credit_sheet(book: Any, doc: dict) -> None:
+    sheet = get_sheet(book, CREDIT)
+    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money"),
+            Col("Open Orders", "money"), Col("Exposure", "money"),
+            Col("Credit Limit", "money"), Col("Utilisation %", "one"), Col("Score", "int"),
+            Col("Decision", "label"), Col("Reasons"), Col("Summary")]
+    rows = [[c["customer"], c["name"], c["outstanding"], c["open_orders"], c["exposure"],
+             c["credit_limit"], c["utilisation"], c["score"], c["decision"],
+             "; ".join(c["reasons"]), c["summary"]] for c in doc["customers"]]
+    write_table(sheet, CREDIT, 1, 1, cols, rows)
+    colour_words(column(sheet, 1, 1, 8, len(rows)),
+                 {"Hold": RED, "Review": AMBER, "Approve": GREEN})
+    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
+    cosmetic("autofit", lambda: sheet.range((1, 1), (min(len(rows), 500) + 1, 9)).autofit())
+
+
+def _dashboard(book: Any, ageing: dict, check: dict) -> None:
+    """The results workbook's Dashboard (creditdesk.xlsx_write), as one block of cells, and
+    a table of receivables by age with a column chart next to it."""
+    sheet = get_sheet(book, DASHBOARD)
+    ccy = ageing["base_currency"]
+    total = ageing["total"]
+    rows: list[list] = [["Creditdesk", None, None, None], [None], [None],
+                        ["As of", dt.date.fromisoformat(ageing["as_of"])],
+                        ["Base currency", ccy], [None], ["Receivables"],
+                        ["Outstanding", total["outstanding"], ccy],
+                        ["Overdue", total["overdue"], ccy]]
+    money_rows = [8, 9]
+    for label, amount in zip(ageing["buckets"], total["buckets"], strict=True):
+        shown = label if label.casefold() == "not due" else f"{label} days overdue"
+        rows.append([f"  {shown}", amount, ccy])
+        money_rows.append(len(rows))
+    rows.append(["Customers with open items", len(ageing["customers"])])
+    rows += [[None], ["Key figures"]]
+    kpis = ageing["kpis"]
+    for key, label, unit, note in _KPIS:
+        if key in kpis:
+            value = kpis[key]
+            rows.append([label, "n/a" if value is None else value,
+                         ccy if unit == "ccy" else unit, note])
+            if unit == "ccy":
+                money_rows.append(len(rows))
+    rows += [[None], ["Credit decisions"]]
+    decisions = [c["decision"] for c in check["customers"]]
+    first_decision = len(rows) + 1
+    for word in ("Hold", "Review", "Approve"):
+        rows.append([word, decisions.count(word), "customers"])
+    rows += [[None], ["Issues"], ["Problems found in the workbook", len(ageing["issues"]), "",
+                                  "see the Issues sheet; rows with a problem were left out, "
+                                  "every other row was used"]]
+    # clear what an earlier, longer dashboard left below (column A-D), then write
+    cosmetic("clear", lambda: sheet.range((3, 1), (len(rows) + 40, 4)).clear_contents())
+    write_block(sheet, 1, 1, [rows[0]])
+    write_block(sheet, 3, 1, rows[2:])
+    for r in money_rows:
+        cosmetic("number format", lambda r=r: setattr(sheet.range((r, 2)), "number_format",
+                                                      "#,##0.00"))
+    cosmetic("number format", lambda: setattr(sheet.range((4, 2)), "number_format",
+                                              "yyyy-mm-dd"))
+    colour_words(sheet.range((first_decision, 1), (first_decision + 2, 1)),
+                 {"Hold": RED, "Review": AMBER, "Approve": GREEN})
+    # receivables by age: a table and a chart of it
+    by_age = [[label, amount] for label, amount in zip(ageing["buckets"], total["buckets"],
+                                                       strict=True)]
+    write_table(sheet, "ReceivablesByAge", 3, 6, [Col("Age", "label"),
+                                                 Col(f"Amount {ccy}", "money")], by_age)
+    cosmetic("chart", lambda: _chart(sheet, len(by_age), ccy))
+    cosmetic("autofit", lambda: sheet.range((3, 1), (len(rows), 7)).autofit())
+
+
+CHART = "CreditdeskReceivablesByAge"
+
+
+def _chart(sheet: Any, n: int, ccy: str) -> None:
+    """The chart of receivables by age: made on the first run, its data updated after (so a
+    controller's changes to its look stay)."""
+    source = sheet.range((3, 6), (3 + n, 7))
+    chart = next((c for c in sheet.charts if c.name == CHART), None)
+    if chart is None:
+        chart = sheet.charts.add(width=420, height=260, chart_type="column_clustered",
+                                 source=source, name=CHART, anchor=sheet.range((3, 9)))
+    else:
+        chart.set_source_data(source)
+    chart.title = f"Receivables by age ({ccy})"
+
+
+def _write_issues(book: Any, issues: Sequence[dict]) -> None:
+    sheet = get_sheet(book, ISSUES)
+    cols = [Col("Sheet"), Col("Row", "int"), Col("Column"), Col("Message")]
+    rows = [[i["sheet"], i["row"], i["column"], i["message"]] for i in issues]
+    if not rows:
+        rows = [[None, None, None, "No issues"]]
+    write_table(sheet, ISSUES, 1, 1, cols, rows)
+    cosmetic("column width", lambda: setattr(sheet.range((1, 4)), "column_width", 90))
+
+
+# ---------------------------------------------------------------------------------------
+# Score
+
+
+def _score(book: Any, progress: Progress) -> str:
+    a = _load(book, progress)
+    progress("computing payment scores")
+    doc = a.score_doc()
+    sheet = get_sheet(book, SCORES)
+    cols = [Col("Customer"), Col("Name"), Col("Score", "int"), Col("Grade", "label"),
+            Col("Recommended Limit", "money"), Col("Days Beyond Terms", "one"), Col("Reasons")]
+    rows = [[c["customer"], c["name"], c["score"], c["grade"], c["recommended_limit"],
+             c["days_beyond_terms"], "; ".join(c["reasons"])] for c in doc["customers"]]
+    write_table(sheet, SCORES, 1, 1, cols, rows)
+    colour_words(column(sheet, 1, 1, 3, len(rows)),
+                 {"A": GREEN, "B": GREEN, "D": AMBER, "E": RED})
+    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
+    _write_issues(book, doc["issues"])
+    scored = [c for c in doc["customers"] if c["score"] is not None]
+    summary = (f"Scored {len(scored):,} of {len(doc['customers']):,} customers as of "
+               f"{doc['as_of']} (the others have no settled history yet). "
+               + _issues_phrase(doc["issues"]))
+    _summary(book, summary)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------
+# Reminders: preview, send
+
+
+REM_SUMMARY = (1, 1)  # Reminders!A1
+BATCH_LABEL, BATCH_CELL = (2, 1), (2, 2)  # Reminders!A2:B2
+REM_TITLES, REM_TOP = 3, 4  # titles row, header row of the three tables
+
+REMINDER_COLS = [
+    Col("Send", "label"), Col("Customer"), Col("Name"), Col("Currency", "label"),
+    Col("Level", "int"), Col("Level Name"), Col("Channel", "label"), Col("To"), Col("CC"),
+    Col("Subject"), Col("Invoices", "int"), Col("Amount", "money"), Col("Interest", "money"),
+    Col("Compensation", "money"), Col("Total", "money"), Col("Status", "label"),
+    Col("Message Id"), Col("Detail"), Col("Key", "label"),
+]
+LINE_COLS = [
+    Col("Customer"), Col("Currency", "label"), Col("Level", "int"), Col("Invoice"),
+    Col("Invoice Date", "date"), Col("Due Date", "date"), Col("Days Overdue", "int"),
+    Col("Outstanding", "money"), Col("Interest", "money"), Col("Compensation", "money"),
+]
+SKIP_COLS = [Col("Customer"), Col("Name"), Col("Currency", "label"), Col("Reason")]
+_LEFT = {"Reminders": 1, "ReminderInvoices": len(REMINDER_COLS) + 2,
+         "NotChased": len(REMINDER_COLS) + len(LINE_COLS) + 3}
+_STATUS_COLS = ("Status", "Message Id", "Detail")
+
+
+def new_batch_id(day: dt.date | None = None) -> str:
+    """A batch id a person can read: cd-YYYYMMDD-<12 hex digits>."""
+    day = day or dt.date.today()
+    return f"cd-{day:%Y%m%d}-{secrets.token_hex(6)}"
+
+
+def reminder_key(r: dict) -> str:
+    """What a previewed reminder is: the same key at send time means the same message."""
+    raw = "\x1f".join([r["customer"], r["currency"], str(r["level"]), r["to"],
+                       ",".join(sorted(i["invoice"] for i in r["invoices"])),
+                       f"{r['total']:.2f}", r["subject"]])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _preview(book: Any, progress: Progress) -> str:
+    a = _load(book, progress)
+    progress("selecting today's reminders")
+    doc = a.remind_doc()
+    sheet = get_sheet(book, REMINDERS)
+    batch = new_batch_id(a.ledger.as_of_date)
+    rows = [["Yes", m["customer"], m["name"], m["currency"], m["level"], m["level_name"],
+             m["channel"], m["to"], "; ".join(m["cc"]) if isinstance(m["cc"], list)
+             else m["cc"], m["subject"], len(m["invoices"]), m["amount"], m["interest"],
+             m["compensation"], m["total"], None, None, None, reminder_key(m)]
+            for m in doc["reminders"]]
+    lines = [[m["customer"], m["currency"], m["level"], ln["invoice"],
+              _date(ln["invoice_date"]), _date(ln["due_date"]), ln["days_overdue"],
+              ln["outstanding"], ln["interest"], ln["compensation"]]
+             for m in doc["reminders"] for ln in m["invoices"]]
+    skipped = [[s["customer"], s["name"], s["currency"], s["reason"]] for s in doc["skipped"]]
+    progress(f"writing {len(rows):,} reminders")
+    write_block(sheet, *BATCH_LABEL, [["Batch", neutralise(batch)]])
+    write_block(sheet, REM_TITLES, 1, [[f"Reminders to send ({len(rows)}): untick Send to "
+                                         "hold one back"]])
+    write_block(sheet, REM_TITLES, _LEFT["ReminderInvoices"],
+                [[f"Invoices in the reminders ({len(lines)})"]])
+    write_block(sheet, REM_TITLES, _LEFT["NotChased"],
+                [[f"Customers not chased ({len(skipped)})"]])
+    write_table(sheet, "Reminders", REM_TOP, 1, REMINDER_COLS, rows)
+    write_table(sheet, "ReminderInvoices", REM_TOP, _LEFT["ReminderInvoices"], LINE_COLS,
+                lines)
+    write_table(sheet, "NotChased", REM_TOP, _LEFT["NotChased"], SKIP_COLS, skipped)
+    send = column(sheet, REM_TOP, 1, 0, len(rows))
+    cosmetic("validation", lambda: send.data_validation.set_list(["Yes", "No"]))
+    colour_words(send, {"Yes": GREEN, "No": AMBER})
+    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((REM_TOP + 1,
+                                                                               3))))
+    issues = doc["issues"]
+    _write_issues(book, issues)
+    total = {}
+    for m in doc["reminders"]:
+        total[m["currency"]] = total.get(m["currency"], 0.0) + m["total"]
+    amounts = ", ".join(f"{c} {_money(v)}" for c, v in sorted(total.items())) or "nothing"
+    summary = (f"Preview as of {doc['as_of']}: {len(rows)} reminder(s) ready ({amounts}), "
+               f"{len(skipped)} not chased. Untick what should not go, then click Send "
+               f"reminders. " + _issues_phrase(issues))
+    _summary(book, summary, sheet, REM_SUMMARY)
+    _summary(book, summary)
+    return summary
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+class _Sheet:
+    """The Reminders table as the controller left it."""
+
+    def __init__(self, book: Any):
+        sheet = None
+        for s in book.sheets:
+            if s.name.casefold() == REMINDERS.casefold():
+                sheet = s
+        table = find_table(sheet, "Reminders") if sheet is not None else None
+        if table is None:
+            raise CreditdeskError("there is no Reminders sheet with a preview: click Preview "
+                                  "reminders first")
+        self.sheet, self.table = sheet, table
+        values = range_values(table.range)
+        self.header = [str(h) for h in values[0]]
+        self.rows = [r for r in values[1:]]
+        self.top = table.range.row
+        self.left = table.range.column
+        self.col = {contract.normalise_header(h): j for j, h in enumerate(self.header)}
+        missing = [c.header for c in REMINDER_COLS
+                   if contract.normalise_header(c.header) not in self.col]
+        if missing:
+            raise CreditdeskError("the Reminders table has no column " + ", ".join(
+                f"'{m}'" for m in missing) + ": click Preview reminders to rebuild it")
+        batch = sheet.range(BATCH_CELL).value
+        self.batch = str(batch).strip() if batch not in (None, "") else ""
+
+    def get(self, i: int, header: str) -> Any:
+        v = self.rows[i][self.col[contract.normalise_header(header)]]
+        return "" if v is None else v
+
+    def text(self, i: int, header: str) -> str:
+        v = self.get(i, header)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v).strip()
+
+    def ticked(self, i: int) -> bool:
+        v = self.get(i, "Send")
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, float):
+            return v == 1.0
+        return str(v).strip().casefold() in TRUE_WORDS
+
+    def level(self, i: int) -> int:
+        v = self.get(i, "Level")
+        try:
+            return int(float(v))
+        except (TypeError, ValueError):
+            return -1
+
+    def write_statuses(self, statuses: dict[int, tuple[str, str, str]]) -> None:
+        """Status, Message Id and Detail of the rows given, the others kept: one block."""
+        j = self.col[contract.normalise_header("Status")]
+        block = []
+        for i in range(len(self.rows)):
+            old = tuple(self.text(i, h) for h in _STATUS_COLS)
+            block.append([neutralise(v) if v else None for v in statuses.get(i, old)])
+        if block:
+            rng = self.sheet.range((self.top + 1, self.left + j),
+                                   (self.top + len(block), self.left + j + 2))
+            rng.value = block
+
+
+def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
+    sheet = _Sheet(book)
+    if not sheet.batch:
+        raise CreditdeskError("the Reminders sheet has no batch id (cell B2): click Preview "
+                              "reminders first")
+    a = _load(book, progress)
+    progress("matching the ticked rows with today's reminders")
+    doc = a.remind_doc()
+    by_key = {reminder_key(m): m for m in doc["reminders"]}
+    outgoing: list[tuple[int, ReminderIn]] = []
+    statuses: dict[int, tuple[str, str, str]] = {}
+    problems: list[dict] = []
+    unticked = done = 0
+    for i in range(len(sheet.rows)):
+        if not sheet.text(i, "Customer"):
+            continue
+        if not sheet.ticked(i):
+            unticked += 1
+            continue
+        if sheet.text(i, "Status"):  # handed over before: never again from this sheet
+            done += 1
+            continue
+        m = by_key.get(sheet.text(i, "Key"))
+        if m is None:
+            statuses[i] = ("changed", "", "the ledger changed since the preview: click "
+                                          "Preview reminders again")
+            problems.append(_problem(sheet, i, "this reminder no longer matches the ledger; "
+                                               "preview again before sending"))
+            continue
+        try:
+            outgoing.append((i, _reminder_in(m)))
+        except ValueError as exc:
+            statuses[i] = ("not sent", "", _short(str(exc), 120))
+            problems.append(_problem(sheet, i, f"cannot be sent: {_short(str(exc))}"))
+    if not outgoing:
+        sheet.write_statuses(statuses)
+        _write_issues(book, a.issues(reminders=True) + problems)
+        summary = (f"Nothing to send: {done} reminder(s) of batch {sheet.batch} were handed "
+                   f"over before, {unticked} unticked" + (f", {len(problems)} with a problem "
+                                                          "(see Issues)" if problems else "")
+                   + ".")
+        _summary(book, summary, sheet.sheet, REM_SUMMARY)
+        _summary(book, summary)
+        return summary
+    client = backend(a.ledger.settings)
+    try:
+        progress(f"handing {len(outgoing)} reminder(s) to the backend (batch {sheet.batch})")
+        client.submit_reminders([r for _, r in outgoing], batch_id=sheet.batch)
+        batch = _wait(client, sheet.batch, progress)
+        answers = client.reminders(sheet.batch)
+    finally:
+        _close(client)
+    found = _match(outgoing, answers)
+    for i, _ in outgoing:
+        out = found.get(i)
+        statuses[i] = ((out.status, out.message_id or "", out.detail) if out is not None
+                       else ("queued", "", "accepted by the backend"))
+        if out is not None and out.status in ("failed", "review"):
+            problems.append(_problem(sheet, i, f"{out.status}: {out.detail or 'see backend'}"))
+    sheet.write_statuses(statuses)
+    _write_issues(book, a.issues(reminders=True) + problems)
+    counts = {}
+    for i, _ in outgoing:
+        counts[statuses[i][0]] = counts.get(statuses[i][0], 0) + 1
+    said = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    summary = (f"Batch {sheet.batch}: {len(outgoing)} reminder(s) handed over ({said}); "
+               f"{unticked} unticked, {done} sent before."
+               + ("" if batch.status == "done" else " Some are still being sent: click Sync "
+                  "later for their final status."))
+    _summary(book, summary, sheet.sheet, REM_SUMMARY)
+    _summary(book, summary)
+    return summary
+
+
+def _problem(sheet: _Sheet, i: int, message: str) -> dict:
+    return {"sheet": sheet.sheet.name, "row": sheet.top + 1 + i, "column": "Send",
+            "message": f"{sheet.text(i, 'Customer')} {sheet.text(i, 'Currency')}: {message}"}
+
+
+def _reminder_in(m: dict) -> ReminderIn:
+    cc = m["cc"] if isinstance(m["cc"], list) else [
+        a.strip() for a in str(m["cc"] or "").replace(",", ";").split(";") if a.strip()]
+    return ReminderIn(customer=m["customer"], currency=m["currency"], level=m["level"],
+                      to=m["to"], cc=cc, subject=m["subject"], text=m["text"],
+                      html=m["html"], invoices=[i["invoice"] for i in m["invoices"]],
+                      amount=m["amount"], interest=m["interest"],
+                      compensation=m["compensation"])
+
+
+def _wait(client: Any, batch_id: str, progress: Progress) -> Any:
+    """Wait a little for the backend to send (a button should not hang for minutes)."""
+    def shown(b: Any) -> None:
+        progress(f"batch {batch_id}: {b.counts.sent} sent, {b.counts.queued} queued")
+    try:
+        return client.wait_for_batch(batch_id, timeout=20.0, poll=1.0, on_progress=shown)
+    except CreditdeskError as exc:
+        if getattr(exc, "error", "") != "timeout":
+            raise
+        return client.batch(batch_id)
+
+
+def _match(outgoing: Sequence[tuple[int, ReminderIn]], answers: Sequence[ReminderOut]
+           ) -> dict[int, ReminderOut]:
+    """The backend's answer for each row sent: by customer, currency and level."""
+    by = {(a.customer, a.currency, a.level): a for a in answers}
+    return {i: by[(r.customer, r.currency, r.level)] for i, r in outgoing
+            if (r.customer, r.currency, r.level) in by}
+
+
+def _close(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
+
+
+# ---------------------------------------------------------------------------------------
+# Sync
+
+
+HISTORY_EXTRA = ["Event Id", "Amount", "Promised Date", "Invoice"]
+
+
+def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
+    progress("reading the workbook's tables")
+    tables = read_tables(book)
+    a = Analysis(build_ledger(tables))
+    session.remember(session.book_key(book), a)
+    client = backend(a.ledger.settings)
+    problems: list[dict] = []
+    try:
+        progress(f"sending the ledger ({_rows_in(tables, 'invoices'):,} invoices)")
+        snap = client.sync_snapshot(snapshot(tables))
+        problems += [i.model_dump() for i in snap.issues]
+        since = _history_since(a)
+        progress("fetching history, promises and disputes")
+        events = client.history(start=since)
+        batch_id, statuses = "", 0
+        sheet = _reminders_sheet_or_none(book)
+        if sheet is not None and sheet.batch:
+            batch_id = sheet.batch
+            try:
+                answers = client.reminders(sheet.batch)
+            except CreditdeskError as exc:
+                if getattr(exc, "status", None) != 404:
+                    raise
+                answers = []  # previewed, never sent
+            statuses = _update_statuses(sheet, answers)
+    finally:
+        _close(client)
+    added = _merge_history(book, tables.get("history"), events)
+    _write_issues(book, a.issues() + problems)
+    summary = (f"Synced: the backend has the ledger (snapshot {snap.version}, {snap.status}); "
+               f"{added} new history row(s) added"
+               + (f"; {statuses} status(es) of batch {batch_id} updated" if batch_id else "")
+               + ". " + _issues_phrase(a.issues() + problems))
+    if sheet is not None:
+        _summary(book, summary, sheet.sheet, REM_SUMMARY)
+    _summary(book, summary)
+    return summary
+
+
+def snapshot(tables: dict[str, RawTable]) -> dict[str, TableData]:
+    """The workbook's contract tables as the API's snapshot: as read, row by row."""
+    from creditdesk.client import table_data
+
+    out = {}
+    for t in tables.values():
+        rows = [list(r) for r in zip(*t.columns, strict=True)] if t.columns else []
+        out[t.name] = table_data(t.header, rows, first_row=t.first_row, sheet=t.sheet)
+    return out
+
+
+def _history_since(a: Analysis) -> dt.date | None:
+    """Fetch from a week before the newest History row (None: everything)."""
+    dates = a.ledger.history.date
+    if not len(dates):
+        return None
+    newest = dates.max()
+    if str(newest) == "NaT":
+        return None
+    return newest.astype("datetime64[D]").item() - dt.timedelta(days=7)
+
+
+def _reminders_sheet_or_none(book: Any) -> _Sheet | None:
+    try:
+        return _Sheet(book)
+    except CreditdeskError:
+        return None
+
+
+def _update_statuses(sheet: _Sheet, answers: Sequence[ReminderOut]) -> int:
+    by = {(a.customer, a.currency, a.level): a for a in answers}
+    statuses = {}
+    for i in range(len(sheet.rows)):
+        out = by.get((sheet.text(i, "Customer"), sheet.text(i, "Currency"), sheet.level(i)))
+        if out is not None:
+            statuses[i] = (out.status, out.message_id or "", out.detail)
+    sheet.write_statuses(statuses)
+    return len(statuses)
+
+
+def _event_row(e: Any) -> dict[str, Any]:
+    note = e.note or ""
+    if e.type == "promise":
+        what = f"promised {_money(e.amount)}" if e.amount is not None else "promised"
+        note = f"{what} by {e.date}" + (f": {note}" if note else "")
+    elif e.type == "dispute" and e.invoice:
+        note = f"invoice {e.invoice} disputed" + (f": {note}" if note else "")
+    return {"Date": e.at.date(), "Customer": e.customer, "Type": e.type.capitalize(),
+            "Level": e.level, "Currency": e.currency, "Email": e.email,
+            "Message Id": e.message_id, "Note": note, "Event Id": e.id, "Amount": e.amount,
+            "Promised Date": e.date, "Invoice": e.invoice}
+
+
+def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any]) -> int:
+    """The History table with the backend's events added (each once, by Event Id); rows
+    typed in by the controller are kept as they are."""
+    header = list(raw.header) if raw is not None and raw.header else []
+    for h in [c.header for c in contract.HISTORY.columns] + HISTORY_EXTRA:
+        if contract.normalise_header(h) not in {contract.normalise_header(x) for x in header}:
+            header.append(h)
+    pos = {contract.normalise_header(h): j for j, h in enumerate(header)}
+    rows: list[list] = []
+    if raw is not None and raw.columns:
+        width = len(raw.header)
+        for r in zip(*raw.columns, strict=True):
+            rows.append(list(r) + [None] * (len(header) - width))
+    id_col = pos[contract.normalise_header("Event Id")]
+    known = {str(r[id_col]) for r in rows if r[id_col] not in (None, "")}
+    added = 0
+    for e in sorted(events, key=lambda e: (e.at, e.id)):
+        if e.id in known:
+            continue
+        known.add(e.id)
+        row: list[Any] = [None] * len(header)
+        for k, v in _event_row(e).items():
+            row[pos[contract.normalise_header(k)]] = v
+        rows.append(row)
+        added += 1
+    kinds = {contract.normalise_header(c.header): c.kind for c in contract.HISTORY.columns}
+    cols = [Col(h, {"date": "date", "integer": "int"}.get(
+        kinds.get(contract.normalise_header(h), ""), "any" if h in ("Amount",) else "text"))
+        for h in header]
+    cols = [Col(c.header, "money") if c.header == "Amount" else
+            Col(c.header, "date") if c.header == "Promised Date" else c for c in cols]
+    rows = [[("" if v == "" else v) for v in r] for r in rows]
+    table = None
+    for s in book.sheets:
+        t = find_table(s, HISTORY)
+        if t is not None:
+            table = (s, t)
+            break
+    if table is not None:
+        sheet, t = table
+        write_table(sheet, HISTORY, t.range.row, t.range.column, cols, rows)
+    else:
+        sheet = get_sheet(book, HISTORY)
+        cosmetic("clear", lambda: sheet.used_range.clear_contents())
+        write_table(sheet, HISTORY, 1, 1, cols, rows)
+    return added
+
+
+# ---------------------------------------------------------------------------------------
+# The backend
+
+
+def connect(settings: Settings) -> Any:
+    """The backend client: the address from Settings' Backend URL, the key from the
+    ``CREDITDESK_API_KEY`` environment variable (desktop: the user's environment; xlwings
+    Lite: its Environment Variables), never from the workbook."""
+    from creditdesk.client import Client, KeyRefused
+
+    if not settings.backend_url:
+        raise CreditdeskError("Settings has no Backend URL: add the address of your "
+                              "Creditdesk backend (ask your administrator)")
+    key = os.environ.get(API_KEY_VARIABLE, "").strip()
+    if not key:
+        where = ("xlwings Lite > Settings > Environment Variables" if is_lite()
+                 else "your user environment variables, then restart Excel")
+        raise KeyRefused(f"no API key: set {API_KEY_VARIABLE} in {where}")
+    transport = None
+    if is_lite():
+        from .pyodide_http import XHRTransport
+
+        transport = XHRTransport()
+    return Client(settings.backend_url, key, transport=transport, retries=2,
+                  max_retry_seconds=20.0)

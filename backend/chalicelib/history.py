@@ -1,0 +1,228 @@
+"""The contact history: events stored per customer (and by month, for date ranges), the SES
+events that feed it, and suppressed addresses.
+
+An event is an ``EventOut``; its item is keyed ``T#<t>#C#<customer>`` / ``H#<time>#<id>`` and
+indexed by month for ``GET /v1/history?from=&to=``. Event ids are derived from what caused
+them (the reminder key, the SES message id and recipient), so a redelivered SNS message or a
+retried worker writes the same item again instead of a second event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+from typing import Any
+
+from creditdesk.api import EventOut
+
+from . import keys
+from .bootstrap import Deps
+from .ports import Item, Put
+
+log = logging.getLogger(__name__)
+
+MAX_RANGE_MONTHS = 37
+
+
+def event_id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def new_event_id() -> str:
+    return secrets.token_hex(12)
+
+
+def event_item(tenant: str, ev: EventOut) -> Item:
+    at = keys.stamp(ev.at)
+    item: Item = {
+        "pk": keys.customer_pk(tenant, ev.customer), "sk": f"H#{at}#{ev.id}",
+        "gsi1pk": keys.history_month_pk(tenant, at[:7]), "gsi1sk": f"{at}#{ev.id}",
+        "kind": "event", "id": ev.id, "at": at, "customer": ev.customer, "type": ev.type,
+        "level": ev.level, "currency": ev.currency, "email": ev.email,
+        "message_id": ev.message_id, "amount": ev.amount,
+        "date": ev.date.isoformat() if ev.date else None, "invoice": ev.invoice,
+        "note": ev.note,
+    }
+    return item
+
+
+def event_from_item(item: Item) -> EventOut:
+    return EventOut(
+        id=item["id"], at=keys.parse_stamp(item["at"]), customer=item["customer"],
+        type=item["type"], level=item.get("level"), currency=item.get("currency"),
+        email=item.get("email"), message_id=item.get("message_id"),
+        amount=item.get("amount"), date=item.get("date"), invoice=item.get("invoice"),
+        note=item.get("note") or "")
+
+
+def add_event(deps: Deps, tenant: str, ev: EventOut) -> EventOut:
+    deps.store.put(event_item(tenant, ev))
+    return ev
+
+
+def customer_history(deps: Deps, tenant: str, customer: str, limit: int,
+                     after: Item | None) -> tuple[list[EventOut], Item | None]:
+    items, last = deps.store.query(keys.customer_pk(tenant, customer), prefix="H#",
+                                   after=after, limit=limit)
+    return [event_from_item(i) for i in items], last
+
+
+def _months(start: dt.date, end: dt.date) -> list[str]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def history_range(deps: Deps, tenant: str, start: dt.date, end: dt.date, limit: int,
+                  token: dict[str, Any] | None) -> tuple[list[EventOut], dict[str, Any] | None]:
+    """Events from ``start`` to ``end`` (UTC days, inclusive), oldest first, a page at a
+    time. ``token`` is what the previous page returned."""
+    months = _months(start, end)
+    lo = keys.stamp(dt.datetime.combine(start, dt.time(), dt.UTC))
+    hi = keys.stamp(dt.datetime.combine(end, dt.time.max, dt.UTC)) + "~"
+    i, after = 0, None
+    if token:
+        if token.get("m") not in months:
+            raise ValueError("token")
+        i, after = months.index(token["m"]), token.get("k")
+        if after is not None and (not isinstance(after, dict) or after.get("gsi1pk") !=
+                                  keys.history_month_pk(tenant, token["m"])):
+            raise ValueError("token")
+    events: list[EventOut] = []
+    while i < len(months):
+        items, last = deps.store.query(keys.history_month_pk(tenant, months[i]), start=lo,
+                                       end=hi, after=after, limit=limit - len(events),
+                                       index=True)
+        events.extend(event_from_item(x) for x in items if x.get("kind") == "event")
+        if last is not None:
+            if len(events) >= limit:
+                return events, {"m": months[i], "k": last}
+            after = last
+            continue
+        i, after = i + 1, None
+        if len(events) >= limit:
+            return events, ({"m": months[i], "k": None} if i < len(months) else None)
+    return events, None
+
+
+def all_events(deps: Deps, tenant: str, start: dt.date, end: dt.date) -> list[EventOut]:
+    out: list[EventOut] = []
+    token = None
+    while True:
+        page, token = history_range(deps, tenant, start, end, 1000, token)
+        out.extend(page)
+        if token is None:
+            return out
+
+
+# -- suppression -----------------------------------------------------------------------------
+
+
+def suppress(deps: Deps, tenant: str, address: str, reason: str, message_id: str,
+             at: str) -> None:
+    """Never mail ``address`` again (for this tenant). Only the address's hash is kept, so
+    the suppression outlives the erasure of the customer's personal data."""
+    deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"SUPP#{keys.address_hash(address)}",
+                    "reason": reason, "at": at, "message_id": message_id})
+
+
+def suppressed(deps: Deps, tenant: str, addresses: list[str]) -> dict[str, Item]:
+    """The suppressed ones among ``addresses``: address -> its suppression item."""
+    wanted = {a: (keys.tenant_pk(tenant), f"SUPP#{keys.address_hash(a)}")
+              for a in addresses if a}
+    found = deps.store.get_many(list(wanted.values()))
+    return {a: found[k] for a, k in wanted.items() if k in found}
+
+
+# -- SES events through SNS ------------------------------------------------------------------
+
+
+def _when(text: str | None, fallback: dt.datetime) -> dt.datetime:
+    if not text:
+        return fallback
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def record_ses_event(deps: Deps, raw: str) -> list[str]:
+    """Record one SES event (an SNS message body) in the history of the customer the message
+    was sent to. The tenant comes from the stored message id (the send claim), never from the
+    event's tags. Hard bounces and complaints suppress the address. Returns what it did."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        log.warning("SES event is not JSON; ignored")
+        return ["ignored: not JSON"]
+    if not isinstance(msg, dict):
+        return ["ignored: not an object"]
+    kind = str(msg.get("eventType") or msg.get("notificationType") or "")
+    mail = msg.get("mail") or {}
+    message_id = str(mail.get("messageId") or "")
+    if kind not in ("Delivery", "Bounce", "Complaint") or not message_id:
+        return [f"ignored: {kind or 'unknown'} event"]
+    claims, _ = deps.store.query(keys.message_gsi(message_id), index=True, limit=5)
+    claim = next((c for c in claims if c.get("sk", "").startswith("CLAIM#")), None)
+    if claim is None:
+        log.warning("SES %s for unknown message %s; ignored", kind, message_id)
+        return [f"ignored: unknown message {message_id}"]
+    tenant = claim["pk"].removeprefix("T#")
+    customer = claim.get("customer")
+    now = deps.clock.now()
+    done: list[str] = []
+
+    def event(type_: str, email: str, at: dt.datetime, note: str) -> None:
+        if customer:
+            add_event(deps, tenant, EventOut(
+                id=event_id(message_id, type_, email.casefold()), at=at, customer=customer,
+                type=type_, level=claim.get("level"), currency=claim.get("currency"),
+                email=email, message_id=message_id, note=note[:2000]))
+        done.append(f"{type_} {email}")
+
+    if kind == "Delivery":
+        d = msg.get("delivery") or {}
+        at = _when(d.get("timestamp"), now)
+        event("delivery", ", ".join(map(str, d.get("recipients") or [])), at,
+              str(d.get("smtpResponse") or ""))
+    elif kind == "Bounce":
+        b = msg.get("bounce") or {}
+        at = _when(b.get("timestamp"), now)
+        hard = b.get("bounceType") == "Permanent"
+        for r in b.get("bouncedRecipients") or []:
+            email = str(r.get("emailAddress") or "")
+            if not email:
+                continue
+            why = f"{b.get('bounceType')}/{b.get('bounceSubType')}: " + str(
+                r.get("diagnosticCode") or r.get("status") or "")
+            if hard:
+                suppress(deps, tenant, email, f"hard bounce ({why})", message_id,
+                         keys.stamp(at))
+                event("bounce", email, at, why)
+            else:  # a soft bounce does not stop reminders; it is only noted
+                event("note", email, at, f"soft bounce {why}")
+    else:
+        c = msg.get("complaint") or {}
+        at = _when(c.get("timestamp"), now)
+        for r in c.get("complainedRecipients") or []:
+            email = str(r.get("emailAddress") or "")
+            if email:
+                suppress(deps, tenant, email, "complaint", message_id, keys.stamp(at))
+                event("complaint", email, at, str(c.get("complaintFeedbackType") or ""))
+    return done
+
+
+def reminder_event_put(tenant: str, key: str, sent_at: dt.datetime, customer: str,
+                       level: int, currency: str, email: str, message_id: str,
+                       amount: float, subject: str) -> Put:
+    ev = EventOut(id=key, at=sent_at, customer=customer, type="reminder", level=level,
+                  currency=currency, email=email, message_id=message_id, amount=amount,
+                  note=subject)
+    return Put(event_item(tenant, ev))

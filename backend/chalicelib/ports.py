@@ -1,0 +1,211 @@
+"""The ports: the small interfaces the service layer talks to. Real adapters are in
+``adapters``; tests subclass these with fakes.
+
+The Store is a key-value port over items with a partition key ``pk`` and a sort key ``sk``
+(and one secondary index ``gsi1``), plus blobs. It is deliberately small: the service layer
+decides what the keys mean (see ``resources`` for the schema); the store only knows how to
+put, update, query and condition. Values are str, int, float, bool, None, lists, dicts and
+sets (sets only as the target of ``add``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Item = dict[str, Any]
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A condition on the item's current state; all given parts must hold.
+
+    absent: no such item yet. exists: the item exists. equals: these attributes have these
+    values. missing: these attributes are not set. before: (attribute, value): the attribute
+    is not set or sorts before value."""
+
+    absent: bool = False
+    exists: bool = False
+    equals: dict[str, Any] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    before: tuple[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Put:
+    item: Item
+    cond: Cond | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    pk: str
+    sk: str
+    set: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, Any] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+    cond: Cond | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    pk: str
+    sk: str
+    cond: Cond | None = None
+
+
+class Store(ABC):
+    # -- items ---------------------------------------------------------------------------
+    @abstractmethod
+    def get(self, pk: str, sk: str) -> Item | None:
+        """One item, strongly consistent."""
+
+    @abstractmethod
+    def get_many(self, keys: Sequence[Key]) -> dict[Key, Item]:
+        """The items that exist among ``keys`` (any number; batched by the adapter)."""
+
+    @abstractmethod
+    def put(self, item: Item, cond: Cond | None = None) -> bool:
+        """Write the item; False (and nothing written) when ``cond`` does not hold."""
+
+    @abstractmethod
+    def put_many(self, items: Iterable[Item]) -> int:
+        """Write items unconditionally, in batches; every item is written or it raises."""
+
+    @abstractmethod
+    def update(self, op: Update) -> Item | None:
+        """Apply ``op``; the item after it, or None when ``op.cond`` does not hold."""
+
+    @abstractmethod
+    def delete(self, pk: str, sk: str, cond: Cond | None = None) -> bool:
+        """Delete; False when ``cond`` does not hold."""
+
+    @abstractmethod
+    def transact(self, ops: Sequence[Put | Update | Delete]) -> bool:
+        """All of ``ops`` or none; False when a condition does not hold."""
+
+    @abstractmethod
+    def query(self, pk: str, *, prefix: str = "", start: str | None = None,
+              end: str | None = None, after: Item | None = None, limit: int | None = None,
+              index: bool = False, attrs: Sequence[str] | None = None
+              ) -> tuple[list[Item], Item | None]:
+        """Items of partition ``pk`` in sort-key order, optionally those whose sort key starts
+        with ``prefix`` or lies in [start, end]. ``index=True`` queries gsi1 (keys gsi1pk,
+        gsi1sk). Returns (items, the key to pass as ``after`` for the next page, or None)."""
+
+    def query_all(self, pk: str, **kw: Any) -> list[Item]:
+        out: list[Item] = []
+        after = None
+        while True:
+            items, after = self.query(pk, after=after, **kw)
+            out.extend(items)
+            if after is None:
+                return out
+
+    # -- blobs ---------------------------------------------------------------------------
+    @abstractmethod
+    def put_blob(self, key: str, data: bytes, transient: bool = False) -> None:
+        """Store bytes; ``transient`` ones are expired by the bucket's lifecycle rule."""
+
+    @abstractmethod
+    def get_blob(self, key: str) -> bytes | None: ...
+
+    @abstractmethod
+    def blob_size(self, key: str) -> int | None: ...
+
+    @abstractmethod
+    def delete_blob(self, key: str) -> None: ...
+
+    @abstractmethod
+    def list_blobs(self, prefix: str) -> list[str]: ...
+
+    @abstractmethod
+    def presign_put(self, key: str, expires_in: int) -> tuple[str, dict[str, str]]:
+        """A URL the client PUTs the blob to, and the headers it must send."""
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mail:
+    sender: str
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    cc: tuple[str, ...] = ()
+    reply_to: str | None = None
+    sender_name: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Quota:
+    max_send_rate: float  # messages per second
+    max_24h: int
+    sent_24h: int
+    note: str = ""
+
+    @property
+    def remaining(self) -> int:
+        return max(self.max_24h - self.sent_24h, 0) if self.max_24h >= 0 else 1 << 62
+
+
+class SendError(Exception):
+    """A send that did not go through; the subclass says what the worker does next."""
+
+
+class Throttled(SendError):
+    """Too fast: not sent; release the claim and retry later."""
+
+
+class QuotaSpent(SendError):
+    """The daily quota is spent, or the account may not send: not sent; stop the run."""
+
+
+class Rejected(SendError):
+    """SES refused this message (bad address, unverified sender): not sent; it failed."""
+
+
+class Unknown(SendError):
+    """The outcome is unknown (a timeout after the request left): it may have been sent, so
+    the claim stays and the reminder goes to review."""
+
+
+class Mailer(ABC):
+    @abstractmethod
+    def quota(self) -> Quota: ...
+
+    @abstractmethod
+    def send(self, mail: Mail) -> str:
+        """Send; the provider's message id. Raises a ``SendError`` subclass."""
+
+
+# -- queue and clock -------------------------------------------------------------------------
+
+
+class Queue(ABC):
+    @abstractmethod
+    def send(self, queue: str, bodies: Sequence[str], delay: int = 0) -> None:
+        """Enqueue message bodies on ``"send"`` or ``"work"`` (batched by the adapter)."""
+
+    @abstractmethod
+    def retry_later(self, queue: str, receipt_handle: str, seconds: int) -> None:
+        """Make a received message visible again after ``seconds`` (best effort)."""
+
+
+class Clock(ABC):
+    @abstractmethod
+    def now(self) -> dt.datetime:
+        """Now, timezone-aware UTC."""
+
+    @abstractmethod
+    def sleep(self, seconds: float) -> None: ...
+
+    def monotonic(self) -> float:
+        return self.now().timestamp()

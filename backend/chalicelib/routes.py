@@ -1,0 +1,289 @@
+"""API v1 (see docs/api.md and ``GET /v1/openapi.json``). Every route but the OpenAPI
+document takes the tenant from the authorizer's context, never from the body or the path.
+
+The models, the service layer and the domain are imported by the views, not here: importing
+this module (at a cold start) costs only Chalice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from chalice import Blueprint
+
+from .auth import api_key_auth
+from .bootstrap import current
+from .web import (
+    ApiError,
+    cors,
+    decode_token,
+    encode_token,
+    parse_json,
+    parse_model,
+    path_value,
+    query_int,
+    respond,
+    view,
+)
+
+bp = Blueprint(__name__)
+MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # creditdesk.api.MAX_INLINE_SNAPSHOT_BYTES
+CORS = cors()
+_VERSION = re.compile(r"^[0-9]{13}[0-9a-f]{8}$")
+_BATCH = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def route(path: str, method: str, auth: bool = True):
+    return bp.route(path, methods=[method], cors=CORS,
+                    authorizer=api_key_auth if auth else None)
+
+
+def _tenant() -> str:
+    ctx = (bp.current_request.context or {}).get("authorizer") or {}
+    tenant = ctx.get("tenant")
+    if not tenant:
+        raise ApiError(401, "unauthorized", "an API key is needed: Authorization: Bearer <key>")
+    return tenant
+
+
+def _raw() -> bytes | None:
+    return bp.current_request.raw_body
+
+
+def _params() -> dict:
+    return bp.current_request.query_params or {}
+
+
+def _token(pk_check: str | None = None) -> dict | None:
+    return decode_token(_params().get("next"))
+
+
+@route("/v1/openapi.json", "GET", auth=False)
+@view
+def openapi():
+    from .openapi import document
+
+    return respond(document())
+
+
+# -- ledger ----------------------------------------------------------------------------------
+
+
+@route("/v1/ledger", "POST")
+@view
+def put_ledger():
+    from creditdesk.api import SnapshotIn
+
+    from . import services
+
+    tenant = _tenant()
+    raw = _raw() or b""
+    if len(raw) > MAX_INLINE_SNAPSHOT_BYTES:
+        raise ApiError(413, "too_large", f"the snapshot has {len(raw)} bytes; above "
+                       f"{MAX_INLINE_SNAPSHOT_BYTES} use POST /v1/ledger/uploads", "tables")
+    snap = parse_model(SnapshotIn, raw)
+    return respond(services.put_snapshot(current(), tenant, snap, raw), 201)
+
+
+@route("/v1/ledger", "GET")
+@view
+def get_ledger():
+    from . import services
+
+    return respond(services.current_snapshot(current(), _tenant()))
+
+
+@route("/v1/ledger/uploads", "POST")
+@view
+def create_upload():
+    from creditdesk.api import UploadIn
+
+    from . import services
+
+    tenant = _tenant()
+    body = parse_model(UploadIn, _raw())
+    return respond(services.create_upload(current(), tenant, body.size), 201)
+
+
+@route("/v1/ledger/uploads/{version}/complete", "POST")
+@view
+def complete_upload(version: str):
+    from . import services
+
+    tenant = _tenant()
+    if not _VERSION.match(version):
+        raise ApiError(404, "not_found", f"no upload {version}", "version")
+    return respond(services.complete_upload(current(), tenant, version))
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+@route("/v1/batches", "POST")
+@view
+def submit_batch():
+    from creditdesk.api import BatchIn
+
+    from . import services
+
+    tenant = _tenant()
+    batch = parse_model(BatchIn, _raw())
+    out = services.submit_part(current(), tenant, batch, bp.lambda_context)
+    return respond(out, 202)
+
+
+def _batch_id(value: str) -> str:
+    if not _BATCH.match(value):
+        raise ApiError(404, "not_found", f"no batch {value}", "batch_id")
+    return value
+
+
+@route("/v1/batches/{batch_id}", "GET")
+@view
+def get_batch(batch_id: str):
+    from . import services
+
+    tenant = _tenant()
+    return respond(services.batch_out(current(), tenant, _batch_id(batch_id)))
+
+
+@route("/v1/batches/{batch_id}/reminders", "GET")
+@view
+def batch_reminders(batch_id: str):
+    from creditdesk.api import Page
+
+    from . import services
+
+    tenant = _tenant()
+    limit = query_int(_params(), "limit", 100, 1, 1000)
+    items, last = services.batch_reminders(current(), tenant, _batch_id(batch_id), limit,
+                                           _token())
+    return respond(Page(items=items, next=encode_token(last) if last else None))
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def _customer(value: str) -> str:
+    return path_value(value, "customer")
+
+
+@route("/v1/customers/{customer}/history", "GET")
+@view
+def customer_history(customer: str):
+    from creditdesk.api import Page
+
+    from . import history
+
+    tenant = _tenant()
+    customer = _customer(customer)
+    limit = query_int(_params(), "limit", 100, 1, 1000)
+    after = _token()
+    if after is not None and after.get("pk") != f"T#{tenant}#C#{customer}":
+        raise ApiError(400, "invalid", "next is not a token this API gave out", "next")
+    items, last = history.customer_history(current(), tenant, customer, limit, after)
+    return respond(Page(items=items, next=encode_token(last) if last else None))
+
+
+def _date(name: str, default: dt.date) -> dt.date:
+    text = _params().get(name)
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, "invalid", f"{name} must be a date (YYYY-MM-DD)", name) from None
+
+
+@route("/v1/history", "GET")
+@view
+def history_range():
+    from creditdesk.api import Page
+
+    from . import history
+
+    tenant = _tenant()
+    deps = current()
+    end = _date("to", deps.clock.now().date())
+    start = _date("from", end - dt.timedelta(days=30))
+    if start > end:
+        raise ApiError(400, "invalid", "from must not be after to", "from")
+    if (end.year - start.year) * 12 + end.month - start.month >= 37:
+        raise ApiError(400, "invalid", "ask for at most three years at a time", "to")
+    limit = query_int(_params(), "limit", 100, 1, 1000)
+    try:
+        items, token = history.history_range(deps, tenant, start, end, limit, _token())
+    except ValueError:
+        raise ApiError(400, "invalid", "next is not a token this API gave out for this "
+                       "range", "next") from None
+    return respond(Page(items=items, next=encode_token(token) if token else None))
+
+
+@route("/v1/customers/{customer}/promises", "POST")
+@view
+def add_promise(customer: str):
+    from creditdesk.api import PromiseIn
+
+    from . import services
+
+    tenant = _tenant()
+    customer = _customer(customer)
+    body = parse_model(PromiseIn, _raw())
+    return respond(services.add_promise(current(), tenant, customer, body), 201)
+
+
+@route("/v1/customers/{customer}/disputes", "POST")
+@view
+def add_dispute(customer: str):
+    from creditdesk.api import DisputeIn
+
+    from . import services
+
+    tenant = _tenant()
+    customer = _customer(customer)
+    body = parse_model(DisputeIn, _raw())
+    return respond(services.add_dispute(current(), tenant, customer, body), 201)
+
+
+@route("/v1/customers/{customer}/notes", "POST")
+@view
+def add_note(customer: str):
+    from creditdesk.api import NoteIn
+
+    from . import services
+
+    tenant = _tenant()
+    customer = _customer(customer)
+    body = parse_model(NoteIn, _raw())
+    return respond(services.add_note(current(), tenant, customer, body), 201)
+
+
+@route("/v1/customers/{customer}", "DELETE")
+@view
+def erase_customer(customer: str):
+    from . import services
+
+    tenant = _tenant()
+    return respond(services.erase_customer(current(), tenant, _customer(customer)))
+
+
+# -- scores ----------------------------------------------------------------------------------
+
+
+@route("/v1/scores", "GET")
+@view
+def get_scores():
+    from . import services
+
+    tenant = _tenant()
+    limit = query_int(_params(), "limit", 1000, 1, 1000)
+    token = _token()
+    offset = 0
+    if token is not None:
+        offset = token.get("o") if isinstance(token.get("o"), int) else -1
+        if offset < 0:
+            raise ApiError(400, "invalid", "next is not a token this API gave out", "next")
+    return respond(services.scores(current(), tenant, limit, offset))
+
+
+__all__ = ["bp", "parse_json"]

@@ -1,0 +1,37 @@
+"""Schedules (EventBridge rules run in UTC; each tenant's own time zone is applied in
+``cycle``): the hourly ``tick``, ``nightly_scores`` and the ``weekly_digest``. Each only fans
+out work items over the work queue."""
+
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Cron, Rate
+
+from .bootstrap import current
+
+log = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), description="Creditdesk: start due reminder cycles")
+def tick(event):
+    from .cycle import tick as run
+
+    due = run(current())
+    log.info("tick: cycles enqueued for %s", due)
+    return due
+
+
+@bp.schedule(Cron(0, 2, "*", "*", "?", "*"), description="Creditdesk: score every ledger")
+def nightly_scores(event):
+    from .cycle import fan_out
+
+    return fan_out(current(), "scores")
+
+
+@bp.schedule(Cron(0, 6, "?", "*", "MON", "*"), description="Creditdesk: weekly digest")
+def weekly_digest(event):
+    from .cycle import fan_out
+
+    return fan_out(current(), "digest")

@@ -1,0 +1,328 @@
+"""The send worker's logic: each reminder is sent at most once per key.
+
+For every queued reminder of a message:
+
+1. skip it if its row is already final (a redelivered message);
+2. skip it if the address is suppressed (hard bounce or complaint);
+3. claim its key with a conditional write (``CLAIM#<key>``, only if absent) *before* SES is
+   called; a claim that exists already means: sent (message id there: this batch's row is
+   repaired, another batch's is skipped as a duplicate) or possibly sent (no message id: a
+   worker stopped between SES and the record: the reminder goes to **review** and is never
+   resent on its own);
+4. send through SES at a pace under the account's rate (read at run start);
+5. record the message id on the claim, the reminder's row and the customer's history:
+   BatchWriteItem, every ``RECORD_EVERY`` sends (and whatever happens, before the worker
+   returns or raises). A crash before the write leaves claims without a message id: those
+   reminders go to review (they did go out); a crash after it is repaired on redelivery from
+   the claim. (Not one transaction per reminder: DynamoDB would take it, but it costs twice
+   the writes, and the emulator copies the whole table for every transaction.)
+
+A throttled send releases its claim and the message comes back later (a batch item failure);
+a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
+fails that reminder; an unknown outcome (a timeout after the request left) keeps the claim and
+goes to review.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from creditdesk.api import ReminderIn
+
+from . import history, keys
+from .bootstrap import Deps
+from .ports import (
+    Cond,
+    Item,
+    Mail,
+    QuotaSpent,
+    Rejected,
+    Throttled,
+    Unknown,
+    Update,
+)
+from .resources import SEND_CONCURRENCY
+from .tenancy import profile
+
+log = logging.getLogger(__name__)
+
+RESERVE_MS = 15_000  # stop taking new reminders this long before the Lambda times out
+THROTTLE_BACKOFF = 30  # seconds before a throttled message comes back
+RECORD_EVERY = 8  # sends recorded per BatchWriteItem (3 items each: claim, row, history)
+
+
+@dataclass
+class Run:
+    """One worker invocation: the quota read at its start, the pace, the time left."""
+
+    deps: Deps
+    interval: float
+    remaining: int
+    context: Any = None
+    reserve_ms: int = RESERVE_MS
+    next_slot: float = 0.0
+    stopped: str = ""
+    sent: int = 0
+    profiles: dict[str, Item] = field(default_factory=dict)
+
+    def out_of_time(self) -> bool:
+        get = getattr(self.context, "get_remaining_time_in_millis", None)
+        return bool(get) and get() < self.reserve_ms
+
+    def pace(self) -> None:
+        clock = self.deps.clock
+        now = clock.monotonic()
+        if now < self.next_slot:
+            clock.sleep(self.next_slot - now)
+            now = self.next_slot
+        self.next_slot = now + self.interval
+
+    def profile(self, tenant: str) -> Item:
+        if tenant not in self.profiles:
+            self.profiles[tenant] = profile(tenant, self.deps)
+        return self.profiles[tenant]
+
+
+def start(deps: Deps, context: Any = None, reserve_ms: int = RESERVE_MS) -> Run:
+    q = deps.mailer.quota()
+    rate = max(q.max_send_rate, 0.1) / SEND_CONCURRENCY
+    run = Run(deps, interval=1.0 / rate, remaining=q.remaining, context=context,
+              reserve_ms=reserve_ms)
+    if q.remaining <= 0:
+        run.stopped = (f"not sent: the daily sending quota ({q.max_24h} messages in 24 hours) "
+                       "is spent; send again after it resets")
+    return run
+
+
+def sender_of(prof: Item) -> tuple[str, str]:
+    """(From address, display name). The workbook's Sender Email is used when the tenant's
+    SES identity covers it (the same address, or an address at the identity's domain);
+    otherwise the identity's own address. A tenant never sends as another."""
+    identity = (prof.get("sender") or "").strip()
+    wanted = (prof.get("sender_email") or "").strip()
+    name = " ".join(str(prof.get("company_name") or "").split())[:100]  # never CR/LF
+    if wanted and identity:
+        if wanted.casefold() == identity.casefold():
+            return wanted, name
+        if "@" not in identity and wanted.casefold().endswith("@" + identity.casefold()):
+            return wanted, name
+    if "@" not in identity:
+        return (f"reminders@{identity}" if identity else ""), name
+    return identity, name
+
+
+def process(run: Run, body: str) -> str:
+    """Send a message's reminders. Returns "" when the message is done, else why it must
+    come back later ("throttled" or "time")."""
+    deps = run.deps
+    store = deps.store
+    msg = json.loads(body)
+    tenant, batch_id = msg["tenant"], msg["batch"]
+    pk = keys.batch_rows_pk(tenant, batch_id)
+    rows = store.get_many([(pk, f"R#{it['key']}") for it in msg["items"]])
+    pending = [it for it in msg["items"]
+               if rows.get((pk, f"R#{it['key']}"), {}).get("status") == "queued"]
+    if not pending:
+        if msg.get("items"):  # a redelivered message: its summary may be what was lost
+            _summarise(run, tenant, batch_id, msg, {
+                it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
+                for it in msg["items"]})
+        return ""
+    prof = run.profile(tenant)
+    sender, sender_name = sender_of(prof)
+    reminders: dict[str, ReminderIn] = {}
+    for it in pending:
+        data = it.get("r")
+        if data is None:
+            raw = store.get_blob(it["ref"])
+            data = json.loads(raw)["r"] if raw else None
+        if data is not None:
+            reminders[it["key"]] = ReminderIn.model_validate(data)
+    addresses = {a for r in reminders.values() for a in (r.to, *r.cc)}
+    blocked = history.suppressed(deps, tenant, sorted(addresses))
+
+    final = {it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
+             for it in msg["items"]}
+
+    def row(key: str, status: str, detail: str = "", only_if_queued: bool = False,
+            **extra: Any) -> None:
+        after = store.update(Update(pk, f"R#{key}", set={
+            "status": status, "detail": detail[:2000],
+            "updated_at": keys.stamp(deps.clock.now()), **extra},
+            cond=Cond(equals={"status": "queued"}) if only_if_queued else None))
+        if after is not None:
+            final[key] = status
+        else:  # another worker settled it first: count what it wrote
+            final[key] = (store.get(pk, f"R#{key}") or {}).get("status")
+
+    done: list[Item] = []  # claims, rows and history events of sent reminders
+    try:
+        result = _send_pending(run, tenant, batch_id, pending, rows, reminders, blocked,
+                               sender, sender_name, prof, row, done, final)
+    finally:
+        if done:
+            store.put_many(done)
+    _summarise(run, tenant, batch_id, msg, final)
+    return result
+
+
+def _summarise(run: Run, tenant: str, batch_id: str, msg: dict,
+               final: dict[str, str | None]) -> None:
+    from .services import summary_item
+
+    if "m" not in msg:
+        return
+    counts = Counter(s for s in final.values() if s)
+    run.deps.store.put(summary_item(tenant, batch_id, msg["m"], counts, sum(counts.values())))
+
+
+def _send_pending(run: Run, tenant: str, batch_id: str, pending: list[dict],
+                  rows: dict, reminders: dict[str, ReminderIn], blocked: dict[str, Item],
+                  sender: str, sender_name: str, prof: Item, row: Any, done: list[Item],
+                  final: dict[str, str | None]) -> str:
+    deps = run.deps
+    store = deps.store
+    pk = keys.batch_rows_pk(tenant, batch_id)
+    for it in pending:
+        key = it["key"]
+        r = reminders.get(key)
+        if r is None:
+            row(key, "failed", "the reminder's content is gone (expired before it was sent)")
+            continue
+        if run.out_of_time():
+            return "time"
+        if r.to in blocked:
+            s = blocked[r.to]
+            row(key, "skipped", f"{r.to} is suppressed ({s.get('reason')}, {s.get('at', '')[:10]})"
+                "; fix the address in Customers")
+            continue
+        if run.stopped:
+            row(key, "failed", run.stopped)
+            continue
+        if not sender:
+            row(key, "failed", "the tenant has no sender identity")
+            continue
+        owner = uuid.uuid4().hex
+        claim_pk, claim_sk = keys.tenant_pk(tenant), f"CLAIM#{key}"
+        claim = {"pk": claim_pk, "sk": claim_sk, "batch": batch_id, "owner": owner,
+                 "claimed_at": keys.stamp(deps.clock.now()), "customer": r.customer,
+                 "currency": r.currency, "level": r.level}
+        claimed = store.put(claim, Cond(absent=True))
+        if not claimed:
+            if _already_claimed(run, tenant, batch_id, key, r, row):
+                final[key] = "sent"
+            continue
+        run.pace()
+        mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
+                    cc=tuple(c for c in r.cc if c not in blocked),
+                    reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
+                    html=r.html, tags=(("tenant", tenant), ("key", key)))
+        try:
+            message_id = deps.mailer.send(mail)
+        except Throttled as exc:
+            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
+            store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
+            run.interval *= 1.5
+            return "throttled"
+        except QuotaSpent as exc:
+            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
+            run.stopped = f"not sent: sending stopped ({exc}); send again after the quota resets"
+            row(key, "failed", run.stopped)
+            store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
+                                set={"detail": run.stopped}))
+            continue
+        except Rejected as exc:
+            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
+            row(key, "failed", f"SES refused it: {exc}")
+            continue
+        except Unknown as exc:
+            row(key, "review", f"the send may or may not have gone out ({exc}); check the "
+                "recipient or SES before sending it again", only_if_queued=True)
+            continue
+        run.sent += 1
+        run.remaining -= 1
+        if run.remaining <= 0 and not run.stopped:
+            run.stopped = ("not sent: the daily sending quota is spent; send again after it "
+                           "resets")
+        now = deps.clock.now()
+        done.append({**claim, "message_id": message_id, "sent_at": keys.stamp(now),
+                     "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
+        done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
+        final[key] = "sent"
+        if len(done) >= 3 * RECORD_EVERY:
+            store.put_many(done)
+            done.clear()
+    return ""
+
+
+def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_id: str,
+                sent_at: Any) -> list[Item]:
+    """The reminder's row as sent, and its history event (both idempotent to rewrite)."""
+    out = []
+    if row is not None:
+        out.append({**row, "status": "sent", "message_id": message_id, "detail": "",
+                    "updated_at": keys.stamp(sent_at)})
+    out.append(history.reminder_event_put(tenant, key, sent_at, r.customer, r.level,
+                                          r.currency, r.to, message_id, r.amount,
+                                          r.subject).item)
+    return out
+
+
+def _already_claimed(run: Run, tenant: str, batch_id: str, key: str, r: ReminderIn,
+                     row: Any) -> bool:
+    """Settle a reminder whose key is claimed already; True when it was repaired to sent."""
+    claim = run.deps.store.get(keys.tenant_pk(tenant), f"CLAIM#{key}") or {}
+    mid = claim.get("message_id")
+    other = claim.get("batch")
+    if mid and other == batch_id:  # sent, but the row and history were not: repair them
+        sent_at = keys.parse_stamp(claim["sent_at"])
+        pk = keys.batch_rows_pk(tenant, batch_id)
+        run.deps.store.put_many(_sent_items(run.deps.store.get(pk, f"R#{key}"), tenant, key,
+                                            r, mid, sent_at))
+        return True
+    elif mid:
+        row(key, "skipped", f"already sent in batch {other} ({claim.get('sent_at', '')[:10]}, "
+            f"message {mid})", message_id=mid)
+    elif other != batch_id:
+        row(key, "skipped", f"the same reminder is in batch {other}; sent at most once")
+    else:
+        row(key, "review", "a worker stopped between sending and recording this reminder "
+            f"(claimed {claim.get('claimed_at', '')}); it may have gone out: check before "
+            "sending it again", only_if_queued=True)
+    return False
+
+
+def send_digest(deps: Deps, tenant: str, day: Any) -> str:
+    """The weekly digest to the Controller Email, once per ISO week (the same claim)."""
+    from . import ledgers
+
+    prof = profile(tenant, deps)
+    to = prof.get("controller_email")
+    if not to or not prof.get("snapshot"):
+        return "no controller e-mail or no snapshot"
+    year, week, _ = day.isocalendar()
+    key = f"digest-{year}-W{week:02d}"
+    claim_pk, claim_sk = keys.tenant_pk(tenant), f"CLAIM#{key}"
+    owner = uuid.uuid4().hex
+    if not deps.store.put({"pk": claim_pk, "sk": claim_sk, "batch": "digest", "owner": owner,
+                           "claimed_at": keys.stamp(deps.clock.now())}, Cond(absent=True)):
+        return "already sent"
+    doc = ledgers.digest_doc(deps, tenant, day)
+    subject, text, html = ledgers.digest_text(doc)
+    sender, name = sender_of(prof)
+    try:
+        mid = deps.mailer.send(Mail(sender=sender, sender_name=name or "Creditdesk", to=to,
+                                    subject=subject, text=text, html=html,
+                                    tags=(("tenant", tenant), ("key", key))))
+    except (Throttled, QuotaSpent, Rejected):
+        deps.store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
+        raise
+    deps.store.update(Update(claim_pk, claim_sk, set={
+        "message_id": mid, "sent_at": keys.stamp(deps.clock.now()),
+        "gsi1pk": keys.message_gsi(mid), "gsi1sk": "CLAIM"}))
+    return mid

@@ -1,0 +1,84 @@
+"""Queue and topic handlers: ``send_worker`` (the send queue), ``work_worker`` (the work
+queue: compute, the daily cycle, scoring, the digest) and ``ses_events`` (SES events through
+SNS). One failing record never fails the others: each failure is reported in
+``batchItemFailures`` (the event source mapping has ``ReportBatchItemFailures``); a record that
+keeps failing ends in the queue's dead-letter queue."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from chalice import Blueprint
+
+from . import config as _config
+from .bootstrap import current
+from .resources import NAMES, SEND_CONCURRENCY
+
+log = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+# Chalice needs the names when it packages the app (it builds the event source ARNs).
+SEND_QUEUE = _config.queue_name(os.environ.get(_config.SEND_QUEUE_URL) or NAMES["send_queue"])
+WORK_QUEUE = _config.queue_name(os.environ.get(_config.WORK_QUEUE_URL) or NAMES["work_queue"])
+EVENTS_TOPIC = os.environ.get(_config.EVENTS_TOPIC_ARN) or NAMES["topic"]
+
+
+def _failures(ids: list[str]) -> dict:
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}
+
+
+@bp.on_sqs_message(queue=SEND_QUEUE, batch_size=10, maximum_concurrency=SEND_CONCURRENCY)
+def send_worker(event):
+    from . import sending
+
+    deps = current()
+    run = sending.start(deps, event.context)
+    failed: list[str] = []
+    stop = ""
+    for record in event:
+        mid = record.to_dict().get("messageId", "")
+        if stop:  # throttled or out of time: the rest come back later, untouched
+            failed.append(mid)
+            deps.queue.retry_later("send", record.receipt_handle, 0)
+            continue
+        try:
+            stop = sending.process(run, record.body)
+        except Exception:
+            log.exception("send message %s failed; it will come back", mid)
+            failed.append(mid)
+            continue
+        if stop:
+            failed.append(mid)
+            deps.queue.retry_later("send", record.receipt_handle,
+                                   sending.THROTTLE_BACKOFF if stop == "throttled" else 0)
+    return _failures(failed)
+
+
+@bp.on_sqs_message(queue=WORK_QUEUE, batch_size=1)
+def work_worker(event):
+    from .cycle import handle_work
+
+    deps = current()
+    failed: list[str] = []
+    for record in event:
+        mid = record.to_dict().get("messageId", "")
+        try:
+            log.info("work %s: %s", mid, handle_work(deps, record.body))
+        except Exception:
+            log.exception("work item %s failed; it will come back", mid)
+            failed.append(mid)
+    return _failures(failed)
+
+
+@bp.on_sns_message(topic=EVENTS_TOPIC)
+def ses_events(event):
+    from .history import record_ses_event
+
+    deps = current()
+    records = event.to_dict().get("Records") or []
+    done = []
+    for r in records:
+        done.extend(record_ses_event(deps, (r.get("Sns") or {}).get("Message") or ""))
+    log.info("SES events: %s", done)
+    return done

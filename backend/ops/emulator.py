@@ -1,0 +1,162 @@
+"""The AWS emulator as a child process: moto's server on 127.0.0.1, on a free port.
+
+Run as ``python -m backend.ops.emulator``. It prints one JSON line ``{"endpoint": URL}`` once
+it listens, and runs until its standard input closes (the parent ended, however it ended) or
+it gets SIGTERM/SIGINT. A separate process, so moto's CPU does not share the app's GIL.
+
+Two fixes to moto's DynamoDB, in this process only (the app has no code path of its own):
+moto serves requests on threads but its DynamoDB backend is not thread-safe (a query or a
+transaction iterating a table while another request writes to it fails with "dictionary
+changed size during iteration", a 500), and ``TransactWriteItems`` deep-copies every table it
+touches to be able to roll back, which makes each transaction cost as much as the whole table
+(10,000 reminders: minutes, and gigabytes). Here every DynamoDB call holds one lock, and a
+transaction checks every condition first, then applies, keeping copies of only the items it
+changes (all or nothing, as DynamoDB does). And moto lists its own package folder on every request
+to route it (about 1 ms each); the list is read once here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+
+
+def harden_dynamodb() -> None:
+    import copy
+    import functools
+    import inspect
+
+    from moto.dynamodb import exceptions as ex
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def locked(fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **kw):
+            with lock:
+                return fn(*a, **kw)
+        return wrapper
+
+    def transact_write_items(self, transact_items):
+        if len(transact_items) > 100:
+            raise ex.TooManyTransactionsException()
+        seen: set[tuple[str, str]] = set()
+        plan = []
+        errors: list = []
+        for item in transact_items:  # 1. every condition, nothing written
+            if len(item) > 1:
+                raise ex.TransactWriteSingleOpException
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ex.MockValidationException("Unsupported transaction operation")
+            table_name = op["TableName"]
+            table = self.get_table(table_name)
+            if op_type == "Put":
+                attrs = op["Item"]
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+            else:
+                key = op["Key"]
+            ident = (table_name, str(dict(sorted(key.items()))))
+            if ident in seen:
+                raise ex.MultipleTransactionsException()
+            seen.add(ident)
+            current = self.get_item(table_name, key)
+            cond = op.get("ConditionExpression")
+            if cond is not None and not get_filter_expression(
+                    cond, op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues")).expr(current):
+                old = (current.to_json()["Attributes"] if current and op.get(
+                    "ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None)
+                errors.append(("ConditionalCheckFailed", "The conditional request failed",
+                               old))
+                continue
+            errors.append((None, None, None))
+            plan.append((op_type, op, table_name, key,
+                         copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+        if any(code is not None for code, _, _ in errors):
+            raise ex.TransactionCanceledException(errors)
+        done = []
+        try:  # 2. apply; undo what was applied if one fails
+            for op_type, op, table_name, key, before in plan:
+                names, values = op.get("ExpressionAttributeNames"), op.get(
+                    "ExpressionAttributeValues")
+                if op_type == "Put":
+                    self.put_item(table_name, op["Item"], expression_attribute_names=names,
+                                  expression_attribute_values=values)
+                elif op_type == "Delete":
+                    self.delete_item(table_name, key)
+                elif op_type == "Update":
+                    self.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                     expression_attribute_names=names,
+                                     expression_attribute_values=values)
+                else:
+                    continue
+                done.append((table_name, key, before))
+        except Exception:
+            for table_name, key, before in reversed(done):
+                if before is None:
+                    self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, before)
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+    for name, fn in list(vars(DynamoDBBackend).items()):
+        if not name.startswith("_") and inspect.isfunction(fn):
+            setattr(DynamoDBBackend, name, locked(fn))
+
+
+def cache_module_list() -> None:
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
+def main() -> int:
+    # moto must never see real credentials, whatever the operator's shell holds
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                      AWS_SESSION_TOKEN="testing")
+    os.environ.pop("AWS_PROFILE", None)
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s moto %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    harden_dynamodb()
+    cache_module_list()
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    sys.stdout.write(json.dumps({"endpoint": f"http://{host}:{port}"}) + "\n")
+    sys.stdout.flush()
+
+    def watch_stdin() -> None:
+        try:
+            while sys.stdin.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    stop.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,714 @@
+"""The client of the Creditdesk backend API (v1): the one the CLI and the Excel add-in use.
+
+Pure Python on httpx and pydantic, so it also runs inside xlwings Lite (Pyodide): no threads
+and no sockets of its own. Pass ``transport=`` to route requests through anything httpx can
+use (a Pyodide fetch transport, or :class:`FakeBackend` in tests)::
+
+    from creditdesk.client import Client, BackendError
+
+    with Client("https://api.example.com", api_key) as cd:
+        snap = cd.sync_snapshot(snapshot)              # inline, or presigned S3 upload if large
+        batch = cd.submit_reminders(reminders)         # parts of 500, one batch id throughout
+        batch = cd.wait_for_batch(batch.batch_id)
+        for r in cd.iter_reminders(batch.batch_id):    # follows the pages
+            print(r.customer, r.status, r.message_id)
+
+Errors: every failure is a :class:`BackendError` (a ``CreditdeskError``) whose message a
+finance user can act on; :class:`BackendUnreachable` when the backend cannot be reached,
+:class:`KeyRefused` when the API key is refused. The key is never logged, printed or put in
+an error message.
+
+Retries: timeouts, 429 and 5xx answers are retried with exponential backoff and jitter
+(``Retry-After`` honoured) for requests that are safe to repeat: reads, erasure, snapshot
+sync and reminder submission (a part re-sent with the same batch id is accepted once). A
+request that never reached the server (connection refused) is always safe to retry.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import tenacity
+from pydantic import BaseModel, ValidationError
+
+from .api import (
+    MAX_INLINE_SNAPSHOT_BYTES,
+    MAX_REMINDERS_PER_REQUEST,
+    BatchIn,
+    BatchOut,
+    Counts,
+    DisputeIn,
+    ErasureOut,
+    ErrorOut,
+    EventOut,
+    NoteIn,
+    Page,
+    PromiseIn,
+    ReminderIn,
+    ReminderOut,
+    ScoresOut,
+    SnapshotIn,
+    SnapshotOut,
+    TableData,
+    UploadIn,
+    UploadOut,
+)
+from .errors import CreditdeskError
+
+__all__ = [
+    "BackendError",
+    "BackendUnreachable",
+    "Client",
+    "FakeBackend",
+    "KeyRefused",
+    "new_batch_id",
+    "table_data",
+]
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+PAGE_SIZE = 1000  # items per page asked for (the API's maximum)
+USER_AGENT = "creditdesk-client/1"
+_BACKOFF = tenacity.wait_exponential_jitter(multiplier=0.25, max=8.0, jitter=0.5)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+class BackendError(CreditdeskError):
+    """The backend refused or failed a request. ``status`` is the HTTP status (None when no
+    answer came), ``field`` the request field at fault (dotted path) when the backend named
+    one, ``error`` its short code, ``message`` the sentence for the user."""
+
+    def __init__(self, message: str, *, status: int | None = None, field: str | None = None,
+                 error: str = "error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+        self.error = error
+
+
+class BackendUnreachable(BackendError):
+    """No answer: the backend is down, the address is wrong, or the network is out."""
+
+
+class KeyRefused(BackendError):
+    """The backend answered 401 or 403: the API key is missing, wrong or revoked."""
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def new_batch_id() -> str:
+    """A fresh batch id (URL-safe, 22 characters)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _cell(value: Any) -> str | float | int | bool | None:
+    """A workbook cell as JSON: dates as ISO text, NaN and blanks as None."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 86400
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell(value.item())
+    return str(value)
+
+
+def table_data(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, first_row: int = 2,
+               sheet: str | None = None) -> TableData:
+    """One workbook table as the API takes it (dates become ISO text, NaN becomes blank)."""
+    return TableData(header=["" if h is None else str(h) for h in header],
+                     rows=[[_cell(v) for v in row] for row in rows],
+                     first_row=first_row, sheet=sheet)
+
+
+def _dump(model: BaseModel) -> bytes:
+    return model.model_dump_json(exclude_none=False).encode()
+
+
+def _seconds(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        return None
+
+
+class _Retryable(Exception):
+    """Internal: an answer worth retrying (429, 5xx); carries the response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time (timed out)"
+    if "refused" in low:
+        return "connection refused (is it running?)"
+    if "name or service" in low or "nodename" in low or "getaddrinfo" in low:
+        return "the server name was not found"
+    if "ssl" in low or "certificate" in low:
+        return f"secure connection failed ({text})"
+    return text
+
+
+# -- the client ---------------------------------------------------------------------------
+
+
+class Client:
+    """A session with the Creditdesk backend at ``base_url`` for the tenant of ``api_key``."""
+
+    def __init__(self, base_url: str, api_key: str, *,
+                 transport: httpx.BaseTransport | None = None,
+                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+                 retries: int = 4, max_retry_seconds: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not base_url:
+            raise BackendError("no Creditdesk backend address was given (set CREDITDESK_URL "
+                               "or pass --url)")
+        if not api_key:
+            raise KeyRefused("no API key was given (set CREDITDESK_API_KEY or pass --api-key)")
+        self.base_url = base_url.rstrip("/")
+        self._key = api_key
+        self.retries = retries
+        self.max_retry_seconds = max_retry_seconds
+        self._sleep = sleep
+        self.calls = 0  # HTTP requests sent, retries included (benchmarks count them)
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
+                                  headers={"User-Agent": USER_AGENT,
+                                           "Accept": "application/json"})
+
+    def __repr__(self) -> str:  # never the key
+        return f"Client({self.base_url!r}, api_key='***')"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable):
+            after = _seconds(exc.response.headers.get("Retry-After"))
+            if after is not None:
+                return min(after, 30.0)
+        return _BACKOFF(state)
+
+    def _send(self, method: str, url: str, *, content: bytes | None = None,
+              params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+              idempotent: bool = True, auth: bool = True) -> httpx.Response:
+        hdrs = dict(headers or {})
+        if auth:
+            hdrs["Authorization"] = f"Bearer {self._key}"
+        if content is not None and "Content-Type" not in hdrs:
+            hdrs["Content-Type"] = "application/json"
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+
+        def transient(exc: BaseException) -> bool:
+            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                return True  # never reached the server
+            if isinstance(exc, _Retryable):
+                return idempotent or exc.response.status_code == 429
+            return idempotent and isinstance(exc, httpx.TimeoutException
+                                              | httpx.RemoteProtocolError)
+
+        def attempt() -> httpx.Response:
+            self.calls += 1
+            r = self._http.request(method, url, content=content, params=clean, headers=hdrs)
+            if r.status_code == 429 or r.status_code >= 500:
+                raise _Retryable(r)
+            return r
+
+        retrying = tenacity.Retrying(
+            stop=(tenacity.stop_after_attempt(self.retries + 1)
+                  | tenacity.stop_after_delay(self.max_retry_seconds)),
+            wait=self._wait, retry=tenacity.retry_if_exception(transient),
+            sleep=self._sleep, reraise=True)
+        try:
+            return retrying(attempt)
+        except _Retryable as exc:
+            return exc.response
+        except httpx.TransportError as exc:
+            raise BackendUnreachable(
+                f"cannot reach the Creditdesk backend at {self.base_url}: {_reason(exc)}"
+            ) from None
+
+    def _call(self, method: str, path: str, out: type[M] | None = None, *,
+              body: BaseModel | bytes | None = None,
+              params: Mapping[str, Any] | None = None, idempotent: bool = True) -> Any:
+        content = _dump(body) if isinstance(body, BaseModel) else body
+        r = self._send(method, path, content=content, params=params, idempotent=idempotent)
+        self._raise_for(r)
+        if out is None:
+            return r.json() if r.content else None
+        try:
+            return out.model_validate_json(r.content)
+        except ValidationError as exc:
+            raise BackendError(
+                f"the Creditdesk backend at {self.base_url} sent an answer this version of "
+                f"Creditdesk does not understand ({exc.error_count()} problem(s) in "
+                f"{out.__name__}); is the client up to date?", status=r.status_code,
+                error="bad_response") from None
+
+    def _raise_for(self, r: httpx.Response) -> None:
+        if r.status_code < 400:
+            return
+        err: ErrorOut | None = None
+        try:
+            err = ErrorOut.model_validate(r.json())
+        except (ValueError, ValidationError):
+            err = None
+        status = r.status_code
+        if status in (401, 403):
+            raise KeyRefused(
+                f"the API key was refused by the Creditdesk backend at {self.base_url} "
+                "(check CREDITDESK_API_KEY, or ask your administrator for a new key)",
+                status=status, error=err.error if err else "unauthorized")
+        if err is not None:
+            where = f" (field '{err.field}')" if err.field and err.field not in err.message else ""
+            raise BackendError(f"the Creditdesk backend refused the request: "
+                               f"{err.message}{where}" if status < 500 else
+                               f"the Creditdesk backend failed ({status}): {err.message}",
+                               status=status, field=err.field, error=err.error)
+        if status == 429:
+            raise BackendError("the Creditdesk backend is busy (too many requests); try again "
+                               "in a minute", status=status, error="throttled")
+        if status >= 500:
+            raise BackendError(f"the Creditdesk backend at {self.base_url} failed ({status}); "
+                               "try again later", status=status, error="server_error")
+        raise BackendError(f"the Creditdesk backend refused the request ({status} "
+                           f"{r.reason_phrase})", status=status, error="http_error")
+
+    def _pages(self, path: str, item: type[M], params: Mapping[str, Any] | None = None,
+               ) -> Iterator[M]:
+        page_type = Page[item]  # type: ignore[valid-type]
+        token: str | None = None
+        while True:
+            page = self._call("GET", path, page_type, params={**(params or {}), "next": token})
+            yield from page.items
+            token = page.next
+            if not token:
+                return
+
+    # -- API v1 -----------------------------------------------------------------------------
+
+    def openapi(self) -> dict:
+        """The backend's OpenAPI 3 document (no key needed, but sent anyway)."""
+        return self._call("GET", "/v1/openapi.json")
+
+    # ledger snapshots
+
+    def sync_snapshot(self, snapshot: SnapshotIn | Mapping[str, TableData], *,
+                      wait: bool = True, timeout: float = 120.0) -> SnapshotOut:
+        """Send the workbook's tables as a new snapshot. Up to ``MAX_INLINE_SNAPSHOT_BYTES``
+        of JSON goes in the request; a larger one through a presigned upload to S3 (the key
+        is not sent there). The previous snapshot stays in force until this one is active;
+        with ``wait`` the call returns once the backend has accepted or rejected it."""
+        if not isinstance(snapshot, SnapshotIn):
+            snapshot = SnapshotIn(tables=dict(snapshot))
+        data = _dump(snapshot)
+        if len(data) <= MAX_INLINE_SNAPSHOT_BYTES:
+            return self._call("POST", "/v1/ledger", SnapshotOut, body=data)
+        up = self.request_upload(len(data))
+        self.upload(up, data)
+        out = self.complete_upload(up.version)
+        if wait:
+            out = self.wait_for_snapshot(out, timeout=timeout)
+        return out
+
+    def request_upload(self, size: int) -> UploadOut:
+        return self._call("POST", "/v1/ledger/uploads", UploadOut, body=UploadIn(size=size))
+
+    def complete_upload(self, version: str) -> SnapshotOut:
+        """Tell the backend the upload is there; it reads and checks the snapshot (asking
+        again is harmless: an active snapshot is returned as it is)."""
+        return self._call("POST", f"/v1/ledger/uploads/{quote(version, safe='')}/complete",
+                          SnapshotOut)
+
+    def upload(self, up: UploadOut, data: bytes) -> None:
+        """PUT the snapshot JSON to the presigned URL (without the API key)."""
+        r = self._send(up.method, up.url, content=data, auth=False,
+                       headers={"Content-Type": "application/json", **up.headers})
+        if r.status_code >= 300:
+            raise BackendError(f"the upload of the snapshot to storage failed ({r.status_code}"
+                               f"{': the link expired' if r.status_code == 403 else ''})",
+                               status=r.status_code, error="upload_failed")
+
+    def snapshot(self) -> SnapshotOut:
+        """The snapshot in force (404 as a ``BackendError`` when there is none yet)."""
+        return self._call("GET", "/v1/ledger", SnapshotOut)
+
+    def wait_for_snapshot(self, snap: SnapshotOut, *, timeout: float = 120.0,
+                          poll: float = 0.5) -> SnapshotOut:
+        """Ask again until an uploaded snapshot is no longer pending."""
+        deadline = time.monotonic() + timeout
+        while snap.status == "pending":
+            if time.monotonic() > deadline:
+                raise BackendError(f"the backend has not finished reading snapshot "
+                                   f"{snap.version} after {timeout:.0f} s; try 'sync' later",
+                                   error="timeout")
+            self._sleep(poll)
+            snap = self.complete_upload(snap.version)
+        return snap
+
+    # reminder batches
+
+    def submit_reminders(self, reminders: Sequence[ReminderIn | Mapping[str, Any]], *,
+                         batch_id: str | None = None, compute: bool = False) -> BatchOut:
+        """Hand reminders to the backend for sending: 202 with the batch. More than
+        ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under one batch id, so a retried or
+        repeated part is accepted once. ``compute=True`` (with no reminders) asks the backend
+        to compute today's reminders from the last snapshot."""
+        items = [r if isinstance(r, ReminderIn) else ReminderIn.model_validate(r)
+                 for r in reminders]
+        batch_id = batch_id or new_batch_id()
+        n = MAX_REMINDERS_PER_REQUEST
+        parts = max(1, math.ceil(len(items) / n))
+        out: BatchOut | None = None
+        for p in range(parts):
+            body = BatchIn(batch_id=batch_id, reminders=items[p * n:(p + 1) * n],
+                           compute=compute, part=p + 1, parts=parts)
+            out = self._call("POST", "/v1/batches", BatchOut, body=body)
+        assert out is not None
+        return out
+
+    def batch(self, batch_id: str) -> BatchOut:
+        return self._call("GET", f"/v1/batches/{quote(batch_id, safe='')}", BatchOut)
+
+    def wait_for_batch(self, batch_id: str, *, timeout: float = 600.0, poll: float = 0.5,
+                       on_progress: Callable[[BatchOut], None] | None = None) -> BatchOut:
+        """Poll the batch until it is done (every reminder sent, skipped, failed or held for
+        review), calling ``on_progress`` with each status seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            b = self.batch(batch_id)
+            if on_progress:
+                on_progress(b)
+            if b.status == "done":
+                return b
+            if time.monotonic() > deadline:
+                raise BackendError(f"batch {batch_id} is still sending after {timeout:.0f} s "
+                                   f"({b.counts.queued} queued); its reminders go on being "
+                                   "sent: check again later", error="timeout")
+            self._sleep(poll)
+
+    def iter_reminders(self, batch_id: str, *, status: str | None = None,
+                       ) -> Iterator[ReminderOut]:
+        """Each reminder of the batch with its status and SES message id (pages of 1000)."""
+        for r in self._pages(f"/v1/batches/{quote(batch_id, safe='')}/reminders",
+                             ReminderOut, {"limit": PAGE_SIZE}):
+            if status is None or r.status == status:
+                yield r
+
+    def reminders(self, batch_id: str, *, status: str | None = None) -> list[ReminderOut]:
+        return list(self.iter_reminders(batch_id, status=status))
+
+    # history
+
+    def iter_history(self, customer: str | None = None, *, start: dt.date | None = None,
+                     end: dt.date | None = None, type: str | None = None,
+                     ) -> Iterator[EventOut]:
+        """A customer's history, or every customer's between ``start`` and ``end``."""
+        params = {"from": start.isoformat() if start else None,
+                  "to": end.isoformat() if end else None, "limit": PAGE_SIZE}
+        path = (f"/v1/customers/{quote(customer, safe='')}/history" if customer
+                else "/v1/history")
+        for e in self._pages(path, EventOut, params):
+            if type is None or e.type == type:
+                yield e
+
+    def history(self, customer: str | None = None, **kw: Any) -> list[EventOut]:
+        return list(self.iter_history(customer, **kw))
+
+    def add_promise(self, customer: str, amount: float, date: dt.date,
+                    note: str = "") -> EventOut:
+        return self._call("POST", f"/v1/customers/{quote(customer, safe='')}/promises",
+                          EventOut, body=PromiseIn(amount=amount, date=date, note=note),
+                          idempotent=False)
+
+    def add_dispute(self, customer: str, invoice: str, reason: str) -> EventOut:
+        return self._call("POST", f"/v1/customers/{quote(customer, safe='')}/disputes",
+                          EventOut, body=DisputeIn(invoice=invoice, reason=reason),
+                          idempotent=False)
+
+    def add_note(self, customer: str, text: str) -> EventOut:
+        return self._call("POST", f"/v1/customers/{quote(customer, safe='')}/notes",
+                          EventOut, body=NoteIn(text=text), idempotent=False)
+
+    # scores, erasure
+
+    def scores(self) -> ScoresOut:
+        """Scores of the snapshot in force (every page, as one answer)."""
+        out = self._call("GET", "/v1/scores", ScoresOut)
+        rows = list(out.customers)
+        while out.next:
+            out = self._call("GET", "/v1/scores", ScoresOut, params={"next": out.next})
+            rows.extend(out.customers)
+        return ScoresOut(as_of=out.as_of, version=out.version, customers=rows)
+
+    def erase(self, customer: str) -> ErasureOut:
+        """Erase a customer's personal data (what is kept, and why, is in the answer)."""
+        return self._call("DELETE", f"/v1/customers/{quote(customer, safe='')}", ErasureOut)
+
+
+# -- a fake backend for tests -------------------------------------------------------------
+
+
+@dataclass
+class _Tenant:
+    snapshots: dict[str, dict] = field(default_factory=dict)
+    latest: str | None = None
+    batches: dict[str, dict] = field(default_factory=dict)
+    sent: dict[str, dict] = field(default_factory=dict)  # reminder key -> reminder
+    events: list[dict] = field(default_factory=list)
+    uploads: dict[str, int] = field(default_factory=dict)
+
+
+class FakeBackend:
+    """An in-memory stand-in for the backend API, as an httpx transport::
+
+        fake = FakeBackend()
+        client = Client("https://fake", fake.api_key, transport=fake.transport(),
+                        sleep=lambda s: None)
+
+    It follows the API contract closely enough for clients to be tested against it:
+    authentication, snapshots (inline and presigned upload), batches in parts with the
+    reminder key deciding what is sent once, pages of at most 100, history, promises, disputes,
+    notes, scores, erasure, and ``ErrorOut`` bodies. Reminders are "sent" at once. Set
+    ``fail_next`` to a list of status codes (or ``"timeout"``) to inject failures; every
+    request is recorded in ``requests``.
+    """
+
+    PAGE = 100
+
+    def __init__(self, api_key: str = "cd_test_key", today: dt.date | None = None) -> None:
+        self.api_key = api_key
+        self.today = today or dt.date(2026, 11, 24)
+        self.tenants: dict[str, _Tenant] = {api_key: _Tenant()}
+        self.requests: list[httpx.Request] = []
+        self.fail_next: list[int | str] = []
+        self._uploaded: dict[str, bytes] = {}
+        self._n = 0
+
+    def add_tenant(self, api_key: str) -> None:
+        self.tenants[api_key] = _Tenant()
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def _id(self, prefix: str) -> str:
+        self._n += 1
+        return f"{prefix}{self._n:06d}"
+
+    @staticmethod
+    def _json(status: int, body: Any) -> httpx.Response:
+        if isinstance(body, BaseModel):
+            return httpx.Response(status, content=body.model_dump_json().encode(),
+                                  headers={"Content-Type": "application/json"})
+        return httpx.Response(status, json=body)
+
+    def _error(self, status: int, error: str, message: str,
+               field_: str | None = None) -> httpx.Response:
+        return self._json(status, ErrorOut(error=error, message=message, field=field_))
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.fail_next:
+            what = self.fail_next.pop(0)
+            if what == "timeout":
+                raise httpx.ReadTimeout("timed out", request=request)
+            if what == "refused":
+                raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+            return self._error(int(what), "injected", f"injected failure {what}")
+        path = request.url.path
+        if request.url.host == "uploads.fake":
+            return self._put_upload(request)
+        if path == "/v1/openapi.json":
+            return self._json(200, {"openapi": "3.0.3", "paths": {}})
+        auth = request.headers.get("Authorization", "")
+        tenant = self.tenants.get(auth.removeprefix("Bearer ")) if auth.startswith(
+            "Bearer ") else None
+        if tenant is None:
+            return self._error(401, "unauthorized", "missing or unknown API key")
+        try:
+            return self._route(tenant, request)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            loc = ".".join(str(x) for x in e["loc"])
+            return self._error(422, "invalid", f"{loc}: {e['msg']}", loc or None)
+
+    def _route(self, t: _Tenant, req: httpx.Request) -> httpx.Response:
+        parts = [p for p in req.url.path.split("/") if p][1:]  # after "v1"
+        m = req.method
+        q = req.url.params
+        match parts:
+            case ["ledger"] if m == "POST":
+                snap = SnapshotIn.model_validate_json(req.content)
+                return self._json(201, self._store(t, snap))
+            case ["ledger", "uploads"] if m == "POST":
+                up = UploadIn.model_validate_json(req.content)
+                version = self._id("v")
+                t.uploads[version] = up.size
+                return self._json(201, UploadOut(
+                    version=version, url=f"https://uploads.fake/{version}",
+                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)))
+            case ["ledger", "uploads", version, "complete"] if m == "POST":
+                if version in t.snapshots:
+                    return self._json(200, t.snapshots[version]["out"])
+                body = self._uploaded.pop(version, None)
+                if body is None:
+                    return self._error(409, "not_uploaded", "nothing was uploaded for "
+                                       f"snapshot {version}")
+                return self._json(200, self._store(t, SnapshotIn.model_validate_json(body),
+                                                   version))
+            case ["ledger"] if m == "GET":
+                if t.latest is None:
+                    return self._error(404, "not_found", "no ledger snapshot yet")
+                return self._json(200, t.snapshots[t.latest]["out"])
+            case ["batches"] if m == "POST":
+                return self._batch(t, BatchIn.model_validate_json(req.content))
+            case ["batches", bid] if m == "GET":
+                if bid not in t.batches:
+                    return self._error(404, "not_found", f"no batch {bid}")
+                return self._json(200, self._batch_out(t.batches[bid]))
+            case ["batches", bid, "reminders"] if m == "GET":
+                if bid not in t.batches:
+                    return self._error(404, "not_found", f"no batch {bid}")
+                return self._page(t.batches[bid]["reminders"], q.get("next"),
+                                  int(q.get("limit", 100)))
+            case ["history"] if m == "GET":
+                return self._page(self._events(t, None, q), q.get("next"),
+                                  int(q.get("limit", 100)))
+            case ["customers", cust, "history"] if m == "GET":
+                return self._page(self._events(t, cust, q), q.get("next"),
+                                  int(q.get("limit", 100)))
+            case ["customers", cust, kind] if m == "POST" and kind in (
+                    "promises", "disputes", "notes"):
+                return self._json(201, self._event(t, cust, kind, req.content))
+            case ["customers", cust] if m == "DELETE":
+                before = len(t.events)
+                t.events = [e for e in t.events if e["customer"] != cust]
+                return self._json(200, ErasureOut(
+                    customer=cust, erased_events=before - len(t.events),
+                    kept=["reminder keys (hashed): to never send a reminder twice"]))
+            case ["scores"] if m == "GET":
+                return self._json(200, ScoresOut(as_of=None, version=t.latest, customers=[]))
+        return self._error(404, "not_found", f"no route {m} {req.url.path}")
+
+    # -- behaviour --------------------------------------------------------------------------
+
+    def _put_upload(self, req: httpx.Request) -> httpx.Response:
+        if "Authorization" in req.headers:  # the API key must never go to storage
+            return httpx.Response(400, text="Authorization header sent to storage")
+        self._uploaded[req.url.path.strip("/")] = req.content
+        return httpx.Response(200)
+
+    def _store(self, t: _Tenant, snap: SnapshotIn, version: str | None = None) -> SnapshotOut:
+        version = version or self._id("v")
+        inv = snap.tables.get("Invoices")
+        cus = snap.tables.get("Customers")
+        out = SnapshotOut(version=version, status="active", as_of=self.today,
+                          customers=len(cus.rows) if cus else 0,
+                          invoices=len(inv.rows) if inv else 0)
+        t.snapshots[version] = {"in": snap, "out": out}
+        t.latest = version
+        return out
+
+    def _batch(self, t: _Tenant, b: BatchIn) -> httpx.Response:
+        now = dt.datetime.now(dt.UTC)
+        batch = t.batches.setdefault(b.batch_id, {"id": b.batch_id, "created_at": now,
+                                                  "parts": b.parts, "received": set(),
+                                                  "reminders": []})
+        if b.part in batch["received"]:
+            return self._json(202, self._batch_out(batch))
+        batch["received"].add(b.part)
+        for r in b.reminders:
+            key = r.key("tenant", self.today)
+            if key in t.sent:
+                status, detail, mid = "skipped", "already sent", t.sent[key]["message_id"]
+            else:
+                status, detail, mid = "sent", "", f"fake-{self._id('m')}"
+                t.sent[key] = {"message_id": mid}
+                t.events.append({"id": self._id("e"), "at": now, "customer": r.customer,
+                                 "type": "reminder", "level": r.level, "currency": r.currency,
+                                 "email": r.to, "message_id": mid, "amount": r.amount})
+            batch["reminders"].append(ReminderOut(
+                key=key, customer=r.customer, currency=r.currency, level=r.level, to=r.to,
+                subject=r.subject, status=status, message_id=mid, detail=detail,
+                updated_at=now))
+        return self._json(202, self._batch_out(batch))
+
+    @staticmethod
+    def _batch_out(batch: dict) -> BatchOut:
+        rows = batch["reminders"]
+        c = {s: sum(1 for r in rows if r.status == s)
+             for s in ("queued", "sent", "skipped", "failed", "review")}
+        done = len(batch["received"]) == batch["parts"]
+        return BatchOut(batch_id=batch["id"], status="done" if done else "accepted",
+                        created_at=batch["created_at"], counts=Counts(total=len(rows), **c),
+                        parts_received=len(batch["received"]), parts=batch["parts"])
+
+    def _page(self, rows: list, token: str | None, limit: int) -> httpx.Response:
+        start = int(token or 0)
+        size = min(limit, self.PAGE)
+        chunk = rows[start:start + size]
+        nxt = str(start + size) if start + size < len(rows) else None
+        items = [r if isinstance(r, BaseModel) else EventOut(**r) for r in chunk]
+        return httpx.Response(200, content=json.dumps(
+            {"items": [i.model_dump(mode="json") for i in items], "next": nxt}).encode(),
+            headers={"Content-Type": "application/json"})
+
+    @staticmethod
+    def _events(t: _Tenant, customer: str | None, q: httpx.QueryParams) -> list[dict]:
+        out = [e for e in t.events if customer is None or e["customer"] == customer]
+        if q.get("from"):
+            out = [e for e in out if e["at"].date() >= dt.date.fromisoformat(q["from"])]
+        if q.get("to"):
+            out = [e for e in out if e["at"].date() <= dt.date.fromisoformat(q["to"])]
+        return out
+
+    def _event(self, t: _Tenant, customer: str, kind: str, body: bytes) -> EventOut:
+        e: dict[str, Any] = {"id": self._id("e"), "at": dt.datetime.now(dt.UTC),
+                             "customer": customer}
+        if kind == "promises":
+            p = PromiseIn.model_validate_json(body)
+            e |= {"type": "promise", "amount": p.amount, "date": p.date, "note": p.note}
+        elif kind == "disputes":
+            d = DisputeIn.model_validate_json(body)
+            e |= {"type": "dispute", "invoice": d.invoice, "note": d.reason}
+        else:
+            e |= {"type": "note", "note": NoteIn.model_validate_json(body).text}
+        t.events.append(e)
+        return EventOut(**e)

@@ -1,0 +1,204 @@
+"""Preview, Send and Sync against the backend's fake (creditdesk.client.FakeBackend), through
+the xlwings engine, with the workbook as Excel leaves it after each click."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from addin import scripts
+from addin.testing import payload_from_file
+from creditdesk.client import Client, FakeBackend
+from creditdesk.xlsx_write import write_workbook
+from tests.addin.engine import cell, run, table
+from tests.builders import customer, days_before, invoice, tables
+
+# The fake backend stamps history with the real clock, so this ledger is as of today.
+AS_OF = dt.date.today()
+
+KEY = "cd_test_SECRET_key_0042"
+URL = "https://api.creditdesk.example"
+
+
+@pytest.fixture
+def fake():
+    return FakeBackend(api_key=KEY, today=AS_OF)
+
+
+@pytest.fixture
+def backend(fake):
+    def connect(settings):
+        assert settings.backend_url == URL
+        return Client(settings.backend_url, KEY, transport=fake.transport(),
+                      sleep=lambda s: None)
+    return connect
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    """Three customers owing money; C3 is named like a formula."""
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, tables(
+        customers=[customer("C1"), customer("C2"),
+                   customer("C3", Name='=HYPERLINK("http://evil.example","pay here")')],
+        invoices=[invoice("I1", 1000.0, days_before(10, AS_OF)),
+                  invoice("I2", 500.0, days_before(40, AS_OF), customer="C2"),
+                  invoice("I3", 700.0, days_before(20, AS_OF), customer="C3")],
+        settings={"Backend URL": URL, "As Of Date": AS_OF}))
+    return path
+
+
+def batch_posts(fake) -> list:
+    return [r for r in fake.requests if r.method == "POST" and r.url.path == "/v1/batches"]
+
+
+def sent_messages(fake) -> int:
+    return len(fake.tenants[KEY].sent)
+
+
+def test_preview_fills_the_reminders_sheet_with_a_batch_id_and_every_row_ticked(ledger):
+    summary, _, after = run(payload_from_file(ledger), scripts.preview_reminders)
+    rows = table(after, "Reminders")
+    assert [(r["Customer"], r["Send"], r["Status"]) for r in rows] == [
+        ("C1", "Yes", None), ("C2", "Yes", None), ("C3", "Yes", None)]
+    assert rows[2]["Name"] == '=HYPERLINK("http://evil.example","pay here")'
+    batch = cell(after, "Reminders", 2, 2)
+    assert batch.startswith(f"cd-{AS_OF:%Y%m%d}-") and len(batch) == 24
+    assert summary.startswith(f"Preview as of {AS_OF}: 3 reminder(s) ready")
+    assert [ln["Invoice"] for ln in table(after, "ReminderInvoices")] == ["I1", "I2", "I3"]
+
+
+def test_send_twice_sends_once(ledger, fake, backend):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    assert sent_messages(fake) == 3 and len(batch_posts(fake)) == 1
+    rows = table(sent, "Reminders")
+    assert [r["Status"] for r in rows] == ["sent"] * 3
+    assert all(r["Message Id"].startswith("fake-") for r in rows)
+    assert summary.startswith(f"Batch {cell(previewed, 'Reminders', 2, 2)}: 3 reminder(s) "
+                              "handed over (3 sent)")
+
+    again, _, _ = run(sent, scripts.send_reminders, backend=backend)
+    assert len(batch_posts(fake)) == 1  # the sheet says they went: nothing is handed over
+    assert sent_messages(fake) == 3
+    assert again.startswith("Nothing to send: 3 reminder(s) of batch")
+
+
+def test_a_second_click_on_a_stale_workbook_is_accepted_once_by_the_backend(ledger, fake,
+                                                                          backend):
+    """Excel never applied the first click's statuses (a crash, a double click): the same
+    batch id goes again and the backend accepts it once."""
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    run(previewed, scripts.send_reminders, backend=backend)
+    run(previewed, scripts.send_reminders, backend=backend)
+    posts = batch_posts(fake)
+    assert len(posts) == 2
+    assert len({json.loads(p.content)["batch_id"] for p in posts}) == 1
+    assert sent_messages(fake) == 3
+    reminders = [e for e in fake.tenants[KEY].events if e["type"] == "reminder"]
+    assert len(reminders) == 3
+
+
+def test_unticked_reminders_are_not_sent(ledger, fake, backend):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    sheet = next(s for s in previewed["sheets"] if s["name"] == "Reminders")
+    sheet["values"][5][0] = "No"  # the controller unticks C2 (worksheet row 6)
+    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    body = json.loads(batch_posts(fake)[0].content)
+    assert [r["customer"] for r in body["reminders"]] == ["C1", "C3"]
+    assert [r["Status"] for r in table(sent, "Reminders")] == ["sent", None, "sent"]
+    assert "1 unticked" in summary
+
+
+def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, fake, backend):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    invoices = next(s for s in previewed["sheets"] if s["name"] == "Invoices")
+    invoices["values"][1][5] = 1500  # I1 grew after the preview
+    _, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    rows = table(sent, "Reminders")
+    assert [r["Status"] for r in rows] == ["changed", "sent", "sent"]
+    assert "preview again" in table(sent, "Issues")[0]["Message"]
+
+
+def test_the_api_key_is_never_written_to_the_workbook_or_printed(ledger, backend, capsys,
+                                                                 caplog):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    _, actions, sent = run(previewed, scripts.send_reminders, backend=backend)
+    _, actions2, _ = run(sent, scripts.sync, backend=backend)
+    out = capsys.readouterr()
+    for text in (json.dumps(actions), json.dumps(actions2), out.out, out.err, caplog.text):
+        assert KEY not in text
+
+
+def test_send_without_a_backend_url_or_key_says_what_to_do(ledger, tmp_path, monkeypatch):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    monkeypatch.delenv(scripts.API_KEY_VARIABLE, raising=False)
+    summary, _, _ = run(previewed, scripts.send_reminders)
+    assert summary == ("Send reminders stopped: no API key: set CREDITDESK_API_KEY in your "
+                       "user environment variables, then restart Excel")
+    bare = tmp_path / "bare.xlsx"
+    write_workbook(bare, tables(invoices=[invoice("I1", 1000.0, days_before(10, AS_OF))],
+                                settings={"As Of Date": AS_OF}))
+    _, _, previewed = run(payload_from_file(bare), scripts.preview_reminders)
+    monkeypatch.setenv(scripts.API_KEY_VARIABLE, KEY)
+    summary, _, _ = run(previewed, scripts.send_reminders)
+    assert "Settings has no Backend URL" in summary
+
+
+def test_send_before_preview_asks_for_a_preview(ledger, backend):
+    summary, _, _ = run(payload_from_file(ledger), scripts.send_reminders, backend=backend)
+    assert summary == ("Send reminders stopped: there is no Reminders sheet with a preview: "
+                       "click Preview reminders first")
+
+
+def test_a_refused_key_or_an_unreachable_backend_is_a_sentence(ledger, fake):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+
+    def wrong_key(settings):
+        return Client(URL, "wrong", transport=fake.transport(), sleep=lambda s: None)
+    summary, _, after = run(previewed, scripts.send_reminders, backend=wrong_key)
+    assert summary.startswith("Send reminders stopped: the API key was refused")
+    fake.fail_next = ["refused"] * 10
+
+    def down(settings):
+        return Client(URL, KEY, transport=fake.transport(), sleep=lambda s: None, retries=1)
+    summary, _, after = run(previewed, scripts.send_reminders, backend=down)
+    assert summary.startswith("Send reminders stopped: cannot reach the Creditdesk backend")
+    assert [r["Status"] for r in table(after, "Reminders")] == [None] * 3  # nothing went
+
+
+def test_sync_pushes_the_ledger_and_brings_history_back_so_cool_downs_hold(ledger, fake,
+                                                                           backend):
+    _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
+    _, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    Client(URL, KEY, transport=fake.transport()).add_promise(
+        "C2", 500.0, AS_OF, note="=cmd|' /C calc'!A0")
+    summary, _, synced = run(sent, scripts.sync, backend=backend)
+    snap = fake.tenants[KEY].snapshots[fake.tenants[KEY].latest]["in"]
+    assert len(snap.tables["Invoices"].rows) == 3
+    first = days_before(40, AS_OF).isoformat()  # I1's invoice date: as ISO text
+    assert snap.tables["Invoices"].rows[0][2] == first
+    history = table(synced, "History")
+    assert [(h["Customer"], h["Type"]) for h in history] == [
+        ("C1", "Reminder"), ("C2", "Reminder"), ("C3", "Reminder"), ("C2", "Promise")]
+    assert history[3]["Note"] == f"promised 500.00 by {AS_OF}: =cmd|' /C calc'!A0"
+    assert "4 new history row(s) added" in summary
+
+    # the next preview respects the cool-down of the reminders just sent
+    _, _, again = run(synced, scripts.preview_reminders)
+    assert table(again, "Reminders")[0]["Customer"] is None  # nothing to send today
+    reasons = {r["Customer"]: r["Reason"] for r in table(again, "NotChased")}
+    assert set(reasons) == {"C1", "C2", "C3"}
+
+    # a second sync adds nothing twice
+    summary, _, twice = run(synced, scripts.sync, backend=backend)
+    assert "0 new history row(s) added" in summary
+    assert len(table(twice, "History")) == 4
+
+
+def test_text_from_the_backend_cannot_become_a_formula(ledger, fake, backend):
+    Client(URL, KEY, transport=fake.transport()).add_note("C1", "=1+1")
+    _, actions, _ = run(payload_from_file(ledger), scripts.sync, backend=backend)
+    cells = [v for a in actions if a["func"] == "setValues" for row in a["values"]
+             for v in row]
+    assert "'=1+1" in cells and "=1+1" not in cells

@@ -1,0 +1,99 @@
+"""SES events, schedules and the work queue through the app's handlers, on moto."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from chalicelib import services
+from chalicelib.bootstrap import bootstrap, use
+
+from .build import overdue_ledger, reminder
+from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event
+from .fakes import FakeClock, FakeContext
+
+
+@pytest.fixture
+def acme(aws):
+    return services.create_tenant("Acme", deps=bootstrap())
+
+
+def send(client, app, aws, key, rems, batch_id="batch-0001"):
+    client.http.post("/v1/batches", headers=bearer(key), body=body(
+        {"batch_id": batch_id, "reminders": rems}))
+    records = sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])
+    app.handler_map["send_worker"](sqs_event(records), FakeContext())
+
+
+def scheduled(client):
+    return client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+
+
+def ses_notification(kind: str, message_id: str, **detail) -> str:
+    return json.dumps({"eventType": kind, "mail": {"messageId": message_id}, kind.lower(): detail})
+
+
+def test_ses_events_through_sns_are_recorded_and_a_complaint_stops_reminders(
+        client, app, aws, acme):
+    send(client, app, aws, acme[1], [reminder("C1")])
+    mid = ses_sent()[0].id
+    for msg in (
+        ses_notification("Delivery", mid, recipients=["ap@c1.example.com"],
+                         timestamp="2030-01-01T00:00:01Z"),
+        ses_notification("Complaint", mid, complaintFeedbackType="abuse",
+                         timestamp="2030-01-01T00:00:02Z",
+                         complainedRecipients=[{"emailAddress": "ap@c1.example.com"}]),
+    ):
+        event = client.events.generate_sns_event(message=msg)
+        client.lambda_.invoke("ses_events", event)
+    events = client.http.get("/v1/customers/C1/history", headers=bearer(acme[1])).json_body
+    assert [e["type"] for e in events["items"]] == ["reminder", "delivery", "complaint"]
+    assert all(e["message_id"] == mid for e in events["items"])
+    # the same reminder tomorrow: the address is suppressed
+    deps = bootstrap(clock=FakeClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
+    with use(deps):
+        send(client, app, aws, acme[1], [reminder("C1")], "batch-0002")
+    assert len(ses_sent()) == 1
+    row = client.http.get("/v1/batches/batch-0002/reminders",
+                          headers=bearer(acme[1])).json_body["items"][0]
+    assert row["status"] == "skipped" and "suppressed" in row["detail"]
+
+
+def test_the_hourly_tick_runs_the_cycle_for_a_due_tenant_once(client, app, aws, acme):
+    h = bearer(acme[1])
+    client.http.post("/v1/ledger", headers=h, body=body(overdue_ledger(3, {
+        "Automation": "Yes", "Time Zone": "Europe/London", "Send Window": "09:00-17:00",
+        "Controller Email": "cfo@acme.example"})))
+    monday_10 = dt.datetime(2026, 6, 29, 9, 0, tzinfo=dt.UTC)  # 10:00 in London
+    with use(bootstrap(clock=FakeClock(monday_10))):
+        assert client.lambda_.invoke("tick", scheduled(client)).payload == [acme[0]]
+        work = sqs_bodies(aws["CREDITDESK_WORK_QUEUE_URL"])
+        assert app.handler_map["work_worker"](sqs_event(work), FakeContext()) == {
+            "batchItemFailures": []}
+        assert client.lambda_.invoke("tick", scheduled(client)).payload == []  # done for today
+        app.handler_map["send_worker"](
+            sqs_event(sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])), FakeContext())
+    assert len(ses_sent()) == 3
+    out = client.http.get("/v1/batches/auto-20260629", headers=h).json_body
+    assert out["status"] == "done" and out["counts"]["sent"] == 3
+    saturday = dt.datetime(2026, 7, 4, 10, 0, tzinfo=dt.UTC)
+    with use(bootstrap(clock=FakeClock(saturday))):
+        assert client.lambda_.invoke("tick", scheduled(client)).payload == []
+
+
+def test_nightly_scores_and_the_weekly_digest_fan_out_over_the_work_queue(
+        client, app, aws, acme):
+    h = bearer(acme[1])
+    client.http.post("/v1/ledger", headers=h, body=body(overdue_ledger(
+        2, {"Controller Email": "cfo@acme.example"})))
+    assert client.lambda_.invoke("nightly_scores", scheduled(client)).payload == [acme[0]]
+    assert client.lambda_.invoke("weekly_digest", scheduled(client)).payload == [acme[0]]
+    work = sqs_bodies(aws["CREDITDESK_WORK_QUEUE_URL"])
+    assert len(work) == 2
+    assert app.handler_map["work_worker"](sqs_event(work), FakeContext()) == {
+        "batchItemFailures": []}
+    scores = client.http.get("/v1/scores", headers=h).json_body
+    assert len(scores["customers"]) == 2
+    digest = [m for m in ses_sent() if m.destinations["ToAddresses"] == ["cfo@acme.example"]]
+    assert len(digest) == 1 and "digest" in digest[0].subject

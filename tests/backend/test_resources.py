@@ -1,0 +1,70 @@
+"""The resources: created locally (idempotently), described for CloudFormation (lint-clean),
+and the app's import stays free of AWS clients."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from chalicelib import config, resources
+
+from .conftest import BACKEND, REGION
+
+
+def test_local_resources_can_be_created_twice(aws):
+    again = resources.create_local_resources(REGION)
+    assert again == aws
+    assert set(aws) == {config.TABLE, config.BUCKET, config.SEND_QUEUE_URL,
+                        config.WORK_QUEUE_URL, config.SES_CONFIGURATION_SET,
+                        config.EVENTS_TOPIC_ARN}
+
+
+def test_the_queues_have_dead_letter_queues_and_visibility_six_times_the_timeout(aws):
+    from chalicelib import aws as a
+
+    attrs = a.client("sqs").get_queue_attributes(
+        QueueUrl=aws[config.SEND_QUEUE_URL], AttributeNames=["All"])["Attributes"]
+    assert int(attrs["VisibilityTimeout"]) == 6 * resources.SEND_WORKER_TIMEOUT
+    assert json.loads(attrs["RedrivePolicy"])["deadLetterTargetArn"].endswith("-send-dlq")
+
+
+def test_the_cloudformation_resources_pass_cfn_lint():
+    cf = resources.cloudformation()
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": cf["Resources"],
+                "Outputs": {k: {"Value": v} for k, v in
+                            (("Table", cf["Environment"][config.TABLE]),
+                             ("SendQueue", cf["Environment"][config.SEND_QUEUE_URL]))}}
+    template["Resources"]["Role"] = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "app", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": resources.iam_statements()}}]}}
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["eu-west-2"]))
+    assert [str(m) for m in matches] == []
+
+
+def test_the_handler_names_and_environment_are_the_agreed_ones():
+    cfg = json.loads((BACKEND / ".chalice" / "config.json").read_text())
+    env = cfg["environment_variables"]
+    for name in (config.TABLE, config.BUCKET, config.SEND_QUEUE_URL, config.WORK_QUEUE_URL,
+                 config.SES_CONFIGURATION_SET, config.EVENTS_TOPIC_ARN, config.CORS_ORIGIN):
+        assert name in env
+    functions = cfg["stages"]["dev"]["lambda_functions"]
+    assert {"send_worker", "work_worker", "ses_events", "tick", "nightly_scores",
+            "weekly_digest"} <= set(functions)
+    assert functions["send_worker"]["lambda_timeout"] == resources.SEND_WORKER_TIMEOUT
+    assert functions["work_worker"]["lambda_timeout"] == resources.WORK_WORKER_TIMEOUT
+
+
+def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
+    code = ("import sys, app; assert 'boto3' not in sys.modules, 'boto3 imported'; "
+            "assert 'creditdesk.report' not in sys.modules; print(len(app.app.routes))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=BACKEND, capture_output=True,
+                       text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
+                                                   "PYTHONPATH": str(BACKEND.parent)})
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == 14

@@ -1,0 +1,246 @@
+"""The send logic on fakes: once per key, claims before SES, review after a crash, throttling,
+quota, suppression, pacing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from chalicelib import keys, sending, services
+from chalicelib.ports import QuotaSpent, Rejected, Throttled, Unknown
+
+from creditdesk.api import BatchIn
+
+from .build import reminder, reminders
+from .fakes import FakeContext, FakeMailer
+
+
+def submit(deps, tenant, batch_id, rems, part=1, parts=1):
+    return services.submit_part(deps, tenant, BatchIn.model_validate(
+        {"batch_id": batch_id, "reminders": rems, "part": part, "parts": parts}))
+
+
+def drain(deps, context=None):
+    """Run the send worker over everything queued; the outcomes per message."""
+    run = sending.start(deps, context or FakeContext())
+    return [sending.process(run, b) for b in deps.queue.take("send")]
+
+
+def rows(deps, tenant, batch_id):
+    return {r["customer"]: r for r in deps.store.query_all(
+        keys.batch_rows_pk(tenant, batch_id), prefix="R#")}
+
+
+@pytest.fixture
+def tenant(fake):
+    t, _ = services.create_tenant("Acme", deps=fake)
+    return t
+
+
+def test_each_reminder_is_sent_once_and_recorded_with_its_message_id(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    drain(fake)
+    assert len(fake.mailer.sent) == 3
+    got = rows(fake, tenant, "batch-0001")
+    assert {r["status"] for r in got.values()} == {"sent"}
+    assert {r["message_id"] for r in got.values()} == {m for m, _ in fake.mailer.sent}
+    out = services.batch_out(fake, tenant, "batch-0001")
+    assert out.status == "done" and out.counts.sent == 3
+
+
+def test_the_same_part_submitted_twice_is_accepted_once(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    submit(fake, tenant, "batch-0001", reminders(3))
+    assert len(fake.queue.messages["send"]) == 1
+    drain(fake)
+    assert len(fake.mailer.sent) == 3
+
+
+def test_the_same_reminders_in_a_second_batch_are_skipped_as_duplicates(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(2))
+    drain(fake)
+    submit(fake, tenant, "batch-0002", reminders(2))
+    drain(fake)
+    assert len(fake.mailer.sent) == 2
+    second = rows(fake, tenant, "batch-0002")
+    assert {r["status"] for r in second.values()} == {"skipped"}
+    assert all("already sent in batch batch-0001" in r["detail"] for r in second.values())
+
+
+def test_a_redelivered_message_sends_nothing_again(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(2))
+    bodies = fake.queue.take("send")
+    run = sending.start(fake, FakeContext())
+    for b in bodies + bodies:
+        sending.process(run, b)
+    assert len(fake.mailer.sent) == 2
+
+
+def test_a_worker_killed_between_send_and_record_leaves_the_reminder_for_review(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    body = fake.queue.take("send")[0]
+    real = fake.store.put_many
+    fake.store.put_many = lambda items: (_ for _ in ()).throw(RuntimeError("killed"))
+    with pytest.raises(RuntimeError):
+        sending.process(sending.start(fake, FakeContext()), body)
+    fake.store.put_many = real
+    assert sending.process(sending.start(fake, FakeContext()), body) == ""
+    assert len(fake.mailer.sent) == 1
+    row = rows(fake, tenant, "batch-0001")["C1"]
+    assert row["status"] == "review" and "may have gone out" in row["detail"]
+
+
+def test_a_worker_killed_after_recording_the_claim_is_repaired_on_redelivery(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    body = fake.queue.take("send")[0]
+    real = fake.store.put_many
+
+    def partly(items):
+        real([i for i in items if i["sk"].startswith("CLAIM#")])  # the claim made it
+        raise RuntimeError("killed")
+
+    fake.store.put_many = partly
+    with pytest.raises(RuntimeError):
+        sending.process(sending.start(fake, FakeContext()), body)
+    fake.store.put_many = real
+    assert rows(fake, tenant, "batch-0001")["C1"]["status"] == "queued"
+    sending.process(sending.start(fake, FakeContext()), body)
+    assert len(fake.mailer.sent) == 1
+    row = rows(fake, tenant, "batch-0001")["C1"]
+    assert row["status"] == "sent" and row["message_id"] == fake.mailer.sent[0][0]
+    from chalicelib import history
+
+    events, _ = history.customer_history(fake, tenant, "C1", 10, None)
+    assert [(e.type, e.message_id) for e in events] == [("reminder", row["message_id"])]
+
+
+def test_a_throttled_send_releases_its_claim_and_comes_back(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1"), reminder("C2", invoices=("INV-2",))])
+    fake.mailer.fail["ap@c1.example.com"] = [Throttled("TooManyRequestsException")]
+    body = fake.queue.take("send")[0]
+    assert sending.process(sending.start(fake, FakeContext()), body) == "throttled"
+    assert fake.mailer.sent == []
+    assert rows(fake, tenant, "batch-0001")["C1"]["status"] == "queued"
+    assert sending.process(sending.start(fake, FakeContext()), body) == ""
+    assert sorted(m.to for _, m in fake.mailer.sent) == ["ap@c1.example.com",
+                                                         "ap@c2.example.com"]
+
+
+def test_a_spent_daily_quota_stops_the_run_and_says_so(fake, tenant):
+    fake.mailer = FakeMailer(daily=2)
+    submit(fake, tenant, "batch-0001", reminders(4))
+    drain(fake)
+    assert len(fake.mailer.sent) == 2
+    statuses = sorted(r["status"] for r in rows(fake, tenant, "batch-0001").values())
+    assert statuses == ["failed", "failed", "sent", "sent"]
+    failed = [r for r in rows(fake, tenant, "batch-0001").values() if r["status"] == "failed"]
+    assert all("daily sending quota" in r["detail"] for r in failed)
+
+
+def test_a_quota_error_from_ses_stops_the_run_and_releases_the_claim(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    fake.mailer.fail["ap@c0.example.com"] = [QuotaSpent("Daily message quota exceeded")]
+    drain(fake)
+    assert fake.mailer.sent == []
+    assert services.batch_out(fake, tenant, "batch-0001").detail.startswith("not sent")
+    assert not [k for k in fake.store.items if k[1].startswith("CLAIM#")]
+
+
+def test_a_refused_message_fails_with_the_reason_and_the_others_go(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(2))
+    fake.mailer.fail["ap@c0.example.com"] = [Rejected("MessageRejected: bad address")]
+    drain(fake)
+    got = rows(fake, tenant, "batch-0001")
+    assert got["C0"]["status"] == "failed" and "bad address" in got["C0"]["detail"]
+    assert got["C1"]["status"] == "sent"
+
+
+def test_an_unknown_send_outcome_goes_to_review_and_is_not_retried(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    fake.mailer.fail["ap@c1.example.com"] = [Unknown("ReadTimeoutError")]
+    body = fake.queue.take("send")[0]
+    for _ in range(2):
+        sending.process(sending.start(fake, FakeContext()), body)
+    assert fake.mailer.sent == []
+    assert rows(fake, tenant, "batch-0001")["C1"]["status"] == "review"
+
+
+def test_a_suppressed_address_is_skipped_with_the_reason(fake, tenant):
+    from chalicelib.history import suppress
+
+    suppress(fake, tenant, "AP@C1.example.com", "hard bounce", "m-1", "2026-06-01")
+    submit(fake, tenant, "batch-0001", [reminder("C1"), reminder("C2", invoices=("INV-2",),
+                                                                cc=["ap@c1.example.com"])])
+    drain(fake)
+    got = rows(fake, tenant, "batch-0001")
+    assert got["C1"]["status"] == "skipped" and "suppressed" in got["C1"]["detail"]
+    assert got["C2"]["status"] == "sent"
+    assert fake.mailer.sent[0][1].cc == ()  # the suppressed CC is dropped
+
+
+def test_sends_are_paced_under_the_account_rate(fake, tenant):
+    fake.mailer = FakeMailer(rate=2.0)  # 2/s over 2 workers: one a second each
+    submit(fake, tenant, "batch-0001", reminders(5))
+    drain(fake)
+    assert len(fake.mailer.sent) == 5
+    assert fake.clock.slept == pytest.approx(4.0)
+
+
+def test_a_worker_out_of_time_hands_the_message_back_untouched(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(2))
+    body = fake.queue.take("send")[0]
+    run = sending.start(fake, FakeContext(remaining_ms=1000))
+    assert sending.process(run, body) == "time"
+    assert fake.mailer.sent == []
+
+
+def test_the_mail_carries_sender_reply_to_tags_and_both_parts(fake, tenant):
+    from chalicelib.ports import Update
+
+    fake.store.update(Update(keys.tenant_pk(tenant), "PROFILE", set={
+        "reply_to": "ar@acme.example", "company_name": "Acme Ltd"}))
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    drain(fake)
+    mail = fake.mailer.sent[0][1]
+    assert mail.sender == "reminders@creditdesk.example" and mail.sender_name == "Acme Ltd"
+    assert mail.reply_to == "ar@acme.example"
+    assert mail.text == "Please pay." and mail.html == "<p>Please pay.</p>"
+    assert dict(mail.tags)["tenant"] == tenant
+
+
+@pytest.mark.parametrize(("identity", "wanted", "expected"), [
+    ("reminders@acme.example", None, "reminders@acme.example"),
+    ("reminders@acme.example", "REMINDERS@acme.example", "REMINDERS@acme.example"),
+    ("acme.example", "credit@acme.example", "credit@acme.example"),
+    ("acme.example", None, "reminders@acme.example"),
+    ("reminders@acme.example", "boss@other-tenant.example", "reminders@acme.example"),
+    ("acme.example", "x@evil-acme.example", "reminders@acme.example"),
+])
+def test_a_tenant_sends_only_from_its_own_identity(identity, wanted, expected):
+    assert sending.sender_of({"sender": identity, "sender_email": wanted})[0] == expected
+
+
+def test_reminders_are_packed_several_to_a_message_under_the_size_limit(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(120))
+    bodies = fake.queue.messages["send"]
+    assert len(bodies) == 3  # 50 + 50 + 20
+    big = [reminder(f"B{i}", text="x" * 100_000, invoices=(f"I{i}",)) for i in range(5)]
+    submit(fake, tenant, "batch-0002", big)
+    assert all(len(b.encode()) < 256 * 1024 for b in fake.queue.messages["send"])
+
+
+def test_a_reminder_too_large_for_a_message_travels_through_storage(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1", text="y" * 199_000,
+                                                 html="<p>" + "z" * 150_000 + "</p>")])
+    assert fake.store.list_blobs(f"{tenant}/outgoing/")
+    drain(fake)
+    assert len(fake.mailer.sent[0][1].text) == 199_000
+
+
+def test_keys_are_per_day_so_tomorrow_the_same_reminder_may_go_again(fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    drain(fake)
+    fake.clock.t += dt.timedelta(days=1)
+    submit(fake, tenant, "batch-0002", [reminder("C1")])
+    drain(fake)
+    assert len(fake.mailer.sent) == 2
