@@ -24,6 +24,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --write-docs
 	$(BIN)/python bench/cli_file.py --write-docs
+	$(BIN)/python bench/addin_refresh.py --write-docs
+	$(BIN)/python bench/backend_send.py --write-docs
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis
