@@ -189,7 +189,7 @@ def _write_results(analysis, output: Path, source: Path | None) -> None:
 
     if source is not None and output.resolve() == source.resolve():
         raise UsageError(f"{PROG}: -o must not be the input workbook {source}")
-    write_results(output, analysis.all_docs())
+    write_results(output, analysis.all_docs(), source_name=source.name if source else "")
 
 
 def _print_json(doc: dict) -> None:

@@ -216,7 +216,7 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     analysis = Analysis(build_ledger(read_workbook(workbook)))
     print("3/6 Ageing, KPIs, credit checks, scores and today's reminders")
     docs = analysis.all_docs()
-    write_results(results, docs)
+    write_results(results, docs, source_name=workbook.name)
     mail_dir.mkdir(exist_ok=True)
     for old in mail_dir.glob("*.eml"):
         old.unlink()
@@ -252,8 +252,8 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
               f"then again, nothing was sent twice.")
     else:
         print(f"Backend: not used ({why_not}); the reminders are drafts only.")
-    print(f"\nOpen these:\n  {results}  (Dashboard, Ageing with chart, Credit, Scores, "
-          f"Reminders, Issues)\n  {workbook}  (the sample input)")
+    print(f"\nOpen these:\n  {results}  (Dashboard with the age chart, Ageing, Credit, Scores, "
+          f"Reminders, Not chased, Issues)\n  {workbook}  (the sample input)")
     if sent is not None:
         print(f"  {outbox}/  (the e-mails the backend sent, one .eml each)")
     print(f"  {mail_dir}/  (each reminder as an .eml draft, as previewed)")
