@@ -219,43 +219,34 @@ def history_range():
     return respond(Page(items=items, next=encode_token(token) if token else None))
 
 
-@route("/v1/customers/{customer}/promises", "POST")
-@view
-def add_promise(customer: str):
-    from creditdesk.api import PromiseIn
+def _record(customer: str, model_name: str, service_name: str):
+    """Validate a promise, dispute or note and record it in the customer's history."""
+    from creditdesk import api
 
     from . import services
 
     tenant = _tenant()
     customer = _customer(customer)
-    body = parse_model(PromiseIn, _raw())
-    return respond(services.add_promise(current(), tenant, customer, body), 201)
+    body = parse_model(getattr(api, model_name), _raw())
+    return respond(getattr(services, service_name)(current(), tenant, customer, body), 201)
+
+
+@route("/v1/customers/{customer}/promises", "POST")
+@view
+def add_promise(customer: str):
+    return _record(customer, "PromiseIn", "add_promise")
 
 
 @route("/v1/customers/{customer}/disputes", "POST")
 @view
 def add_dispute(customer: str):
-    from creditdesk.api import DisputeIn
-
-    from . import services
-
-    tenant = _tenant()
-    customer = _customer(customer)
-    body = parse_model(DisputeIn, _raw())
-    return respond(services.add_dispute(current(), tenant, customer, body), 201)
+    return _record(customer, "DisputeIn", "add_dispute")
 
 
 @route("/v1/customers/{customer}/notes", "POST")
 @view
 def add_note(customer: str):
-    from creditdesk.api import NoteIn
-
-    from . import services
-
-    tenant = _tenant()
-    customer = _customer(customer)
-    body = parse_model(NoteIn, _raw())
-    return respond(services.add_note(current(), tenant, customer, body), 201)
+    return _record(customer, "NoteIn", "add_note")
 
 
 @route("/v1/customers/{customer}", "DELETE")
