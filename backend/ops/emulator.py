@@ -4,15 +4,23 @@ Run as ``python -m backend.ops.emulator``. It prints one JSON line ``{"endpoint"
 it listens, and runs until its standard input closes (the parent ended, however it ended) or
 it gets SIGTERM/SIGINT. A separate process, so moto's CPU does not share the app's GIL.
 
-Two fixes to moto's DynamoDB, in this process only (the app has no code path of its own):
-moto serves requests on threads but its DynamoDB backend is not thread-safe (a query or a
-transaction iterating a table while another request writes to it fails with "dictionary
-changed size during iteration", a 500), and ``TransactWriteItems`` deep-copies every table it
-touches to be able to roll back, which makes each transaction cost as much as the whole table
-(10,000 reminders: minutes, and gigabytes). Here every DynamoDB call holds one lock, and a
-transaction checks every condition first, then applies, keeping copies of only the items it
-changes (all or nothing, as DynamoDB does). And moto lists its own package folder on every request
-to route it (about 1 ms each); the list is read once here.
+moto, with fixes in this process only (the app has no code path of its own for it); none
+changes an answer (``tests/e2e/test_emulator.py`` compares them with moto as it ships):
+
+- thread safety: moto serves requests on threads but its DynamoDB backend is not thread-safe
+  (a query iterating a table while another request writes to it fails with "dictionary
+  changed size during iteration", a 500); here every DynamoDB call holds one lock;
+- ``TransactWriteItems`` deep-copies every table it touches to be able to roll back (each
+  transaction cost as much as the whole table); here it checks every condition first, then
+  applies, keeping copies of only the items it changes (all or nothing, as DynamoDB does);
+- a table ``Query`` (not an index) reads only its partition, where moto sorts the whole table
+  to find it (at 40,000 items, a status poll took a second, holding the lock);
+- scalar attribute values skip moto's generic response serializer, which tries every member
+  of ``AttributeValue`` on every attribute (a page of 1,000 items: 1 s, now 0.2 s);
+- an item's size (the 400 KB limit) is added up once, where moto adds up every attribute
+  again each time it sets one (three quarters of the cost of a put);
+- moto lists its own package folder on every request to route it (about 1 ms each); the list
+  is read once.
 """
 
 from __future__ import annotations
@@ -108,9 +116,101 @@ def harden_dynamodb() -> None:
             raise
 
     DynamoDBBackend.transact_write_items = transact_write_items
+    partition_queries()
+    plain_attribute_values()
+    item_size_once()
     for name, fn in list(vars(DynamoDBBackend).items()):
         if not name.startswith("_") and inspect.isfunction(fn):
             setattr(DynamoDBBackend, name, locked(fn))
+
+
+def partition_queries() -> None:
+    """A table query looks at its partition only (moto sorts every item of the table to find
+    it). Runs under the DynamoDB lock, so the partition handed over cannot change meanwhile."""
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+    signature = inspect.signature(query)
+
+    def partition_query(self, *a, **kw):
+        args = signature.bind(self, *a, **kw).arguments
+        hash_key = args.get("hash_key")
+        if args.get("index_name") or hash_key is None or self.range_key_attr is None:
+            return query(self, *a, **kw)
+        self._partition = list(self.items.get(hash_key, {}).values())
+        try:
+            return query(self, *a, **kw)
+        finally:
+            del self._partition
+
+    def items_to_search(self):
+        part = self.__dict__.get("_partition")
+        return part if part is not None else all_items(self)
+
+    Table.query = partition_query
+    Table.all_items = items_to_search
+
+
+def plain_attribute_values() -> None:
+    """moto writes every DynamoDB response through a generic, model-driven serializer that
+    tries each of the ten members of ``AttributeValue`` on every attribute of every item
+    (about 1 ms an item: a page of 1,000 reminders took a second). A scalar attribute value
+    (``S``, ``N``, ``BOOL``, ``NULL``) is already in the wire format: it is written as it is.
+    Maps, lists, sets and binary values take moto's own path."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    structure = BaseJSONSerializer._serialize_type_structure
+    scalar = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
+
+    def serialize_structure(self, serialized, value, shape, key):
+        if (key and shape.name == "AttributeValue" and isinstance(value, dict)
+                and len(value) == 1):
+            (kind, v), = value.items()
+            if isinstance(v, scalar.get(kind, ())):
+                serialized[key] = {kind: v}
+                return
+        structure(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = serialize_structure
+
+
+def item_size_once() -> None:
+    """moto checks DynamoDB's 400 KB item limit by adding up the sizes of every attribute
+    already set each time it sets one (quadratic: three quarters of the cost of a put). Here
+    the item's size is kept as attributes are set; any other change makes it count afresh."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def size_of(key, value) -> int:
+        return bytesize(key) + (value.size() if type(value) is DynamoType
+                                else bytesize(str(value)))
+
+    def setitem(self, key, value):
+        total = self.__dict__.get("_size")
+        if total is None:
+            total = sum(size_of(k, v) for k, v in self.items())
+        if key in self:
+            total -= size_of(key, self[key])
+        total += size_of(key, value)
+        if total > 405000:  # moto's limit: between what DynamoDB states and what it takes
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+        self._size = total
+
+    def forgetting(name):
+        method = getattr(dict, name)
+
+        def changed(self, *a, **kw):
+            self.__dict__.pop("_size", None)
+            return method(self, *a, **kw)
+        return changed
+
+    LimitedSizeDict.__setitem__ = setitem
+    for name in ("__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
+        setattr(LimitedSizeDict, name, forgetting(name))
 
 
 def cache_module_list() -> None:
