@@ -76,6 +76,11 @@ class Store(ABC):
     def put_many(self, items: Iterable[Item]) -> int:
         """Write items unconditionally, in batches; every item is written or it raises."""
 
+    def put_absent(self, items: Sequence[Item]) -> list[Item]:
+        """Write each item only where no item has its key yet; returns the items written.
+        Adapters batch this (the real one: transactions of up to 100 conditional puts)."""
+        return [item for item in items if self.put(item, Cond(absent=True))]
+
     @abstractmethod
     def update(self, op: Update) -> Item | None:
         """Apply ``op``; the item after it, or None when ``op.cond`` does not hold."""

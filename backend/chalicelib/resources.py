@@ -68,7 +68,7 @@ SEND_WORKER_TIMEOUT = 300
 WORK_WORKER_TIMEOUT = 900
 SEND_MAX_RECEIVES = 10
 WORK_MAX_RECEIVES = 3
-SEND_CONCURRENCY = 2  # the send worker's MaximumConcurrency; each worker paces at rate / 2
+SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces at rate / 4
 TRANSIENT_DAYS = 14
 
 TABLE_DEFINITION: dict[str, Any] = {

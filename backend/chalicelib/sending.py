@@ -5,17 +5,19 @@ For every queued reminder of a message:
 1. skip it if its row is already final (a redelivered message);
 2. skip it if the address is suppressed (hard bounce or complaint);
 3. claim its key with a conditional write (``CLAIM#<key>``, only if absent) *before* SES is
-   called; a claim that exists already means: sent (message id there: this batch's row is
-   repaired, another batch's is skipped as a duplicate) or possibly sent (no message id: a
-   worker stopped between SES and the record: the reminder goes to **review** and is never
-   resent on its own);
+   called, ``CHUNK`` reminders at a time (one ``TransactWriteItems``; a key taken already is
+   named by the cancellation and the others are claimed again without it); a claim that exists
+   already means: sent (message id there: this batch's row is repaired, another batch's is
+   skipped as a duplicate) or possibly sent (no message id: a worker stopped between its claim
+   and its record: the reminder goes to **review** and is never resent on its own);
 4. send through SES at a pace under the account's rate (read at run start);
-5. record the message id on the claim, the reminder's row and the customer's history:
-   BatchWriteItem, every ``RECORD_EVERY`` sends (and whatever happens, before the worker
-   returns or raises). A crash before the write leaves claims without a message id: those
-   reminders go to review (they did go out); a crash after it is repaired on redelivery from
-   the claim. (Not one transaction per reminder: DynamoDB would take it, but it costs twice
-   the writes, and the emulator copies the whole table for every transaction.)
+5. record the message id on the claim, the reminder's row and the customer's history: one
+   BatchWriteItem per chunk (and whatever happens, before the worker returns or raises).
+   A crash before the write leaves the chunk's claims without a message id: those reminders
+   go to review (at most ``CHUNK``; some went out, perhaps not all); a crash after it is
+   repaired on redelivery from the claim. Claims not used (throttled, out of time, refused)
+   are released before the worker returns. (Per reminder that is one SES call and a quarter
+   of a DynamoDB call; one conditional write per reminder would double the calls.)
 
 A throttled send releases its claim and the message comes back later (a batch item failure);
 a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 
 RESERVE_MS = 15_000  # stop taking new reminders this long before the Lambda times out
 THROTTLE_BACKOFF = 30  # seconds before a throttled message comes back
-RECORD_EVERY = 8  # sends recorded per BatchWriteItem (3 items each: claim, row, history)
+CHUNK = 8  # reminders claimed together, then recorded together (one BatchWriteItem of 3 each)
 
 
 @dataclass
@@ -185,78 +187,101 @@ def _send_pending(run: Run, tenant: str, batch_id: str, pending: list[dict],
                   rows: dict, reminders: dict[str, ReminderIn], blocked: dict[str, Item],
                   sender: str, sender_name: str, prof: Item, row: Any, done: list[Item],
                   final: dict[str, str | None]) -> str:
+    """Chunk by chunk: claim a chunk's reminders together, send them one by one, record them
+    together. Returns "" when done, else why the message must come back ("throttled", "time")."""
     deps = run.deps
     store = deps.store
     pk = keys.batch_rows_pk(tenant, batch_id)
-    for it in pending:
-        key = it["key"]
-        r = reminders.get(key)
-        if r is None:
-            row(key, "failed", "the reminder's content is gone (expired before it was sent)")
-            continue
+    for start_at in range(0, len(pending), CHUNK):
         if run.out_of_time():
             return "time"
-        if r.to in blocked:
-            s = blocked[r.to]
-            row(key, "skipped", f"{r.to} is suppressed ({s.get('reason')}, {s.get('at', '')[:10]})"
-                "; fix the address in Customers")
-            continue
-        if run.stopped:
-            row(key, "failed", run.stopped)
-            continue
-        if not sender:
-            row(key, "failed", "the tenant has no sender identity")
+        ready: list[tuple[str, ReminderIn]] = []
+        for it in pending[start_at:start_at + CHUNK]:
+            key = it["key"]
+            r = reminders.get(key)
+            if r is None:
+                row(key, "failed", "the reminder's content is gone (expired before it was sent)")
+            elif r.to in blocked:
+                s = blocked[r.to]
+                row(key, "skipped", f"{r.to} is suppressed ({s.get('reason')}, "
+                    f"{s.get('at', '')[:10]}); fix the address in Customers")
+            elif run.stopped:
+                row(key, "failed", run.stopped)
+            elif not sender:
+                row(key, "failed", "the tenant has no sender identity")
+            else:
+                ready.append((key, r))
+        if not ready:
             continue
         owner = uuid.uuid4().hex
-        claim_pk, claim_sk = keys.tenant_pk(tenant), f"CLAIM#{key}"
-        claim = {"pk": claim_pk, "sk": claim_sk, "batch": batch_id, "owner": owner,
-                 "claimed_at": keys.stamp(deps.clock.now()), "customer": r.customer,
-                 "currency": r.currency, "level": r.level}
-        claimed = store.put(claim, Cond(absent=True))
-        if not claimed:
-            if _already_claimed(run, tenant, batch_id, key, r, row):
+        claimed_at = keys.stamp(deps.clock.now())
+        claims = {key: {"pk": keys.tenant_pk(tenant), "sk": f"CLAIM#{key}", "batch": batch_id,
+                        "owner": owner, "claimed_at": claimed_at, "customer": r.customer,
+                        "currency": r.currency, "level": r.level}
+                  for key, r in ready}
+        won = {c["sk"] for c in store.put_absent(list(claims.values()))}
+        mine = []
+        for key, r in ready:
+            if f"CLAIM#{key}" in won:
+                mine.append((key, r))
+            elif _already_claimed(run, tenant, batch_id, key, r, row):
                 final[key] = "sent"
-            continue
-        run.pace()
-        mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
-                    cc=tuple(c for c in r.cc if c not in blocked),
-                    reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
-                    html=r.html, tags=(("tenant", tenant), ("key", key)))
-        try:
-            message_id = deps.mailer.send(mail)
-        except Throttled as exc:
-            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
-            store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
-            run.interval *= 1.5
-            return "throttled"
-        except QuotaSpent as exc:
-            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
-            run.stopped = f"not sent: sending stopped ({exc}); send again after the quota resets"
-            row(key, "failed", run.stopped)
-            store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
-                                set={"detail": run.stopped}))
-            continue
-        except Rejected as exc:
-            store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
-            row(key, "failed", f"SES refused it: {exc}")
-            continue
-        except Unknown as exc:
-            row(key, "review", f"the send may or may not have gone out ({exc}); check the "
-                "recipient or SES before sending it again", only_if_queued=True)
-            continue
-        run.sent += 1
-        run.remaining -= 1
-        if run.remaining <= 0 and not run.stopped:
-            run.stopped = ("not sent: the daily sending quota is spent; send again after it "
-                           "resets")
-        now = deps.clock.now()
-        done.append({**claim, "message_id": message_id, "sent_at": keys.stamp(now),
-                     "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
-        done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
-        final[key] = "sent"
-        if len(done) >= 3 * RECORD_EVERY:
-            store.put_many(done)
-            done.clear()
+
+        def release(key: str, owner: str = owner) -> None:
+            store.delete(keys.tenant_pk(tenant), f"CLAIM#{key}", Cond(equals={"owner": owner}))
+
+        for i, (key, r) in enumerate(mine):
+            if run.out_of_time() or run.stopped:
+                release(key)
+                if run.stopped:
+                    row(key, "failed", run.stopped)
+                    continue
+                for later, _ in mine[i + 1:]:
+                    release(later)
+                return "time"
+            run.pace()
+            mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
+                        cc=tuple(c for c in r.cc if c not in blocked),
+                        reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
+                        html=r.html, tags=(("tenant", tenant), ("key", key)))
+            try:
+                message_id = deps.mailer.send(mail)
+            except Throttled as exc:
+                for later, _ in mine[i:]:
+                    release(later)
+                store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
+                run.interval *= 1.5
+                return "throttled"
+            except QuotaSpent as exc:
+                release(key)
+                run.stopped = (f"not sent: sending stopped ({exc}); send again after the quota "
+                               "resets")
+                row(key, "failed", run.stopped)
+                store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
+                                    set={"detail": run.stopped}))
+                continue
+            except Rejected as exc:
+                release(key)
+                row(key, "failed", f"SES refused it: {exc}")
+                continue
+            except Unknown as exc:
+                row(key, "review", f"the send may or may not have gone out ({exc}); check the "
+                    "recipient or SES before sending it again", only_if_queued=True)
+                continue
+            run.sent += 1
+            run.remaining -= 1
+            if run.remaining <= 0 and not run.stopped:
+                run.stopped = ("not sent: the daily sending quota is spent; send again after "
+                               "it resets")
+            now = deps.clock.now()
+            done.append({**claims[key], "message_id": message_id, "sent_at": keys.stamp(now),
+                         "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
+            done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
+            final[key] = "sent"
+        if done:
+            recorded = list(done)
+            done.clear()  # written once: a failure here is a crash, not a retry
+            store.put_many(recorded)
     return ""
 
 

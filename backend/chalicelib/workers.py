@@ -28,7 +28,7 @@ def _failures(ids: list[str]) -> dict:
     return {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}
 
 
-@bp.on_sqs_message(queue=SEND_QUEUE, batch_size=10, maximum_concurrency=SEND_CONCURRENCY)
+@bp.on_sqs_message(queue=SEND_QUEUE, batch_size=2, maximum_concurrency=SEND_CONCURRENCY)
 def send_worker(event):
     from . import sending
 

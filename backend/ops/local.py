@@ -307,7 +307,7 @@ class LocalStack:
     def _concurrency(self, src: Any) -> int:
         if "send" in src.name and self.send_pollers:
             return self.send_pollers
-        return max(1, min(src.maximum_concurrency or 2, 4))
+        return max(1, min(src.maximum_concurrency or 2, 8))
 
     def _thread(self, name: str, target: Callable, *args: Any) -> None:
         t = threading.Thread(target=self._guard, args=(name, target, *args), name=name,

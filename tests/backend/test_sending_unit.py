@@ -179,11 +179,13 @@ def test_a_suppressed_address_is_skipped_with_the_reason(fake, tenant):
 
 
 def test_sends_are_paced_under_the_account_rate(fake, tenant):
-    fake.mailer = FakeMailer(rate=2.0)  # 2/s over 2 workers: one a second each
+    from chalicelib.resources import SEND_CONCURRENCY
+
+    fake.mailer = FakeMailer(rate=2.0)  # 2/s shared by the workers: 2/N a second each
     submit(fake, tenant, "batch-0001", reminders(5))
     drain(fake)
     assert len(fake.mailer.sent) == 5
-    assert fake.clock.slept == pytest.approx(4.0)
+    assert fake.clock.slept == pytest.approx(4 * SEND_CONCURRENCY / 2.0)
 
 
 def test_a_worker_out_of_time_hands_the_message_back_untouched(fake, tenant):
@@ -244,3 +246,20 @@ def test_keys_are_per_day_so_tomorrow_the_same_reminder_may_go_again(fake, tenan
     submit(fake, tenant, "batch-0002", [reminder("C1")])
     drain(fake)
     assert len(fake.mailer.sent) == 2
+
+
+def test_a_crash_inside_a_claimed_chunk_sends_nothing_twice_and_flags_the_unsent(fake, tenant):
+    """The chunk's claims are written together before its first send: a worker that dies
+    after sending one of three leaves the other two claimed without a message id. They go to
+    review, never out again on their own; the one sent is recorded."""
+    submit(fake, tenant, "batch-0001", reminders(3))
+    body = fake.queue.take("send")[0]
+    fake.mailer.fail["ap@c1.example.com"] = [MemoryError("the worker died")]
+    with pytest.raises(MemoryError):
+        sending.process(sending.start(fake, FakeContext()), body)
+    assert sending.process(sending.start(fake, FakeContext()), body) == ""
+    assert [m.to for _, m in fake.mailer.sent] == ["ap@c0.example.com"]
+    got = rows(fake, tenant, "batch-0001")
+    assert got["C0"]["status"] == "sent"
+    assert got["C1"]["status"] == got["C2"]["status"] == "review"
+    assert services.batch_out(fake, tenant, "batch-0001").counts.review == 2

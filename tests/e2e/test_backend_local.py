@@ -70,7 +70,7 @@ def eml_ids(outbox: Path) -> dict[str, email.message.EmailMessage]:
     out = {}
     for p in outbox.glob("*.eml"):
         msg = email.message_from_bytes(p.read_bytes(), policy=policy.default)
-        out[str(msg["Message-ID"]).strip("<>").split("@")[0]] = msg
+        out[str(msg["Message-ID"]).strip().strip("<>").split("@")[0]] = msg
     return out
 
 

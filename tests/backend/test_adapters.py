@@ -1,0 +1,70 @@
+"""The DynamoDB adapter's batched operations, on moto in-process."""
+
+from __future__ import annotations
+
+from chalicelib.bootstrap import bootstrap
+
+
+def test_put_absent_writes_only_the_free_keys_in_transactions_of_100(aws):
+    store = bootstrap().store
+    assert store.put({"pk": "T#a", "sk": "CLAIM#k3", "owner": "earlier"})
+    items = [{"pk": "T#a", "sk": f"CLAIM#k{i}", "owner": "now"} for i in range(150)]
+    written = store.put_absent(items)
+    assert [i["sk"] for i in written] == [f"CLAIM#k{i}" for i in range(150) if i != 3]
+    assert store.get("T#a", "CLAIM#k3")["owner"] == "earlier"  # untouched
+    assert store.get("T#a", "CLAIM#k149")["owner"] == "now"
+    assert store.put_absent(items) == []  # every key taken now: nothing written
+
+
+def test_put_absent_with_several_taken_keys_in_one_transaction(aws):
+    store = bootstrap().store
+    store.put_many([{"pk": "T#a", "sk": f"CLAIM#k{i}", "owner": "earlier"} for i in (0, 4, 7)])
+    items = [{"pk": "T#a", "sk": f"CLAIM#k{i}", "owner": "now"} for i in range(8)]
+    assert [i["sk"][-1] for i in store.put_absent(items)] == list("12356")
+
+
+def _mail(**kw):
+    from chalicelib.ports import Mail
+
+    base = {"sender": "reminders@acme.example", "sender_name": "Acme – Zürich GmbH",
+            "to": "ap@customer.example", "cc": ("cfo@customer.example",),
+            "reply_to": "ar@acme.example", "subject": "Zahlungserinnerung: € 1.234,00 überfällig",
+            "text": "Sehr geehrte Damen und Herren,\n\nbitte zahlen Sie. Grüße\n",
+            "html": "<p>Bitte zahlen Sie &amp; danke.</p>",
+            "tags": (("tenant", "t1"), ("key", "k" * 90))}
+    return Mail(**{**base, **kw})
+
+
+def test_the_outbox_copy_is_a_mail_any_client_reads_back_exactly():
+    import datetime as dt
+    import email
+    from email import policy
+
+    from chalicelib.adapters import eml
+
+    mail = _mail()
+    when = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+    raw = eml(mail, "0100018c-abcdef-000000", when)
+    assert all(len(line) <= 998 for line in raw.splitlines())  # RFC 5322 line limit
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == mail.subject
+    assert msg["From"].addresses[0].display_name == mail.sender_name
+    assert msg["From"].addresses[0].addr_spec == mail.sender
+    assert (msg["To"], msg["Cc"], msg["Reply-To"]) == (mail.to, mail.cc[0], mail.reply_to)
+    assert str(msg["Message-ID"]).strip() == "<0100018c-abcdef-000000@email.amazonses.com>"
+    assert msg["X-Creditdesk-Key"].strip() == "k" * 90
+    assert msg.get_body(("plain",)).get_content() == mail.text
+    assert msg.get_body(("html",)).get_content().strip() == mail.html
+
+
+def test_the_outbox_copy_refuses_cr_or_lf_in_any_header():
+    import datetime as dt
+
+    import pytest
+    from chalicelib.adapters import eml
+
+    when = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    for bad in ({"subject": "Hello\r\nBcc: all@example.com"}, {"sender_name": "A\nB"},
+                {"to": "a@example.com\nBcc: x@example.com"}, {"tags": (("key", "a\rb"),)}):
+        with pytest.raises(ValueError, match="CR or LF"):
+            eml(_mail(**bad), "id", when)
