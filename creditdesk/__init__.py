@@ -1,14 +1,34 @@
 """Creditdesk: credit management and debt collection rules for workbooks.
 
-The public surface is re-exported here. Pure Python plus numpy and pydantic: it imports
-neither xlwings nor boto3 nor chalice, and runs inside xlwings Lite (Pyodide).
+The public surface is re-exported here, loaded on first use (PEP 562), so that importing one
+module (``creditdesk.api`` in the Lambda handler, say) does not import the whole package.
+Pure Python plus numpy and pydantic: it imports neither xlwings nor boto3 nor chalice, and
+runs inside xlwings Lite (Pyodide).
 """
 
-from .contract import TABLES
-from .errors import CreditdeskError, WorkbookError
-from .issues import Issue
-from .ledger import Ledger, RawTable, build_ledger, raw_tables
-from .settings import Settings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .contract import TABLES
+    from .errors import CreditdeskError, WorkbookError
+    from .issues import Issue
+    from .ledger import Ledger, RawTable, build_ledger, raw_tables
+    from .settings import Settings
+
+_WHERE = {
+    "TABLES": "contract",
+    "CreditdeskError": "errors",
+    "WorkbookError": "errors",
+    "Issue": "issues",
+    "Ledger": "ledger",
+    "RawTable": "ledger",
+    "build_ledger": "ledger",
+    "raw_tables": "ledger",
+    "Settings": "settings",
+}
 
 __all__ = [
     "TABLES",
@@ -22,3 +42,16 @@ __all__ = [
     "raw_tables",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'creditdesk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
