@@ -70,8 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     tc.set_defaults(run=_tenant_create)
 
     p = bs.add_parser("package", help="write the deployable template and zip",
-                      description="Build the domain package as a wheel into backend/vendor/, "
-                      "run 'chalice package' with infra/'s merge template, and write "
+                      description="Copy the app into build/backend/ with the domain package "
+                      "as a wheel in vendor/, run 'chalice package' with infra/'s merge "
+                      "template, and write "
                       "sam.json (CloudFormation) and deployment.zip into OUTDIR.")
     p.add_argument("outdir", type=Path)
     p.add_argument("--stage", default="dev", help="the stage in backend/.chalice/config.json "

@@ -53,11 +53,19 @@ def test_the_handler_names_and_environment_are_the_agreed_ones():
     for name in (config.TABLE, config.BUCKET, config.SEND_QUEUE_URL, config.WORK_QUEUE_URL,
                  config.SES_CONFIGURATION_SET, config.EVENTS_TOPIC_ARN, config.CORS_ORIGIN):
         assert name in env
-    functions = cfg["stages"]["dev"]["lambda_functions"]
     assert {"send_worker", "work_worker", "ses_events", "tick", "nightly_scores",
-            "weekly_digest"} <= set(functions)
-    assert functions["send_worker"]["lambda_timeout"] == resources.SEND_WORKER_TIMEOUT
-    assert functions["work_worker"]["lambda_timeout"] == resources.WORK_WORKER_TIMEOUT
+            "weekly_digest"} <= set(cfg["lambda_functions"])
+    from chalice.config import Config
+
+    assert set(cfg["stages"]) == {"dev", "prod"}
+    for stage in cfg["stages"]:  # as Chalice resolves them, in each stage
+        def timeout(fn, stage=stage):
+            return Config(chalice_stage=stage, function_name=fn,
+                          config_from_disk=cfg).lambda_timeout
+
+        assert timeout("send_worker") == resources.SEND_WORKER_TIMEOUT
+        assert timeout("work_worker") == resources.WORK_WORKER_TIMEOUT
+        assert timeout("api_handler") == 29  # the API: under API Gateway's 29 s
 
 
 def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
