@@ -9,7 +9,7 @@ Checks, from moto's own record of the messages SES accepted (``/moto-api/data.js
 reminder sent exactly once (0 duplicates, 0 lost), every message id the API reports is one
 SES gave, and the backend's history holds one reminder event per reminder.
 
-    .venv/bin/python bench/backend_send.py                 # 10,000 reminders, 500 baseline
+    .venv/bin/python bench/backend_send.py                 # 10,000 reminders, 200 baseline
     .venv/bin/python bench/backend_send.py --write-docs    # and update docs/performance.md
 """
 
@@ -112,7 +112,7 @@ def run_one_by_one(b: LocalBackend, n: int, poll: float) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reminders", type=int, default=10_000)
-    ap.add_argument("--baseline", type=int, default=500,
+    ap.add_argument("--baseline", type=int, default=200,
                     help="reminders sent one request each (scaled to --reminders)")
     ap.add_argument("--poll", type=float, default=1.0, help="seconds between status polls")
     ap.add_argument("--write-docs", action="store_true")

@@ -160,3 +160,37 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
             "zip_within_budget": size < ZIP_BUDGET, "stage": stage, "region": region,
             "domain_wheel": wheel, "left_out": dropped,
             "layer_parameter": merge_template.LAYER_PARAMETER}
+
+
+def lambda_tree(zip_path: Path | str, dest: Path | str) -> tuple[Path, Path]:
+    """What a Lambda function sees, on this machine: the zip unpacked into ``dest/task``, and
+    ``dest/runtime`` standing in for what Lambda adds (the runtime's boto3, the layer's numpy,
+    linked from this environment). Import from both with ``python -S`` to keep this
+    environment's site-packages out. Returns (task, runtime)."""
+    import numpy
+
+    site = Path(numpy.__file__).resolve().parents[1]
+    dest = Path(dest)
+    task, runtime = dest / "task", dest / "runtime"
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(task)
+    runtime.mkdir(parents=True, exist_ok=True)
+    for name in ("numpy", "numpy.libs", "boto3", "botocore", "s3transfer", "urllib3",
+                 "jmespath", "dateutil", "six.py"):
+        if (site / name).exists() and not (runtime / name).exists():
+            (runtime / name).symlink_to(site / name)
+    return task, runtime
+
+
+def import_seconds(module: str, task: Path, runtime: Path, then: str = "") -> float:
+    """Seconds to import ``module`` (and run the statement ``then``, if given) in a fresh
+    ``python -S`` from the Lambda tree."""
+    code = "\n".join(["import sys, time", "sys.path[:0] = [sys.argv[1], sys.argv[2]]",
+                      "t = time.perf_counter()", f"import {module}", then,
+                      "print(time.perf_counter() - t)"])
+    r = subprocess.run([sys.executable, "-S", "-c", code, str(task), str(runtime)],
+                       capture_output=True, text=True, timeout=120, cwd=task)
+    if r.returncode != 0:
+        raise PackageError(f"import {module} failed: " + (r.stderr.strip().splitlines()
+                                                           or ["?"])[-1])
+    return float(r.stdout.strip().splitlines()[-1])

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from backend.ops.package import import_seconds, lambda_tree
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SITE = Path(__import__("numpy").__file__).resolve().parents[1]
 ZIP_BUDGET = 15 * 1024 * 1024
 
 
@@ -113,36 +114,12 @@ def test_every_function_gets_the_numpy_layer_and_the_stacks_resource_names(packa
     assert {"TableName", "BucketName"} <= set(sam["Outputs"])
 
 
-def _cold_import(unzipped: Path, runtime: Path) -> float:
-    code = ("import sys, time; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
-            "t = time.perf_counter(); import app; print(time.perf_counter() - t)")
-    r = subprocess.run([sys.executable, "-S", "-c", code, str(unzipped), str(runtime)],
-                       capture_output=True, text=True, timeout=60, cwd=unzipped)
-    assert r.returncode == 0, r.stderr
-    return float(r.stdout)
-
-
 @pytest.fixture(scope="module")
 def unzipped(package, tmp_path_factory) -> tuple[Path, Path]:
-    """The zip unpacked, and a stand-in for what Lambda adds: the runtime's boto3 and the
-    layer's numpy (taken from this environment). ``-S`` keeps site-packages out."""
-    base = tmp_path_factory.mktemp("lambda")
-    task = base / "task"
-    with zipfile.ZipFile(package["zip"]) as z:
-        z.extractall(task)
-    runtime = base / "runtime"
-    runtime.mkdir()
-    for name in ("numpy", "numpy.libs", "boto3", "botocore", "s3transfer", "urllib3"):
-        if (SITE / name).exists():
-            (runtime / name).symlink_to(SITE / name)
-    return task, runtime
+    return lambda_tree(package["zip"], tmp_path_factory.mktemp("lambda"))
 
 
 def test_the_handler_module_imports_from_the_zip_alone(unzipped):
-    assert _cold_import(*unzipped) > 0
-
-
-def test_the_handler_module_imports_from_the_package_alone_in_a_fresh_process(unzipped):
     # Correctness only: everything the handler needs is in the zip, the layer or the
-    # runtime. The import time is measured by the benchmarks (docs/performance.md).
-    assert _cold_import(*unzipped) > 0
+    # runtime. The import time is measured by bench/lambda_package.py.
+    assert import_seconds("app", *unzipped) > 0
