@@ -17,7 +17,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -204,7 +206,7 @@ def _issues_line(issues: list[dict]) -> str:
     for i in issues[:20]:
         where = i["sheet"] + (f" row {i['row']}" if i["row"] is not None else "")
         where += f", column {i['column']}" if i["column"] else ""
-        lines.append(f"  {where}: {i['message']}")
+        lines.append(_line("  ", f"{where}: {i['message']}"))
     if len(issues) > 20:
         lines.append(f"  ... and {len(issues) - 20} more (use --json or -o for all)")
     return "\n".join(lines)
@@ -212,6 +214,18 @@ def _issues_line(issues: list[dict]) -> str:
 
 def _m(x: float | None) -> str:
     return "" if x is None else f"{x:,.2f}"
+
+
+def _line(head: str, text: str) -> str:
+    """``head`` then ``text``, the text wrapped to the terminal (100 columns when there is
+    none) under itself, or below the head when the window is too narrow for that."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    if len(head) + len(text) <= width:
+        return head + text
+    indent = len(head) if width - len(head) >= 30 else 4  # too narrow: the text goes below
+    lines = textwrap.wrap(text, width - indent, break_on_hyphens=False, break_long_words=False)
+    first = head if indent == len(head) else head.rstrip() + "\n" + " " * indent
+    return first + ("\n" + " " * indent).join(lines or [""])
 
 
 def _show_ageing(doc: dict) -> None:
@@ -241,27 +255,28 @@ def _show_ageing(doc: dict) -> None:
 def _show_check(doc: dict) -> None:
     print(f"Credit checks as of {doc['as_of']} in {doc['base_currency']}")
     for r in doc["customers"]:
-        print(f"{r['customer']:<12}{r['name'][:30]:<31}{_m(r['exposure']):>14}  {r['summary']}")
+        print(_line(f"{r['customer']:<12}{r['name'][:30]:<31}{_m(r['exposure']):>14}  ",
+                    r["summary"]))
 
 
 def _show_score(doc: dict) -> None:
     print(f"Payment scores as of {doc['as_of']}")
     for r in doc["customers"]:
         s = "  -" if r["score"] is None else f"{r['score']:>3.0f}"
-        print(f"{r['customer']:<12}{r['name'][:30]:<31}{s} {r['grade']:<2}"
-              f"{_m(r['recommended_limit']):>14}  {'; '.join(r['reasons'])}")
+        print(_line(f"{r['customer']:<12}{r['name'][:30]:<31}{s} {r['grade']:<2}"
+                    f"{_m(r['recommended_limit']):>14}  ", "; ".join(r["reasons"])))
 
 
 def _show_remind(doc: dict) -> None:
     print(f"Reminders as of {doc['as_of']}: {len(doc['reminders'])} to send, "
           f"{len(doc['skipped'])} skipped")
     for r in doc["reminders"]:
-        print(f"  {r['customer']:<10} L{r['level']} {r['currency']} {_m(r['total']):>12}  "
-              f"{r['to']}  {r['subject']}")
+        print(_line(f"  {r['customer']:<10} L{r['level']} {r['currency']} "
+                    f"{_m(r['total']):>12}  ", f"{r['to']}  {r['subject']}"))
     if doc["skipped"]:
         print("Skipped:")
         for r in doc["skipped"]:
-            print(f"  {r['customer']:<10} {r['currency']}  {r['reason']}")
+            print(_line(f"  {r['customer']:<10} {r['currency']}  ", r["reason"]))
 
 
 def _run_report(args: argparse.Namespace) -> int:

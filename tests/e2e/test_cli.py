@@ -264,3 +264,24 @@ def test_the_demo_leaves_results_to_open(capsys, tmp_path):
     assert "Open these" in out
     wb = openpyxl.load_workbook(tmp_path / "demo" / "creditdesk-results.xlsx")
     assert wb.sheetnames[0] == "Dashboard"
+
+
+@pytest.mark.parametrize("command", ["check", "remind", "score"])
+def test_text_reports_fit_a_narrow_terminal_and_lose_no_words(command, bad, capsys,
+                                                              monkeypatch):
+    """Reasons, subjects and issues wrap under themselves at the terminal's width; the words
+    are the ones --json gives, in order."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, command, bad, "--as-of", AS_OF)
+    assert code == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 80 or "@" in line for line in lines), max(lines, key=len)
+    doc = run_json(capsys, command, bad, "--as-of", AS_OF)
+    words = " ".join(out.split())
+    texts = {"check": lambda: [c["summary"] for c in doc["customers"]],
+             "remind": lambda: [r["reason"] for r in doc["skipped"]],
+             "score": lambda: ["; ".join(c["reasons"]) for c in doc["customers"]]}[command]()
+    texts += [i["message"] for i in doc["issues"][:20]]
+    assert texts
+    for text in texts:
+        assert " ".join(text.split()) in words
