@@ -395,11 +395,15 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._@-]")
 
 _UTF8_QP = email.charset.Charset("utf-8")
 _UTF8_QP.header_encoding = _UTF8_QP.body_encoding = email.charset.QP
+_UTF8_8BIT = email.charset.Charset("utf-8")
+_UTF8_8BIT.body_encoding = None  # the text as it is (7bit when it is ASCII)
 
 
 def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """The text as it is when every line fits SMTP's 998 bytes, else quoted-printable."""
     part = MIMENonMultipart("text", subtype, charset="utf-8")
-    part.set_payload(text, _UTF8_QP)  # quoted-printable: readable as source, any text
+    fits = all(len(line.encode()) <= 998 for line in text.splitlines())
+    part.set_payload(text, _UTF8_8BIT if fits else _UTF8_QP)
     return part
 
 

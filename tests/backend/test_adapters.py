@@ -68,3 +68,21 @@ def test_the_outbox_copy_refuses_cr_or_lf_in_any_header():
                 {"to": "a@example.com\nBcc: x@example.com"}, {"tags": (("key", "a\rb"),)}):
         with pytest.raises(ValueError, match="CR or LF"):
             eml(_mail(**bad), "id", when)
+
+
+def test_the_outbox_copy_keeps_short_lines_as_written_and_encodes_long_ones():
+    import datetime as dt
+    import email
+    from email import policy
+
+    from chalicelib.adapters import eml
+
+    long_html = "<p>" + "Bitte zahlen Sie. " * 80 + "</p>"  # one line of ~1,450 bytes
+    raw = eml(_mail(html=long_html), "id", dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+    assert "bitte zahlen Sie. Grüße".encode() in raw  # the text part, readable as written
+    assert b"Content-Transfer-Encoding: 8bit" in raw
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw  # the long HTML line
+    assert all(len(line) <= 998 for line in raw.splitlines())
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg.get_body(("html",)).get_content().strip() == long_html
+    assert msg.get_body(("plain",)).get_content() == _mail().text
