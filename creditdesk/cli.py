@@ -223,7 +223,8 @@ def _line(head: str, text: str) -> str:
     if len(head) + len(text) <= width:
         return head + text
     indent = len(head) if width - len(head) >= 30 else 4  # too narrow: the text goes below
-    lines = textwrap.wrap(text, width - indent, break_on_hyphens=False, break_long_words=False)
+    lines = textwrap.wrap(text, max(width - indent, 20), break_on_hyphens=False,
+                          break_long_words=False)
     first = head if indent == len(head) else head.rstrip() + "\n" + " " * indent
     return first + ("\n" + " " * indent).join(lines or [""])
 

@@ -223,9 +223,8 @@ class DynamoStore(Store):
         todo = list(items)
         for i in range(0, len(todo), 100):
             chunk = todo[i:i + 100]
-            for attempt in range(10):
-                if not chunk:
-                    break
+            conflicts = 0
+            while chunk:
                 try:
                     self._ddb.transact_write_items(TransactItems=[
                         {"Put": {"TableName": self.table, "Item": self._item_in(item),
@@ -235,15 +234,17 @@ class DynamoStore(Store):
                     reasons = exc.response.get("CancellationReasons") or []
                     taken = {j for j, r in enumerate(reasons)
                              if r.get("Code") == "ConditionalCheckFailed"}
-                    if taken:
+                    if taken:  # not a failure: those keys are someone else's
                         chunk = [it for j, it in enumerate(chunk) if j not in taken]
-                    else:  # a conflict with a concurrent write: try again shortly
-                        time.sleep(min(0.05 * 2 ** attempt, 1.0))
+                        continue
+                    conflicts += 1  # a concurrent write: try again shortly
+                    if conflicts == 10:
+                        raise RuntimeError("DynamoDB kept cancelling a claim (10 conflicts)"
+                                           ) from exc
+                    time.sleep(min(0.05 * 2 ** conflicts, 1.0))
                     continue
                 written.extend(chunk)
                 break
-            else:
-                raise RuntimeError("DynamoDB kept cancelling a claim after 10 attempts")
         return written
 
     def _update_kwargs(self, op: Update) -> dict[str, Any]:
@@ -402,7 +403,7 @@ _UTF8_8BIT.body_encoding = None  # the text as it is (7bit when it is ASCII)
 def _text_part(text: str, subtype: str) -> MIMENonMultipart:
     """The text as it is when every line fits SMTP's 998 bytes, else quoted-printable."""
     part = MIMENonMultipart("text", subtype, charset="utf-8")
-    fits = all(len(line.encode()) <= 998 for line in text.splitlines())
+    fits = all(len(line.encode()) <= 998 for line in re.split(r"\r\n|\r|\n", text))
     part.set_payload(text, _UTF8_8BIT if fits else _UTF8_QP)
     return part
 

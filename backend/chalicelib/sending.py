@@ -27,6 +27,7 @@ goes to review.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -53,7 +54,10 @@ from .tenancy import profile
 
 log = logging.getLogger(__name__)
 
-RESERVE_MS = 15_000  # stop taking new reminders this long before the Lambda times out
+# Stop taking new reminders this long (plus one pacing interval) before the Lambda times out:
+# longer than one send can take (the SES client's 5 s to connect and 20 s to answer), so a
+# claimed reminder is sent or released before the timeout, not stranded in review.
+RESERVE_MS = 30_000
 THROTTLE_BACKOFF = 30  # seconds before a throttled message comes back
 CHUNK = 8  # reminders claimed together, then recorded together (one BatchWriteItem of 3 each)
 
@@ -74,7 +78,7 @@ class Run:
 
     def out_of_time(self) -> bool:
         get = getattr(self.context, "get_remaining_time_in_millis", None)
-        return bool(get) and get() < self.reserve_ms
+        return bool(get) and get() < self.reserve_ms + self.interval * 1000
 
     def pace(self) -> None:
         clock = self.deps.clock
@@ -191,7 +195,6 @@ def _send_pending(run: Run, tenant: str, batch_id: str, pending: list[dict],
     together. Returns "" when done, else why the message must come back ("throttled", "time")."""
     deps = run.deps
     store = deps.store
-    pk = keys.batch_rows_pk(tenant, batch_id)
     for start_at in range(0, len(pending), CHUNK):
         if run.out_of_time():
             return "time"
@@ -220,68 +223,94 @@ def _send_pending(run: Run, tenant: str, batch_id: str, pending: list[dict],
                         "currency": r.currency, "level": r.level}
                   for key, r in ready}
         won = {c["sk"] for c in store.put_absent(list(claims.values()))}
-        mine = []
-        for key, r in ready:
-            if f"CLAIM#{key}" in won:
-                mine.append((key, r))
-            elif _already_claimed(run, tenant, batch_id, key, r, row):
-                final[key] = "sent"
+        unsent = {key for key, _ in ready if f"CLAIM#{key}" in won}  # claimed, not yet tried
 
-        def release(key: str, owner: str = owner) -> None:
+        def release(key: str, owner: str = owner, unsent: set = unsent) -> None:
+            unsent.discard(key)
             store.delete(keys.tenant_pk(tenant), f"CLAIM#{key}", Cond(equals={"owner": owner}))
 
-        for i, (key, r) in enumerate(mine):
-            if run.out_of_time() or run.stopped:
-                release(key)
-                if run.stopped:
-                    row(key, "failed", run.stopped)
-                    continue
-                for later, _ in mine[i + 1:]:
-                    release(later)
-                return "time"
-            run.pace()
-            mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
-                        cc=tuple(c for c in r.cc if c not in blocked),
-                        reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
-                        html=r.html, tags=(("tenant", tenant), ("key", key)))
-            try:
-                message_id = deps.mailer.send(mail)
-            except Throttled as exc:
-                for later, _ in mine[i:]:
-                    release(later)
-                store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
-                run.interval *= 1.5
-                return "throttled"
-            except QuotaSpent as exc:
-                release(key)
-                run.stopped = (f"not sent: sending stopped ({exc}); send again after the quota "
-                               "resets")
-                row(key, "failed", run.stopped)
-                store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
-                                    set={"detail": run.stopped}))
-                continue
-            except Rejected as exc:
-                release(key)
-                row(key, "failed", f"SES refused it: {exc}")
-                continue
-            except Unknown as exc:
-                row(key, "review", f"the send may or may not have gone out ({exc}); check the "
-                    "recipient or SES before sending it again", only_if_queued=True)
-                continue
-            run.sent += 1
-            run.remaining -= 1
-            if run.remaining <= 0 and not run.stopped:
-                run.stopped = ("not sent: the daily sending quota is spent; send again after "
-                               "it resets")
-            now = deps.clock.now()
-            done.append({**claims[key], "message_id": message_id, "sent_at": keys.stamp(now),
-                         "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
-            done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
-            final[key] = "sent"
+        try:
+            stop = _send_chunk(run, tenant, batch_id, ready, claims, unsent, release, rows,
+                               blocked, sender, sender_name, prof, row, done, final)
+        except BaseException:  # an error before a send: that claim must not strand it
+            for key in sorted(unsent):
+                with contextlib.suppress(Exception):
+                    release(key)
+            raise
+        if stop:
+            return stop
         if done:
             recorded = list(done)
             done.clear()  # written once: a failure here is a crash, not a retry
             store.put_many(recorded)
+    return ""
+
+
+def _send_chunk(run: Run, tenant: str, batch_id: str, ready: list[tuple[str, ReminderIn]],
+                claims: dict[str, Item], unsent: set[str], release: Any, rows: dict,
+                blocked: dict[str, Item],
+                sender: str, sender_name: str, prof: Item, row: Any, done: list[Item],
+                final: dict[str, str | None]) -> str:
+    """Send a chunk's claimed reminders (``unsent``) one by one; settle the ones another
+    claim holds. Returns "" when done, else why the message must come back."""
+    deps = run.deps
+    store = deps.store
+    pk = keys.batch_rows_pk(tenant, batch_id)
+    mine = []
+    for key, r in ready:
+        if key in unsent:
+            mine.append((key, r))
+        elif _already_claimed(run, tenant, batch_id, key, r, row):
+            final[key] = "sent"
+    for i, (key, r) in enumerate(mine):
+        if run.out_of_time() or run.stopped:
+            release(key)
+            if run.stopped:
+                row(key, "failed", run.stopped)
+                continue
+            for later, _ in mine[i + 1:]:
+                release(later)
+            return "time"
+        run.pace()
+        unsent.discard(key)  # from here on, a crash leaves the claim: the send may have gone
+        mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
+                    cc=tuple(c for c in r.cc if c not in blocked),
+                    reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
+                    html=r.html, tags=(("tenant", tenant), ("key", key)))
+        try:
+            message_id = deps.mailer.send(mail)
+        except Throttled as exc:
+            for later, _ in mine[i:]:
+                release(later)
+            store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
+            run.interval *= 1.5
+            return "throttled"
+        except QuotaSpent as exc:
+            release(key)
+            run.stopped = (f"not sent: sending stopped ({exc}); send again after the quota "
+                           "resets")
+            row(key, "failed", run.stopped)
+            store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
+                                set={"detail": run.stopped}))
+            continue
+        except Rejected as exc:
+            release(key)
+            row(key, "failed", f"SES refused it: {exc}")
+            continue
+        except Unknown as exc:
+            row(key, "review", f"the send may or may not have gone out ({exc}); check the "
+                "recipient or SES before sending it again", only_if_queued=True)
+            continue
+        run.sent += 1
+        run.remaining -= 1
+        if run.remaining <= 0 and not run.stopped:
+            run.stopped = ("not sent: the daily sending quota is spent; send again after "
+                           "it resets")
+        now = deps.clock.now()
+        done.append({**claims[key], "message_id": message_id, "sent_at": keys.stamp(now),
+                     "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
+        done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
+        final[key] = "sent"
     return ""
 
 

@@ -86,3 +86,44 @@ def test_the_outbox_copy_keeps_short_lines_as_written_and_encodes_long_ones():
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg.get_body(("html",)).get_content().strip() == long_html
     assert msg.get_body(("plain",)).get_content() == _mail().text
+
+
+def _conflicting(store, monkeypatch, times: int):
+    """The table's client answers TransactWriteItems with a TransactionConflict ``times``
+    times, then as DynamoDB would."""
+    from chalicelib import adapters
+
+    client = store._ddb
+    real = client.transact_write_items
+    calls = {"n": 0}
+
+    def transact(**kw):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise client.exceptions.TransactionCanceledException(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                 "CancellationReasons": [{"Code": "TransactionConflict"}] + [
+                     {"Code": "None"}] * (len(kw["TransactItems"]) - 1)},
+                "TransactWriteItems")
+        return real(**kw)
+
+    monkeypatch.setattr(client, "transact_write_items", transact)
+    monkeypatch.setattr(adapters.time, "sleep", lambda s: None)
+    return calls
+
+
+def test_put_absent_retries_a_conflict_and_gives_up_after_ten(aws, monkeypatch):
+    import pytest
+
+    store = bootstrap().store
+    store.put({"pk": "T#a", "sk": "CLAIM#k1", "owner": "earlier"})
+    items = [{"pk": "T#a", "sk": f"CLAIM#k{i}", "owner": "now"} for i in range(3)]
+    with monkeypatch.context() as m:
+        calls = _conflicting(store, m, times=9)  # then a taken key: not a conflict
+        assert [i["sk"] for i in store.put_absent(items)] == ["CLAIM#k0", "CLAIM#k2"]
+        assert calls["n"] == 11
+    with monkeypatch.context() as m:
+        _conflicting(store, m, times=10)
+        with pytest.raises(RuntimeError, match="10 conflicts"):
+            store.put_absent([{"pk": "T#a", "sk": "CLAIM#k9", "owner": "now"}])
+    assert store.get("T#a", "CLAIM#k9") is None

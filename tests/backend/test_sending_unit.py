@@ -248,18 +248,46 @@ def test_keys_are_per_day_so_tomorrow_the_same_reminder_may_go_again(fake, tenan
     assert len(fake.mailer.sent) == 2
 
 
-def test_a_crash_inside_a_claimed_chunk_sends_nothing_twice_and_flags_the_unsent(fake, tenant):
-    """The chunk's claims are written together before its first send: a worker that dies
-    after sending one of three leaves the other two claimed without a message id. They go to
-    review, never out again on their own; the one sent is recorded."""
+def test_a_crash_inside_a_claimed_chunk_sends_nothing_twice_and_strands_nothing(fake, tenant):
+    """The chunk's claims are written together before its first send. A worker that fails
+    while sending the second of three: the first went and is recorded; the second may have
+    gone, so it goes to review and never out again on its own; the third was never tried, so
+    its claim is released on the way out and the redelivered message sends it."""
     submit(fake, tenant, "batch-0001", reminders(3))
     body = fake.queue.take("send")[0]
     fake.mailer.fail["ap@c1.example.com"] = [MemoryError("the worker died")]
     with pytest.raises(MemoryError):
         sending.process(sending.start(fake, FakeContext()), body)
+    assert fake.store.get(keys.tenant_pk(tenant), "CLAIM#" + rows(
+        fake, tenant, "batch-0001")["C2"]["key"]) is None  # released
     assert sending.process(sending.start(fake, FakeContext()), body) == ""
-    assert [m.to for _, m in fake.mailer.sent] == ["ap@c0.example.com"]
+    assert [m.to for _, m in fake.mailer.sent] == ["ap@c0.example.com", "ap@c2.example.com"]
     got = rows(fake, tenant, "batch-0001")
-    assert got["C0"]["status"] == "sent"
-    assert got["C1"]["status"] == got["C2"]["status"] == "review"
-    assert services.batch_out(fake, tenant, "batch-0001").counts.review == 2
+    assert (got["C0"]["status"], got["C1"]["status"], got["C2"]["status"]) == (
+        "sent", "review", "sent")
+    assert services.batch_out(fake, tenant, "batch-0001").counts.review == 1
+
+
+def test_an_error_before_any_send_releases_every_claim_of_the_chunk(fake, tenant, monkeypatch):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    body = fake.queue.take("send")[0]
+    monkeypatch.setattr(sending.Run, "pace", lambda self: (_ for _ in ()).throw(
+        OSError("the clock failed")))
+    with pytest.raises(OSError):
+        sending.process(sending.start(fake, FakeContext()), body)
+    assert not [k for k in fake.store.items if k[1].startswith("CLAIM#")]
+    monkeypatch.undo()
+    assert sending.process(sending.start(fake, FakeContext()), body) == ""
+    assert len(fake.mailer.sent) == 3
+    assert {r["status"] for r in rows(fake, tenant, "batch-0001").values()} == {"sent"}
+
+
+def test_a_worker_stops_taking_reminders_while_a_send_and_a_pause_still_fit(fake, tenant):
+    fake.mailer = FakeMailer(rate=2.0)  # a pause of 2 s or more between one worker's sends
+    submit(fake, tenant, "batch-0001", reminders(2))
+    body = fake.queue.take("send")[0]
+    run = sending.start(fake, FakeContext(remaining_ms=sending.RESERVE_MS + 100))
+    assert run.interval >= 2  # the pause between sends counts against the time left
+    assert sending.process(run, body) == "time"
+    assert fake.mailer.sent == []
+    assert not [k for k in fake.store.items if k[1].startswith("CLAIM#")]

@@ -83,6 +83,16 @@ def script(ddb) -> list:
            UpdateExpression="REMOVE a SET b = :b", ExpressionAttributeValues={":b": {"S": big}})
     record(ddb.get_item, TableName="t", Key={"pk": {"S": "A"}, "sk": {"S": "BIG"}},
            ProjectionExpression="pk, sk")
+    kb = "y" * 100_000
+    record(ddb.put_item, TableName="t", Item={"pk": {"S": "A"}, "sk": {"S": "GROW"},
+                                              "x": {"S": kb * 2 + "y" * 50_000},
+                                              "m": {"M": {"n": {"S": "small"}}}})
+    record(ddb.update_item, TableName="t", Key={"pk": {"S": "A"}, "sk": {"S": "GROW"}},
+           UpdateExpression="SET x = :x", ExpressionAttributeValues={":x": {"S": kb * 2}})
+    record(ddb.update_item, TableName="t", Key={"pk": {"S": "A"}, "sk": {"S": "GROW"}},
+           UpdateExpression="SET m.n = :v", ExpressionAttributeValues={":v": {"S": kb}})
+    record(ddb.update_item, TableName="t", Key={"pk": {"S": "A"}, "sk": {"S": "GROW"}},
+           UpdateExpression="SET q = :v", ExpressionAttributeValues={":v": {"S": kb}})
     claims = [{"Put": {"TableName": "t", "Item": {"pk": {"S": "A"}, "sk": {"S": f"R#{i:03d}"}},
                        "ConditionExpression": "attribute_not_exists(pk)"}} for i in (20, 3, 21)]
     record(ddb.transact_write_items, TransactItems=claims)
@@ -117,11 +127,11 @@ def test_the_emulator_answers_as_moto_does(emulator, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         shipped = script(_session().client("dynamodb"))
-    assert len(patched) == len(shipped) == 17
+    assert len(patched) == len(shipped) == 21
     for i, (a, b) in enumerate(zip(patched, shipped, strict=True)):
         assert a == b, f"call {i} differs"
     assert patched[9][:2] == ("error", "ValidationException")  # over 400 KB
     assert patched[11][0] == "error"  # updated past 400 KB: refused too
     assert patched[12] == {} and patched[13]["Item"]["sk"] == {"S": "BIG"}  # within the limit
-    assert patched[14][1] == "TransactionCanceledException"
-    assert [r["Code"] for r in patched[14][2]] == ["None", "ConditionalCheckFailed", "None"]
+    assert patched[18][1] == "TransactionCanceledException"
+    assert [r["Code"] for r in patched[18][2]] == ["None", "ConditionalCheckFailed", "None"]
