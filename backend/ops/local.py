@@ -7,11 +7,14 @@ What runs, and what stands in for what AWS would run:
   has no code path of its own for it), with fake credentials.
 - the resources (``chalicelib.resources.create_local_resources``) and a local tenant;
 - **API Gateway**: Chalice's local server (``chalice.local``) on 127.0.0.1, in a thread;
-- **SQS event source mappings**: a poller per queue handler the app registers
-  (``@app.on_sqs_message``) that receives up to 10 messages, invokes the handler with a real
-  SQS-shaped Lambda event, and deletes only the records not reported in
-  ``batchItemFailures`` (a handler that raises fails the whole batch: nothing is deleted,
-  as in Lambda);
+- **SQS event source mappings**: pollers per queue handler the app registers
+  (``@app.on_sqs_message``; as many as its maximum concurrency) that receive up to its batch
+  size, invoke the handler with a real SQS-shaped Lambda event, and delete only the records
+  not reported in ``batchItemFailures`` (a handler that raises fails the whole batch: nothing
+  is deleted, as in Lambda);
+- **Lambda execution environments**: each queue handler runs in a worker process of its own
+  (as many as there are pollers), as Lambda runs each concurrent invocation apart: the
+  workers' CPU does not share the API's interpreter lock;
 - **SNS subscriptions** (moto does not invoke Lambda): each ``@app.on_sns_message`` topic gets
   an SQS queue subscribed to it, drained into SNS-shaped events for the handler;
 - **SES's mailbox simulator and event publishing** (moto neither delivers nor publishes
@@ -195,6 +198,9 @@ class LocalStack:
         self._http: Any = None
         self._scheduled: dict[str, Any] = {}
         self._busy = threading.Semaphore(8)
+        self._pool: Any = None  # the worker processes for queue handlers
+        self._workers = 0
+        self._pool_lock = threading.Lock()
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -239,6 +245,9 @@ class LocalStack:
         for t in self._threads:
             t.join(timeout=max(0.1, deadline - time.monotonic()))
         self._threads.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self.emulator.stop()
 
     def __enter__(self) -> LocalStack:
@@ -287,6 +296,8 @@ class LocalStack:
 
         from .schedule import Schedule, ScheduleError
 
+        self._workers = sum(self._concurrency(src) for src in self.app.event_sources
+                            if isinstance(src, SQSEventConfig))
         for src in self.app.event_sources:
             if isinstance(src, SQSEventConfig):
                 n = self._concurrency(src)
@@ -336,7 +347,7 @@ class LocalStack:
         url = self._queue_url(sqs, queue)
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
-        handler = self._handler(src.name)
+        handler = functools.partial(self._invoke_apart, src.name)
         size = max(1, min(src.batch_size or 10, self.receive_max or 10, 10))
         while not self._stop.is_set():
             msgs = sqs.receive_message(
@@ -344,6 +355,29 @@ class LocalStack:
                 AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
             if msgs:
                 self.invoke_sqs(src.name, handler, sqs, url, arn, msgs)
+
+    def _invoke_apart(self, name: str, event: dict, context: LambdaContext) -> Any:
+        """Invoke handler ``name`` in a worker process (started on first use), as Lambda
+        would in an execution environment of its own. A worker that dies is replaced."""
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        with self._pool_lock:
+            if self._pool is None:
+                import multiprocessing
+
+                self._pool = ProcessPoolExecutor(
+                    max_workers=max(1, self._workers),
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_start)
+            pool = self._pool
+        try:
+            return pool.submit(_worker_invoke, name, event, context).result()
+        except BrokenProcessPool:
+            with self._pool_lock:
+                if self._pool is pool:
+                    self._pool = None
+            raise
 
     def invoke_sqs(self, name: str, handler: Callable, sqs: Any, url: str, arn: str,
                    msgs: list[dict]) -> None:
@@ -464,6 +498,28 @@ class LocalStack:
                     "Attributes"]
                 total += sum(int(v) for v in a.values())
         return total
+
+
+# -- the worker processes -----------------------------------------------------------------------
+
+_worker_app: Any = None
+
+
+def _worker_start() -> None:
+    """A worker process: the app, from this process's environment (inherited: the emulator's
+    endpoint and the resources' names)."""
+    global _worker_app
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    backend_on_path()
+    from chalicelib import aws
+
+    aws.reset()
+    _worker_app = load_app()
+
+
+def _worker_invoke(name: str, event: dict, context: LambdaContext) -> Any:
+    return _worker_app.handler_map[name](event, context)
 
 
 @functools.cache
