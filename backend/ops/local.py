@@ -245,9 +245,14 @@ class LocalStack:
         for t in self._threads:
             t.join(timeout=max(0.1, deadline - time.monotonic()))
         self._threads.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:  # the workers finish what they run, within the same deadline
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for w in workers:
+                w.join(timeout=max(0.1, deadline - time.monotonic()))
+                if w.is_alive():
+                    w.terminate()
         self.emulator.stop()
 
     def __enter__(self) -> LocalStack:

@@ -4,6 +4,7 @@ a child process, the client and the CLI against it, the sent mail in the outbox.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import email
 import json
@@ -210,10 +211,29 @@ def test_the_tick_can_be_run_now(stack):
     assert "ran tick" in stack.log_text()
 
 
-def test_sigterm_stops_the_api_and_the_emulator(tmp_path):
+def _children(pid: int) -> set[int]:
+    """A Linux process's children (its emulator, its worker processes), from /proc."""
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out |= {int(c) for c in (task / "children").read_text().split()}
+    return out
+
+
+def test_sigterm_stops_the_api_the_emulator_and_the_workers(tmp_path):
     b = LocalBackend(tmp_path / "outbox")
     info = b.start()
+    with Client(b.url, b.api_key, timeout=TIMEOUT) as c:  # the queue handlers have run
+        c.wait_for_batch(c.submit_reminders([reminder(900)]).batch_id, timeout=TIMEOUT)
+    children = _children(b.proc.pid) if sys.platform.startswith("linux") else set()
     assert b.stop() == 0
     for url in (info["url"], info["aws_endpoint"]):
         with pytest.raises(httpx.TransportError):
             httpx.get(url, timeout=2)
+    if sys.platform.startswith("linux"):
+        assert len(children) >= 2  # the emulator and at least one worker process
+        for pid in children:
+            with contextlib.suppress(ChildProcessError, PermissionError):
+                os.waitpid(pid, os.WNOHANG)
+            assert not Path(f"/proc/{pid}").exists() or "Z" in (
+                Path(f"/proc/{pid}/stat").read_text().split()[2:3] or [""]), pid
