@@ -125,22 +125,18 @@ def sender_of(prof: Item) -> tuple[str, str]:
 def process(run: Run, body: str) -> str:
     """Send a message's reminders. Returns "" when the message is done, else why it must
     come back later ("throttled" or "time")."""
-    deps = run.deps
-    store = deps.store
+    store = run.deps.store
     msg = json.loads(body)
     tenant, batch_id = msg["tenant"], msg["batch"]
     pk = keys.batch_rows_pk(tenant, batch_id)
     rows = store.get_many([(pk, f"R#{it['key']}") for it in msg["items"]])
-    pending = [it for it in msg["items"]
-               if rows.get((pk, f"R#{it['key']}"), {}).get("status") == "queued"]
+    final = {it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
+             for it in msg["items"]}
+    pending = [it for it in msg["items"] if final[it["key"]] == "queued"]
     if not pending:
         if msg.get("items"):  # a redelivered message: its summary may be what was lost
-            _summarise(run, tenant, batch_id, msg, {
-                it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
-                for it in msg["items"]})
+            _summarise(run, tenant, batch_id, msg, final)
         return ""
-    prof = run.profile(tenant)
-    sender, sender_name = sender_of(prof)
     reminders: dict[str, ReminderIn] = {}
     for it in pending:
         data = it.get("r")
@@ -149,30 +145,17 @@ def process(run: Run, body: str) -> str:
             data = json.loads(raw)["r"] if raw else None
         if data is not None:
             reminders[it["key"]] = ReminderIn.model_validate(data)
+    prof = run.profile(tenant)
+    sender, sender_name = sender_of(prof)
     addresses = {a for r in reminders.values() for a in (r.to, *r.cc)}
-    blocked = history.suppressed(deps, tenant, sorted(addresses))
-
-    final = {it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
-             for it in msg["items"]}
-
-    def row(key: str, status: str, detail: str = "", only_if_queued: bool = False,
-            **extra: Any) -> None:
-        after = store.update(Update(pk, f"R#{key}", set={
-            "status": status, "detail": detail[:2000],
-            "updated_at": keys.stamp(deps.clock.now()), **extra},
-            cond=Cond(equals={"status": "queued"}) if only_if_queued else None))
-        if after is not None:
-            final[key] = status
-        else:  # another worker settled it first: count what it wrote
-            final[key] = (store.get(pk, f"R#{key}") or {}).get("status")
-
-    done: list[Item] = []  # claims, rows and history events of sent reminders
+    m = _Message(run, tenant, batch_id, {k[1][2:]: v for k, v in rows.items()}, reminders,
+                 history.suppressed(run.deps, tenant, sorted(addresses)), sender, sender_name,
+                 prof.get("reply_to") or None, final)
     try:
-        result = _send_pending(run, tenant, batch_id, pending, rows, reminders, blocked,
-                               sender, sender_name, prof, row, done, final)
+        result = m.send(pending)
     finally:
-        if done:
-            store.put_many(done)
+        if m.done:
+            store.put_many(m.done)
     _summarise(run, tenant, batch_id, msg, final)
     return result
 
@@ -187,131 +170,185 @@ def _summarise(run: Run, tenant: str, batch_id: str, msg: dict,
     run.deps.store.put(summary_item(tenant, batch_id, msg["m"], counts, sum(counts.values())))
 
 
-def _send_pending(run: Run, tenant: str, batch_id: str, pending: list[dict],
-                  rows: dict, reminders: dict[str, ReminderIn], blocked: dict[str, Item],
-                  sender: str, sender_name: str, prof: Item, row: Any, done: list[Item],
-                  final: dict[str, str | None]) -> str:
-    """Chunk by chunk: claim a chunk's reminders together, send them one by one, record them
-    together. Returns "" when done, else why the message must come back ("throttled", "time")."""
-    deps = run.deps
-    store = deps.store
-    for start_at in range(0, len(pending), CHUNK):
-        if run.out_of_time():
-            return "time"
-        ready: list[tuple[str, ReminderIn]] = []
-        for it in pending[start_at:start_at + CHUNK]:
-            key = it["key"]
-            r = reminders.get(key)
-            if r is None:
-                row(key, "failed", "the reminder's content is gone (expired before it was sent)")
-            elif r.to in blocked:
-                s = blocked[r.to]
-                row(key, "skipped", f"{r.to} is suppressed ({s.get('reason')}, "
-                    f"{s.get('at', '')[:10]}); fix the address in Customers")
-            elif run.stopped:
-                row(key, "failed", run.stopped)
-            elif not sender:
-                row(key, "failed", "the tenant has no sender identity")
-            else:
-                ready.append((key, r))
-        if not ready:
-            continue
-        owner = uuid.uuid4().hex
-        claimed_at = keys.stamp(deps.clock.now())
-        claims = {key: {"pk": keys.tenant_pk(tenant), "sk": f"CLAIM#{key}", "batch": batch_id,
-                        "owner": owner, "claimed_at": claimed_at, "customer": r.customer,
-                        "currency": r.currency, "level": r.level}
-                  for key, r in ready}
-        won = {c["sk"] for c in store.put_absent(list(claims.values()))}
-        unsent = {key for key, _ in ready if f"CLAIM#{key}" in won}  # claimed, not yet tried
+@dataclass
+class _Message:
+    """The reminders of one send message, as the worker goes through them."""
 
-        def release(key: str, owner: str = owner, unsent: set = unsent) -> None:
-            unsent.discard(key)
-            store.delete(keys.tenant_pk(tenant), f"CLAIM#{key}", Cond(equals={"owner": owner}))
+    run: Run
+    tenant: str
+    batch_id: str
+    rows: dict[str, Item]  # the reminders' rows as read at the start, by key
+    reminders: dict[str, ReminderIn]  # their content, by key (none: it expired)
+    blocked: dict[str, Item]  # suppressed addresses
+    sender: str
+    sender_name: str
+    reply_to: str | None
+    final: dict[str, str | None]  # each reminder's status as it ends, for the summary
+    done: list[Item] = field(default_factory=list)  # claims, rows, events of sent ones
+
+    @property
+    def store(self) -> Any:
+        return self.run.deps.store
+
+    @property
+    def pk(self) -> str:
+        return keys.batch_rows_pk(self.tenant, self.batch_id)
+
+    def row(self, key: str, status: str, detail: str = "", only_if_queued: bool = False,
+            **extra: Any) -> None:
+        after = self.store.update(Update(self.pk, f"R#{key}", set={
+            "status": status, "detail": detail[:2000],
+            "updated_at": keys.stamp(self.run.deps.clock.now()), **extra},
+            cond=Cond(equals={"status": "queued"}) if only_if_queued else None))
+        if after is not None:
+            self.final[key] = status
+        else:  # another worker settled it first: count what it wrote
+            self.final[key] = (self.store.get(self.pk, f"R#{key}") or {}).get("status")
+
+    def send(self, pending: list[dict]) -> str:
+        """Chunk by chunk: claim a chunk's reminders together, send them one by one, record
+        them together. Returns "" when done, else why the message must come back."""
+        run = self.run
+        for start_at in range(0, len(pending), CHUNK):
+            if run.out_of_time():
+                return "time"
+            ready: list[tuple[str, ReminderIn]] = []
+            for it in pending[start_at:start_at + CHUNK]:
+                key = it["key"]
+                r = self.reminders.get(key)
+                if r is None:
+                    self.row(key, "failed", "the reminder's content is gone (expired before it "
+                             "was sent)")
+                elif r.to in self.blocked:
+                    b = self.blocked[r.to]
+                    self.row(key, "skipped", f"{r.to} is suppressed ({b.get('reason')}, "
+                             f"{b.get('at', '')[:10]}); fix the address in Customers")
+                elif run.stopped:
+                    self.row(key, "failed", run.stopped)
+                elif not self.sender:
+                    self.row(key, "failed", "the tenant has no sender identity")
+                else:
+                    ready.append((key, r))
+            if ready:
+                stop = self._claim_and_send(ready)
+                if stop:
+                    return stop
+            if self.done:
+                recorded = list(self.done)
+                self.done.clear()  # written once: a failure here is a crash, not a retry
+                self.store.put_many(recorded)
+        return ""
+
+    def _claim_and_send(self, ready: list[tuple[str, ReminderIn]]) -> str:
+        """Claim the chunk's keys in one go, then send what this worker claimed. A claim not
+        yet tried when something fails is released on the way out: only a claim whose send
+        was attempted (it may have gone) stays, for review."""
+        owner = uuid.uuid4().hex
+        claimed_at = keys.stamp(self.run.deps.clock.now())
+        claims = {key: {"pk": keys.tenant_pk(self.tenant), "sk": f"CLAIM#{key}",
+                        "batch": self.batch_id, "owner": owner, "claimed_at": claimed_at,
+                        "customer": r.customer, "currency": r.currency, "level": r.level}
+                  for key, r in ready}
+        won = {c["sk"] for c in self.store.put_absent(list(claims.values()))}
+        untried = {key for key, _ in ready if f"CLAIM#{key}" in won}
+
+        def release(key: str) -> None:
+            untried.discard(key)
+            self.store.delete(keys.tenant_pk(self.tenant), f"CLAIM#{key}",
+                              Cond(equals={"owner": owner}))
 
         try:
-            stop = _send_chunk(run, tenant, batch_id, ready, claims, unsent, release, rows,
-                               blocked, sender, sender_name, prof, row, done, final)
+            for key, r in ready:
+                if key not in untried and self._settle_claimed(key, r):
+                    self.final[key] = "sent"
+            mine = [(key, r) for key, r in ready if key in untried]
+            for i, (key, r) in enumerate(mine):
+                stop = self._send_one(key, r, claims[key], untried, release)
+                if stop:
+                    for later, _ in mine[i:]:
+                        if later in untried:
+                            release(later)
+                    return stop
         except BaseException:  # an error before a send: that claim must not strand it
-            for key in sorted(unsent):
+            for key in sorted(untried):
                 with contextlib.suppress(Exception):
                     release(key)
             raise
-        if stop:
-            return stop
-        if done:
-            recorded = list(done)
-            done.clear()  # written once: a failure here is a crash, not a retry
-            store.put_many(recorded)
-    return ""
+        return ""
 
-
-def _send_chunk(run: Run, tenant: str, batch_id: str, ready: list[tuple[str, ReminderIn]],
-                claims: dict[str, Item], unsent: set[str], release: Any, rows: dict,
-                blocked: dict[str, Item],
-                sender: str, sender_name: str, prof: Item, row: Any, done: list[Item],
-                final: dict[str, str | None]) -> str:
-    """Send a chunk's claimed reminders (``unsent``) one by one; settle the ones another
-    claim holds. Returns "" when done, else why the message must come back."""
-    deps = run.deps
-    store = deps.store
-    pk = keys.batch_rows_pk(tenant, batch_id)
-    mine = []
-    for key, r in ready:
-        if key in unsent:
-            mine.append((key, r))
-        elif _already_claimed(run, tenant, batch_id, key, r, row):
-            final[key] = "sent"
-    for i, (key, r) in enumerate(mine):
-        if run.out_of_time() or run.stopped:
+    def _send_one(self, key: str, r: ReminderIn, claim: Item, untried: set[str],
+                  release: Any) -> str:
+        run = self.run
+        if run.stopped:
             release(key)
-            if run.stopped:
-                row(key, "failed", run.stopped)
-                continue
-            for later, _ in mine[i + 1:]:
-                release(later)
+            self.row(key, "failed", run.stopped)
+            return ""
+        if run.out_of_time():
             return "time"
         run.pace()
-        unsent.discard(key)  # from here on, a crash leaves the claim: the send may have gone
-        mail = Mail(sender=sender, sender_name=sender_name, to=r.to,
-                    cc=tuple(c for c in r.cc if c not in blocked),
-                    reply_to=prof.get("reply_to") or None, subject=r.subject, text=r.text,
-                    html=r.html, tags=(("tenant", tenant), ("key", key)))
+        untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
+        mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
+                    cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
+                    subject=r.subject, text=r.text, html=r.html,
+                    tags=(("tenant", self.tenant), ("key", key)))
         try:
-            message_id = deps.mailer.send(mail)
+            message_id = run.deps.mailer.send(mail)
         except Throttled as exc:
-            for later, _ in mine[i:]:
-                release(later)
-            store.update(Update(pk, f"R#{key}", set={"detail": f"throttled, retrying: {exc}"}))
+            release(key)
+            self.store.update(Update(self.pk, f"R#{key}", set={
+                "detail": f"throttled, retrying: {exc}"}))
             run.interval *= 1.5
             return "throttled"
         except QuotaSpent as exc:
             release(key)
             run.stopped = (f"not sent: sending stopped ({exc}); send again after the quota "
                            "resets")
-            row(key, "failed", run.stopped)
-            store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
-                                set={"detail": run.stopped}))
-            continue
+            self.row(key, "failed", run.stopped)
+            self.store.update(Update(keys.tenant_pk(self.tenant), f"BATCH#{self.batch_id}",
+                                     set={"detail": run.stopped}))
+            return ""
         except Rejected as exc:
             release(key)
-            row(key, "failed", f"SES refused it: {exc}")
-            continue
+            self.row(key, "failed", f"SES refused it: {exc}")
+            return ""
         except Unknown as exc:
-            row(key, "review", f"the send may or may not have gone out ({exc}); check the "
-                "recipient or SES before sending it again", only_if_queued=True)
-            continue
+            self.row(key, "review", f"the send may or may not have gone out ({exc}); check "
+                     "the recipient or SES before sending it again", only_if_queued=True)
+            return ""
         run.sent += 1
         run.remaining -= 1
         if run.remaining <= 0 and not run.stopped:
             run.stopped = ("not sent: the daily sending quota is spent; send again after "
                            "it resets")
-        now = deps.clock.now()
-        done.append({**claims[key], "message_id": message_id, "sent_at": keys.stamp(now),
-                     "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
-        done.extend(_sent_items(rows.get((pk, f"R#{key}")), tenant, key, r, message_id, now))
-        final[key] = "sent"
-    return ""
+        now = run.deps.clock.now()
+        self.done.append({**claim, "message_id": message_id, "sent_at": keys.stamp(now),
+                          "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
+        self.done.extend(_sent_items(self.rows.get(key), self.tenant, key, r, message_id, now))
+        self.final[key] = "sent"
+        return ""
+
+    def _settle_claimed(self, key: str, r: ReminderIn) -> bool:
+        """Settle a reminder whose key is claimed already; True when it was repaired to
+        sent."""
+        claim = self.store.get(keys.tenant_pk(self.tenant), f"CLAIM#{key}") or {}
+        mid = claim.get("message_id")
+        other = claim.get("batch")
+        if mid and other == self.batch_id:  # sent, but the row and history were not: repair
+            sent_at = keys.parse_stamp(claim["sent_at"])
+            self.store.put_many(_sent_items(self.store.get(self.pk, f"R#{key}"), self.tenant,
+                                            key, r, mid, sent_at))
+            return True
+        if mid:
+            self.row(key, "skipped", f"already sent in batch {other} "
+                     f"({claim.get('sent_at', '')[:10]}, message {mid})", message_id=mid)
+        elif other != self.batch_id:
+            self.row(key, "skipped", f"the same reminder is in batch {other}; sent at most "
+                     "once")
+        else:
+            self.row(key, "review", "a worker stopped between sending and recording this "
+                     f"reminder (claimed {claim.get('claimed_at', '')}); it may have gone out: "
+                     "check before sending it again", only_if_queued=True)
+        return False
 
 
 def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_id: str,
@@ -325,30 +362,6 @@ def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_
                                           r.currency, r.to, message_id, r.amount,
                                           r.subject).item)
     return out
-
-
-def _already_claimed(run: Run, tenant: str, batch_id: str, key: str, r: ReminderIn,
-                     row: Any) -> bool:
-    """Settle a reminder whose key is claimed already; True when it was repaired to sent."""
-    claim = run.deps.store.get(keys.tenant_pk(tenant), f"CLAIM#{key}") or {}
-    mid = claim.get("message_id")
-    other = claim.get("batch")
-    if mid and other == batch_id:  # sent, but the row and history were not: repair them
-        sent_at = keys.parse_stamp(claim["sent_at"])
-        pk = keys.batch_rows_pk(tenant, batch_id)
-        run.deps.store.put_many(_sent_items(run.deps.store.get(pk, f"R#{key}"), tenant, key,
-                                            r, mid, sent_at))
-        return True
-    elif mid:
-        row(key, "skipped", f"already sent in batch {other} ({claim.get('sent_at', '')[:10]}, "
-            f"message {mid})", message_id=mid)
-    elif other != batch_id:
-        row(key, "skipped", f"the same reminder is in batch {other}; sent at most once")
-    else:
-        row(key, "review", "a worker stopped between sending and recording this reminder "
-            f"(claimed {claim.get('claimed_at', '')}); it may have gone out: check before "
-            "sending it again", only_if_queued=True)
-    return False
 
 
 def send_digest(deps: Deps, tenant: str, day: Any) -> str:
