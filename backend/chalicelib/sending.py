@@ -13,11 +13,13 @@ For every queued reminder of a message:
 4. send through SES at a pace under the account's rate (read at run start);
 5. record the message id on the claim, the reminder's row and the customer's history: one
    BatchWriteItem per chunk (and whatever happens, before the worker returns or raises).
-   A crash before the write leaves the chunk's claims without a message id: those reminders
-   go to review (at most ``CHUNK``; some went out, perhaps not all); a crash after it is
-   repaired on redelivery from the claim. Claims not used (throttled, out of time, refused)
-   are released before the worker returns. (Per reminder that is one SES call and a quarter
-   of a DynamoDB call; one conditional write per reminder would double the calls.)
+   A worker killed before the write (nothing of it runs any more) leaves the chunk's claims
+   without a message id: those reminders go to review (at most ``CHUNK``; some went out,
+   perhaps not all); a crash after it is repaired on redelivery from the claim. Claims not
+   used (throttled, out of time, refused, or not tried yet when an error stops the worker)
+   are released before it returns, and it takes no reminder it could not send and record
+   before its Lambda times out. (Per reminder that is one SES call and a quarter of a
+   DynamoDB call; one conditional write per reminder would double the calls.)
 
 A throttled send releases its claim and the message comes back later (a batch item failure);
 a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
