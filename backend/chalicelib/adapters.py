@@ -41,6 +41,7 @@ from .ports import (
 )
 
 log = logging.getLogger(__name__)
+ABSENT = Cond(absent=True)
 
 # -- DynamoDB values --------------------------------------------------------------------------
 
@@ -150,10 +151,13 @@ class DynamoStore(Store):
     def _key(self, pk: str, sk: str) -> dict:
         return {"pk": {"S": pk}, "sk": {"S": sk}}
 
-    @staticmethod
-    def _failed(exc: Exception) -> bool:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        return code == "ConditionalCheckFailedException"
+    def _conditioned(self, request: dict[str, Any], cond: Cond | None) -> dict[str, Any]:
+        """``request`` with ``cond`` as its ConditionExpression (and its names and values)."""
+        if cond is not None and cond != Cond():
+            e = _Expr()
+            request["ConditionExpression"] = e.cond(cond)
+            request.update(e.kwargs(self._s))
+        return request
 
     # -- items -----------------------------------------------------------------------------
     def get(self, pk: str, sk: str) -> Item | None:
@@ -180,11 +184,7 @@ class DynamoStore(Store):
         return out
 
     def put(self, item: Item, cond: Cond | None = None) -> bool:
-        kw: dict[str, Any] = {"TableName": self.table, "Item": self._item_in(item)}
-        if cond is not None and cond != Cond():
-            e = _Expr()
-            kw["ConditionExpression"] = e.cond(cond)
-            kw.update(e.kwargs(self._s))
+        kw = self._conditioned({"TableName": self.table, "Item": self._item_in(item)}, cond)
         try:
             self._ddb.put_item(**kw)
         except self._ddb.exceptions.ConditionalCheckFailedException:
@@ -227,8 +227,8 @@ class DynamoStore(Store):
             while chunk:
                 try:
                     self._ddb.transact_write_items(TransactItems=[
-                        {"Put": {"TableName": self.table, "Item": self._item_in(item),
-                                 "ConditionExpression": "attribute_not_exists(pk)"}}
+                        {"Put": self._conditioned({"TableName": self.table,
+                                                   "Item": self._item_in(item)}, ABSENT)}
                         for item in chunk])
                 except self._ddb.exceptions.TransactionCanceledException as exc:
                     reasons = exc.response.get("CancellationReasons") or []
@@ -276,11 +276,7 @@ class DynamoStore(Store):
         return self._item_out(r.get("Attributes", {}))
 
     def delete(self, pk: str, sk: str, cond: Cond | None = None) -> bool:
-        kw: dict[str, Any] = {"TableName": self.table, "Key": self._key(pk, sk)}
-        if cond is not None and cond != Cond():
-            e = _Expr()
-            kw["ConditionExpression"] = e.cond(cond)
-            kw.update(e.kwargs(self._s))
+        kw = self._conditioned({"TableName": self.table, "Key": self._key(pk, sk)}, cond)
         try:
             self._ddb.delete_item(**kw)
         except self._ddb.exceptions.ConditionalCheckFailedException:
@@ -291,21 +287,13 @@ class DynamoStore(Store):
         items = []
         for op in ops:
             if isinstance(op, Put):
-                entry: dict[str, Any] = {"TableName": self.table, "Item": self._item_in(op.item)}
-                if op.cond is not None and op.cond != Cond():
-                    e = _Expr()
-                    entry["ConditionExpression"] = e.cond(op.cond)
-                    entry.update(e.kwargs(self._s))
-                items.append({"Put": entry})
+                items.append({"Put": self._conditioned(
+                    {"TableName": self.table, "Item": self._item_in(op.item)}, op.cond)})
             elif isinstance(op, Update):
                 items.append({"Update": self._update_kwargs(op)})
             else:
-                entry = {"TableName": self.table, "Key": self._key(op.pk, op.sk)}
-                if op.cond is not None and op.cond != Cond():
-                    e = _Expr()
-                    entry["ConditionExpression"] = e.cond(op.cond)
-                    entry.update(e.kwargs(self._s))
-                items.append({"Delete": entry})
+                items.append({"Delete": self._conditioned(
+                    {"TableName": self.table, "Key": self._key(op.pk, op.sk)}, op.cond)})
         try:
             self._ddb.transact_write_items(TransactItems=items)
         except self._ddb.exceptions.TransactionCanceledException as exc:
