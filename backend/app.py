@@ -2,6 +2,7 @@
 queue/topic handlers live in blueprints under ``chalicelib/``."""
 
 from chalice import Chalice
+
 from chalicelib import auth, routes, schedules, workers
 
 app = Chalice(app_name="creditdesk")

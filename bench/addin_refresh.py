@@ -3,11 +3,11 @@
     .venv/bin/python bench/addin_refresh.py [--write-docs] [--repeat N] [--sample N]
 
 The path xlwings Lite runs: the workbook arrives as the JSON Excel's Office.js client sends,
-``xw.Book(json=...)`` builds the book, ``addin.scripts.refresh`` reads the tables, computes and
-queues its writes as actions, and the actions go back as JSON. Timed: all of that ("book in,
-actions out"), BRIEF §5 target under 3 s of Python time. The workbook is bench/cli_file.py's
-(``sample_tables``, 5,000 customers, seeded, exactly 100,000 invoices), made into a payload
-once with ``addin.testing.payload_from_file``.
+``xw.Book(json=...)`` builds the book, ``creditdesk_addin.scripts.refresh`` reads the tables,
+computes and queues its writes as actions, and the actions go back as JSON. Timed: all of that
+("book in, actions out"), BRIEF §5 target under 3 s of Python time. The workbook is
+bench/cli_file.py's (``sample_tables``, 5,000 customers, seeded, exactly 100,000 invoices),
+made into a payload once with ``creditdesk_addin.testing.payload_from_file``.
 
 Baseline, in the same run: reading the Invoices table cell by cell (``sheet[r, c].value`` for
 each of its 1,000,000 cells) through the same engine, the way a first xlwings script often
@@ -41,7 +41,7 @@ TARGET_SECONDS = 3.0
 def make_payload(regenerate: bool) -> tuple[str, Path]:
     import cli_file
 
-    from addin.testing import payload_from_file
+    from creditdesk_addin.testing import payload_from_file
 
     cli_file.make_workbook(regenerate)
     payload = payload_from_file(cli_file.WORKBOOK, reader="calamine")
@@ -52,7 +52,7 @@ def refresh_once(text: str) -> tuple[str, int]:
     """Book in (JSON text), actions out (JSON text): what one click costs in Python."""
     import xlwings as xw
 
-    from addin import scripts
+    from creditdesk_addin import scripts
 
     book = xw.Book(json=json.loads(text))
     summary = scripts.refresh(book)
@@ -63,10 +63,10 @@ def refresh_once(text: str) -> tuple[str, int]:
 def stages(text: str, repeat: int) -> list[tuple[str, list[float]]]:
     import xlwings as xw
 
-    from addin import scripts
-    from addin.workbook import read_tables
-    from creditdesk.ledger import build_ledger
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.ledger import build_ledger
+    from creditdesk_addin import scripts
+    from creditdesk_addin.workbook import read_tables
 
     state: dict = {}
 

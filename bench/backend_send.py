@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchlib import machine, s, table, write_docs
 
-from creditdesk.api import MAX_REMINDERS_PER_REQUEST
-from creditdesk.client import Client
-from creditdesk.demo import LocalBackend
+from creditdesk.api.client import Client
+from creditdesk.api.models import MAX_REMINDERS_PER_REQUEST
+from devkit.demo import LocalBackend
 
 
 def reminders(n: int, tag: str) -> list[dict]:

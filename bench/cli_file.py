@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/cli_file.py [--write-docs] [--repeat N] [--regenerate]
 
-The workbook (``creditdesk.sample.sample_tables``, 5,000 customers, seeded, cut to exactly
+The workbook (``devkit.sample.sample_tables``, 5,000 customers, seeded, cut to exactly
 100,000 invoices, written by ``write_workbook``) is made once into bench/.cache/. Timed:
 ``creditdesk ageing FILE --json -o results.xlsx`` as a subprocess (the real command,
-Python start-up included), the same through ``creditdesk.cli.main`` in this process (imports
+Python start-up included), the same through ``creditdesk.cli.main.main`` in this process (imports
 warm), and, in the same run, the baseline ``bench/plain_ageing.py`` as a subprocess (pandas
 ``read_excel`` with calamine + a groupby ageing + ``to_excel``). BRIEF §5 target: under 5 s,
 and (Creditdesk's own bar) no slower than 1.5x the plain script.
@@ -38,9 +38,10 @@ PLAIN = Path(__file__).resolve().parent / "plain_ageing.py"
 
 def make_workbook(regenerate: bool) -> float | None:
     """Seconds taken to write the workbook, None when the cached one is still good."""
-    from creditdesk import sample, xlsx_write
-    from creditdesk.sample import sample_tables
-    from creditdesk.xlsx_write import write_workbook
+    from creditdesk.files import xlsx_write
+    from creditdesk.files.xlsx_write import write_workbook
+    from devkit import sample
+    from devkit.sample import sample_tables
 
     sources = [Path(sample.__file__), Path(xlsx_write.__file__)]
     if (not regenerate and WORKBOOK.exists()
@@ -60,7 +61,7 @@ def make_workbook(regenerate: bool) -> float | None:
 
 def creditdesk_command() -> list[str]:
     script = Path(sys.executable).with_name("creditdesk")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "creditdesk.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "creditdesk.cli.main"]
 
 
 def run(cmd: list[str], stdout: Path) -> None:
@@ -91,11 +92,11 @@ def check_same(cli_json: Path, plain_json: Path) -> str:
 
 def stages(repeat: int) -> list[tuple[str, list[float]]]:
     """The in-process run split into its steps (imports warm)."""
-    from creditdesk.emails import email_problem
-    from creditdesk.ledger import build_ledger
-    from creditdesk.report import Analysis
-    from creditdesk.xlsx_read import read_workbook
-    from creditdesk.xlsx_write import write_results
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.emails import email_problem
+    from creditdesk.domain.ledger import build_ledger
+    from creditdesk.files.xlsx_read import read_workbook
+    from creditdesk.files.xlsx_write import write_results
 
     out = CACHE / "stages-results.xlsx"
     state: dict = {}
@@ -163,13 +164,13 @@ def main() -> None:
     checked = check_same(cli_json, plain_json)
     print("  " + checked)
 
-    from creditdesk.cli import main as cli_main
+    from creditdesk.cli.main import main as cli_main
 
     def in_process() -> None:
         with (CACHE / "inproc-stdout.json").open("w") as f, contextlib.redirect_stdout(f):
             code = cli_main(["ageing", str(WORKBOOK), "--json", "-o", str(out)])
         if code != 0:
-            sys.exit(f"creditdesk.cli.main exited {code}")
+            sys.exit(f"creditdesk.cli.main.main exited {code}")
 
     print("timing ...")
     # Interleaved, so a slow spell of the machine hits both alike.
@@ -190,7 +191,7 @@ def main() -> None:
     rows = [
         [f"`creditdesk ageing FILE --json -o results.xlsx` (subprocess, {len(t_cli)} runs)",
          s(c_best), s(c_med), f"{ratio:.2f}x"],
-        [f"same, in process: `creditdesk.cli.main([...])` ({len(t_inproc)} runs)",
+        [f"same, in process: `creditdesk.cli.main.main([...])` ({len(t_inproc)} runs)",
          s(i_best), s(i_med), f"{i_best / p_best:.2f}x"],
         ["  of which Python start-up and imports (subprocess - in process)",
          s(c_best - i_best), "", ""],

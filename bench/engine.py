@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
 from ledgergen import AS_OF, FULL_SHEET, generate
 
-from creditdesk import dunning as D
-from creditdesk.ageing import ageing, position
-from creditdesk.credit import credit_check
-from creditdesk.dunning import SEND, select
-from creditdesk.ledger import Ledger, build_ledger, raw_tables
-from creditdesk.sample import sample_tables
+from creditdesk.domain import dunning as D
+from creditdesk.domain.ageing import ageing, position
+from creditdesk.domain.credit import credit_check
+from creditdesk.domain.dunning import SEND, select
+from creditdesk.domain.ledger import Ledger, build_ledger, raw_tables
+from devkit.sample import sample_tables
 
 CUSTOMERS = 50_000
 TARGET_SECONDS, TARGET_RATIO = 1.0, 10.0
@@ -355,7 +355,7 @@ def run_dataset(label: str, open_items: bool, repeat: int) -> dict:
 
 def information(ledger: Ledger) -> dict[str, list[float]]:
     """Materialising per-message and per-customer objects for display: not in the target."""
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
 
     pos = position(ledger)
     age = ageing(ledger, pos)
@@ -385,7 +385,7 @@ def main() -> None:
     args = ap.parse_args()
     pinning = pin_one_core()
 
-    print("correctness, on the sample workbook (creditdesk.sample, 300 customers) ...")
+    print("correctness, on the sample workbook (devkit.sample, 300 customers) ...")
     small = build_ledger(raw_tables(sample_tables(customers=300, invoices_per_customer=25.0,
                                                   as_of=AS_OF)))
     checked = [f"sample workbook: {check_same(small)}"]

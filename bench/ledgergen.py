@@ -1,13 +1,13 @@
 """A full-sheet sample ledger, generated with whole-array numpy operations.
 
-``creditdesk.sample.sample_tables`` draws each invoice in a Python loop (about 9 µs a row:
+``devkit.sample.sample_tables`` draws each invoice in a Python loop (about 9 µs a row:
 some 10 s for a million rows). This generator draws the same kind of columns with the same
 distributions (payer profiles, currencies, terms, amounts, credit notes, part payments,
 disputes, settled history) in whole arrays, hits an exact invoice count, and spreads the
 situations a controller meets (do-not-chase, paused, promises kept and broken, reminders
 already sent, bounced and missing addresses, invoices dated after the as-of date) over the
 whole customer base instead of a handful of rows. It returns ``RawTable``s as
-``creditdesk.xlsx_read.read_workbook`` does (column-major cell values: floats, text,
+``creditdesk.files.xlsx_read.read_workbook`` does (column-major cell values: floats, text,
 ``datetime.date``, blanks as ``None``), so the benchmark goes through ``build_ledger`` like a
 real workbook.
 """
@@ -18,9 +18,9 @@ import datetime as dt
 
 import numpy as np
 
-from creditdesk.contract import normalise_header
-from creditdesk.ledger import RawTable, raw_tables
-from creditdesk.sample import CUSTOMER_HEADER, INVOICE_HEADER, sample_tables
+from creditdesk.domain.contract import normalise_header
+from creditdesk.domain.ledger import RawTable, raw_tables
+from devkit.sample import CUSTOMER_HEADER, INVOICE_HEADER, sample_tables
 
 FULL_SHEET = 1_048_575  # rows below the header on one Excel worksheet
 AS_OF = dt.date(2026, 11, 24)
@@ -60,7 +60,7 @@ def generate(invoices: int = FULL_SHEET, customers: int = 50_000, as_of: dt.date
     a = np.datetime64(as_of, "D")
     day = np.timedelta64(1, "D")
 
-    # --- customers (distributions as in creditdesk.sample) ------------------------------
+    # --- customers (distributions as in devkit.sample) ------------------------------
     ccy = rng.choice(["GBP", "EUR", "USD"], size=n, p=[0.6, 0.3, 0.1]).astype(object)
     ccy[0] = base_currency
     profile = rng.choice(4, size=n, p=[0.15, 0.4, 0.3, 0.15])

@@ -1,7 +1,7 @@
 """Creditdesk: credit management and debt collection rules for workbooks.
 
 The public surface is re-exported here, loaded on first use (PEP 562), so that importing one
-module (``creditdesk.api`` in the Lambda handler, say) does not import the whole package.
+module (``creditdesk.api.models`` in the Lambda handler, say) does not import the whole package.
 Pure Python plus numpy and pydantic: it imports neither xlwings nor boto3 nor chalice, and
 runs inside xlwings Lite (Pyodide).
 """
@@ -12,22 +12,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .contract import TABLES
-    from .errors import CreditdeskError, WorkbookError
-    from .issues import Issue
-    from .ledger import Ledger, RawTable, build_ledger, raw_tables
-    from .settings import Settings
+    from creditdesk.domain.contract import TABLES
+    from creditdesk.domain.errors import CreditdeskError, WorkbookError
+    from creditdesk.domain.issues import Issue
+    from creditdesk.domain.ledger import Ledger, RawTable, build_ledger, raw_tables
+    from creditdesk.domain.settings import Settings
 
 _WHERE = {
-    "TABLES": "contract",
-    "CreditdeskError": "errors",
-    "WorkbookError": "errors",
-    "Issue": "issues",
-    "Ledger": "ledger",
-    "RawTable": "ledger",
-    "build_ledger": "ledger",
-    "raw_tables": "ledger",
-    "Settings": "settings",
+    "TABLES": "domain.contract",
+    "CreditdeskError": "domain.errors",
+    "WorkbookError": "domain.errors",
+    "Issue": "domain.issues",
+    "Ledger": "domain.ledger",
+    "RawTable": "domain.ledger",
+    "build_ledger": "domain.ledger",
+    "raw_tables": "domain.ledger",
+    "Settings": "domain.settings",
 }
 
 __all__ = [

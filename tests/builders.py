@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from creditdesk.contract import CUSTOMERS, INVOICES, normalise_header
-from creditdesk.ledger import Ledger, build_ledger, raw_tables
+from creditdesk.domain.contract import CUSTOMERS, INVOICES, normalise_header
+from creditdesk.domain.ledger import Ledger, build_ledger, raw_tables
 
 AS_OF = dt.date(2026, 6, 30)
 

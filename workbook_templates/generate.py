@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 if __package__ in (None, ""):  # run as a script from a checkout: find the package
     sys.path.insert(0, str(HERE.parent))
 
-from creditdesk.xlsx_write import write_template  # noqa: E402
+from creditdesk.files.xlsx_write import write_template  # noqa: E402
 
 CREATED = dt.datetime(2025, 1, 1)
 

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 if __package__ in (None, ""):  # run as a script from a checkout: find the package
     sys.path.insert(0, str(HERE.parent))
 
-from creditdesk.xlsx_write import template_tables, write_workbook  # noqa: E402
+from creditdesk.files.xlsx_write import template_tables, write_workbook  # noqa: E402
 
 CREATED = dt.datetime(2025, 1, 1)
 BUTTONS = [
@@ -30,7 +30,7 @@ BUTTONS = [
     ("CD_Score", "Score", "Payment scores, grades and recommended limits"),
 ]
 XLWINGS_CONF = [  # xlwings reads the first two columns of this sheet as its settings
-    ["UDF Modules", "addin.desktop"],
+    ["UDF Modules", "creditdesk_addin.desktop"],
     ["Use UDF Server", "True"],
 ]
 

@@ -16,7 +16,7 @@ import logging
 import secrets
 from typing import Any
 
-from creditdesk.api import EventOut
+from creditdesk.api.models import EventOut
 
 from . import keys
 from .bootstrap import Deps

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from creditdesk.api import HISTORY_HEADER, EventOut, IssueOut, ReminderIn, SnapshotIn
+from creditdesk.api.models import HISTORY_HEADER, EventOut, IssueOut, ReminderIn, SnapshotIn
 
 from . import history, keys
 from .bootstrap import Deps
@@ -24,7 +24,7 @@ MAX_ISSUES = 1000
 
 
 def raw_tables(snap: SnapshotIn) -> dict[str, Any]:
-    from creditdesk.ledger import RawTable
+    from creditdesk.domain.ledger import RawTable
 
     return {name: RawTable.from_rows(name, t.sheet or name, t.header, t.rows, t.first_row)
             for name, t in snap.tables.items()}
@@ -33,8 +33,8 @@ def raw_tables(snap: SnapshotIn) -> dict[str, Any]:
 def check(snap: SnapshotIn, today: dt.date) -> dict[str, Any]:
     """Validate a snapshot with the domain: ``{ok, as_of, customers, invoices, issues,
     message, settings}``. Never raises on the snapshot's content."""
-    from creditdesk.errors import WorkbookError
-    from creditdesk.ledger import build_ledger
+    from creditdesk.domain.errors import WorkbookError
+    from creditdesk.domain.ledger import build_ledger
 
     try:
         ledger = build_ledger(raw_tables(snap), today=today)
@@ -76,7 +76,7 @@ def load_snapshot(deps: Deps, tenant: str, version: str) -> SnapshotIn | None:
 def _column(table: Any, header: str) -> list:
     """The column of ``table`` under ``header`` (matched as the domain matches headers),
     added (blank) when the table lacks it."""
-    from creditdesk.contract import normalise_header
+    from creditdesk.domain.contract import normalise_header
 
     for j, h in enumerate(table.header):
         if normalise_header(h) == normalise_header(header):
@@ -93,8 +93,8 @@ def overlay(tables: dict[str, Any], events: list[EventOut], since: dt.datetime,
     (matched by Event Id, and reminders by Message Id); and the promises and disputes
     recorded after the snapshot was taken (``since``) also set on Customers and Invoices, so
     chasing pauses whichever way the domain reads them."""
-    from creditdesk.contract import normalise_header
-    from creditdesk.ledger import RawTable
+    from creditdesk.domain.contract import normalise_header
+    from creditdesk.domain.ledger import RawTable
 
     tables = dict(tables)
     by_key = {normalise_header(k): k for k in tables}
@@ -147,7 +147,7 @@ def overlay(tables: dict[str, Any], events: list[EventOut], since: dt.datetime,
 def ledger_with_history(deps: Deps, tenant: str, day: dt.date, as_of: dt.date | None
                         ) -> tuple[Any, dict]:
     """The tenant's current snapshot as a domain ledger, with the storage history."""
-    from creditdesk.ledger import build_ledger
+    from creditdesk.domain.ledger import build_ledger
 
     from .tenancy import profile
 
@@ -172,8 +172,8 @@ def compute_reminders(deps: Deps, tenant: str, day: dt.date
     not be sent by e-mail)."""
     from pydantic import ValidationError
 
-    from creditdesk.emails import split_addresses
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.emails import split_addresses
 
     ledger, _ = ledger_with_history(deps, tenant, day, as_of=day)
     doc = Analysis(ledger).remind_doc()
@@ -198,7 +198,7 @@ def compute_reminders(deps: Deps, tenant: str, day: dt.date
 
 
 def scores_doc(deps: Deps, tenant: str, day: dt.date) -> tuple[dict, str]:
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
 
     ledger, prof = ledger_with_history(deps, tenant, day, as_of=None)
     return Analysis(ledger).score_doc(), prof["snapshot"]
@@ -207,7 +207,7 @@ def scores_doc(deps: Deps, tenant: str, day: dt.date) -> tuple[dict, str]:
 def digest_doc(deps: Deps, tenant: str, day: dt.date) -> dict:
     """What the weekly digest says: totals, the Hold list, last week's reminders and
     bounces."""
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
 
     ledger, prof = ledger_with_history(deps, tenant, day, as_of=day)
     a = Analysis(ledger)

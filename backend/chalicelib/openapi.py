@@ -1,11 +1,11 @@
-"""The OpenAPI 3 document, generated from the pydantic models in ``creditdesk.api``."""
+"""The OpenAPI 3 document, generated from the pydantic models in ``creditdesk.api.models``."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-from creditdesk import api as m
+from creditdesk.api import models as m
 
 ERRORS = {"400": "malformed request (bad JSON, bad query value)",
           "401": "no API key", "403": "unknown API key",

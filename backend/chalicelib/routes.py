@@ -27,7 +27,7 @@ from .web import (
 )
 
 bp = Blueprint(__name__)
-MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # creditdesk.api.MAX_INLINE_SNAPSHOT_BYTES
+MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # creditdesk.api.models.MAX_INLINE_SNAPSHOT_BYTES
 CORS = cors()
 _VERSION = re.compile(r"^[0-9]{13}[0-9a-f]{8}$")
 _BATCH = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -72,7 +72,7 @@ def openapi():
 @route("/v1/ledger", "POST")
 @view
 def put_ledger():
-    from creditdesk.api import SnapshotIn
+    from creditdesk.api.models import SnapshotIn
 
     from . import services
 
@@ -96,7 +96,7 @@ def get_ledger():
 @route("/v1/ledger/uploads", "POST")
 @view
 def create_upload():
-    from creditdesk.api import UploadIn
+    from creditdesk.api.models import UploadIn
 
     from . import services
 
@@ -122,7 +122,7 @@ def complete_upload(version: str):
 @route("/v1/batches", "POST")
 @view
 def submit_batch():
-    from creditdesk.api import BatchIn
+    from creditdesk.api.models import BatchIn
 
     from . import services
 
@@ -150,7 +150,7 @@ def get_batch(batch_id: str):
 @route("/v1/batches/{batch_id}/reminders", "GET")
 @view
 def batch_reminders(batch_id: str):
-    from creditdesk.api import Page
+    from creditdesk.api.models import Page
 
     from . import services
 
@@ -171,7 +171,7 @@ def _customer(value: str) -> str:
 @route("/v1/customers/{customer}/history", "GET")
 @view
 def customer_history(customer: str):
-    from creditdesk.api import Page
+    from creditdesk.api.models import Page
 
     from . import history
 
@@ -198,7 +198,7 @@ def _date(name: str, default: dt.date) -> dt.date:
 @route("/v1/history", "GET")
 @view
 def history_range():
-    from creditdesk.api import Page
+    from creditdesk.api.models import Page
 
     from . import history
 
@@ -221,7 +221,7 @@ def history_range():
 
 def _record(customer: str, model_name: str, service_name: str):
     """Validate a promise, dispute or note and record it in the customer's history."""
-    from creditdesk import api
+    from creditdesk.api import models as api
 
     from . import services
 

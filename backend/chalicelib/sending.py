@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from creditdesk.api import ReminderIn
+from creditdesk.api.models import ReminderIn
 
 from . import history, keys
 from .bootstrap import Deps

@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from creditdesk.api import (
+from creditdesk.api.models import (
     BatchIn,
     BatchOut,
     Counts,
@@ -487,7 +487,7 @@ def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
 
 
 def _erase_from_snapshot(deps: Deps, tenant: str, version: str, customer: str) -> None:
-    from creditdesk.contract import normalise_header
+    from creditdesk.domain.contract import normalise_header
 
     snap = ledgers.load_snapshot(deps, tenant, version)
     if snap is None:

@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from creditdesk.errors import CreditdeskError
+from creditdesk.domain.errors import CreditdeskError
 
 
 class OpsError(CreditdeskError):
@@ -176,7 +176,7 @@ def _package(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from creditdesk.cli import _Parser
+    from creditdesk.cli.main import _Parser
 
     p = _Parser(prog="creditdesk")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

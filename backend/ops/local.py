@@ -439,6 +439,7 @@ class LocalStack:
 
     def _simulate_mailboxes(self) -> None:
         import boto3
+
         from chalicelib import config as cfg
 
         sns = boto3.session.Session().client("sns", region_name=REGION)

@@ -9,7 +9,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest
 
-from addin import session
+from creditdesk_addin import session
 from tests.e2e.test_cli import bad, good  # noqa: F401  (the CLI tests' workbook files)
 
 

@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
-from addin import desktop, scripts
-from addin import functions as fn
-from addin.testing import payload_from_file
+from creditdesk_addin import desktop, scripts
+from creditdesk_addin import functions as fn
+from creditdesk_addin.testing import payload_from_file
 from tests.addin.engine import run, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ def test_the_desktop_workbook_refreshes_before_anything_is_typed_in(tmp_path):
 
 def test_the_vba_module_has_one_macro_per_script_calling_the_desktop_entry_points():
     bas = (ROOT / "addin" / "vba" / "Creditdesk.bas").read_text()
-    calls = re.findall(r'RunPython "import addin.desktop as cd; cd\.(\w+)\(\)"', bas)
+    calls = re.findall(r'RunPython "import creditdesk_addin.desktop as cd; cd\.(\w+)\(\)"', bas)
     assert sorted(calls) == sorted(scripts.SCRIPTS)
     for name in calls:
         assert callable(getattr(desktop, name))

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from addin import functions as fn
-from addin import scripts
-from addin.testing import payload_from_file
+from creditdesk_addin import functions as fn
+from creditdesk_addin import scripts
+from creditdesk_addin.testing import payload_from_file
 from tests.addin.engine import run
 
 
@@ -17,7 +17,7 @@ def refreshed(good):
 
 
 def test_credit_check_answers_for_an_order_as_the_cli_does(refreshed, capsys):
-    from creditdesk.cli import main
+    from creditdesk.cli.main import main
 
     assert main(["check", str(refreshed), "--customer", "C1", "--order", "3900"]) == 0
     assert fn.credit_check("C1", 3900) == capsys.readouterr().out.strip()
@@ -33,9 +33,9 @@ def test_functions_that_need_the_ledger_ask_for_a_refresh_first():
 
 
 def test_a_function_can_load_the_ledger_itself_once(good):
-    from addin.workbook import read_tables
-    from creditdesk.ledger import build_ledger
-    from creditdesk.report import Analysis
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.ledger import build_ledger
+    from creditdesk_addin.workbook import read_tables
     from tests.addin.engine import book_of
 
     loads = []
@@ -43,7 +43,7 @@ def test_a_function_can_load_the_ledger_itself_once(good):
     def load():
         loads.append(1)
         a = Analysis(build_ledger(read_tables(book_of(payload_from_file(good)))))
-        from addin import session
+        from creditdesk_addin import session
         session.remember("good.xlsx", a)
         return a
     assert fn.credit_check("C2", 0, load=load).startswith("HOLD: exposure 125% of limit")
@@ -71,7 +71,7 @@ def test_ageing_bucket_uses_the_ledgers_as_of_date_and_edges(refreshed):
 
 
 def test_statutory_interest_and_compensation_match_the_domain():
-    from creditdesk.interest import round_money, statutory_interest
+    from creditdesk.domain.interest import round_money, statutory_interest
 
     r = statutory_interest(5000, dt.date(2026, 6, 30), dt.date(2026, 9, 15), "UK")
     assert fn.late_interest(5000, "2026-06-30", "2026-09-15", "UK") == round_money(r.interest)
@@ -84,8 +84,8 @@ def test_statutory_interest_and_compensation_match_the_domain():
 
 
 def test_score_gives_the_score_grade_limit_and_reasons(tmp_path):
-    from creditdesk.sample import sample_tables
-    from creditdesk.xlsx_write import write_workbook
+    from creditdesk.files.xlsx_write import write_workbook
+    from devkit.sample import sample_tables
 
     path = tmp_path / "s.xlsx"
     write_workbook(path, sample_tables(customers=20))

@@ -9,9 +9,9 @@ import pytest
 import xlwings as xw
 from xlwings.pro import udfs_officejs as lite
 
-from addin import functions, scripts
-from addin import lite as generator
-from addin.testing import payload_from_file
+from creditdesk_addin import functions, scripts
+from creditdesk_addin import lite as generator
+from creditdesk_addin.testing import payload_from_file
 from tests.addin.engine import book_of
 
 MAIN = generator.OUT / "main.py"
@@ -19,7 +19,7 @@ MAIN = generator.OUT / "main.py"
 
 def test_the_generated_main_py_and_requirements_are_current():
     assert MAIN.read_text(encoding="utf-8") == generator.main_py(), \
-        "run: .venv/bin/python -m addin.lite"
+        "run: .venv/bin/python -m creditdesk_addin.lite"
     req = (generator.OUT / "requirements.txt").read_text(encoding="utf-8")
     assert req == generator.requirements_txt()
     assert f"xlwings=={xw.__version__}" in req and "tzdata" in req

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from addin import scripts
-from addin.testing import payload_from_file
-from creditdesk.demo import LocalBackend
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.files.xlsx_write import write_workbook
+from creditdesk_addin import scripts
+from creditdesk_addin.testing import payload_from_file
+from devkit.demo import LocalBackend
 from tests.addin.engine import cell, run, table
 from tests.builders import customer, days_before, invoice, tables
 

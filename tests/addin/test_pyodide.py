@@ -8,17 +8,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from addin import lite as generator
-from addin.pyodide_http import XHRTransport
-from creditdesk.api import ReminderIn
-from creditdesk.client import BackendUnreachable, Client, FakeBackend
+from creditdesk.api.client import BackendUnreachable, Client, FakeBackend
+from creditdesk.api.models import ReminderIn
+from creditdesk_addin import lite as generator
+from creditdesk_addin.pyodide_http import XHRTransport
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Shipped by Pyodide, or pure-Python wheels micropip installs, and their dependencies.
 ALLOWED = {"numpy", "pydantic", "pydantic_core", "email_validator", "dns", "idna", "httpx",
            "httpcore", "h11", "anyio", "sniffio", "certifi", "typing_extensions",
-           "annotated_types", "typing_inspection", "tenacity", "creditdesk", "addin",
+           "annotated_types", "typing_inspection", "tenacity", "creditdesk", "creditdesk_addin",
            "xlwings", "js", "pyodide"}
 # Not in Pyodide (or, like multiprocessing, there but unusable); never at module level of
 # the add-in or the domain.
@@ -84,7 +84,7 @@ def test_the_add_in_and_the_domain_import_nothing_pyodide_lacks():
 def test_the_domain_imports_no_xlwings_and_the_walk_sees_imports_that_run():
     for path in (ROOT / "creditdesk").rglob("*.py"):
         assert not [n for _, n in _module_level_imports(path) if n.startswith("xlwings")]
-    names = [n for _, n in _module_level_imports(ROOT / "creditdesk" / "xlsx_read.py")]
+    names = [n for _, n in _module_level_imports(ROOT / "creditdesk" / "files" / "xlsx_read.py")]
     assert "python_calamine" not in names  # imported inside read_workbook only
 
 

@@ -5,11 +5,11 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from addin.testing import payload_from_file
-from addin.workbook import neutralise, read_tables
-from creditdesk.sample import sample_tables
-from creditdesk.xlsx_read import read_workbook
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.files.xlsx_read import read_workbook
+from creditdesk.files.xlsx_write import write_workbook
+from creditdesk_addin.testing import payload_from_file
+from creditdesk_addin.workbook import neutralise, read_tables
+from devkit.sample import sample_tables
 from tests.addin.engine import book_of
 
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from addin import scripts
-from addin.testing import payload_from_file
-from creditdesk.cli import main
-from creditdesk.sample import sample_tables
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.cli.main import main
+from creditdesk.files.xlsx_write import write_workbook
+from creditdesk_addin import scripts
+from creditdesk_addin.testing import payload_from_file
+from devkit.sample import sample_tables
 from tests.addin.engine import cell, run, table
 from tests.e2e.test_cli import EVIL
 

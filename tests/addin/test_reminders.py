@@ -1,4 +1,4 @@
-"""Preview, Send and Sync against the backend's fake (creditdesk.client.FakeBackend), through
+"""Preview, Send and Sync against the backend's fake (creditdesk.api.client.FakeBackend), through
 the xlwings engine, with the workbook as Excel leaves it after each click."""
 
 import datetime as dt
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from addin import scripts
-from addin.testing import payload_from_file
-from creditdesk.client import Client, FakeBackend
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.api.client import Client, FakeBackend
+from creditdesk.files.xlsx_write import write_workbook
+from creditdesk_addin import scripts
+from creditdesk_addin.testing import payload_from_file
 from tests.addin.engine import cell, run, table
 from tests.builders import customer, days_before, invoice, tables
 

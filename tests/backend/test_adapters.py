@@ -61,6 +61,7 @@ def test_the_outbox_copy_refuses_cr_or_lf_in_any_header():
     import datetime as dt
 
     import pytest
+
     from chalicelib.adapters import eml
 
     when = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from chalicelib import services
 from chalicelib.bootstrap import bootstrap
 from chalicelib.openapi import ROUTES

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from chalicelib import aws as _aws
 from chalicelib import sending, services
 from chalicelib.adapters import DynamoStore
 from chalicelib.bootstrap import bootstrap
-
-from creditdesk.api import BatchIn
+from creditdesk.api.models import BatchIn
 
 from .build import reminder, reminders
 from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event

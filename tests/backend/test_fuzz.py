@@ -4,6 +4,7 @@ input gives a server error. Bounded: a few examples per operation, no shrinking.
 from __future__ import annotations
 
 import pytest
+
 from chalicelib import services
 from chalicelib.bootstrap import bootstrap
 

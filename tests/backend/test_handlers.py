@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+
 from chalicelib import services
 from chalicelib.bootstrap import bootstrap, use
 

@@ -70,7 +70,7 @@ def test_the_handler_names_and_environment_are_the_agreed_ones():
 
 def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
     code = ("import sys, app; assert 'boto3' not in sys.modules, 'boto3 imported'; "
-            "assert 'creditdesk.report' not in sys.modules; print(len(app.app.routes))")
+            "assert 'creditdesk.analysis.report' not in sys.modules; print(len(app.app.routes))")
     r = subprocess.run([sys.executable, "-c", code], cwd=BACKEND, capture_output=True,
                        text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
                                                    "PYTHONPATH": str(BACKEND.parent)})

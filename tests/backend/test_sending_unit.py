@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from chalicelib import keys, sending, services
 from chalicelib.ports import QuotaSpent, Rejected, Throttled, Unknown
-
-from creditdesk.api import BatchIn
+from creditdesk.api.models import BatchIn
 
 from .build import reminder, reminders
 from .fakes import FakeContext, FakeMailer

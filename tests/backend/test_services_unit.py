@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
+
 from chalicelib import cycle, history, keys, ledgers, sending, services
 from chalicelib.ports import Update
 from chalicelib.web import ApiError
-
-from creditdesk.api import (
+from creditdesk.api.models import (
     BatchIn,
     DisputeIn,
     EventOut,
@@ -110,8 +110,8 @@ def test_promises_disputes_and_notes_are_history_rows_in_the_workbooks_terms(fak
     p = services.add_promise(fake, tenant, "C1", PromiseIn(amount=500, date=dt.date(2026, 7, 9)))
     fake.clock.t += dt.timedelta(seconds=1)
     d = services.add_dispute(fake, tenant, "C1", DisputeIn(invoice="INV-1", reason="wrong qty"))
-    from creditdesk.api import HISTORY_HEADER
-    from creditdesk.contract import HISTORY
+    from creditdesk.api.models import HISTORY_HEADER
+    from creditdesk.domain.contract import HISTORY
 
     assert [c.header for c in HISTORY.columns] == HISTORY_HEADER
     promise = dict(zip(HISTORY_HEADER, p.history_row(), strict=True))

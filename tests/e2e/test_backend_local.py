@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from creditdesk.client import BackendError, Client, KeyRefused
-from creditdesk.demo import LocalBackend
-from creditdesk.sample import sample_tables
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.api.client import BackendError, Client, KeyRefused
+from creditdesk.files.xlsx_write import write_workbook
+from devkit.demo import LocalBackend
+from devkit.sample import sample_tables
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def workbook(tmp_path_factory) -> Path:
 def cli(stack, *args: str, key: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "CREDITDESK_URL": stack.url,
            "CREDITDESK_API_KEY": key or stack.api_key}
-    return subprocess.run([sys.executable, "-m", "creditdesk.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "creditdesk.cli.main", *args], env=env,
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 

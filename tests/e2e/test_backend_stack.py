@@ -149,7 +149,7 @@ def test_the_emulator_never_sees_the_shells_credentials(monkeypatch):
 
 def test_the_backend_commands_plug_into_the_creditdesk_command(tmp_path, monkeypatch, capsys):
     """What pyproject's `[project.entry-points."creditdesk.commands"]` line does, installed."""
-    from creditdesk import cli
+    from creditdesk.cli import main as cli
 
     info = tmp_path / "cd_backend_ops-0.1.dist-info"
     info.mkdir()

@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from creditdesk.cli import main
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.cli.main import main
+from creditdesk.files.xlsx_write import write_workbook
 from tests.builders import AS_OF, customer, days_before, invoice, tables
 
 EVIL = '=HYPERLINK("http://evil.example","click")'

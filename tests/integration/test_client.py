@@ -8,8 +8,7 @@ import json
 import httpx
 import pytest
 
-from creditdesk.api import MAX_INLINE_SNAPSHOT_BYTES, SnapshotIn
-from creditdesk.client import (
+from creditdesk.api.client import (
     BackendError,
     BackendUnreachable,
     Client,
@@ -17,6 +16,7 @@ from creditdesk.client import (
     KeyRefused,
     table_data,
 )
+from creditdesk.api.models import MAX_INLINE_SNAPSHOT_BYTES, SnapshotIn
 
 KEY = "cd_secret_key_123"
 

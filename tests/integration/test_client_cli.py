@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from creditdesk import cli
-from creditdesk.client import FakeBackend
-from creditdesk.sample import sample_tables
-from creditdesk.xlsx_write import write_workbook
+from creditdesk.api.client import FakeBackend
+from creditdesk.cli import main as cli
+from creditdesk.files.xlsx_write import write_workbook
+from devkit.sample import sample_tables
 
 KEY = "cd_cli_test_key"
 AS_OF = dt.date(2026, 11, 24)

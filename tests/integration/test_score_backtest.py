@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from creditdesk.ledger import RawTable, build_ledger
-from creditdesk.score import Scores, paydex, score
+from creditdesk.domain.ledger import RawTable, build_ledger
+from creditdesk.domain.score import Scores, paydex, score
 
 DATA = Path(os.environ.get("CREDITDESK_SAMPLE_AR",
                            "/work/shared/data/ibm-accounts-receivable.csv"))

@@ -13,13 +13,13 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from creditdesk import xlsx_write
-from creditdesk.errors import WorkbookError
-from creditdesk.ledger import DEFAULT_LEVELS, build_ledger
-from creditdesk.settings import Settings
-from creditdesk.templates import DEFAULT_TEMPLATES
-from creditdesk.xlsx_read import read_workbook
-from creditdesk.xlsx_write import write_results, write_template, write_workbook
+from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.ledger import DEFAULT_LEVELS, build_ledger
+from creditdesk.domain.settings import Settings
+from creditdesk.domain.templates import DEFAULT_TEMPLATES
+from creditdesk.files import xlsx_write
+from creditdesk.files.xlsx_read import read_workbook
+from creditdesk.files.xlsx_write import write_results, write_template, write_workbook
 
 FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "+1-2", "@SUM(A1)", "-3+4", "=1+1"]
 

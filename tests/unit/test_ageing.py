@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditdesk.ageing import ageing, position
+from creditdesk.domain.ageing import ageing, position
 from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
 
 LABELS = ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120"]

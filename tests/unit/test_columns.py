@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from creditdesk.columns import to_bool, to_date, to_integer, to_number, to_text
+from creditdesk.domain.cells import to_bool, to_date, to_integer, to_number, to_text
 
 
 def test_numbers_fast_path_and_blanks():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from creditdesk.credit import check_order, credit_check
+from creditdesk.domain.credit import check_order, credit_check
 from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
 
 

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from creditdesk.contract import TABLES
-from creditdesk.ledger import DEFAULT_LEVELS
-from creditdesk.settings import Settings
-from creditdesk.templates import PLACEHOLDERS
+from creditdesk.domain.contract import TABLES
+from creditdesk.domain.ledger import DEFAULT_LEVELS
+from creditdesk.domain.settings import Settings
+from creditdesk.domain.templates import PLACEHOLDERS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from creditdesk.dunning import select
-from creditdesk.interest import statutory_interest
+from creditdesk.domain.dunning import select
+from creditdesk.domain.interest import statutory_interest
 from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
 
 HISTORY_HEADER = ["Date", "Customer", "Type", "Level", "Currency", "Email", "Message Id", "Note"]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditdesk.interest import (
+from creditdesk.domain.interest import (
     LAWS,
     InterestResult,
     compensation_for,

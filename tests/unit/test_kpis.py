@@ -10,7 +10,7 @@ Credit sales in (S, A] = 6,500; receivables 4,500; current 3,000; overdue 1,500;
 
 import pytest
 
-from creditdesk.kpis import kpis
+from creditdesk.domain.kpis import kpis
 from tests.builders import d, invoice, make_ledger
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from creditdesk.errors import WorkbookError
-from creditdesk.ledger import RawTable, build_ledger, raw_tables
+from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.ledger import RawTable, build_ledger, raw_tables
 from tests.builders import customer, days_before, invoice, make_ledger, tables
 
 

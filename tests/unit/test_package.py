@@ -1,5 +1,5 @@
 """The package loads its public names on first use: the Lambda handler imports
-``creditdesk.api`` without the ledger, settings or numpy."""
+``creditdesk.api.models`` without the ledger, settings or numpy."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 
 def test_importing_the_api_contract_loads_neither_the_ledger_nor_numpy():
-    code = ("import sys, creditdesk.api; "
-            "print(sorted(m for m in ('creditdesk.ledger', 'creditdesk.settings', 'numpy') "
+    code = ("import sys, creditdesk.api.models; "
+            "print(sorted(m for m in ('creditdesk.domain.ledger', 'creditdesk.domain.settings', "
+            "'numpy') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -21,7 +22,7 @@ def test_importing_the_api_contract_loads_neither_the_ledger_nor_numpy():
 def test_the_public_names_are_there_on_first_use():
     import creditdesk
     from creditdesk import TABLES, Ledger, Settings, build_ledger
-    from creditdesk.ledger import Ledger as LedgerItself
+    from creditdesk.domain.ledger import Ledger as LedgerItself
 
     assert Ledger is LedgerItself and callable(build_ledger) and Settings and TABLES
     assert set(creditdesk.__all__) <= set(dir(creditdesk))

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from creditdesk.score import (
+from creditdesk.domain.score import (
     NO_HISTORY,
     grade_of,
     months_before,

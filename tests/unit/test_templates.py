@@ -1,7 +1,7 @@
 """Reminder templates: placeholders, HTML escaping, unknown placeholders, language choice."""
 
-from creditdesk.ledger import Template
-from creditdesk.templates import (
+from creditdesk.domain.ledger import Template
+from creditdesk.domain.templates import (
     DEFAULT_TEMPLATES,
     PLACEHOLDERS,
     Line,

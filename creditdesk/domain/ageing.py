@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ledger import Ledger
+from creditdesk.domain.ledger import Ledger
 
 
 @dataclass

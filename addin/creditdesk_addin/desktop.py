@@ -2,18 +2,18 @@
 
 Buttons: the workbook's macros call ``RunPython`` (see ``addin/vba/Creditdesk.bas``)::
 
-    RunPython "import addin.desktop as cd; cd.refresh()"
+    RunPython "import creditdesk_addin.desktop as cd; cd.refresh()"
 
-and each entry point below runs the script of ``addin.scripts`` on the calling workbook.
+and each entry point below runs the script of ``creditdesk_addin.scripts`` on the calling workbook.
 
-Functions (Windows: xlwings' "Import Functions" with ``addin.desktop`` in UDF Modules):
+Functions (Windows: xlwings' "Import Functions" with ``creditdesk_addin.desktop`` in UDF Modules):
 ``CD_CREDIT_CHECK``, ``CD_AGEING_BUCKET``, ``CD_LATE_INTEREST``, ``CD_LATE_COMPENSATION`` and
 ``CD_SCORE``, the same implementations xlwings Lite shows as ``CD.CREDIT_CHECK`` and so on.
 Classic xlwings has no custom functions on macOS; there, use xlwings Lite for them.
 
 From Python, with the workbook open in Excel (Windows or macOS)::
 
-    python -m addin.desktop refresh path/to/workbook.xlsx
+    python -m creditdesk_addin.desktop refresh path/to/workbook.xlsx
 
 runs a script on that workbook through ``Book.set_mock_caller()``, as a button would.
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import xlwings as xw
 
-from . import functions as fn
-from . import scripts, session
+from creditdesk_addin import functions as fn
+from creditdesk_addin import scripts, session
 
 # -- buttons (RunPython) --------------------------------------------------------------------
 
@@ -62,10 +62,9 @@ def score() -> str:
 def _loader(caller: Any) -> fn.Loader:
     """Reads the calling workbook once when no script has loaded a ledger yet."""
     def load() -> Any:
-        from creditdesk.ledger import build_ledger
-        from creditdesk.report import Analysis
-
-        from .workbook import read_tables
+        from creditdesk.analysis.report import Analysis
+        from creditdesk.domain.ledger import build_ledger
+        from creditdesk_addin.workbook import read_tables
 
         book = caller.sheet.book
         a = Analysis(build_ledger(read_tables(book)))
@@ -136,7 +135,7 @@ for _f, _name in ((cd_credit_check, "credit_check"), (cd_ageing_bucket, "ageing_
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m addin.desktop",
+        prog="python -m creditdesk_addin.desktop",
         description="Run a Creditdesk button on a workbook open in desktop Excel, as if its "
         "button were clicked (xlwings Book.set_mock_caller).")
     p.add_argument("script", choices=sorted(scripts.SCRIPTS))

@@ -2,7 +2,7 @@
 
 Inside Excel, xlwings Lite runs Python in the browser engine of the add-in, so an HTTP request
 must go through the browser: this transport sends each request with a synchronous
-``XMLHttpRequest``, which is what the blocking ``creditdesk.client.Client`` needs (httpx's own
+``XMLHttpRequest``, which is what the blocking ``creditdesk.api.client.Client`` needs (httpx's own
 transport would try to open a socket and fail). What that means for the user:
 
 * The backend must allow the add-in's origin (CORS): its answers, and the answers to the

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ageing import Position, position
-from .columns import date_or_none
-from .ledger import DunningLevel, Ledger
-from .templates import money
+from creditdesk.domain.ageing import Position, position
+from creditdesk.domain.cells import date_or_none
+from creditdesk.domain.ledger import DunningLevel, Ledger
+from creditdesk.domain.templates import money
 
 # Why a customer/currency gets no reminder; order = the order they are checked in.
 SEND = 0
@@ -204,7 +204,7 @@ _BIG = np.iinfo(np.int64).max
 
 
 def select(ledger: Ledger, pos: Position | None = None) -> Selection:
-    from .interest import interest_columns
+    from creditdesk.domain.interest import interest_columns
 
     pos = pos or position(ledger)
     c, inv, s = ledger.customers, ledger.invoices, ledger.settings

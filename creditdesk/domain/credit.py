@@ -16,10 +16,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .ageing import Ageing, Position, ageing, position
-from .columns import date_or_none
-from .ledger import Ledger
-from .templates import money
+from creditdesk.domain.ageing import Ageing, Position, ageing, position
+from creditdesk.domain.cells import date_or_none
+from creditdesk.domain.ledger import Ledger
+from creditdesk.domain.templates import money
 
 HOLD, REVIEW, APPROVE = "Hold", "Review", "Approve"
 

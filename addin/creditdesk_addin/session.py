@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from creditdesk.report import Analysis
+from creditdesk.analysis.report import Analysis
 
 _analyses: dict[str, Analysis] = {}
 _last: list[str] = []

@@ -13,15 +13,15 @@ from functools import cached_property
 
 import numpy as np
 
-from .ageing import Ageing, Position, ageing, position
-from .credit import CreditCheck, credit_check
-from .dunning import Selection, select
-from .interest import round_money
-from .issues import Issue
-from .kpis import Kpis, kpis
-from .ledger import Ledger
-from .score import Scores, score
-from .templates import Line, pick, render, template_problems
+from creditdesk.domain.ageing import Ageing, Position, ageing, position
+from creditdesk.domain.credit import CreditCheck, credit_check
+from creditdesk.domain.dunning import Selection, select
+from creditdesk.domain.interest import round_money
+from creditdesk.domain.issues import Issue
+from creditdesk.domain.kpis import Kpis, kpis
+from creditdesk.domain.ledger import Ledger
+from creditdesk.domain.score import Scores, score
+from creditdesk.domain.templates import Line, pick, render, template_problems
 
 
 def _money(x: float) -> float:
@@ -212,7 +212,7 @@ class Analysis:
 
 def order_check(analysis: Analysis, customer: str, amount: float) -> dict:
     """The order desk's question: may this customer have an order of ``amount`` more?"""
-    from .credit import check_order
+    from creditdesk.domain.credit import check_order
 
     decision, reasons, exposure = check_order(analysis.ledger, customer, amount,
                                               analysis.scores.whole)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import CreditdeskError
+from creditdesk.domain.errors import CreditdeskError
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
@@ -72,15 +72,6 @@ def _parser() -> _Parser:
                          "with default settings, reminder levels and templates).")
     new.add_argument("path", type=Path, help="where to write the .xlsx")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
-
-    demo = sub.add_parser("demo", help="build a sample workbook and run everything on it",
-                          description="Build a realistic sample workbook, run ageing, credit "
-                          "checks, scores and the reminder preview on it, and leave the "
-                          "results where you can open them.")
-    demo.add_argument("--out", type=Path, default=Path("demo-output"),
-                      help="folder for the results (default: demo-output)")
-    demo.add_argument("--offline", action="store_true",
-                      help="do not start the local backend (no sending, drafts only)")
 
     for name, what in (("ageing", "ageing buckets per customer and the KPIs"),
                        ("check", "credit decisions (Approve, Review, Hold) with reasons"),
@@ -179,15 +170,15 @@ def _unavailable(name: str, why: str):
 
 
 def _load(path: Path, as_of: dt.date | None):
-    from .ledger import build_ledger
-    from .report import Analysis
-    from .xlsx_read import read_workbook
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.ledger import build_ledger
+    from creditdesk.files.xlsx_read import read_workbook
 
     return Analysis(build_ledger(read_workbook(path), as_of=as_of))
 
 
 def _write_results(analysis, output: Path, source: Path | None) -> None:
-    from .xlsx_write import write_results
+    from creditdesk.files.xlsx_write import write_results
 
     if source is not None and output.resolve() == source.resolve():
         raise UsageError(f"{PROG}: -o must not be the input workbook {source}")
@@ -281,7 +272,7 @@ def _show_remind(doc: dict) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from .report import order_check
+    from creditdesk.analysis.report import order_check
 
     analysis = _load(args.workbook, args.as_of)
     if args.command == "check" and (args.customer or args.order is not None):
@@ -315,7 +306,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_interest(args: argparse.Namespace) -> int:
-    from .interest import round_money, statutory_interest
+    from creditdesk.domain.interest import round_money, statutory_interest
 
     paid = args.paid or dt.date.today()
     r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate)
@@ -337,7 +328,7 @@ def _run_interest(args: argparse.Namespace) -> int:
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    from .xlsx_write import write_template
+    from creditdesk.files.xlsx_write import write_template
 
     if args.path.exists() and not args.force:
         raise UsageError(f"{PROG} new: {args.path} exists; use --force to overwrite it")
@@ -351,7 +342,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace):
-    from .client import Client
+    from creditdesk.api.client import Client
 
     url = args.url or os.environ.get(URL_ENV, "")
     key = args.api_key or os.environ.get(KEY_ENV, "")
@@ -365,9 +356,9 @@ def _client(args: argparse.Namespace):
 
 def workbook_snapshot(path: Path):
     """The workbook's contract tables as an API snapshot (cells as JSON, dates ISO)."""
-    from .api import SnapshotIn
-    from .client import table_data
-    from .xlsx_read import read_workbook
+    from creditdesk.api.client import table_data
+    from creditdesk.api.models import SnapshotIn
+    from creditdesk.files.xlsx_read import read_workbook
 
     tables = {}
     for raw in read_workbook(path).values():
@@ -419,8 +410,8 @@ def _reminders_to_send(doc: dict) -> tuple[list, list[dict]]:
     """The previewed reminders the backend can send by e-mail, and the others with why."""
     from pydantic import ValidationError
 
-    from .api import ReminderIn
-    from .emails import split_addresses
+    from creditdesk.api.models import ReminderIn
+    from creditdesk.domain.emails import split_addresses
 
     ok, held = [], []
     for r in doc["reminders"]:
@@ -526,18 +517,11 @@ def _run_send(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
-    run_demo(args.out, backend=not args.offline)
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         run = getattr(args, "run", None) or {
-            "new": _run_new, "demo": _run_demo, "interest": _run_interest,
+            "new": _run_new, "interest": _run_interest,
             "sync": _run_sync, "send": _run_send}.get(args.command, _run_report)
         return run(args)
     except CreditdeskError as exc:

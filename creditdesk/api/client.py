@@ -4,7 +4,7 @@ Pure Python on httpx and pydantic, so it also runs inside xlwings Lite (Pyodide)
 and no sockets of its own. Pass ``transport=`` to route requests through anything httpx can
 use (a Pyodide fetch transport, or :class:`FakeBackend` in tests)::
 
-    from creditdesk.client import Client, BackendError
+    from creditdesk.api.client import Client, BackendError
 
     with Client("https://api.example.com", api_key) as cd:
         snap = cd.sync_snapshot(snapshot)              # inline, or presigned S3 upload if large
@@ -41,7 +41,7 @@ import httpx
 import tenacity
 from pydantic import BaseModel, ValidationError
 
-from .api import (
+from creditdesk.api.models import (
     MAX_INLINE_SNAPSHOT_BYTES,
     MAX_REMINDERS_PER_REQUEST,
     BatchIn,
@@ -63,7 +63,7 @@ from .api import (
     UploadIn,
     UploadOut,
 )
-from .errors import CreditdeskError
+from creditdesk.domain.errors import CreditdeskError
 
 __all__ = [
     "BackendError",

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ledger import Template
+from creditdesk.domain.ledger import Template
 
 PLACEHOLDERS: dict[str, str] = {
     "company_name": "your company (Settings: Company Name)",

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .ageing import Position, outstanding_on, position
-from .ledger import Ledger
+from creditdesk.domain.ageing import Position, outstanding_on, position
+from creditdesk.domain.ledger import Ledger
 
 
 @dataclass

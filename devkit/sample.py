@@ -13,9 +13,9 @@ import datetime as dt
 
 import numpy as np
 
-from .ledger import DEFAULT_LEVELS
-from .settings import Settings, settings_rows
-from .templates import DEFAULT_TEMPLATES
+from creditdesk.domain.ledger import DEFAULT_LEVELS
+from creditdesk.domain.settings import Settings, settings_rows
+from creditdesk.domain.templates import DEFAULT_TEMPLATES
 
 _FIRST = ["Acme", "Northwind", "Contoso", "Globex", "Initech", "Umbrella", "Stark", "Wayne",
           "Tyrell", "Cyberdyne", "Hooli", "Vandelay", "Wonka", "Soylent", "Gringotts", "Oceanic",

@@ -6,8 +6,8 @@ printed lines in xlwings Lite); puts every problem on the Issues sheet; leaves a
 summary in ``Dashboard!A2`` (and on the Reminders sheet for the reminder scripts); and never
 lets an exception reach a cell or a dialog: a problem becomes an issue and a sentence.
 
-The same functions are the desktop buttons (``addin.desktop``, through ``RunPython``) and the
-xlwings Lite buttons (the generated ``main.py`` wraps each with ``@script``).
+The same functions are the desktop buttons (``creditdesk_addin.desktop``, through
+``RunPython``) and the xlwings Lite buttons (the generated ``main.py`` wraps each with ``@script``).
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from creditdesk import contract
-from creditdesk.api import ReminderIn, ReminderOut, TableData
-from creditdesk.columns import TRUE_WORDS
-from creditdesk.errors import CreditdeskError
-from creditdesk.ledger import RawTable, build_ledger
-from creditdesk.report import Analysis
-from creditdesk.settings import Settings
-from creditdesk.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
-
-from . import session
-from .workbook import (
+from creditdesk.analysis.report import Analysis
+from creditdesk.api.models import ReminderIn, ReminderOut, TableData
+from creditdesk.domain import contract
+from creditdesk.domain.cells import TRUE_WORDS
+from creditdesk.domain.errors import CreditdeskError
+from creditdesk.domain.ledger import RawTable, build_ledger
+from creditdesk.domain.settings import Settings
+from creditdesk.files.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
+from creditdesk_addin import session
+from creditdesk_addin.workbook import (
     AMBER,
     GREEN,
     RED,
@@ -68,7 +67,7 @@ INCLUDE: dict[str, list[str]] = {
 }
 SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
 
-BackendFactory = Callable[[Settings], Any]  # Settings -> creditdesk.client.Client
+BackendFactory = Callable[[Settings], Any]  # Settings -> creditdesk.api.client.Client
 
 
 # ---------------------------------------------------------------------------------------
@@ -260,7 +259,7 @@ def _credit_sheet(book: Any, doc: dict) -> None:
 
 
 def _dashboard(book: Any, ageing: dict, check: dict) -> None:
-    """The results workbook's Dashboard (creditdesk.xlsx_write), as one block of cells, and
+    """The results workbook's Dashboard (creditdesk.files.xlsx_write), as one block of cells, and
     a table of receivables by age with a column chart next to it."""
     sheet = get_sheet(book, DASHBOARD)
     ccy = ageing["base_currency"]
@@ -684,7 +683,7 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
 
 def snapshot(tables: dict[str, RawTable]) -> dict[str, TableData]:
     """The workbook's contract tables as the API's snapshot: as read, row by row."""
-    from creditdesk.client import table_data
+    from creditdesk.api.client import table_data
 
     out = {}
     for t in tables.values():
@@ -791,7 +790,7 @@ def connect(settings: Settings) -> Any:
     """The backend client: the address from Settings' Backend URL, the key from the
     ``CREDITDESK_API_KEY`` environment variable (desktop: the user's environment; xlwings
     Lite: its Environment Variables), never from the workbook."""
-    from creditdesk.client import Client, KeyRefused
+    from creditdesk.api.client import Client, KeyRefused
 
     if not settings.backend_url:
         raise CreditdeskError("Settings has no Backend URL: add the address of your "
@@ -803,7 +802,7 @@ def connect(settings: Settings) -> Any:
         raise KeyRefused(f"no API key: set {API_KEY_VARIABLE} in {where}")
     transport = None
     if is_lite():
-        from .pyodide_http import XHRTransport
+        from creditdesk_addin.pyodide_http import XHRTransport
 
         transport = XHRTransport()
     return Client(settings.backend_url, key, transport=transport, retries=2,

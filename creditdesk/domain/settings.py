@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .columns import FALSE_WORDS, TRUE_WORDS, _date_from, is_blank
-from .contract import normalise_header
-from .emails import email_problem
-from .issues import Issue
+from creditdesk.domain.cells import FALSE_WORDS, TRUE_WORDS, _date_from, is_blank
+from creditdesk.domain.contract import normalise_header
+from creditdesk.domain.emails import email_problem
+from creditdesk.domain.issues import Issue
 
 Percent = Annotated[float, Field(ge=0, le=1000)]
 

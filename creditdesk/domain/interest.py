@@ -258,7 +258,7 @@ def rate_table(law: str) -> RateTable:
     if law in _OVERRIDE:
         return _OVERRIDE[law]
     if law not in _SHIPPED:
-        res = resources.files("creditdesk").joinpath("data").joinpath(_DATA_FILE[law])
+        res = resources.files("creditdesk.domain").joinpath("data").joinpath(_DATA_FILE[law])
         text = res.read_text(encoding="utf-8")
         _SHIPPED[law] = parse_rate_table(text, f"creditdesk/data/{_DATA_FILE[law]}")
     return _SHIPPED[law]

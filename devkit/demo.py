@@ -25,11 +25,11 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import IO, Any
 
-from .ledger import build_ledger
-from .report import Analysis
-from .sample import sample_tables
-from .xlsx_read import read_workbook
-from .xlsx_write import write_results, write_workbook
+from creditdesk.analysis.report import Analysis
+from creditdesk.domain.ledger import build_ledger
+from creditdesk.files.xlsx_read import read_workbook
+from creditdesk.files.xlsx_write import write_results, write_workbook
+from devkit.sample import sample_tables
 
 DEMO_AS_OF = dt.date(2026, 11, 24)
 
@@ -157,8 +157,8 @@ class LocalBackend:
 def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str, Any]:
     """Steps 4-6 of the demo: start the local backend, sync, send (twice at once), send
     again; what happened, for the summary."""
-    from .cli import _reminders_to_send, workbook_snapshot
-    from .client import Client
+    from creditdesk.api.client import Client
+    from creditdesk.cli.main import _reminders_to_send, workbook_snapshot
 
     outbox.mkdir(parents=True, exist_ok=True)
     for old in outbox.glob("*.eml"):

@@ -15,8 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
-from . import columns as col
-from .contract import (
+from creditdesk.domain import cells as col
+from creditdesk.domain.contract import (
     CUSTOMERS,
     DUNNING_LEVELS,
     FX,
@@ -28,10 +28,10 @@ from .contract import (
     Table,
     normalise_header,
 )
-from .emails import email_problem, split_addresses
-from .errors import WorkbookError
-from .issues import Issue
-from .settings import Settings, parse_settings
+from creditdesk.domain.emails import email_problem, split_addresses
+from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.issues import Issue
+from creditdesk.domain.settings import Settings, parse_settings
 
 
 @dataclass
@@ -475,7 +475,7 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
 
 
 def _templates(tables: Mapping[str, RawTable], issues: list[Issue]) -> list[Template]:
-    from .templates import DEFAULT_TEMPLATES
+    from creditdesk.domain.templates import DEFAULT_TEMPLATES
 
     r = _optional(tables, TEMPLATES, issues)
     if r is None:

@@ -13,8 +13,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .contract import HISTORY as _HISTORY
-from .emails import email_problem
+from creditdesk.domain.contract import HISTORY as _HISTORY
+from creditdesk.domain.emails import email_problem
 
 MAX_REMINDERS_PER_REQUEST = 500  # keeps a request well under API Gateway's 6 MB
 MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # larger ledgers go through a presigned S3 upload

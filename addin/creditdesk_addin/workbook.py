@@ -6,7 +6,7 @@ is also the engine the tests drive with ``xw.Book(json=payload)``.
 
 Reading: each contract table is read in one call (``table.range`` of an Excel table, or the
 used range of a sheet named like the table) and turned into the same ``RawTable`` the file
-reader (``creditdesk.xlsx_read``) makes from a workbook file: the same table-or-sheet rules
+reader (``creditdesk.files.xlsx_read``) makes from a workbook file: the same table-or-sheet rules
 (``xlsx_read``'s own for a sheet), the same header row, the same worksheet row numbers, and
 cell values normalised to the types python-calamine gives (text, float, bool,
 ``datetime.date``, ``''`` for blank), so ``build_ledger`` sees identical input on both paths.
@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from creditdesk import contract
-from creditdesk.ledger import RawTable
-from creditdesk.xlsx_write import sheet_name, table_name
+from creditdesk.domain import contract
+from creditdesk.domain.ledger import RawTable
+from creditdesk.files.xlsx_write import sheet_name, table_name
 
 log = logging.getLogger("creditdesk.addin")
 
@@ -259,7 +259,7 @@ def read_tables(book: Any, specs: Iterable[contract.Table] = contract.TABLES
                 ) -> dict[str, RawTable]:
     """The contract tables found in the book, keyed by normalised table name: an Excel table
     of that name, else a sheet of that name, each read in one call."""
-    from creditdesk import xlsx_read  # its table-or-sheet rules; imports no file library
+    from creditdesk.files import xlsx_read  # its table-or-sheet rules; imports no file library
 
     listobjects, sheets = find_tables(book)
     out: dict[str, RawTable] = {}

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ageing import Position, position
-from .ledger import Ledger
+from creditdesk.domain.ageing import Position, position
+from creditdesk.domain.ledger import Ledger
 
 # PAYDEX anchor points: days beyond terms -> score. Beyond 120 days the score falls linearly
 # to 1 at 180 days; before -30 days (30 days early) and after 180 days it stays at 100 / 1.

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import contract
-from .errors import WorkbookError
-from .settings import settings_rows
+from creditdesk.domain import contract
+from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.settings import settings_rows
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -717,8 +717,8 @@ def write_workbook(path: str | os.PathLike,
 
 def template_tables() -> dict[str, tuple[list[str], list[list]]]:
     """The blank contract workbook's tables: headers for all, defaults where they exist."""
-    from .ledger import DEFAULT_LEVELS
-    from .templates import DEFAULT_TEMPLATES
+    from creditdesk.domain.ledger import DEFAULT_LEVELS
+    from creditdesk.domain.templates import DEFAULT_TEMPLATES
 
     tables: dict[str, tuple[list[str], list[list]]] = {}
     for t in contract.TABLES:

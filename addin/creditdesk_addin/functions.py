@@ -1,9 +1,10 @@
-"""The Excel functions, once: plain Python that ``addin.desktop`` (classic xlwings, ``@xw.func``)
-and the generated xlwings Lite ``main.py`` (``@func``) each wrap with their own decorator.
+"""The Excel functions, once: plain Python that ``creditdesk_addin.desktop`` (classic xlwings,
+``@xw.func``) and the generated xlwings Lite ``main.py`` (``@func``) each wrap with their own
+decorator.
 
-The functions answer from the ledger a script loaded last (``addin.session``): clicking
-Refresh loads the workbook once, and every ``CD.CREDIT_CHECK`` in the workbook then costs a
-look-up, not a read of 100,000 invoices. On desktop Excel a function reads the calling
+The functions answer from the ledger a script loaded last (``creditdesk_addin.session``):
+clicking Refresh loads the workbook once, and every ``CD.CREDIT_CHECK`` in the workbook then
+costs a look-up, not a read of 100,000 invoices. On desktop Excel a function reads the calling
 workbook itself when nothing is loaded yet. Answers that need no ledger (ageing bucket of a
 date, statutory interest) work without one, with the defaults of a fresh workbook.
 
@@ -21,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from creditdesk.columns import to_date
-from creditdesk.errors import CreditdeskError
-from creditdesk.interest import round_money, statutory_interest
-from creditdesk.report import Analysis, order_check
-from creditdesk.settings import Settings
-
-from . import session
+from creditdesk.analysis.report import Analysis, order_check
+from creditdesk.domain.cells import to_date
+from creditdesk.domain.errors import CreditdeskError
+from creditdesk.domain.interest import round_money, statutory_interest
+from creditdesk.domain.settings import Settings
+from creditdesk_addin import session
 
 NOT_LOADED = "no ledger loaded: click Refresh first"
 

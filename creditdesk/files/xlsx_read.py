@@ -23,9 +23,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import contract
-from .errors import WorkbookError
-from .ledger import RawTable
+from creditdesk.domain import contract
+from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.ledger import RawTable
 
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_MAGIC = b"PK\x03\x04"

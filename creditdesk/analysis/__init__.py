@@ -1,0 +1,1 @@
+"""One run of the rules over a ledger, and the documents it returns."""

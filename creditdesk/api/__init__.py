@@ -1,0 +1,1 @@
+"""The backend's API: its request and response models (the contract) and the client."""

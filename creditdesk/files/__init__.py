@@ -1,0 +1,1 @@
+"""Workbook files: reading the contract tables, writing the contract and results workbooks."""
