@@ -51,7 +51,6 @@ __all__ = [
     "reference_rate",
     "round_money",
     "round_money_array",
-    "set_rate_table",
     "statutory_interest",
 ]
 
@@ -248,30 +247,18 @@ def parse_rate_table(text: str, name: str) -> RateTable:
 
 
 _SHIPPED: dict[str, RateTable] = {}
-_OVERRIDE: dict[str, RateTable] = {}
 
 
 def rate_table(law: str) -> RateTable:
-    """The reference-rate table of a law: an override set with ``set_rate_table``, else the
-    shipped data file (read on first use, then cached)."""
+    """The reference-rate table shipped for a law (``creditdesk/domain/data/``), read on
+    first use, then cached. Every calculation takes ``rates=`` to use another table (one typed
+    into a workbook, or a test's)."""
     law = _check_law(law)
-    if law in _OVERRIDE:
-        return _OVERRIDE[law]
     if law not in _SHIPPED:
         res = resources.files("creditdesk.domain").joinpath("data").joinpath(_DATA_FILE[law])
         text = res.read_text(encoding="utf-8")
         _SHIPPED[law] = parse_rate_table(text, f"creditdesk/data/{_DATA_FILE[law]}")
     return _SHIPPED[law]
-
-
-def set_rate_table(law: str, table: RateTable | None) -> None:
-    """Use ``table`` for ``law`` from now on (e.g. one typed into a workbook); None goes back
-    to the shipped data file."""
-    law = _check_law(law)
-    if table is None:
-        _OVERRIDE.pop(law, None)
-    else:
-        _OVERRIDE[law] = table
 
 
 def _stale_warning(law: str, table: RateTable, latest_ref: date, count: int = 1) -> str:
@@ -303,18 +290,20 @@ def _half_year_end(day: date) -> date:
     return date(day.year, 6, 30) if day.month <= 6 else date(day.year, 12, 31)
 
 
-def reference_rate(law: str, day: date) -> tuple[float, date, str | None]:
+def reference_rate(law: str, day: date, rates: RateTable | None = None
+                   ) -> tuple[float, date, str | None]:
     """(reference rate %, the reference date used, warning) for a day of lateness.
 
     UK: ``day`` is the day the debt became late (due date + 1); the reference date is the
     31 December / 30 June before its half-year. EU: ``day`` is any day of lateness; the
     reference date is 1 January / 1 July of its half-year. The rate is the one in force on the
-    reference date, without the 8 points. Raises ValueError before the table's first date.
+    reference date, without the 8 points (from ``rates``, default the shipped table). Raises
+    ValueError before the table's first date.
     """
     law = _check_law(law)
     day = _as_date(day, "day")
     ref = _uk_reference_date(day) if law == "UK" else _half_year_start(day)
-    table = rate_table(law)
+    table = rates or rate_table(law)
     rate = table.rate_on(ref)
     warning = _stale_warning(law, table, ref) if ref > table.checked_until else None
     return rate, ref, warning
@@ -383,13 +372,15 @@ def statutory_interest(
     law: str,
     contract_rate: float | None = None,
     amount_in_law_currency: float | None = None,
+    rates: RateTable | None = None,
 ) -> InterestResult:
     """Interest and fixed compensation on one invoice.
 
     ``amount`` is the principal in the invoice currency; the interest is in that currency.
     ``paid`` is the payment date, or the as-of date while unpaid. ``contract_rate`` (annual %,
     e.g. 10.0) replaces the statutory rate. ``amount_in_law_currency`` is the same principal
-    in GBP (UK) / EUR (EU) for the compensation band; it defaults to ``amount``.
+    in GBP (UK) / EUR (EU) for the compensation band; it defaults to ``amount``. ``rates``
+    is the reference-rate table (default: the shipped one, ``rate_table(law)``).
     Raises ValueError for an unknown law, a non-finite amount or a negative contract rate,
     and for a reference date before the rate table starts.
     """
@@ -413,7 +404,7 @@ def statutory_interest(
         return InterestResult(law, contract, days, interest, compensation, currency, None,
                               None, ((first, paid, days, contract),))
 
-    table = rate_table(law)
+    table = rates or rate_table(law)
     if law == "UK":
         ref = _uk_reference_date(first)
         pct = table.rate_on(ref) + MARGIN_POINTS
@@ -446,6 +437,7 @@ def interest_columns(
     law: str,
     contract_rate: float | None = None,
     amount_in_law_currency: np.ndarray | None = None,
+    rates: RateTable | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``statutory_interest`` on whole columns of unpaid items, as of one date.
 
@@ -455,9 +447,53 @@ def interest_columns(
     table starts, get NaN and a warning instead of an error; a missing
     ``amount_in_law_currency`` gives NaN compensation only. Rates are looked up with
     ``np.searchsorted``: no Python loop over items (EU loops over half-years only).
+
+    The steps: check the columns; mark the items without a due date or amount; keep those
+    late; with a contract rate, one formula; else drop the items older than the rate table,
+    add up the statutory interest by law, and warn when the table is out of date.
     """
     law = _check_law(law)
     contract = _contract_rate(contract_rate)
+    amount, due, law_amount, as_of = _checked_columns(amount, due, amount_in_law_currency,
+                                                      as_of)
+    warnings: list[str] = []
+    interest = np.zeros(amount.shape)
+    compensation = np.zeros(amount.shape)
+    days = _days_late(amount, due, as_of, interest, compensation, warnings)
+    late = np.flatnonzero((days > 0) & (amount > 0))
+    if not len(late):
+        return interest, compensation, warnings
+    compensation[late] = _compensation_array(law, law_amount[late])
+    if contract is not None:
+        interest[late] = 0.0 + _interest_for(law)(amount[late], contract, days[late])
+        return interest, compensation, warnings
+
+    table = rates or rate_table(law)
+    first = due[late] + np.timedelta64(1, "D")
+    h_first = _half_year_index(first)
+    late, h_first = _drop_too_early(law, table, late, h_first, interest, compensation,
+                                    warnings)
+    if not len(late):
+        return interest, compensation, warnings
+    if law == "UK":
+        refs = _half_year_starts(h_first) - np.timedelta64(1, "D")
+        interest[late] = _uk_daily(amount[late], _lookup(table, refs) + MARGIN_POINTS,
+                                   days[late])
+        latest = refs
+    else:
+        interest[late] = _eu_interest(table, amount[late], due[late] + np.timedelta64(1, "D"),
+                                      h_first, as_of)
+        latest = _half_year_starts(np.full(len(late), _half_year_index(np.array([as_of]))[0]))
+    stale = latest > np.datetime64(table.checked_until, "D")
+    if stale.any():
+        warnings.append(_stale_warning(law, table, _to_date(latest[stale].max()),
+                                       int(stale.sum())))
+    return interest, compensation, warnings
+
+
+def _checked_columns(amount, due, amount_in_law_currency, as_of):
+    """The columns as float and day arrays of one shape, and the as-of day; ValueError
+    otherwise."""
     amount = np.asarray(amount, dtype=np.float64)
     due = np.asarray(due).astype("datetime64[D]")
     if amount.shape != due.shape:
@@ -470,10 +506,12 @@ def interest_columns(
     as_of = np.datetime64(as_of, "D")
     if np.isnat(as_of):
         raise ValueError("as_of is not a date")
+    return amount, due, law_amount, as_of
 
-    warnings: list[str] = []
-    interest = np.zeros(amount.shape)
-    compensation = np.zeros(amount.shape)
+
+def _days_late(amount, due, as_of, interest, compensation, warnings) -> np.ndarray:
+    """Days past due of each item (0 for one without a due date or amount, which gets NaN
+    interest and compensation and one warning)."""
     missing = np.isnat(due) | ~np.isfinite(amount)
     if missing.any():
         interest[missing] = np.nan
@@ -483,73 +521,48 @@ def interest_columns(
     days = np.zeros(amount.shape, dtype=np.int64)
     ok = ~missing
     days[ok] = (as_of - due[ok]).astype(np.int64)
-    late = ok & (days > 0) & (amount > 0)
-    if not late.any():
-        return interest, compensation, warnings
+    return days
 
-    idx = np.flatnonzero(late)
-    a, d, first = amount[idx], days[idx], due[idx] + np.timedelta64(1, "D")
-    comp = _compensation_array(law, law_amount[idx])
 
-    if contract is not None:
-        interest[idx] = 0.0 + _interest_for(law)(a, contract, d)
-        compensation[idx] = comp
-        return interest, compensation, warnings
-
-    table = rate_table(law)
-    h_first = _half_year_index(first)
+def _drop_too_early(law, table, late, h_first, interest, compensation, warnings):
+    """The late items whose first reference date the table covers (with their half-years);
+    the others get NaN interest and compensation and one warning."""
+    first_ref = _half_year_starts(h_first)
     if law == "UK":
-        refs = [_half_year_starts(h_first) - np.timedelta64(1, "D")]
-    else:
-        refs = [_half_year_starts(h_first)]
-    early = refs[0] < table.effective[0]
-    if early.any():
-        warnings.append(
-            f"{int(early.sum())} item(s) became late too long ago for the {_RATE_NAME[law]} "
-            f"table ({table.name}), which starts on {table.first_date.isoformat()}: no "
-            "late-payment interest computed for them")
-        interest[idx[early]] = np.nan
-        compensation[idx[early]] = np.nan
-        keep = ~early
-        idx, a, d, first, comp, h_first = (idx[keep], a[keep], d[keep], first[keep],
-                                           comp[keep], h_first[keep])
-        refs = [refs[0][keep]]
-        if not len(idx):
-            return interest, compensation, warnings
+        first_ref = first_ref - np.timedelta64(1, "D")
+    early = first_ref < table.effective[0]
+    if not early.any():
+        return late, h_first
+    warnings.append(
+        f"{int(early.sum())} item(s) became late too long ago for the {_RATE_NAME[law]} "
+        f"table ({table.name}), which starts on {table.first_date.isoformat()}: no "
+        "late-payment interest computed for them")
+    interest[late[early]] = np.nan
+    compensation[late[early]] = np.nan
+    return late[~early], h_first[~early]
 
-    total = np.zeros(len(idx))
-    if law == "UK":
-        pct = _lookup(table, refs[0]) + MARGIN_POINTS
-        total += _uk_daily(a, pct, d)
-        latest = refs[0]
-    else:
-        # Half-year by half-year, oldest debts first: after sorting by the half-year the debt
-        # became late, the items still late in the k-th half-year are a prefix. Each item's
-        # periods are added in the same order as statutory_interest adds them.
-        h_last = int(_half_year_index(np.array([as_of]))[0])
-        order = np.argsort(h_first, kind="stable")
-        a_s, first_s, h_s = a[order], first[order], h_first[order]
-        total_s = np.zeros(len(idx))
-        for k in range(h_last - int(h_s[0]) + 1):
-            m = int(np.searchsorted(h_s, h_last - k, side="right"))
-            h = h_s[:m] + k
-            starts = _half_year_starts(h)
-            ends = _half_year_starts(h + 1) - np.timedelta64(1, "D")
-            lo = np.maximum(starts, first_s[:m])
-            hi = np.minimum(ends, as_of)
-            n = (hi - lo).astype(np.int64) + 1
-            pct = _lookup(table, starts) + MARGIN_POINTS
-            total_s[:m] += _simple(a_s[:m], pct, n)
-        total[order] = total_s
-        latest = _half_year_starts(np.full(len(idx), h_last))
-    interest[idx] = total
-    compensation[idx] = comp
 
-    stale = latest > np.datetime64(table.checked_until, "D")
-    if stale.any():
-        warnings.append(_stale_warning(law, table, _to_date(latest[stale].max()),
-                                       int(stale.sum())))
-    return interest, compensation, warnings
+def _eu_interest(table, a, first, h_first, as_of) -> np.ndarray:
+    """EU interest, half-year by half-year, oldest debts first: after sorting by the half-year
+    the debt became late, the items still late in the k-th half-year are a prefix. Each item's
+    periods are added in the same order as ``statutory_interest`` adds them."""
+    h_last = int(_half_year_index(np.array([as_of]))[0])
+    order = np.argsort(h_first, kind="stable")
+    a_s, first_s, h_s = a[order], first[order], h_first[order]
+    total_s = np.zeros(len(a))
+    for k in range(h_last - int(h_s[0]) + 1):
+        m = int(np.searchsorted(h_s, h_last - k, side="right"))
+        h = h_s[:m] + k
+        starts = _half_year_starts(h)
+        ends = _half_year_starts(h + 1) - np.timedelta64(1, "D")
+        lo = np.maximum(starts, first_s[:m])
+        hi = np.minimum(ends, as_of)
+        n = (hi - lo).astype(np.int64) + 1
+        pct = _lookup(table, starts) + MARGIN_POINTS
+        total_s[:m] += _simple(a_s[:m], pct, n)
+    total = np.empty(len(a))
+    total[order] = total_s
+    return total
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from creditdesk.domain.emails import email_problem, split_addresses
 from creditdesk.domain.errors import WorkbookError
 from creditdesk.domain.issues import Issue
 from creditdesk.domain.settings import Settings, parse_settings
+from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template
 
 
 @dataclass
@@ -70,15 +71,6 @@ class DunningLevel:
     template: str
     channel: str = "Email"
     add_interest: bool = False
-
-
-@dataclass
-class Template:
-    name: str
-    language: str
-    subject: str
-    body: str
-    row: int | None = None
 
 
 @dataclass
@@ -475,8 +467,6 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
 
 
 def _templates(tables: Mapping[str, RawTable], issues: list[Issue]) -> list[Template]:
-    from creditdesk.domain.templates import DEFAULT_TEMPLATES
-
     r = _optional(tables, TEMPLATES, issues)
     if r is None:
         return list(DEFAULT_TEMPLATES)

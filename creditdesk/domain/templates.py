@@ -14,8 +14,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from creditdesk.domain.ledger import Template
-
 PLACEHOLDERS: dict[str, str] = {
     "company_name": "your company (Settings: Company Name)",
     "customer": "the customer key",
@@ -34,6 +32,18 @@ PLACEHOLDERS: dict[str, str] = {
     "sender_email": "Settings: Sender Email",
     "reply_to": "Settings: Reply To",
 }
+
+@dataclass
+class Template:
+    """One row of the Templates table (or a built-in default): subject and body with
+    ``{placeholder}`` text, in one language."""
+
+    name: str
+    language: str
+    subject: str
+    body: str
+    row: int | None = None
+
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 

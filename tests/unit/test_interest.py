@@ -26,16 +26,8 @@ from creditdesk.domain.interest import (
     reference_rate,
     round_money,
     round_money_array,
-    set_rate_table,
     statutory_interest,
 )
-
-
-@pytest.fixture(autouse=True)
-def _shipped_tables():
-    yield
-    for law in LAWS:
-        set_rate_table(law, None)
 
 
 def d(text: str) -> date:
@@ -327,22 +319,26 @@ effective_date,rate_percent
 
 
 def test_a_reference_date_after_checked_until_uses_the_last_rate_and_warns():
-    set_rate_table("UK", parse_rate_table(STALE_UK, "test table"))
+    stale = parse_rate_table(STALE_UK, "test table")
     # Late on 1 Jul 2024 -> 30 Jun 2024, after 31 Mar 2024: last known 5.25% + 8 = 13.25%.
-    r = statutory_interest(1000.0, d("2024-06-30"), d("2024-07-30"), "UK")
+    r = statutory_interest(1000.0, d("2024-06-30"), d("2024-07-30"), "UK", rates=stale)
     assert r.rate == 13.25
     assert r.warning is not None
     assert "checked only until 2024-03-31" in r.warning
     assert "2024-06-30" in r.warning
     # Late on 1 Apr 2024 -> 31 Dec 2023, within the checked range: no warning.
-    assert statutory_interest(1000.0, d("2024-03-31"), d("2024-04-30"), "UK").warning is None
+    assert statutory_interest(1000.0, d("2024-03-31"), d("2024-04-30"), "UK",
+                              rates=stale).warning is None
+    assert reference_rate("UK", d("2024-07-01"), rates=stale)[0] == 5.25
+    # The shipped table is untouched: no global override.
+    assert rate_table("UK").name != "test table"
 
 
 def test_the_vectorised_calculation_reports_an_out_of_date_table_once_with_a_count():
-    set_rate_table("UK", parse_rate_table(STALE_UK, "test table"))
+    stale = parse_rate_table(STALE_UK, "test table")
     due = np.array(["2024-03-31", "2024-06-30", "2024-07-15"], dtype="datetime64[D]")
     _, _, warnings = interest_columns(np.array([1.0, 2.0, 3.0]), due,
-                                      np.datetime64("2024-09-01"), "UK")
+                                      np.datetime64("2024-09-01"), "UK", rates=stale)
     assert len(warnings) == 1
     assert "for 2 items" in warnings[0]
 

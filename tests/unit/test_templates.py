@@ -1,10 +1,10 @@
 """Reminder templates: placeholders, HTML escaping, unknown placeholders, language choice."""
 
-from creditdesk.domain.ledger import Template
 from creditdesk.domain.templates import (
     DEFAULT_TEMPLATES,
     PLACEHOLDERS,
     Line,
+    Template,
     pick,
     render,
     template_problems,
