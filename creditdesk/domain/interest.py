@@ -405,22 +405,7 @@ def statutory_interest(
                               None, ((first, paid, days, contract),))
 
     table = rates or rate_table(law)
-    if law == "UK":
-        ref = _uk_reference_date(first)
-        pct = table.rate_on(ref) + MARGIN_POINTS
-        periods: list[Period] = [(first, paid, days, pct)]
-        refs = [ref]
-    else:
-        periods, refs = [], []
-        start = first
-        while start <= paid:
-            end = min(_half_year_end(start), paid)
-            ref = _half_year_start(start)
-            pct = table.rate_on(ref) + MARGIN_POINTS
-            periods.append((start, end, (end - start).days + 1, pct))
-            refs.append(ref)
-            start = end + _ONE_DAY
-
+    periods, refs = _statutory_periods(law, table, first, paid)
     interest = 0.0
     for _, _, n, pct in periods:
         interest += _interest_for(law)(amount, pct, n)
@@ -428,6 +413,26 @@ def statutory_interest(
     warning = _stale_warning(law, table, latest) if latest > table.checked_until else None
     return InterestResult(law, periods[0][3], days, interest, compensation, currency, refs[0],
                           warning, tuple(periods))
+
+
+def _statutory_periods(law: str, table: RateTable, first: date, paid: date
+                       ) -> tuple[list[Period], list[date]]:
+    """The periods of lateness from ``first`` to ``paid`` with their rate (reference rate + 8
+    points) and the reference dates: UK one period at the rate fixed when the debt became
+    late; EU one period per half-year, each at that half-year's rate."""
+    if law == "UK":
+        ref = _uk_reference_date(first)
+        return [(first, paid, (paid - first).days + 1, table.rate_on(ref) + MARGIN_POINTS)], [ref]
+    periods: list[Period] = []
+    refs: list[date] = []
+    start = first
+    while start <= paid:
+        end = min(_half_year_end(start), paid)
+        ref = _half_year_start(start)
+        periods.append((start, end, (end - start).days + 1, table.rate_on(ref) + MARGIN_POINTS))
+        refs.append(ref)
+        start = end + _ONE_DAY
+    return periods, refs
 
 
 def interest_columns(

@@ -123,31 +123,57 @@ def _drop_small(points: np.ndarray) -> np.ndarray:
 
 
 def score(ledger: Ledger, pos: Position | None = None) -> Scores:
+    """Each customer's payment score, grade and recommended limit, in four steps: the paydex
+    base from how late the settled history and the open past-due items were paid; points off
+    for using the credit limit beyond the review threshold; the pull of an external rating;
+    the recommended limit from recent monthly sales, terms and grade."""
     pos = pos or position(ledger)
-    inv, cus = ledger.invoices, ledger.customers
-    nc = len(cus)
-    a = ledger.as_of
-    cust = inv.customer
-    amount_base = inv.amount * inv.rate
-    dated = (inv.invoice_date <= a) & (inv.amount > 0)
+    nc = len(ledger.customers)
+    amount_base = ledger.invoices.amount * ledger.invoices.rate
+    dated = (ledger.invoices.invoice_date <= ledger.as_of) & (ledger.invoices.amount > 0)
+    has, dbt, wdbt, base = _payment_history(ledger, pos, amount_base, dated, nc)
+    util_points, utilisation = _utilisation_points(ledger, pos, nc)
+    util_points[~has] = 0.0
+    internal = np.clip(base + util_points, 1.0, 100.0)
+    rating = ledger.customers.external_rating
+    has_rating = ~np.isnan(rating) & has
+    external = _drop_small(np.where(
+        has_rating, EXTERNAL_WEIGHT * (np.nan_to_num(rating) - np.nan_to_num(internal)), 0.0))
+    final = np.where(has, np.clip(internal + external, 1.0, 100.0), np.nan)
+    whole = np.floor(final + 0.5)  # half up; NaN stays NaN
+    grade = grade_of(whole)
+    monthly, recommended = _recommended_limit(ledger, amount_base, dated, whole, has, nc)
 
-    # --- settled history ----------------------------------------------------------------
+    adjustments = {"utilisation": util_points, "external rating": external}
+    reasons = _reasons(has, dbt, wdbt, base, adjustments, utilisation, rating)
+    return Scores(final, grade, recommended, np.where(has, dbt, np.nan), reasons, whole=whole,
+                  base=base, weighted_days_beyond_terms=np.where(has, wdbt, np.nan),
+                  adjustments=adjustments, monthly_sales=np.where(has, monthly, np.nan))
+
+
+def _payment_history(ledger, pos, amount_base, dated, nc):
+    """(has a settled history, days beyond terms of the settled items, the same weighted with
+    the open items already past due, paid at least this late (censored), the paydex base)."""
+    inv = ledger.invoices
     settled = inv.settled_date
-    hist = np.flatnonzero(dated & ~np.isnat(settled) & (settled <= a))
-    hc = cust[hist]
+    hist = np.flatnonzero(dated & ~np.isnat(settled) & (settled <= ledger.as_of))
+    hc = inv.customer[hist]
     hw = amount_base[hist]
     days = (settled[hist] - inv.due_date[hist]).astype(np.int64).astype(float)
     has = np.bincount(hc, minlength=nc) > 0
     dbt, _ = _wmean(hc, days, hw, nc)
-
-    # --- open items already past due: paid at least this late (censored) ----------------
     pending = (pos.outstanding_base > 0) & (pos.days_overdue > 0)
     wdbt, _ = _wmean(np.concatenate([hc, pos.customer[pending]]),
                      np.concatenate([days, pos.days_overdue[pending].astype(float)]),
                      np.concatenate([hw, pos.outstanding_base[pending]]), nc)
     base = np.where(has, paydex(np.nan_to_num(wdbt)), np.nan)
+    return has, dbt, wdbt, base
 
-    # --- utilisation of the credit limit ------------------------------------------------
+
+def _utilisation_points(ledger, pos, nc):
+    """(points off for exposure beyond the review threshold of the credit limit, the
+    utilisation itself: NaN where no limit is set)."""
+    cus = ledger.customers
     net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=nc)
     exposure = np.maximum(net, 0.0) + cus.open_orders
     limit = cus.credit_limit
@@ -156,34 +182,22 @@ def score(ledger: Ledger, pos: Position | None = None) -> Scores:
         utilisation = np.where(has_limit, exposure / limit, np.nan)
     threshold = ledger.settings.review_utilisation_pct / 100.0
     over = np.where(has_limit, np.maximum(np.nan_to_num(utilisation) - threshold, 0.0), 0.0)
-    util_points = _drop_small(-np.minimum(UTILISATION_POINTS * over, UTILISATION_CAP))
+    return _drop_small(-np.minimum(UTILISATION_POINTS * over, UTILISATION_CAP)), utilisation
 
-    # --- together ------------------------------------------------------------------------
-    util_points[~has] = 0.0
-    internal = np.clip(base + util_points, 1.0, 100.0)
-    rating = cus.external_rating
-    has_rating = ~np.isnan(rating) & has
-    external = _drop_small(np.where(
-        has_rating, EXTERNAL_WEIGHT * (np.nan_to_num(rating) - np.nan_to_num(internal)), 0.0))
-    final = np.where(has, np.clip(internal + external, 1.0, 100.0), np.nan)
-    whole = np.floor(final + 0.5)  # half up; NaN stays NaN
-    grade = grade_of(whole)
 
-    # --- recommended limit ---------------------------------------------------------------
+def _recommended_limit(ledger, amount_base, dated, whole, has, nc):
+    """(monthly sales over the last LIMIT_MONTHS, the recommended limit: monthly sales times
+    (terms + 30) / 30 times the grade's factor, rounded)."""
+    inv = ledger.invoices
     start = np.datetime64(months_before(ledger.as_of_date, LIMIT_MONTHS), "D")
     window = dated & (inv.invoice_date > start)
-    monthly = np.bincount(cust[window], weights=amount_base[window], minlength=nc) / LIMIT_MONTHS
+    monthly = np.bincount(inv.customer[window], weights=amount_base[window],
+                          minlength=nc) / LIMIT_MONTHS
     s = np.nan_to_num(whole)
     factor = np.select([s >= low for _, low in GRADE_EDGES],
                        [GRADE_FACTOR[g] for g, _ in GRADE_EDGES], GRADE_FACTOR["E"])
-    raw_limit = monthly * (cus.terms + 30.0) / 30.0 * factor
-    recommended = np.where(has, round_limit(np.where(has, raw_limit, 0.0)), np.nan)
-
-    adjustments = {"utilisation": util_points, "external rating": external}
-    reasons = _reasons(has, dbt, wdbt, base, adjustments, utilisation, rating)
-    return Scores(final, grade, recommended, np.where(has, dbt, np.nan), reasons, whole=whole,
-                  base=base, weighted_days_beyond_terms=np.where(has, wdbt, np.nan),
-                  adjustments=adjustments, monthly_sales=np.where(has, monthly, np.nan))
+    raw_limit = monthly * (ledger.customers.terms + 30.0) / 30.0 * factor
+    return monthly, np.where(has, round_limit(np.where(has, raw_limit, 0.0)), np.nan)
 
 
 # ---------------------------------------------------------------------------------------
