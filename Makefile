@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/creditdesk demo --out demo-output
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -26,6 +26,21 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# LibreOffice (recalculates the results workbook in a test; renders workbooks to look at) and
+# poppler (reads PDFs back as text and pictures). Installed with apt when this runs as root on
+# Debian or Ubuntu, as CI does; elsewhere the tests that need them say they are skipped, and
+# why.
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils
+system-packages:
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(SYSTEM_PACKAGES)"; \
+		{ apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null 2>&1 && \
+		    apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }; } || \
+		echo "note: could not install $(SYSTEM_PACKAGES); the tests that need them are skipped"; \
+	else echo "note: $(SYSTEM_PACKAGES) not installed; the tests that need them are skipped"; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --write-docs
