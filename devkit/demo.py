@@ -2,9 +2,10 @@
 local backend started, the workbook synced and today's reminders sent through it, into an
 outbox folder of real e-mails.
 
-The local backend runs as a child process (``python -m backend.ops serve``): this package
-never imports backend code. ``LocalBackend`` is also what the end-to-end tests and the
-benchmark use to start it.
+What it sends, and the snapshot it syncs, come from the application layer
+(``creditdesk.app``), as the CLI's and the add-in's do. The local backend runs as a child
+process (``python -m backend.ops serve``): this package never imports backend code.
+``LocalBackend`` is also what the end-to-end tests and the benchmark use to start it.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import IO, Any
 
-from creditdesk.analysis.report import Analysis
-from creditdesk.domain.ledger import build_ledger
-from creditdesk.files.xlsx_read import read_workbook
+from creditdesk.app.reminders import new_batch_id, outgoing
+from creditdesk.app.workbook import Workbook
 from creditdesk.files.xlsx_write import write_results, write_workbook
 from devkit.sample import sample_tables
 
@@ -154,23 +154,23 @@ class LocalBackend:
         self.stop()
 
 
-def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str, Any]:
+def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, Any]:
     """Steps 4-6 of the demo: start the local backend, sync, send (twice at once), send
     again; what happened, for the summary."""
     from creditdesk.api.client import Client
-    from creditdesk.cli.main import _reminders_to_send, workbook_snapshot
 
     outbox.mkdir(parents=True, exist_ok=True)
     for old in outbox.glob("*.eml"):
         old.unlink()
-    reminders, _held = _reminders_to_send(docs["remind"])
+    reminders = outgoing(docs["remind"]["reminders"]).send
+    day = wb.analysis.ledger.as_of_date
     print("4/6 Starting the local backend (an AWS emulator and the Creditdesk API on "
           "127.0.0.1)")
     t0 = time.monotonic()
     with LocalBackend(outbox) as b:
         print(f"    API at {b.url}, ready in {time.monotonic() - t0:.1f} s")
         with Client(b.url, b.api_key) as cd:
-            snap = cd.sync_snapshot(workbook_snapshot(workbook))
+            snap = cd.sync_snapshot(wb.snapshot())
             print(f"5/6 Synced the workbook (snapshot {snap.version}: {snap.customers} "
                   f"customers, {snap.invoices} invoices); sending {len(reminders)} "
                   "reminders from two clients at once, as a double click would")
@@ -178,7 +178,7 @@ def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str,
 
             def send(i: int) -> None:
                 with Client(b.url, b.api_key) as c:
-                    first = c.submit_reminders(reminders)
+                    first = c.submit_reminders(reminders, batch_id=new_batch_id(day))
                     batches[i] = c.wait_for_batch(first.batch_id, timeout=120, poll=0.2)
 
             threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
@@ -193,7 +193,7 @@ def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str,
                   f"{batches[1].counts.sent} = {sent_at_once} sent, "
                   f"{sum(x.counts.skipped for x in batches)} skipped as already sent")
             print("6/6 Sending the same workbook again")
-            again = cd.submit_reminders(reminders)
+            again = cd.submit_reminders(reminders, batch_id=new_batch_id(day))
             again = cd.wait_for_batch(again.batch_id, timeout=120, poll=0.2)
             print(f"    {again.counts.sent} sent, {again.counts.skipped} skipped as already "
                   "sent: nothing new")
@@ -213,7 +213,8 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     print(f"1/6 Building a sample workbook: {workbook}")
     write_workbook(workbook, sample_tables(as_of=as_of, messy=True))
     print("2/6 Reading it back and checking every row")
-    analysis = Analysis(build_ledger(read_workbook(workbook)))
+    wb = Workbook.read(workbook)
+    analysis = wb.analysis
     print("3/6 Ageing, KPIs, credit checks, scores and today's reminders")
     docs = analysis.all_docs()
     write_results(results, docs, source_name=workbook.name)
@@ -231,7 +232,7 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     why_not = ""
     if backend:
         try:
-            sent = _send_through_backend(workbook, docs, outbox)
+            sent = _send_through_backend(wb, docs, outbox)
         except Exception as exc:  # the demo still leaves the offline results
             why_not = str(exc) or type(exc).__name__
     else:

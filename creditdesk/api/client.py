@@ -8,7 +8,7 @@ use (a Pyodide fetch transport, or :class:`FakeBackend` in tests)::
 
     with Client("https://api.example.com", api_key) as cd:
         snap = cd.sync_snapshot(snapshot)              # inline, or presigned S3 upload if large
-        batch = cd.submit_reminders(reminders)         # parts of 500, one batch id throughout
+        batch = cd.submit_reminders(reminders, batch_id=batch_id)  # parts of 500, one id
         batch = cd.wait_for_batch(batch.batch_id)
         for r in cd.iter_reminders(batch.batch_id):    # follows the pages
             print(r.customer, r.status, r.message_id)
@@ -22,16 +22,17 @@ Retries: timeouts, 429 and 5xx answers are retried with exponential backoff and 
 (``Retry-After`` honoured) for requests that are safe to repeat: reads, erasure, snapshot
 sync and reminder submission (a part re-sent with the same batch id is accepted once). A
 request that never reached the server (connection refused) is always safe to retry.
+
+The batch id is the caller's (``creditdesk.app.reminders.new_batch_id`` makes one): keep it to
+ask about the batch, or to hand the same batch over again safely.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -71,7 +72,6 @@ __all__ = [
     "Client",
     "FakeBackend",
     "KeyRefused",
-    "new_batch_id",
     "table_data",
 ]
 
@@ -109,11 +109,6 @@ class KeyRefused(BackendError):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def new_batch_id() -> str:
-    """A fresh batch id (URL-safe, 22 characters)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
 def _cell(value: Any) -> str | float | int | bool | None:
@@ -384,14 +379,13 @@ class Client:
     # reminder batches
 
     def submit_reminders(self, reminders: Sequence[ReminderIn | Mapping[str, Any]], *,
-                         batch_id: str | None = None, compute: bool = False) -> BatchOut:
-        """Hand reminders to the backend for sending: 202 with the batch. More than
-        ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under one batch id, so a retried or
-        repeated part is accepted once. ``compute=True`` (with no reminders) asks the backend
-        to compute today's reminders from the last snapshot."""
+                         batch_id: str, compute: bool = False) -> BatchOut:
+        """Hand reminders to the backend for sending, as batch ``batch_id``: 202 with the
+        batch. More than ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under that id, so a
+        retried or repeated part is accepted once. ``compute=True`` (with no reminders) asks
+        the backend to compute today's reminders from the last snapshot."""
         items = [r if isinstance(r, ReminderIn) else ReminderIn.model_validate(r)
                  for r in reminders]
-        batch_id = batch_id or new_batch_id()
         n = MAX_REMINDERS_PER_REQUEST
         parts = max(1, math.ceil(len(items) / n))
         out: BatchOut | None = None

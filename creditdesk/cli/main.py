@@ -7,7 +7,8 @@ the key (one line on stderr), 1 for an internal error (one line on stderr, never
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets
 ``run=callable(args) -> int`` as a default on each (``backend`` is one: the operator tools in
-``backend/ops``). The domain package never imports them.
+``backend/ops``). The domain package never imports them. What sync and send do with a
+workbook is the application layer's (``creditdesk.app``).
 """
 
 from __future__ import annotations
@@ -170,11 +171,9 @@ def _unavailable(name: str, why: str):
 
 
 def _load(path: Path, as_of: dt.date | None):
-    from creditdesk.analysis.report import Analysis
-    from creditdesk.domain.ledger import build_ledger
-    from creditdesk.files.xlsx_read import read_workbook
+    from creditdesk.app.workbook import Workbook
 
-    return Analysis(build_ledger(read_workbook(path), as_of=as_of))
+    return Workbook.read(path, as_of).analysis
 
 
 def _write_results(analysis, output: Path, source: Path | None) -> None:
@@ -354,27 +353,15 @@ def _client(args: argparse.Namespace):
     return Client(url, key, transport=_transport)
 
 
-def workbook_snapshot(path: Path):
-    """The workbook's contract tables as an API snapshot (cells as JSON, dates ISO)."""
-    from creditdesk.api.client import table_data
-    from creditdesk.api.models import SnapshotIn
-    from creditdesk.files.xlsx_read import read_workbook
-
-    tables = {}
-    for raw in read_workbook(path).values():
-        rows = zip(*raw.columns, strict=True) if raw.columns else ()
-        tables[raw.name] = table_data(raw.header, rows, first_row=raw.first_row,
-                                      sheet=raw.sheet)
-    return SnapshotIn(tables=tables)
-
-
 _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce", "bounced"),
           ("complaint", "complaint(s)"), ("promise", "promise(s) to pay"),
           ("dispute", "dispute(s)"), ("note", "note(s)"))
 
 
 def _run_sync(args: argparse.Namespace) -> int:
-    snapshot = workbook_snapshot(args.workbook)
+    from creditdesk.app.workbook import Workbook
+
+    snapshot = Workbook.read(args.workbook).snapshot()
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
     with _client(args) as cd:
         snap = cd.sync_snapshot(snapshot)
@@ -404,37 +391,6 @@ def _run_sync(args: argparse.Namespace) -> int:
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
     return 0 if s.status != "rejected" else 2
-
-
-def _reminders_to_send(doc: dict) -> tuple[list, list[dict]]:
-    """The previewed reminders the backend can send by e-mail, and the others with why."""
-    from pydantic import ValidationError
-
-    from creditdesk.api.models import ReminderIn
-    from creditdesk.domain.emails import split_addresses
-
-    ok, held = [], []
-    for r in doc["reminders"]:
-        why = ""
-        if r["channel"] != "Email":
-            why = f"channel is {r['channel']}: not sent by e-mail"
-        elif not r["subject"] or not r["text"]:
-            why = f"no template '{r['template']}' to render"
-        if not why:
-            try:
-                ok.append(ReminderIn(
-                    customer=r["customer"], currency=r["currency"], level=r["level"],
-                    to=r["to"], cc=split_addresses(r["cc"] or ""), subject=r["subject"],
-                    text=r["text"], html=r["html"], invoices=[i["invoice"] for i in r["invoices"]],
-                    amount=r["amount"], interest=r["interest"],
-                    compensation=r["compensation"]))
-                continue
-            except ValidationError as exc:
-                e = exc.errors()[0]
-                why = f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-        held.append({"customer": r["customer"], "currency": r["currency"],
-                     "level": r["level"], "reason": why})
-    return ok, held
 
 
 class _Progress:
@@ -474,9 +430,15 @@ def _confirm(question: str) -> bool:
 
 
 def _run_send(args: argparse.Namespace) -> int:
-    analysis = _load(args.workbook, args.as_of)
-    doc = analysis.remind_doc()
-    reminders, held = _reminders_to_send(doc)
+    from dataclasses import asdict
+
+    from creditdesk.app.reminders import new_batch_id
+    from creditdesk.app.workbook import Workbook
+
+    wb = Workbook.read(args.workbook, args.as_of)
+    doc = wb.preview
+    reminders = wb.outgoing.send
+    held = [asdict(h) for h in wb.outgoing.held]
     out = sys.stderr if args.json else sys.stdout
     cd = _client(args)  # checks URL and key before anything is shown
     with cd:
@@ -496,7 +458,8 @@ def _run_send(args: argparse.Namespace) -> int:
                                          f"{cd.base_url}?"):
             print("Nothing was sent.", file=out)
             return 0
-        batch = cd.submit_reminders(reminders)
+        batch = cd.submit_reminders(
+            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date))
         print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "
               "backend.", file=out)
         batch = cd.wait_for_batch(batch.batch_id, timeout=args.timeout,

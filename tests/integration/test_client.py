@@ -17,6 +17,7 @@ from creditdesk.api.client import (
     table_data,
 )
 from creditdesk.api.models import MAX_INLINE_SNAPSHOT_BYTES, SnapshotIn
+from creditdesk.app.reminders import new_batch_id
 
 KEY = "cd_secret_key_123"
 
@@ -71,7 +72,7 @@ def test_cells_travel_as_json_dates_as_iso_text():
 
 
 def test_reminders_go_in_parts_of_500_under_one_batch_id(client, fake):
-    out = client.submit_reminders([reminder(i) for i in range(1201)])
+    out = client.submit_reminders([reminder(i) for i in range(1201)], batch_id=new_batch_id())
     posts = [json.loads(r.content) for r in fake.requests if r.method == "POST"]
     assert [(p["part"], p["parts"], len(p["reminders"])) for p in posts] == [
         (1, 3, 500), (2, 3, 500), (3, 3, 201)]
@@ -88,28 +89,28 @@ def test_a_retried_part_reuses_the_batch_id_and_is_accepted_once(client, fake):
 
 
 def test_the_same_reminders_sent_twice_send_nothing_new(client):
-    first = client.submit_reminders([reminder(i) for i in range(5)])
-    second = client.submit_reminders([reminder(i) for i in range(5)])
+    first = client.submit_reminders([reminder(i) for i in range(5)], batch_id=new_batch_id())
+    second = client.submit_reminders([reminder(i) for i in range(5)], batch_id=new_batch_id())
     assert first.counts.sent == 5
     assert second.counts.sent == 0 and second.counts.skipped == 5
 
 
 def test_reminder_statuses_are_read_across_pages(client):
-    b = client.submit_reminders([reminder(i) for i in range(250)])
+    b = client.submit_reminders([reminder(i) for i in range(250)], batch_id=new_batch_id())
     rows = client.reminders(b.batch_id)
     assert len(rows) == 250 and len({r.key for r in rows}) == 250
     assert all(r.message_id for r in rows)
 
 
 def test_wait_for_batch_reports_progress(client):
-    b = client.submit_reminders([reminder(1)])
+    b = client.submit_reminders([reminder(1)], batch_id=new_batch_id())
     seen = []
     done = client.wait_for_batch(b.batch_id, on_progress=seen.append)
     assert done.status == "done" and seen[-1] == done
 
 
 def test_history_promises_disputes_and_notes(client):
-    client.submit_reminders([reminder(7)])
+    client.submit_reminders([reminder(7)], batch_id=new_batch_id())
     client.add_promise("C-00007", 107.0, dt.date(2026, 12, 1), "will pay Friday")
     client.add_dispute("C-00007", "INV-7", "goods damaged")
     client.add_note("C-00007", "called the AP team")
