@@ -7,8 +7,12 @@ the key (one line on stderr), 1 for an internal error (one line on stderr, never
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets
 ``run=callable(args) -> int`` as a default on each (``backend`` is one: the operator tools in
-``backend/ops``). The domain package never imports them. What sync and send do with a
-workbook is the application layer's (``creditdesk.app``).
+``backend/ops``; ``demo`` another, from ``devkit``). The domain package never imports them.
+
+``main`` is the composition root: what sync and send do with a workbook is
+``creditdesk.app``'s; the backend client is made here, from ``--url``/``--api-key`` or the
+environment, over the ``transport`` given to ``main`` (tests pass one that reaches the app in
+process), else over the network.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -23,15 +28,17 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from creditdesk.domain.errors import CreditdeskError
+
+if TYPE_CHECKING:
+    import httpx
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
 URL_ENV = "CREDITDESK_URL"
 KEY_ENV = "CREDITDESK_API_KEY"
-_transport = None  # tests route the backend client through a fake transport here
 
 
 class UsageError(CreditdeskError):
@@ -340,7 +347,9 @@ def _run_new(args: argparse.Namespace) -> int:
 # -- the backend -------------------------------------------------------------------------
 
 
-def _client(args: argparse.Namespace):
+def _client(args: argparse.Namespace, transport=None):
+    """The backend client for ``--url`` and ``--api-key`` (else the environment); a usage
+    error when either is missing."""
     from creditdesk.api.client import Client
 
     url = args.url or os.environ.get(URL_ENV, "")
@@ -350,7 +359,7 @@ def _client(args: argparse.Namespace):
                          "--url")
     if not key:
         raise UsageError(f"{PROG} {args.command}: no API key: set {KEY_ENV} or pass --api-key")
-    return Client(url, key, transport=_transport)
+    return Client(url, key, transport=transport)
 
 
 _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce", "bounced"),
@@ -358,12 +367,12 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
           ("dispute", "dispute(s)"), ("note", "note(s)"))
 
 
-def _run_sync(args: argparse.Namespace) -> int:
+def _run_sync(args: argparse.Namespace, transport=None) -> int:
     from creditdesk.app.workbook import Workbook
 
     snapshot = Workbook.read(args.workbook).snapshot()
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
-    with _client(args) as cd:
+    with _client(args, transport) as cd:
         snap = cd.sync_snapshot(snapshot)
         events = cd.history(start=since)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
@@ -429,7 +438,7 @@ def _confirm(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _run_send(args: argparse.Namespace) -> int:
+def _run_send(args: argparse.Namespace, transport=None) -> int:
     from dataclasses import asdict
 
     from creditdesk.app.reminders import new_batch_id
@@ -440,7 +449,7 @@ def _run_send(args: argparse.Namespace) -> int:
     reminders = wb.outgoing.send
     held = [asdict(h) for h in wb.outgoing.held]
     out = sys.stderr if args.json else sys.stdout
-    cd = _client(args)  # checks URL and key before anything is shown
+    cd = _client(args, transport)  # checks URL and key before anything is shown
     with cd:
         with contextlib.redirect_stdout(out):
             _show_remind(doc)
@@ -480,12 +489,18 @@ def _run_send(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *,
+         transport: httpx.BaseTransport | None = None) -> int:
+    """Run the ``creditdesk`` command on ``argv`` (default: the process's arguments) and
+    return its exit status. ``transport`` carries the backend client's requests (default:
+    the network)."""
     try:
         args = _parser().parse_args(argv)
         run = getattr(args, "run", None) or {
             "new": _run_new, "interest": _run_interest,
-            "sync": _run_sync, "send": _run_send}.get(args.command, _run_report)
+            "sync": functools.partial(_run_sync, transport=transport),
+            "send": functools.partial(_run_send, transport=transport),
+        }.get(args.command, _run_report)
         return run(args)
     except CreditdeskError as exc:
         print(str(exc) if str(exc).startswith(PROG) else f"{PROG}: {exc}", file=sys.stderr)
