@@ -32,7 +32,7 @@ from benchlib import machine, s, table, write_docs
 from creditdesk.api.client import Client
 from creditdesk.api.models import MAX_REMINDERS_PER_REQUEST
 from creditdesk.app.reminders import new_batch_id
-from devkit.demo import LocalBackend
+from devkit.supervisor import LocalBackend
 
 
 def reminders(n: int, tag: str) -> list[dict]:

@@ -22,8 +22,8 @@ import pytest
 from creditdesk.api.client import BackendError, Client, KeyRefused
 from creditdesk.app.reminders import new_batch_id
 from creditdesk.files.xlsx_write import write_workbook
-from devkit.demo import LocalBackend
 from devkit.sample import sample_tables
+from devkit.supervisor import LocalBackend
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
