@@ -45,11 +45,15 @@ class UsageError(CreditdeskError):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+class CommandParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2 (command groups
+    added through ``creditdesk.commands`` and run on their own use it too)."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+_Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
 def _date(text: str) -> dt.date:
@@ -69,10 +73,11 @@ def _amount(text: str) -> float:
     return value
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog=PROG, description="Credit management and debt collection on your "
-                "Excel workbook: ageing, credit checks, reminders, interest and scores.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def _parser() -> CommandParser:
+    p = CommandParser(prog=PROG, description="Credit management and debt collection on "
+                      "your Excel workbook: ageing, credit checks, reminders, interest and "
+                      "scores.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
 
     new = sub.add_parser("new", help="write a fresh workbook from the template",
