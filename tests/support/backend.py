@@ -11,7 +11,7 @@ presigned upload goes into moto's S3 (moto in process intercepts botocore, not h
 
 The ``backend_app`` fixture (tests/conftest.py) is one of these per test. The backend's own
 tests (tests/backend) set the same app up through their conftest's ``aws`` and ``app``
-fixtures; the environment both build is ``moto_environment``'s.
+fixtures, on the same environment as ``moto_environment`` builds (that fixture can use it).
 """
 
 from __future__ import annotations
