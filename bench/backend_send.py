@@ -31,7 +31,8 @@ from benchlib import machine, s, table, write_docs
 
 from creditdesk.api.client import Client
 from creditdesk.api.models import MAX_REMINDERS_PER_REQUEST
-from devkit.demo import LocalBackend
+from creditdesk.app.reminders import new_batch_id
+from devkit.supervisor import LocalBackend
 
 
 def reminders(n: int, tag: str) -> list[dict]:
@@ -68,7 +69,7 @@ def run_batched(b: LocalBackend, n: int, poll: float) -> dict:
     items = reminders(n, "B")
     with Client(b.url, b.api_key, timeout=120) as c:
         t0 = time.perf_counter()
-        batch = c.submit_reminders(items)
+        batch = c.submit_reminders(items, batch_id=new_batch_id())
         submit_calls = c.calls
         accepted = time.perf_counter() - t0
         done = c.wait_for_batch(batch.batch_id, timeout=900, poll=poll)
@@ -88,7 +89,7 @@ def run_one_by_one(b: LocalBackend, n: int, poll: float) -> dict:
     items = reminders(n, "S")
     with Client(b.url, b.api_key, timeout=120) as c:
         t0 = time.perf_counter()
-        ids = [c.submit_reminders([r]).batch_id for r in items]
+        ids = [c.submit_reminders([r], batch_id=new_batch_id()).batch_id for r in items]
         submit_calls = c.calls
         accepted = time.perf_counter() - t0
         pending = list(ids)

@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/engine.py [--write-docs] [--profile] [--repeat N]
 
-1,048,575 invoices and 50,000 customers (bench/ledgergen.py, seeded), validated once by
-``build_ledger``. The engine (``position``, ``ageing``, ``credit_check``, ``select``) is
-timed against a plain pandas implementation of the same three computations in the same run,
-after checking that both give the same numbers. BRIEF §5 target: under 1 s on one core, at
-least 10x the pandas one. The process is pinned to one core.
+1,048,575 invoices and 50,000 customers (``devkit.sample.full_sheet_tables``, seeded),
+validated once by ``build_ledger``. The engine (``position``, ``ageing``, ``credit_check``,
+``select``) is timed against a plain pandas implementation of the same three computations in
+the same run, after checking that both give the same numbers. BRIEF §5 target: under 1 s on
+one core, at least 10x the pandas one. The process is pinned to one core.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
-from ledgergen import AS_OF, FULL_SHEET, generate
 
 from creditdesk.domain import dunning as D
 from creditdesk.domain.ageing import ageing, position
 from creditdesk.domain.credit import credit_check
 from creditdesk.domain.dunning import SEND, select
 from creditdesk.domain.ledger import Ledger, build_ledger, raw_tables
-from devkit.sample import sample_tables
+from devkit.sample import AS_OF, FULL_SHEET, full_sheet_tables, sample_tables
 
 CUSTOMERS = 50_000
 TARGET_SECONDS, TARGET_RATIO = 1.0, 10.0
@@ -325,7 +324,8 @@ DATASETS = (("open-items export", True), ("ledger with settled history", False))
 def run_dataset(label: str, open_items: bool, repeat: int) -> dict:
     print(f"{label}: generating {FULL_SHEET:,} invoices for {CUSTOMERS:,} customers ...")
     t = time.perf_counter()
-    tables = generate(FULL_SHEET, CUSTOMERS, as_of=AS_OF, seed=7, open_items=open_items)
+    tables = full_sheet_tables(FULL_SHEET, CUSTOMERS, as_of=AS_OF, seed=7,
+                               open_items=open_items)
     t_gen = time.perf_counter() - t
     t = time.perf_counter()
     ledger = build_ledger(tables)
@@ -426,7 +426,7 @@ def main() -> None:
             f"{'met' if min(plain, cat) >= TARGET_RATIO else 'MISSED'})")
     result = table(header, rows)
     first = runs[0]
-    info_rows = [[f"{r['label']}: generate (bench/ledgergen.py)", s(r["gen"]), "once"]
+    info_rows = [[f"{r['label']}: generate (devkit/sample.py)", s(r["gen"]), "once"]
                  for r in runs]
     info_rows += [[f"{r['label']}: build_ledger, validating {FULL_SHEET:,} rows",
                    s(r["build"]), "once"] for r in runs]

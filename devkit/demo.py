@@ -2,34 +2,26 @@
 local backend started, the workbook synced and today's reminders sent through it, into an
 outbox folder of real e-mails.
 
-The local backend runs as a child process (``python -m backend.ops serve``): this package
-never imports backend code. ``LocalBackend`` is also what the end-to-end tests and the
-benchmark use to start it.
+What it sends, and the snapshot it syncs, come from the application layer
+(``creditdesk.app``), as the CLI's and the add-in's do. The local backend runs as a child
+process (``devkit.supervisor.LocalBackend``): this package never imports backend code.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib.util
-import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from creditdesk.analysis.report import Analysis
-from creditdesk.domain.ledger import build_ledger
-from creditdesk.files.xlsx_read import read_workbook
+from creditdesk.app.reminders import new_batch_id, outgoing
+from creditdesk.app.workbook import Workbook
 from creditdesk.files.xlsx_write import write_results, write_workbook
 from devkit.sample import sample_tables
+from devkit.supervisor import BackendNotStarted, LocalBackend
 
 DEMO_AS_OF = dt.date(2026, 11, 24)
 
@@ -51,126 +43,23 @@ def preview_message(reminder: dict, sender: str, reply_to: str, company: str) ->
     return msg
 
 
-class BackendNotStarted(RuntimeError):
-    pass
-
-
-class LocalBackend:
-    """The local stack (``creditdesk backend serve``) as a child process::
-
-        with LocalBackend(outbox) as b:
-            client = Client(b.url, b.api_key)
-
-    ``info`` is its ready line: ``{"url", "api_key", "aws_endpoint", "outbox"}``. Always
-    stopped on exit (SIGTERM, then kill after ``grace`` seconds)."""
-
-    def __init__(self, outbox: Path, *, schedules: bool = False, timeout: float = 90.0,
-                 grace: float = 20.0, extra_args: tuple[str, ...] = ()) -> None:
-        self.outbox = Path(outbox)
-        self.schedules = schedules
-        self.timeout = timeout
-        self.grace = grace
-        self.extra_args = extra_args
-        self.proc: subprocess.Popen | None = None
-        self.info: dict[str, str] = {}
-        self._log: IO[bytes] | None = None
-
-    @staticmethod
-    def available() -> bool:
-        try:
-            return importlib.util.find_spec("backend.ops") is not None
-        except (ImportError, ValueError):
-            return False
-
-    @property
-    def url(self) -> str:
-        return self.info["url"]
-
-    @property
-    def api_key(self) -> str:
-        return self.info["api_key"]
-
-    def log_text(self) -> str:
-        if self._log is None:
-            return ""
-        self._log.flush()
-        return Path(self._log.name).read_text(errors="replace")
-
-    def start(self) -> dict[str, str]:
-        if not self.available():
-            raise BackendNotStarted("the backend is not installed here (pip install -e "
-                                    "'.[backend,local]')")
-        args = [sys.executable, "-m", "backend.ops", "serve", "--outbox", str(self.outbox),
-                *([] if self.schedules else ["--no-schedule"]), *self.extra_args]
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the child)
-            prefix="creditdesk-backend-", suffix=".log", delete=False)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._log, env=env)
-        line: list[bytes] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()),
-                                  daemon=True)
-        reader.start()
-        reader.join(self.timeout)
-        if not line or not line[0].strip():
-            log = self.log_text().strip().splitlines()
-            self.stop()
-            raise BackendNotStarted("the local backend did not start"
-                                    + (f": {log[-1]}" if log else ""))
-        self.info = json.loads(line[0])
-        return self.info
-
-    def signal(self, sig: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-
-    def stop(self) -> int | None:
-        p, self.proc = self.proc, None
-        code = None
-        if p is not None:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM if hasattr(signal, "SIGTERM") else signal.SIGINT)
-                try:
-                    code = p.wait(self.grace)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    code = p.wait(10)
-            else:
-                code = p.returncode
-            if p.stdout:
-                p.stdout.close()
-        if self._log is not None:
-            self._log.close()
-            with contextlib.suppress(OSError):
-                os.unlink(self._log.name)
-            self._log = None
-        return code
-
-    def __enter__(self) -> LocalBackend:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str, Any]:
+def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, Any]:
     """Steps 4-6 of the demo: start the local backend, sync, send (twice at once), send
     again; what happened, for the summary."""
     from creditdesk.api.client import Client
-    from creditdesk.cli.main import _reminders_to_send, workbook_snapshot
 
     outbox.mkdir(parents=True, exist_ok=True)
     for old in outbox.glob("*.eml"):
         old.unlink()
-    reminders, _held = _reminders_to_send(docs["remind"])
+    reminders = outgoing(docs["remind"]["reminders"]).send
+    day = wb.analysis.ledger.as_of_date
     print("4/6 Starting the local backend (an AWS emulator and the Creditdesk API on "
           "127.0.0.1)")
     t0 = time.monotonic()
     with LocalBackend(outbox) as b:
         print(f"    API at {b.url}, ready in {time.monotonic() - t0:.1f} s")
         with Client(b.url, b.api_key) as cd:
-            snap = cd.sync_snapshot(workbook_snapshot(workbook))
+            snap = cd.sync_snapshot(wb.snapshot())
             print(f"5/6 Synced the workbook (snapshot {snap.version}: {snap.customers} "
                   f"customers, {snap.invoices} invoices); sending {len(reminders)} "
                   "reminders from two clients at once, as a double click would")
@@ -178,7 +67,7 @@ def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str,
 
             def send(i: int) -> None:
                 with Client(b.url, b.api_key) as c:
-                    first = c.submit_reminders(reminders)
+                    first = c.submit_reminders(reminders, batch_id=new_batch_id(day))
                     batches[i] = c.wait_for_batch(first.batch_id, timeout=120, poll=0.2)
 
             threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
@@ -193,7 +82,7 @@ def _send_through_backend(workbook: Path, docs: dict, outbox: Path) -> dict[str,
                   f"{batches[1].counts.sent} = {sent_at_once} sent, "
                   f"{sum(x.counts.skipped for x in batches)} skipped as already sent")
             print("6/6 Sending the same workbook again")
-            again = cd.submit_reminders(reminders)
+            again = cd.submit_reminders(reminders, batch_id=new_batch_id(day))
             again = cd.wait_for_batch(again.batch_id, timeout=120, poll=0.2)
             print(f"    {again.counts.sent} sent, {again.counts.skipped} skipped as already "
                   "sent: nothing new")
@@ -213,7 +102,8 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     print(f"1/6 Building a sample workbook: {workbook}")
     write_workbook(workbook, sample_tables(as_of=as_of, messy=True))
     print("2/6 Reading it back and checking every row")
-    analysis = Analysis(build_ledger(read_workbook(workbook)))
+    wb = Workbook.read(workbook)
+    analysis = wb.analysis
     print("3/6 Ageing, KPIs, credit checks, scores and today's reminders")
     docs = analysis.all_docs()
     write_results(results, docs, source_name=workbook.name)
@@ -231,7 +121,7 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     why_not = ""
     if backend:
         try:
-            sent = _send_through_backend(workbook, docs, outbox)
+            sent = _send_through_backend(wb, docs, outbox)
         except Exception as exc:  # the demo still leaves the offline results
             why_not = str(exc) or type(exc).__name__
     else:

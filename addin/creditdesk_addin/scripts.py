@@ -13,19 +13,19 @@ The same functions are the desktop buttons (``creditdesk_addin.desktop``, throug
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
-import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from creditdesk.analysis.report import Analysis
-from creditdesk.api.models import ReminderIn, ReminderOut, TableData
+from creditdesk.api.models import ReminderIn, ReminderOut
+from creditdesk.app.reminders import Unsendable, new_batch_id, preview_key, reminder_in
+from creditdesk.app.workbook import Workbook
 from creditdesk.domain import contract
 from creditdesk.domain.cells import TRUE_WORDS
 from creditdesk.domain.errors import CreditdeskError
-from creditdesk.domain.ledger import RawTable, build_ledger
+from creditdesk.domain.ledger import RawTable
 from creditdesk.domain.settings import Settings
 from creditdesk.files.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
 from creditdesk_addin import session
@@ -174,13 +174,19 @@ def _summary(book: Any, text: str, sheet: Any = None, cell: tuple[int, int] = SU
 
 
 def _load(book: Any, progress: Progress) -> Analysis:
+    return _workbook(book, progress).analysis
+
+
+def _workbook(book: Any, progress: Progress, checking: bool = True) -> Workbook:
+    """The book's contract tables, read in one call each, and the ledger they make (kept
+    for the CD.* functions)."""
     progress("reading the workbook's tables")
-    tables = read_tables(book)
-    progress(f"checking {_rows_in(tables, 'invoices'):,} invoices and "
-             f"{_rows_in(tables, 'customers'):,} customers")
-    analysis = Analysis(build_ledger(tables))
-    session.remember(session.book_key(book), analysis)
-    return analysis
+    wb = Workbook(read_tables(book))
+    if checking:
+        progress(f"checking {_rows_in(wb.tables, 'invoices'):,} invoices and "
+                 f"{_rows_in(wb.tables, 'customers'):,} customers")
+    session.remember(session.book_key(book), wb.analysis)
+    return wb
 
 
 def _rows_in(tables: dict[str, RawTable], key: str) -> int:
@@ -390,20 +396,6 @@ _LEFT = {"Reminders": 1, "ReminderInvoices": len(REMINDER_COLS) + 2,
 _STATUS_COLS = ("Status", "Message Id", "Detail")
 
 
-def new_batch_id(day: dt.date | None = None) -> str:
-    """A batch id a person can read: cd-YYYYMMDD-<12 hex digits>."""
-    day = day or dt.date.today()
-    return f"cd-{day:%Y%m%d}-{secrets.token_hex(6)}"
-
-
-def reminder_key(r: dict) -> str:
-    """What a previewed reminder is: the same key at send time means the same message."""
-    raw = "\x1f".join([r["customer"], r["currency"], str(r["level"]), r["to"],
-                       ",".join(sorted(i["invoice"] for i in r["invoices"])),
-                       f"{r['total']:.2f}", r["subject"]])
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
-
-
 def _preview(book: Any, progress: Progress) -> str:
     a = _load(book, progress)
     progress("selecting today's reminders")
@@ -413,7 +405,7 @@ def _preview(book: Any, progress: Progress) -> str:
     rows = [["Yes", m["customer"], m["name"], m["currency"], m["level"], m["level_name"],
              m["channel"], m["to"], "; ".join(m["cc"]) if isinstance(m["cc"], list)
              else m["cc"], m["subject"], len(m["invoices"]), m["amount"], m["interest"],
-             m["compensation"], m["total"], None, None, None, reminder_key(m)]
+             m["compensation"], m["total"], None, None, None, preview_key(m)]
             for m in doc["reminders"]]
     lines = [[m["customer"], m["currency"], m["level"], ln["invoice"],
               _date(ln["invoice_date"]), _date(ln["due_date"]), ln["days_overdue"],
@@ -525,10 +517,11 @@ def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
     if not sheet.batch:
         raise CreditdeskError("the Reminders sheet has no batch id (cell B2): click Preview "
                               "reminders first")
-    a = _load(book, progress)
+    wb = _workbook(book, progress)
+    a = wb.analysis
     progress("matching the ticked rows with today's reminders")
-    doc = a.remind_doc()
-    by_key = {reminder_key(m): m for m in doc["reminders"]}
+    doc = wb.preview
+    by_key = {preview_key(m): m for m in doc["reminders"]}
     outgoing: list[tuple[int, ReminderIn]] = []
     statuses: dict[int, tuple[str, str, str]] = {}
     problems: list[dict] = []
@@ -550,8 +543,8 @@ def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
                                                "preview again before sending"))
             continue
         try:
-            outgoing.append((i, _reminder_in(m)))
-        except ValueError as exc:
+            outgoing.append((i, reminder_in(m)))
+        except Unsendable as exc:
             statuses[i] = ("not sent", "", _short(str(exc), 120))
             problems.append(_problem(sheet, i, f"cannot be sent: {_short(str(exc))}"))
     if not outgoing:
@@ -599,16 +592,6 @@ def _problem(sheet: _Sheet, i: int, message: str) -> dict:
             "message": f"{sheet.text(i, 'Customer')} {sheet.text(i, 'Currency')}: {message}"}
 
 
-def _reminder_in(m: dict) -> ReminderIn:
-    cc = m["cc"] if isinstance(m["cc"], list) else [
-        a.strip() for a in str(m["cc"] or "").replace(",", ";").split(";") if a.strip()]
-    return ReminderIn(customer=m["customer"], currency=m["currency"], level=m["level"],
-                      to=m["to"], cc=cc, subject=m["subject"], text=m["text"],
-                      html=m["html"], invoices=[i["invoice"] for i in m["invoices"]],
-                      amount=m["amount"], interest=m["interest"],
-                      compensation=m["compensation"])
-
-
 def _wait(client: Any, batch_id: str, progress: Progress) -> Any:
     """Wait a little for the backend to send (a button should not hang for minutes)."""
     def shown(b: Any) -> None:
@@ -643,15 +626,13 @@ HISTORY_EXTRA = ["Event Id", "Amount", "Promised Date", "Invoice"]
 
 
 def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
-    progress("reading the workbook's tables")
-    tables = read_tables(book)
-    a = Analysis(build_ledger(tables))
-    session.remember(session.book_key(book), a)
+    wb = _workbook(book, progress, checking=False)
+    tables, a = wb.tables, wb.analysis
     client = backend(a.ledger.settings)
     problems: list[dict] = []
     try:
         progress(f"sending the ledger ({_rows_in(tables, 'invoices'):,} invoices)")
-        snap = client.sync_snapshot(snapshot(tables))
+        snap = client.sync_snapshot(wb.snapshot())
         problems += [i.model_dump() for i in snap.issues]
         since = _history_since(a)
         progress("fetching history, promises and disputes")
@@ -679,17 +660,6 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
         _summary(book, summary, sheet.sheet, REM_SUMMARY)
     _summary(book, summary)
     return summary
-
-
-def snapshot(tables: dict[str, RawTable]) -> dict[str, TableData]:
-    """The workbook's contract tables as the API's snapshot: as read, row by row."""
-    from creditdesk.api.client import table_data
-
-    out = {}
-    for t in tables.values():
-        rows = [list(r) for r in zip(*t.columns, strict=True)] if t.columns else []
-        out[t.name] = table_data(t.header, rows, first_row=t.first_row, sheet=t.sheet)
-    return out
 
 
 def _history_since(a: Analysis) -> dt.date | None:

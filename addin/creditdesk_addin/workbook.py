@@ -270,7 +270,7 @@ def read_tables(book: Any, specs: Iterable[contract.Table] = contract.TABLES
             table, sheet = listobjects[k]
             raw = _listobject(table, sheet, spec.name)
         elif k in sheets:
-            raw = xlsx_read._from_sheet(_sheet(sheets[k]), spec)
+            raw = xlsx_read.table_from_sheet(_sheet(sheets[k]), spec)
         if raw is not None:
             out[contract.normalise_header(spec.name)] = raw
     return out

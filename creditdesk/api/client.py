@@ -2,13 +2,13 @@
 
 Pure Python on httpx and pydantic, so it also runs inside xlwings Lite (Pyodide): no threads
 and no sockets of its own. Pass ``transport=`` to route requests through anything httpx can
-use (a Pyodide fetch transport, or :class:`FakeBackend` in tests)::
+use (the add-in's XMLHttpRequest transport in Pyodide; in tests, the real app in process)::
 
     from creditdesk.api.client import Client, BackendError
 
     with Client("https://api.example.com", api_key) as cd:
         snap = cd.sync_snapshot(snapshot)              # inline, or presigned S3 upload if large
-        batch = cd.submit_reminders(reminders)         # parts of 500, one batch id throughout
+        batch = cd.submit_reminders(reminders, batch_id=batch_id)  # parts of 500, one id
         batch = cd.wait_for_batch(batch.batch_id)
         for r in cd.iter_reminders(batch.batch_id):    # follows the pages
             print(r.customer, r.status, r.message_id)
@@ -22,18 +22,17 @@ Retries: timeouts, 429 and 5xx answers are retried with exponential backoff and 
 (``Retry-After`` honoured) for requests that are safe to repeat: reads, erasure, snapshot
 sync and reminder submission (a part re-sent with the same batch id is accepted once). A
 request that never reached the server (connection refused) is always safe to retry.
+
+The batch id is the caller's (``creditdesk.app.reminders.new_batch_id`` makes one): keep it to
+ask about the batch, or to hand the same batch over again safely.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -46,7 +45,6 @@ from creditdesk.api.models import (
     MAX_REMINDERS_PER_REQUEST,
     BatchIn,
     BatchOut,
-    Counts,
     DisputeIn,
     ErasureOut,
     ErrorOut,
@@ -69,9 +67,7 @@ __all__ = [
     "BackendError",
     "BackendUnreachable",
     "Client",
-    "FakeBackend",
     "KeyRefused",
-    "new_batch_id",
     "table_data",
 ]
 
@@ -109,11 +105,6 @@ class KeyRefused(BackendError):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def new_batch_id() -> str:
-    """A fresh batch id (URL-safe, 22 characters)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
 def _cell(value: Any) -> str | float | int | bool | None:
@@ -384,14 +375,13 @@ class Client:
     # reminder batches
 
     def submit_reminders(self, reminders: Sequence[ReminderIn | Mapping[str, Any]], *,
-                         batch_id: str | None = None, compute: bool = False) -> BatchOut:
-        """Hand reminders to the backend for sending: 202 with the batch. More than
-        ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under one batch id, so a retried or
-        repeated part is accepted once. ``compute=True`` (with no reminders) asks the backend
-        to compute today's reminders from the last snapshot."""
+                         batch_id: str, compute: bool = False) -> BatchOut:
+        """Hand reminders to the backend for sending, as batch ``batch_id``: 202 with the
+        batch. More than ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under that id, so a
+        retried or repeated part is accepted once. ``compute=True`` (with no reminders) asks
+        the backend to compute today's reminders from the last snapshot."""
         items = [r if isinstance(r, ReminderIn) else ReminderIn.model_validate(r)
                  for r in reminders]
-        batch_id = batch_id or new_batch_id()
         n = MAX_REMINDERS_PER_REQUEST
         parts = max(1, math.ceil(len(items) / n))
         out: BatchOut | None = None
@@ -479,236 +469,3 @@ class Client:
     def erase(self, customer: str) -> ErasureOut:
         """Erase a customer's personal data (what is kept, and why, is in the answer)."""
         return self._call("DELETE", f"/v1/customers/{quote(customer, safe='')}", ErasureOut)
-
-
-# -- a fake backend for tests -------------------------------------------------------------
-
-
-@dataclass
-class _Tenant:
-    snapshots: dict[str, dict] = field(default_factory=dict)
-    latest: str | None = None
-    batches: dict[str, dict] = field(default_factory=dict)
-    sent: dict[str, dict] = field(default_factory=dict)  # reminder key -> reminder
-    events: list[dict] = field(default_factory=list)
-    uploads: dict[str, int] = field(default_factory=dict)
-
-
-class FakeBackend:
-    """An in-memory stand-in for the backend API, as an httpx transport::
-
-        fake = FakeBackend()
-        client = Client("https://fake", fake.api_key, transport=fake.transport(),
-                        sleep=lambda s: None)
-
-    It follows the API contract closely enough for clients to be tested against it:
-    authentication, snapshots (inline and presigned upload), batches in parts with the
-    reminder key deciding what is sent once, pages of at most 100, history, promises, disputes,
-    notes, scores, erasure, and ``ErrorOut`` bodies. Reminders are "sent" at once. Set
-    ``fail_next`` to a list of status codes (or ``"timeout"``) to inject failures; every
-    request is recorded in ``requests``.
-    """
-
-    PAGE = 100
-
-    def __init__(self, api_key: str = "cd_test_key", today: dt.date | None = None) -> None:
-        self.api_key = api_key
-        self.today = today or dt.date(2026, 11, 24)
-        self.tenants: dict[str, _Tenant] = {api_key: _Tenant()}
-        self.requests: list[httpx.Request] = []
-        self.fail_next: list[int | str] = []
-        self._uploaded: dict[str, bytes] = {}
-        self._n = 0
-
-    def add_tenant(self, api_key: str) -> None:
-        self.tenants[api_key] = _Tenant()
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-    # -- dispatch ---------------------------------------------------------------------------
-
-    def _id(self, prefix: str) -> str:
-        self._n += 1
-        return f"{prefix}{self._n:06d}"
-
-    @staticmethod
-    def _json(status: int, body: Any) -> httpx.Response:
-        if isinstance(body, BaseModel):
-            return httpx.Response(status, content=body.model_dump_json().encode(),
-                                  headers={"Content-Type": "application/json"})
-        return httpx.Response(status, json=body)
-
-    def _error(self, status: int, error: str, message: str,
-               field_: str | None = None) -> httpx.Response:
-        return self._json(status, ErrorOut(error=error, message=message, field=field_))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.fail_next:
-            what = self.fail_next.pop(0)
-            if what == "timeout":
-                raise httpx.ReadTimeout("timed out", request=request)
-            if what == "refused":
-                raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-            return self._error(int(what), "injected", f"injected failure {what}")
-        path = request.url.path
-        if request.url.host == "uploads.fake":
-            return self._put_upload(request)
-        if path == "/v1/openapi.json":
-            return self._json(200, {"openapi": "3.0.3", "paths": {}})
-        auth = request.headers.get("Authorization", "")
-        tenant = self.tenants.get(auth.removeprefix("Bearer ")) if auth.startswith(
-            "Bearer ") else None
-        if tenant is None:
-            return self._error(401, "unauthorized", "missing or unknown API key")
-        try:
-            return self._route(tenant, request)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            loc = ".".join(str(x) for x in e["loc"])
-            return self._error(422, "invalid", f"{loc}: {e['msg']}", loc or None)
-
-    def _route(self, t: _Tenant, req: httpx.Request) -> httpx.Response:
-        parts = [p for p in req.url.path.split("/") if p][1:]  # after "v1"
-        m = req.method
-        q = req.url.params
-        match parts:
-            case ["ledger"] if m == "POST":
-                snap = SnapshotIn.model_validate_json(req.content)
-                return self._json(201, self._store(t, snap))
-            case ["ledger", "uploads"] if m == "POST":
-                up = UploadIn.model_validate_json(req.content)
-                version = self._id("v")
-                t.uploads[version] = up.size
-                return self._json(201, UploadOut(
-                    version=version, url=f"https://uploads.fake/{version}",
-                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)))
-            case ["ledger", "uploads", version, "complete"] if m == "POST":
-                if version in t.snapshots:
-                    return self._json(200, t.snapshots[version]["out"])
-                body = self._uploaded.pop(version, None)
-                if body is None:
-                    return self._error(409, "not_uploaded", "nothing was uploaded for "
-                                       f"snapshot {version}")
-                return self._json(200, self._store(t, SnapshotIn.model_validate_json(body),
-                                                   version))
-            case ["ledger"] if m == "GET":
-                if t.latest is None:
-                    return self._error(404, "not_found", "no ledger snapshot yet")
-                return self._json(200, t.snapshots[t.latest]["out"])
-            case ["batches"] if m == "POST":
-                return self._batch(t, BatchIn.model_validate_json(req.content))
-            case ["batches", bid] if m == "GET":
-                if bid not in t.batches:
-                    return self._error(404, "not_found", f"no batch {bid}")
-                return self._json(200, self._batch_out(t.batches[bid]))
-            case ["batches", bid, "reminders"] if m == "GET":
-                if bid not in t.batches:
-                    return self._error(404, "not_found", f"no batch {bid}")
-                return self._page(t.batches[bid]["reminders"], q.get("next"),
-                                  int(q.get("limit", 100)))
-            case ["history"] if m == "GET":
-                return self._page(self._events(t, None, q), q.get("next"),
-                                  int(q.get("limit", 100)))
-            case ["customers", cust, "history"] if m == "GET":
-                return self._page(self._events(t, cust, q), q.get("next"),
-                                  int(q.get("limit", 100)))
-            case ["customers", cust, kind] if m == "POST" and kind in (
-                    "promises", "disputes", "notes"):
-                return self._json(201, self._event(t, cust, kind, req.content))
-            case ["customers", cust] if m == "DELETE":
-                before = len(t.events)
-                t.events = [e for e in t.events if e["customer"] != cust]
-                return self._json(200, ErasureOut(
-                    customer=cust, erased_events=before - len(t.events),
-                    kept=["reminder keys (hashed): to never send a reminder twice"]))
-            case ["scores"] if m == "GET":
-                return self._json(200, ScoresOut(as_of=None, version=t.latest, customers=[]))
-        return self._error(404, "not_found", f"no route {m} {req.url.path}")
-
-    # -- behaviour --------------------------------------------------------------------------
-
-    def _put_upload(self, req: httpx.Request) -> httpx.Response:
-        if "Authorization" in req.headers:  # the API key must never go to storage
-            return httpx.Response(400, text="Authorization header sent to storage")
-        self._uploaded[req.url.path.strip("/")] = req.content
-        return httpx.Response(200)
-
-    def _store(self, t: _Tenant, snap: SnapshotIn, version: str | None = None) -> SnapshotOut:
-        version = version or self._id("v")
-        inv = snap.tables.get("Invoices")
-        cus = snap.tables.get("Customers")
-        out = SnapshotOut(version=version, status="active", as_of=self.today,
-                          customers=len(cus.rows) if cus else 0,
-                          invoices=len(inv.rows) if inv else 0)
-        t.snapshots[version] = {"in": snap, "out": out}
-        t.latest = version
-        return out
-
-    def _batch(self, t: _Tenant, b: BatchIn) -> httpx.Response:
-        now = dt.datetime.now(dt.UTC)
-        batch = t.batches.setdefault(b.batch_id, {"id": b.batch_id, "created_at": now,
-                                                  "parts": b.parts, "received": set(),
-                                                  "reminders": []})
-        if b.part in batch["received"]:
-            return self._json(202, self._batch_out(batch))
-        batch["received"].add(b.part)
-        for r in b.reminders:
-            key = r.key("tenant", self.today)
-            if key in t.sent:
-                status, detail, mid = "skipped", "already sent", t.sent[key]["message_id"]
-            else:
-                status, detail, mid = "sent", "", f"fake-{self._id('m')}"
-                t.sent[key] = {"message_id": mid}
-                t.events.append({"id": self._id("e"), "at": now, "customer": r.customer,
-                                 "type": "reminder", "level": r.level, "currency": r.currency,
-                                 "email": r.to, "message_id": mid, "amount": r.amount})
-            batch["reminders"].append(ReminderOut(
-                key=key, customer=r.customer, currency=r.currency, level=r.level, to=r.to,
-                subject=r.subject, status=status, message_id=mid, detail=detail,
-                updated_at=now))
-        return self._json(202, self._batch_out(batch))
-
-    @staticmethod
-    def _batch_out(batch: dict) -> BatchOut:
-        rows = batch["reminders"]
-        c = {s: sum(1 for r in rows if r.status == s)
-             for s in ("queued", "sent", "skipped", "failed", "review")}
-        done = len(batch["received"]) == batch["parts"]
-        return BatchOut(batch_id=batch["id"], status="done" if done else "accepted",
-                        created_at=batch["created_at"], counts=Counts(total=len(rows), **c),
-                        parts_received=len(batch["received"]), parts=batch["parts"])
-
-    def _page(self, rows: list, token: str | None, limit: int) -> httpx.Response:
-        start = int(token or 0)
-        size = min(limit, self.PAGE)
-        chunk = rows[start:start + size]
-        nxt = str(start + size) if start + size < len(rows) else None
-        items = [r if isinstance(r, BaseModel) else EventOut(**r) for r in chunk]
-        return httpx.Response(200, content=json.dumps(
-            {"items": [i.model_dump(mode="json") for i in items], "next": nxt}).encode(),
-            headers={"Content-Type": "application/json"})
-
-    @staticmethod
-    def _events(t: _Tenant, customer: str | None, q: httpx.QueryParams) -> list[dict]:
-        out = [e for e in t.events if customer is None or e["customer"] == customer]
-        if q.get("from"):
-            out = [e for e in out if e["at"].date() >= dt.date.fromisoformat(q["from"])]
-        if q.get("to"):
-            out = [e for e in out if e["at"].date() <= dt.date.fromisoformat(q["to"])]
-        return out
-
-    def _event(self, t: _Tenant, customer: str, kind: str, body: bytes) -> EventOut:
-        e: dict[str, Any] = {"id": self._id("e"), "at": dt.datetime.now(dt.UTC),
-                             "customer": customer}
-        if kind == "promises":
-            p = PromiseIn.model_validate_json(body)
-            e |= {"type": "promise", "amount": p.amount, "date": p.date, "note": p.note}
-        elif kind == "disputes":
-            d = DisputeIn.model_validate_json(body)
-            e |= {"type": "dispute", "invoice": d.invoice, "note": d.reason}
-        else:
-            e |= {"type": "note", "note": NoteIn.model_validate_json(body).text}
-        t.events.append(e)
-        return EventOut(**e)

@@ -7,7 +7,12 @@ the key (one line on stderr), 1 for an internal error (one line on stderr, never
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets
 ``run=callable(args) -> int`` as a default on each (``backend`` is one: the operator tools in
-``backend/ops``). The domain package never imports them.
+``backend/ops``; ``demo`` another, from ``devkit``). The domain package never imports them.
+
+``main`` is the composition root: what sync and send do with a workbook is
+``creditdesk.app``'s; the backend client is made here, from ``--url``/``--api-key`` or the
+environment, over the ``transport`` given to ``main`` (tests pass one that reaches the app in
+process), else over the network.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -22,26 +28,32 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from creditdesk.domain.errors import CreditdeskError
+
+if TYPE_CHECKING:
+    import httpx
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
 URL_ENV = "CREDITDESK_URL"
 KEY_ENV = "CREDITDESK_API_KEY"
-_transport = None  # tests route the backend client through a fake transport here
 
 
 class UsageError(CreditdeskError):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+class CommandParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2 (command groups
+    added through ``creditdesk.commands`` and run on their own use it too)."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+_Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
 def _date(text: str) -> dt.date:
@@ -61,10 +73,11 @@ def _amount(text: str) -> float:
     return value
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog=PROG, description="Credit management and debt collection on your "
-                "Excel workbook: ageing, credit checks, reminders, interest and scores.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def _parser() -> CommandParser:
+    p = CommandParser(prog=PROG, description="Credit management and debt collection on "
+                      "your Excel workbook: ageing, credit checks, reminders, interest and "
+                      "scores.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
 
     new = sub.add_parser("new", help="write a fresh workbook from the template",
@@ -170,11 +183,9 @@ def _unavailable(name: str, why: str):
 
 
 def _load(path: Path, as_of: dt.date | None):
-    from creditdesk.analysis.report import Analysis
-    from creditdesk.domain.ledger import build_ledger
-    from creditdesk.files.xlsx_read import read_workbook
+    from creditdesk.app.workbook import Workbook
 
-    return Analysis(build_ledger(read_workbook(path), as_of=as_of))
+    return Workbook.read(path, as_of).analysis
 
 
 def _write_results(analysis, output: Path, source: Path | None) -> None:
@@ -341,7 +352,9 @@ def _run_new(args: argparse.Namespace) -> int:
 # -- the backend -------------------------------------------------------------------------
 
 
-def _client(args: argparse.Namespace):
+def _client(args: argparse.Namespace, transport=None):
+    """The backend client for ``--url`` and ``--api-key`` (else the environment); a usage
+    error when either is missing."""
     from creditdesk.api.client import Client
 
     url = args.url or os.environ.get(URL_ENV, "")
@@ -351,21 +364,7 @@ def _client(args: argparse.Namespace):
                          "--url")
     if not key:
         raise UsageError(f"{PROG} {args.command}: no API key: set {KEY_ENV} or pass --api-key")
-    return Client(url, key, transport=_transport)
-
-
-def workbook_snapshot(path: Path):
-    """The workbook's contract tables as an API snapshot (cells as JSON, dates ISO)."""
-    from creditdesk.api.client import table_data
-    from creditdesk.api.models import SnapshotIn
-    from creditdesk.files.xlsx_read import read_workbook
-
-    tables = {}
-    for raw in read_workbook(path).values():
-        rows = zip(*raw.columns, strict=True) if raw.columns else ()
-        tables[raw.name] = table_data(raw.header, rows, first_row=raw.first_row,
-                                      sheet=raw.sheet)
-    return SnapshotIn(tables=tables)
+    return Client(url, key, transport=transport)
 
 
 _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce", "bounced"),
@@ -373,10 +372,12 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
           ("dispute", "dispute(s)"), ("note", "note(s)"))
 
 
-def _run_sync(args: argparse.Namespace) -> int:
-    snapshot = workbook_snapshot(args.workbook)
+def _run_sync(args: argparse.Namespace, transport=None) -> int:
+    from creditdesk.app.workbook import Workbook
+
+    snapshot = Workbook.read(args.workbook).snapshot()
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
-    with _client(args) as cd:
+    with _client(args, transport) as cd:
         snap = cd.sync_snapshot(snapshot)
         events = cd.history(start=since)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
@@ -404,37 +405,6 @@ def _run_sync(args: argparse.Namespace) -> int:
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
     return 0 if s.status != "rejected" else 2
-
-
-def _reminders_to_send(doc: dict) -> tuple[list, list[dict]]:
-    """The previewed reminders the backend can send by e-mail, and the others with why."""
-    from pydantic import ValidationError
-
-    from creditdesk.api.models import ReminderIn
-    from creditdesk.domain.emails import split_addresses
-
-    ok, held = [], []
-    for r in doc["reminders"]:
-        why = ""
-        if r["channel"] != "Email":
-            why = f"channel is {r['channel']}: not sent by e-mail"
-        elif not r["subject"] or not r["text"]:
-            why = f"no template '{r['template']}' to render"
-        if not why:
-            try:
-                ok.append(ReminderIn(
-                    customer=r["customer"], currency=r["currency"], level=r["level"],
-                    to=r["to"], cc=split_addresses(r["cc"] or ""), subject=r["subject"],
-                    text=r["text"], html=r["html"], invoices=[i["invoice"] for i in r["invoices"]],
-                    amount=r["amount"], interest=r["interest"],
-                    compensation=r["compensation"]))
-                continue
-            except ValidationError as exc:
-                e = exc.errors()[0]
-                why = f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-        held.append({"customer": r["customer"], "currency": r["currency"],
-                     "level": r["level"], "reason": why})
-    return ok, held
 
 
 class _Progress:
@@ -473,12 +443,18 @@ def _confirm(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _run_send(args: argparse.Namespace) -> int:
-    analysis = _load(args.workbook, args.as_of)
-    doc = analysis.remind_doc()
-    reminders, held = _reminders_to_send(doc)
+def _run_send(args: argparse.Namespace, transport=None) -> int:
+    from dataclasses import asdict
+
+    from creditdesk.app.reminders import new_batch_id
+    from creditdesk.app.workbook import Workbook
+
+    wb = Workbook.read(args.workbook, args.as_of)
+    doc = wb.preview
+    reminders = wb.outgoing.send
+    held = [asdict(h) for h in wb.outgoing.held]
     out = sys.stderr if args.json else sys.stdout
-    cd = _client(args)  # checks URL and key before anything is shown
+    cd = _client(args, transport)  # checks URL and key before anything is shown
     with cd:
         with contextlib.redirect_stdout(out):
             _show_remind(doc)
@@ -496,7 +472,8 @@ def _run_send(args: argparse.Namespace) -> int:
                                          f"{cd.base_url}?"):
             print("Nothing was sent.", file=out)
             return 0
-        batch = cd.submit_reminders(reminders)
+        batch = cd.submit_reminders(
+            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date))
         print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "
               "backend.", file=out)
         batch = cd.wait_for_batch(batch.batch_id, timeout=args.timeout,
@@ -517,12 +494,18 @@ def _run_send(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *,
+         transport: httpx.BaseTransport | None = None) -> int:
+    """Run the ``creditdesk`` command on ``argv`` (default: the process's arguments) and
+    return its exit status. ``transport`` carries the backend client's requests (default:
+    the network)."""
     try:
         args = _parser().parse_args(argv)
         run = getattr(args, "run", None) or {
             "new": _run_new, "interest": _run_interest,
-            "sync": _run_sync, "send": _run_send}.get(args.command, _run_report)
+            "sync": functools.partial(_run_sync, transport=transport),
+            "send": functools.partial(_run_send, transport=transport),
+        }.get(args.command, _run_report)
         return run(args)
     except CreditdeskError as exc:
         print(str(exc) if str(exc).startswith(PROG) else f"{PROG}: {exc}", file=sys.stderr)

@@ -183,7 +183,7 @@ def _read_tables(pc: Any, book: Any) -> dict[str, RawTable]:
         if k in listobjects:
             raw = _from_listobject(book.get_table_by_name(listobjects[k]), spec.name)
         elif k in sheets:
-            raw = _from_sheet(book.get_sheet_by_name(sheets[k]), spec)
+            raw = table_from_sheet(book.get_sheet_by_name(sheets[k]), spec)
         if raw is not None:
             out[contract.normalise_header(spec.name)] = raw
     return out
@@ -236,7 +236,13 @@ def _header_row(rows: list[list], spec: contract.Table) -> int | None:
     return first
 
 
-def _from_sheet(sheet: Any, spec: contract.Table) -> RawTable:
+def table_from_sheet(sheet: Any, spec: contract.Table) -> RawTable:
+    """Table ``spec`` from a sheet that holds it without an Excel table (rule 2 above).
+
+    ``sheet`` is a calamine sheet, or anything with its ``name``, ``start`` (the (row, column)
+    of the top-left used cell, 0-based; None for an empty sheet) and
+    ``to_python(skip_empty_area=True)`` (the used area's rows from ``start``): the add-in
+    passes the sheets of the open workbook that way."""
     name = spec.name
     start = sheet.start
     if start is None:  # an empty sheet

@@ -8,10 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from creditdesk.api.client import BackendUnreachable, Client, FakeBackend
+from creditdesk.api.client import BackendUnreachable, Client
 from creditdesk.api.models import ReminderIn
 from creditdesk_addin import lite as generator
 from creditdesk_addin.pyodide_http import XHRTransport
+from tests.support.transports import Wire
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,22 +133,25 @@ def _reminder(customer="C1"):
                       subject="Reminder", text="Please pay", invoices=["I1"], amount=100.0)
 
 
-def test_the_client_works_through_the_browsers_xmlhttprequest():
-    fake = FakeBackend()
+def test_the_client_works_through_the_browsers_xmlhttprequest(backend_app):
+    """Through XMLHttpRequest (as Pyodide exposes it) to the real backend app in process."""
+    key = backend_app.new_tenant()
+    wire = Wire(backend_app.transport())
     made = []
 
     def xhr():
-        made.append(FakeXHR(fake.transport(), gzip=True))
+        made.append(FakeXHR(wire, gzip=True))
         return made[-1]
-    with Client("https://api.example", fake.api_key, transport=XHRTransport(xhr)) as c:
+    with Client("https://api.example", key, transport=XHRTransport(xhr)) as c:
         out = c.submit_reminders([_reminder()], batch_id="batch-0001")
-        assert (out.batch_id, out.counts.sent) == ("batch-0001", 1)
+        assert (out.batch_id, out.counts.total) == ("batch-0001", 1)
+        assert c.wait_for_batch("batch-0001").counts.sent == 1
         assert [r.status for r in c.reminders("batch-0001")] == ["sent"]
     sent = made[0]
-    assert sent.headers["Authorization"] == f"Bearer {fake.api_key}"
+    assert sent.headers["Authorization"] == f"Bearer {key}"
     assert sent.headers["Content-Type"] == "application/json"
     assert not {"Host", "Content-Length", "User-Agent", "Accept-Encoding"} & set(sent.headers)
-    assert json.loads(fake.requests[0].content)["batch_id"] == "batch-0001"
+    assert json.loads(wire.requests[0].content)["batch_id"] == "batch-0001"
 
 
 @pytest.mark.parametrize("fail", [None, "NetworkError when attempting to fetch resource."])

@@ -1,37 +1,49 @@
-"""Preview, Send and Sync against the backend's fake (creditdesk.api.client.FakeBackend), through
-the xlwings engine, with the workbook as Excel leaves it after each click."""
+"""Preview, Send and Sync against the real backend app in process (tests.support.backend),
+through the xlwings engine, with the workbook as Excel leaves it after each click."""
 
 import datetime as dt
 import json
 
 import pytest
 
-from creditdesk.api.client import Client, FakeBackend
+from creditdesk.api.client import Client
 from creditdesk.files.xlsx_write import write_workbook
 from creditdesk_addin import scripts
 from creditdesk_addin.testing import payload_from_file
 from tests.addin.engine import cell, run, table
 from tests.builders import customer, days_before, invoice, tables
+from tests.support.transports import Wire
 
-# The fake backend stamps history with the real clock, so this ledger is as of today.
+# The backend keys reminders by the tenant's day and stamps history with the real clock, so
+# this ledger is as of today.
 AS_OF = dt.date.today()
 
-KEY = "cd_test_SECRET_key_0042"
 URL = "https://api.creditdesk.example"
 
 
 @pytest.fixture
-def fake():
-    return FakeBackend(api_key=KEY, today=AS_OF)
+def key(backend_app) -> str:
+    return backend_app.new_tenant()
 
 
 @pytest.fixture
-def backend(fake):
+def wire(backend_app) -> Wire:
+    return Wire(backend_app.transport())
+
+
+@pytest.fixture
+def backend(key, wire):
+    """What the add-in's ``connect`` gives: a client for Settings' Backend URL."""
     def connect(settings):
         assert settings.backend_url == URL
-        return Client(settings.backend_url, KEY, transport=fake.transport(),
-                      sleep=lambda s: None)
+        return Client(settings.backend_url, key, transport=wire, sleep=lambda s: None)
     return connect
+
+
+@pytest.fixture
+def api(key, wire) -> Client:
+    """The same tenant's API, as another client (the debtor portal, a colleague) uses it."""
+    return Client(URL, key, transport=wire, sleep=lambda s: None)
 
 
 @pytest.fixture
@@ -48,12 +60,12 @@ def ledger(tmp_path):
     return path
 
 
-def batch_posts(fake) -> list:
-    return [r for r in fake.requests if r.method == "POST" and r.url.path == "/v1/batches"]
+def batch_posts(wire) -> list:
+    return wire.posts("/v1/batches")
 
 
-def sent_messages(fake) -> int:
-    return len(fake.tenants[KEY].sent)
+def sent_messages(backend_app) -> int:
+    return len(backend_app.ses_sent())
 
 
 def test_preview_fills_the_reminders_sheet_with_a_batch_id_and_every_row_ticked(ledger):
@@ -68,49 +80,48 @@ def test_preview_fills_the_reminders_sheet_with_a_batch_id_and_every_row_ticked(
     assert [ln["Invoice"] for ln in table(after, "ReminderInvoices")] == ["I1", "I2", "I3"]
 
 
-def test_send_twice_sends_once(ledger, fake, backend):
+def test_send_twice_sends_once(ledger, backend_app, wire, backend):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
-    assert sent_messages(fake) == 3 and len(batch_posts(fake)) == 1
+    assert sent_messages(backend_app) == 3 and len(batch_posts(wire)) == 1
     rows = table(sent, "Reminders")
     assert [r["Status"] for r in rows] == ["sent"] * 3
-    assert all(r["Message Id"].startswith("fake-") for r in rows)
+    assert {r["Message Id"] for r in rows} == {m.id for m in backend_app.ses_sent()}
     assert summary.startswith(f"Batch {cell(previewed, 'Reminders', 2, 2)}: 3 reminder(s) "
                               "handed over (3 sent)")
 
     again, _, _ = run(sent, scripts.send_reminders, backend=backend)
-    assert len(batch_posts(fake)) == 1  # the sheet says they went: nothing is handed over
-    assert sent_messages(fake) == 3
+    assert len(batch_posts(wire)) == 1  # the sheet says they went: nothing is handed over
+    assert sent_messages(backend_app) == 3
     assert again.startswith("Nothing to send: 3 reminder(s) of batch")
 
 
-def test_a_second_click_on_a_stale_workbook_is_accepted_once_by_the_backend(ledger, fake,
-                                                                          backend):
+def test_a_second_click_on_a_stale_workbook_is_accepted_once_by_the_backend(
+        ledger, backend_app, wire, backend, api):
     """Excel never applied the first click's statuses (a crash, a double click): the same
     batch id goes again and the backend accepts it once."""
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     run(previewed, scripts.send_reminders, backend=backend)
     run(previewed, scripts.send_reminders, backend=backend)
-    posts = batch_posts(fake)
+    posts = batch_posts(wire)
     assert len(posts) == 2
     assert len({json.loads(p.content)["batch_id"] for p in posts}) == 1
-    assert sent_messages(fake) == 3
-    reminders = [e for e in fake.tenants[KEY].events if e["type"] == "reminder"]
-    assert len(reminders) == 3
+    assert sent_messages(backend_app) == 3
+    assert len(api.history(type="reminder")) == 3
 
 
-def test_unticked_reminders_are_not_sent(ledger, fake, backend):
+def test_unticked_reminders_are_not_sent(ledger, wire, backend):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     sheet = next(s for s in previewed["sheets"] if s["name"] == "Reminders")
     sheet["values"][5][0] = "No"  # the controller unticks C2 (worksheet row 6)
     summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
-    body = json.loads(batch_posts(fake)[0].content)
+    body = json.loads(batch_posts(wire)[0].content)
     assert [r["customer"] for r in body["reminders"]] == ["C1", "C3"]
     assert [r["Status"] for r in table(sent, "Reminders")] == ["sent", None, "sent"]
     assert "1 unticked" in summary
 
 
-def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, fake, backend):
+def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, backend):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     invoices = next(s for s in previewed["sheets"] if s["name"] == "Invoices")
     invoices["values"][1][5] = 1500  # I1 grew after the preview
@@ -120,14 +131,14 @@ def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, fake, 
     assert "preview again" in table(sent, "Issues")[0]["Message"]
 
 
-def test_the_api_key_is_never_written_to_the_workbook_or_printed(ledger, backend, capsys,
+def test_the_api_key_is_never_written_to_the_workbook_or_printed(ledger, key, backend, capsys,
                                                                  caplog):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     _, actions, sent = run(previewed, scripts.send_reminders, backend=backend)
     _, actions2, _ = run(sent, scripts.sync, backend=backend)
     out = capsys.readouterr()
     for text in (json.dumps(actions), json.dumps(actions2), out.out, out.err, caplog.text):
-        assert KEY not in text
+        assert key not in text
 
 
 def test_send_without_a_backend_url_or_key_says_what_to_do(ledger, tmp_path, monkeypatch):
@@ -140,7 +151,7 @@ def test_send_without_a_backend_url_or_key_says_what_to_do(ledger, tmp_path, mon
     write_workbook(bare, tables(invoices=[invoice("I1", 1000.0, days_before(10, AS_OF))],
                                 settings={"As Of Date": AS_OF}))
     _, _, previewed = run(payload_from_file(bare), scripts.preview_reminders)
-    monkeypatch.setenv(scripts.API_KEY_VARIABLE, KEY)
+    monkeypatch.setenv(scripts.API_KEY_VARIABLE, "cd_test_SECRET_key_0042")
     summary, _, _ = run(previewed, scripts.send_reminders)
     assert "Settings has no Backend URL" in summary
 
@@ -151,33 +162,33 @@ def test_send_before_preview_asks_for_a_preview(ledger, backend):
                        "click Preview reminders first")
 
 
-def test_a_refused_key_or_an_unreachable_backend_is_a_sentence(ledger, fake):
+def test_a_refused_key_or_an_unreachable_backend_is_a_sentence(ledger, key, wire):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
 
     def wrong_key(settings):
-        return Client(URL, "wrong", transport=fake.transport(), sleep=lambda s: None)
+        return Client(URL, "wrong", transport=wire, sleep=lambda s: None)
     summary, _, after = run(previewed, scripts.send_reminders, backend=wrong_key)
     assert summary.startswith("Send reminders stopped: the API key was refused")
-    fake.fail_next = ["refused"] * 10
+    wire.fail_next = ["refused"] * 10
 
     def down(settings):
-        return Client(URL, KEY, transport=fake.transport(), sleep=lambda s: None, retries=1)
+        return Client(URL, key, transport=wire, sleep=lambda s: None, retries=1)
     summary, _, after = run(previewed, scripts.send_reminders, backend=down)
     assert summary.startswith("Send reminders stopped: cannot reach the Creditdesk backend")
     assert [r["Status"] for r in table(after, "Reminders")] == [None] * 3  # nothing went
 
 
-def test_sync_pushes_the_ledger_and_brings_history_back_so_cool_downs_hold(ledger, fake,
-                                                                           backend):
+def test_sync_pushes_the_ledger_and_brings_history_back_so_cool_downs_hold(ledger, wire,
+                                                                           backend, api):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     _, _, sent = run(previewed, scripts.send_reminders, backend=backend)
-    Client(URL, KEY, transport=fake.transport()).add_promise(
-        "C2", 500.0, AS_OF, note="=cmd|' /C calc'!A0")
+    api.add_promise("C2", 500.0, AS_OF, note="=cmd|' /C calc'!A0")
     summary, _, synced = run(sent, scripts.sync, backend=backend)
-    snap = fake.tenants[KEY].snapshots[fake.tenants[KEY].latest]["in"]
-    assert len(snap.tables["Invoices"].rows) == 3
+    snap = json.loads(wire.posts("/v1/ledger")[-1].content)
+    assert len(snap["tables"]["Invoices"]["rows"]) == 3
     first = days_before(40, AS_OF).isoformat()  # I1's invoice date: as ISO text
-    assert snap.tables["Invoices"].rows[0][2] == first
+    assert snap["tables"]["Invoices"]["rows"][0][2] == first
+    assert api.snapshot().status == "active" and api.snapshot().invoices == 3
     history = table(synced, "History")
     assert [(h["Customer"], h["Type"]) for h in history] == [
         ("C1", "Reminder"), ("C2", "Reminder"), ("C3", "Reminder"), ("C2", "Promise")]
@@ -196,9 +207,36 @@ def test_sync_pushes_the_ledger_and_brings_history_back_so_cool_downs_hold(ledge
     assert len(table(twice, "History")) == 4
 
 
-def test_text_from_the_backend_cannot_become_a_formula(ledger, fake, backend):
-    Client(URL, KEY, transport=fake.transport()).add_note("C1", "=1+1")
+def test_text_from_the_backend_cannot_become_a_formula(ledger, backend, api):
+    api.add_note("C1", "=1+1")
     _, actions, _ = run(payload_from_file(ledger), scripts.sync, backend=backend)
     cells = [v for a in actions if a["func"] == "setValues" for row in a["values"]
              for v in row]
     assert "'=1+1" in cells and "=1+1" not in cells
+
+
+def test_a_reminder_whose_level_is_a_letter_is_not_emailed(tmp_path, backend_app, wire,
+                                                           backend):
+    """The add-in sends what the CLI sends (creditdesk.app.reminders): a level whose channel
+    is Letter is printed, not e-mailed; the row says why."""
+    levels = (["Level", "Name", "Days After Due", "Template", "Channel", "Add Interest"],
+              [[1, "Courtesy note", -5, "courtesy", "Email", "No"],
+               [2, "First reminder", 7, "first_reminder", "Letter", "No"]])
+    path = tmp_path / "letters.xlsx"
+    write_workbook(path, tables(
+        customers=[customer("C1"), customer("C2")],
+        invoices=[invoice("I1", 1000.0, days_before(-3, AS_OF)),  # due in 3 days
+                  invoice("I2", 500.0, days_before(40, AS_OF), customer="C2")],
+        settings={"Backend URL": URL, "As Of Date": AS_OF},
+        extra={"Dunning Levels": levels}))
+    _, _, previewed = run(payload_from_file(path), scripts.preview_reminders)
+    assert [r["Channel"] for r in table(previewed, "Reminders")] == ["Email", "Letter"]
+    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    assert "1 reminder(s) handed over (1 sent)" in summary
+    rows = table(sent, "Reminders")
+    assert [(r["Customer"], r["Status"]) for r in rows] == [("C1", "sent"), ("C2", "not sent")]
+    assert rows[1]["Detail"] == "channel is Letter: not sent by e-mail"
+    assert [r["customer"] for r in json.loads(batch_posts(wire)[0].content)["reminders"]] == [
+        "C1"]
+    assert sent_messages(backend_app) == 1
+    assert "C2 EUR: cannot be sent: channel is Letter" in table(sent, "Issues")[0]["Message"]

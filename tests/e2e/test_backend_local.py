@@ -20,9 +20,10 @@ import httpx
 import pytest
 
 from creditdesk.api.client import BackendError, Client, KeyRefused
+from creditdesk.app.reminders import new_batch_id
 from creditdesk.files.xlsx_write import write_workbook
-from devkit.demo import LocalBackend
 from devkit.sample import sample_tables
+from devkit.supervisor import LocalBackend
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +92,7 @@ def test_a_request_without_a_key_is_refused(stack):
 
 
 def test_reminders_are_sent_once_each_and_land_in_the_outbox_as_email(stack, client):
-    batch = client.submit_reminders([reminder(i) for i in range(30)])
+    batch = client.submit_reminders([reminder(i) for i in range(30)], batch_id=new_batch_id())
     done = client.wait_for_batch(batch.batch_id, timeout=TIMEOUT, poll=0.2)
     assert done.counts.sent == 30 and done.counts.total == 30
     rows = client.reminders(batch.batch_id)
@@ -112,7 +113,7 @@ def test_the_same_batch_sent_again_and_twice_at_once_sends_nothing_new(stack, cl
 
     def send(_: int):
         with Client(stack.url, stack.api_key, timeout=TIMEOUT) as c:
-            b = c.submit_reminders(items)
+            b = c.submit_reminders(items, batch_id=new_batch_id())
             return c.wait_for_batch(b.batch_id, timeout=TIMEOUT, poll=0.2)
 
     with cf.ThreadPoolExecutor(2) as pool:
@@ -135,7 +136,8 @@ def test_a_retried_part_with_the_same_batch_id_is_accepted_once(stack, client):
 
 
 def test_deliveries_and_bounces_come_back_into_the_history(stack, client):
-    b = client.submit_reminders([reminder(300), reminder(301, "bounce@simulator.amazonses.com")])
+    b = client.submit_reminders([reminder(300), reminder(301, "bounce@simulator.amazonses.com")],
+                                batch_id=new_batch_id())
     client.wait_for_batch(b.batch_id, timeout=TIMEOUT, poll=0.2)
     deadline = time.monotonic() + 20
     kinds: dict[str, set] = {}
@@ -147,7 +149,8 @@ def test_deliveries_and_bounces_come_back_into_the_history(stack, client):
     assert kinds["E2E-00300"] >= {"reminder", "delivery"}
     assert kinds["E2E-00301"] >= {"reminder", "bounce"}
     # a hard-bounced address is not mailed again
-    b = client.submit_reminders([reminder(302, "bounce@simulator.amazonses.com", level=2)])
+    b = client.submit_reminders([reminder(302, "bounce@simulator.amazonses.com", level=2)],
+                                batch_id=new_batch_id())
     done = client.wait_for_batch(b.batch_id, timeout=TIMEOUT, poll=0.2)
     assert done.counts.sent == 0
 
@@ -169,7 +172,7 @@ def test_another_tenant_reads_nothing_of_this_one(stack, client):
     assert r.returncode == 0, r.stderr
     other = json.loads(r.stdout)
     assert set(other) == {"tenant", "api_key"}
-    mine = client.submit_reminders([reminder(400)])
+    mine = client.submit_reminders([reminder(400)], batch_id=new_batch_id())
     with Client(stack.url, other["api_key"], timeout=TIMEOUT) as o:
         assert o.history("E2E-00001") == []
         assert o.history(start=dt.date.today() - dt.timedelta(days=365)) == []
@@ -177,7 +180,7 @@ def test_another_tenant_reads_nothing_of_this_one(stack, client):
             o.batch(mine.batch_id)
         assert e.value.status == 404
         # the same reminder is the other tenant's own: it sends it
-        b = o.submit_reminders([reminder(400)])
+        b = o.submit_reminders([reminder(400)], batch_id=new_batch_id())
         assert o.wait_for_batch(b.batch_id, timeout=TIMEOUT, poll=0.2).counts.sent == 1
 
 
@@ -224,7 +227,8 @@ def test_sigterm_stops_the_api_the_emulator_and_the_workers(tmp_path):
     b = LocalBackend(tmp_path / "outbox")
     info = b.start()
     with Client(b.url, b.api_key, timeout=TIMEOUT) as c:  # the queue handlers have run
-        c.wait_for_batch(c.submit_reminders([reminder(900)]).batch_id, timeout=TIMEOUT)
+        b900 = c.submit_reminders([reminder(900)], batch_id=new_batch_id())
+        c.wait_for_batch(b900.batch_id, timeout=TIMEOUT)
     children = _children(b.proc.pid) if sys.platform.startswith("linux") else set()
     assert b.stop() == 0
     for url in (info["url"], info["aws_endpoint"]):

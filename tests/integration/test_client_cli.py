@@ -1,23 +1,24 @@
-"""`creditdesk sync` and `creditdesk send` against a fake backend transport, and the plugin
-hook that lets the backend add its operator commands."""
+"""`creditdesk sync` and `creditdesk send` against the real backend app in process (its
+transport handed to ``main``), and the plugin hook that lets the backend add its operator
+commands."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from creditdesk.api.client import FakeBackend
 from creditdesk.cli import main as cli
 from creditdesk.files.xlsx_write import write_workbook
 from devkit.sample import sample_tables
+from tests.support.transports import Wire
 
-KEY = "cd_cli_test_key"
 AS_OF = dt.date(2026, 11, 24)
 
 
@@ -29,91 +30,91 @@ def workbook(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def fake(monkeypatch) -> FakeBackend:
-    fake = FakeBackend(api_key=KEY)
-    monkeypatch.setattr(cli, "_transport", fake.transport())
-    monkeypatch.setenv(cli.URL_ENV, "https://backend.test")
-    monkeypatch.setenv(cli.KEY_ENV, KEY)
-    return fake
+def wire(backend_app, monkeypatch) -> Wire:
+    """The wire to the app; the address and a tenant's key in the environment."""
+    monkeypatch.setenv(cli.URL_ENV, backend_app.url)
+    monkeypatch.setenv(cli.KEY_ENV, backend_app.new_tenant())
+    return Wire(backend_app.transport())
 
 
-def run(capsys, *args):
-    code = cli.main([str(a) for a in args])
+def run(capsys, *args, transport=None):
+    code = cli.main([str(a) for a in args], transport=transport)
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_sync_sends_the_snapshot_and_reports_what_the_backend_holds(capsys, fake, workbook):
-    code, out, err = run(capsys, "sync", workbook)
+def test_sync_sends_the_snapshot_and_reports_what_the_backend_holds(capsys, wire, workbook):
+    code, out, err = run(capsys, "sync", workbook, transport=wire)
     assert code == 0, err
-    assert "snapshot v" in out and "is active" in out and "60 customer(s)" in out
+    assert "snapshot " in out and "is active" in out and "60 customer(s)" in out
     assert "The backend's history since" in out
-    sent = json.loads(fake.requests[0].content)
+    sent = json.loads(wire.requests[0].content)
     assert {"Customers", "Invoices"} <= set(sent["tables"])
 
 
-def test_sync_json_has_the_snapshot_and_the_history(capsys, fake, workbook):
-    cli.main(["send", str(workbook), "--yes", "--json"])
-    capsys.readouterr()
-    code, out, _ = run(capsys, "sync", workbook, "--json")
+def test_sync_json_has_the_snapshot_and_the_history(capsys, wire, workbook):
+    run(capsys, "send", workbook, "--yes", "--json", transport=wire)
+    code, out, _ = run(capsys, "sync", workbook, "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0 and doc["snapshot"]["status"] == "active"
     assert {e["type"] for e in doc["history"]} == {"reminder"}
 
 
-def test_send_previews_submits_waits_and_reports_each_message_id(capsys, fake, workbook):
-    code, out, err = run(capsys, "send", workbook, "--yes")
+def test_send_previews_submits_waits_and_reports_each_message_id(capsys, backend_app, wire,
+                                                                workbook):
+    code, out, err = run(capsys, "send", workbook, "--yes", transport=wire)
     assert code == 0, err
     assert "Reminders as of 2026-11-24: 20 to send" in out
+    assert re.search(r"^Batch cd-20261124-[0-9a-f]{12}: 20 reminder\(s\) accepted", out, re.M)
     assert "Done: 20 sent, 0 skipped" in out
-    assert out.count("fake-m") == 20
+    sent = backend_app.ses_sent()
+    assert len(sent) == 20 and all(f" sent     {m.id}" in out for m in sent)
     assert "Sending: 20/20: 20 sent" in err  # plain progress lines off a terminal
 
 
-def test_the_same_workbook_sent_twice_sends_nothing_new(capsys, fake, workbook):
-    run(capsys, "send", workbook, "--yes")
-    code, out, _ = run(capsys, "send", workbook, "--yes", "--json")
+def test_the_same_workbook_sent_twice_sends_nothing_new(capsys, wire, workbook):
+    run(capsys, "send", workbook, "--yes", transport=wire)
+    code, out, _ = run(capsys, "send", workbook, "--yes", "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0
     assert doc["batch"]["counts"]["sent"] == 0 and doc["batch"]["counts"]["skipped"] == 20
 
 
-def test_send_json_keeps_stdout_to_one_document(capsys, fake, workbook):
-    code, out, err = run(capsys, "send", workbook, "--yes", "--json")
+def test_send_json_keeps_stdout_to_one_document(capsys, wire, workbook):
+    code, out, err = run(capsys, "send", workbook, "--yes", "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0 and len(doc["reminders"]) == 20
     assert all(r["status"] == "sent" and r["message_id"] for r in doc["reminders"])
     assert "Reminders as of" in err
 
 
-def test_send_without_a_terminal_or_yes_sends_nothing(capsys, fake, workbook, monkeypatch):
+def test_send_without_a_terminal_or_yes_sends_nothing(capsys, wire, workbook, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    code, _, err = run(capsys, "send", workbook)
+    code, _, err = run(capsys, "send", workbook, transport=wire)
     assert code == 2 and "add --yes" in err
-    assert not [r for r in fake.requests if r.method == "POST"]
+    assert not [r for r in wire.requests if r.method == "POST"]
 
 
-def test_send_asks_and_a_no_sends_nothing(capsys, fake, workbook, monkeypatch):
+def test_send_asks_and_a_no_sends_nothing(capsys, wire, workbook, monkeypatch):
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     monkeypatch.setattr(sys, "stdin", Tty("n\n"))
-    code, out, err = run(capsys, "send", workbook)
+    code, out, err = run(capsys, "send", workbook, transport=wire)
     assert code == 0 and "Nothing was sent." in out and "[y/N]" in err
-    assert not fake.requests
+    assert not wire.requests
 
 
-def test_a_refused_key_is_one_line_and_exit_2(capsys, fake, workbook, monkeypatch):
+def test_a_refused_key_is_one_line_and_exit_2(capsys, wire, workbook, monkeypatch):
     monkeypatch.setenv(cli.KEY_ENV, "not-the-key")
-    code, out, err = run(capsys, "sync", workbook)
+    code, out, err = run(capsys, "sync", workbook, transport=wire)
     assert code == 2 and out == ""
     assert err.strip().count("\n") == 0 and "API key was refused" in err
     assert "not-the-key" not in err
 
 
-def test_an_unreachable_backend_is_one_line_and_exit_2(capsys, workbook, monkeypatch):
-    monkeypatch.setattr(cli, "_transport", None)
+def test_an_unreachable_backend_is_one_line_and_exit_2(capsys, workbook):
     code, _, err = run(capsys, "sync", workbook, "--url", "http://127.0.0.1:9",
                        "--api-key", "k")
     assert code == 2
