@@ -7,7 +7,7 @@ The path xlwings Lite runs: the workbook arrives as the JSON Excel's Office.js c
 computes and queues its writes as actions, and the actions go back as JSON. Timed: all of that
 ("book in, actions out"), BRIEF §5 target under 3 s of Python time. The workbook is
 bench/cli_file.py's (``sample_tables``, 5,000 customers, seeded, exactly 100,000 invoices),
-made into a payload once with ``creditdesk_addin.testing.payload_from_file``.
+made into a payload once with ``devkit.officejs.payload_from_file``.
 
 Baseline, in the same run: reading the Invoices table cell by cell (``sheet[r, c].value`` for
 each of its 1,000,000 cells) through the same engine, the way a first xlwings script often
@@ -41,7 +41,7 @@ TARGET_SECONDS = 3.0
 def make_payload(regenerate: bool) -> tuple[str, Path]:
     import cli_file
 
-    from creditdesk_addin.testing import payload_from_file
+    from devkit.officejs import payload_from_file
 
     cli_file.make_workbook(regenerate)
     payload = payload_from_file(cli_file.WORKBOOK, reader="calamine")

@@ -7,7 +7,7 @@ from typing import Any
 
 import xlwings as xw
 
-from creditdesk_addin.testing import apply_actions, payload_from_file
+from devkit.officejs import apply_actions, payload_from_file
 
 
 def book_of(payload: dict) -> xw.Book:

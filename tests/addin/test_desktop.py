@@ -5,7 +5,7 @@ from pathlib import Path
 
 from creditdesk_addin import desktop, scripts
 from creditdesk_addin import functions as fn
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from tests.addin.engine import run, table
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 
 from creditdesk_addin import functions as fn
 from creditdesk_addin import scripts
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from tests.addin.engine import run
 
 

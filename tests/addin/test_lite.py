@@ -11,7 +11,7 @@ from xlwings.pro import udfs_officejs as lite
 
 from creditdesk_addin import functions, scripts
 from creditdesk_addin import lite as generator
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from tests.addin.engine import book_of
 
 MAIN = generator.OUT / "main.py"

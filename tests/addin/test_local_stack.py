@@ -14,7 +14,7 @@ import pytest
 
 from creditdesk.files.xlsx_write import write_workbook
 from creditdesk_addin import scripts
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from devkit.supervisor import LocalBackend
 from tests.addin.engine import cell, run, table
 from tests.builders import customer, days_before, invoice, tables

@@ -7,8 +7,8 @@ import pytest
 
 from creditdesk.files.xlsx_read import read_workbook
 from creditdesk.files.xlsx_write import write_workbook
-from creditdesk_addin.testing import payload_from_file
 from creditdesk_addin.workbook import neutralise, read_tables
+from devkit.officejs import payload_from_file
 from devkit.sample import sample_tables
 from tests.addin.engine import book_of
 

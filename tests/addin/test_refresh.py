@@ -7,7 +7,7 @@ import pytest
 from creditdesk.cli.main import main
 from creditdesk.files.xlsx_write import write_workbook
 from creditdesk_addin import scripts
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from devkit.sample import sample_tables
 from tests.addin.engine import cell, run, table
 from tests.e2e.test_cli import EVIL

@@ -9,7 +9,7 @@ import pytest
 from creditdesk.api.client import Client
 from creditdesk.files.xlsx_write import write_workbook
 from creditdesk_addin import scripts
-from creditdesk_addin.testing import payload_from_file
+from devkit.officejs import payload_from_file
 from tests.addin.engine import cell, run, table
 from tests.builders import customer, days_before, invoice, tables
 from tests.support.transports import Wire

@@ -116,34 +116,3 @@ def test_a_workbooks_reminders_are_split_for_the_backend():
     assert [r.customer for r in wb.outgoing.send] == ["C1", "C2"]
     assert wb.outgoing.held == []
     assert wb.outgoing.send[0] == reminder_in(wb.preview["reminders"][0])
-
-
-def _imports(path) -> set[str]:
-    import ast
-
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-    return names
-
-
-def test_the_layers_import_downwards_only():
-    """domain < analysis, files, api < app < cli, add-in, devkit: nothing imports upwards,
-    the app layer imports no xlwings, and the demo uses the app layer, not the CLI."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    below = [p for d in ("domain", "analysis", "files", "api")
-             for p in (root / "creditdesk" / d).rglob("*.py")]
-    for path in below:
-        up = {n for n in _imports(path) if n.startswith(("creditdesk.app", "creditdesk.cli"))}
-        assert not up, f"{path.relative_to(root)} imports {up}"
-    for path in (root / "creditdesk" / "app").rglob("*.py"):
-        up = {n for n in _imports(path)
-              if n.startswith(("creditdesk.cli", "creditdesk_addin", "devkit", "xlwings"))}
-        assert not up, f"{path.relative_to(root)} imports {up}"
-    for path in (root / "devkit").rglob("*.py"):
-        assert not {n for n in _imports(path) if n.startswith("creditdesk.cli")}, path

@@ -38,6 +38,16 @@ LAYERS = {
     "creditdesk.analysis": {"creditdesk.domain", "creditdesk.analysis"},
     "creditdesk.api": {"creditdesk.domain", "creditdesk.api"},
     "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files"},
+    "creditdesk.app": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
+                       "creditdesk.api", "creditdesk.app"},
+}
+# Third-party packages a layer must not import (it runs where they are absent: xlwings Lite
+# has no file libraries, the Lambda has no xlwings).
+FORBIDDEN_THIRD_PARTY = {
+    "creditdesk.app": {"xlwings"},
+    "creditdesk.analysis": {"xlwings", "python_calamine", "xlsxwriter", "httpx"},
+    "creditdesk.api.models": {"httpx", "xlwings"},
+    "creditdesk_addin": {"python_calamine", "xlsxwriter"},
 }
 
 
@@ -143,6 +153,10 @@ def layers(g: dict[str, list[Import]], modules: dict[str, Path]) -> list[str]:
         for imp in imps:
             mod = resolve(imp.target, modules)
             if mod is None:
+                for layer, banned in FORBIDDEN_THIRD_PARTY.items():
+                    if within(src, layer) and imp.target.split(".")[0] in banned:
+                        bad.append(f"{imp} ({layer} runs where {imp.target.split('.')[0]} "
+                                   "is absent)")
                 continue
             for layer, allowed in LAYERS.items():
                 if within(src, layer) and within(mod, "creditdesk") and mod != "creditdesk" \
@@ -156,6 +170,8 @@ def layers(g: dict[str, list[Import]], modules: dict[str, Path]) -> list[str]:
             if within(src, "creditdesk") and not within(src, "creditdesk.cli") \
                     and within(mod, "creditdesk.cli"):
                 bad.append(f"{imp} (only the CLI's own modules import the CLI)")
+            if within(src, "devkit") and within(mod, "creditdesk.cli"):
+                bad.append(f"{imp} (the demo uses the application layer, not the CLI)")
             if within(src, "creditdesk_addin") and within(mod, "creditdesk.cli"):
                 bad.append(f"{imp} (the add-in does not go through the CLI)")
             if within(src, "chalicelib") and (within(mod, "creditdesk.cli")
@@ -210,6 +226,22 @@ def cycles(g: dict[str, list[Import]], modules: dict[str, Path]) -> list[str]:
     return out
 
 
+def no_test_doubles(modules: dict[str, Path], sources: dict[str, str] | None = None
+                    ) -> list[str]:
+    bad = []
+    for name, path in modules.items():
+        if not any(within(name, p) for p in PRODUCT):
+            continue
+        src = (sources or {}).get(name)
+        tree = ast.parse(src if src is not None else path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.lstrip("_").startswith(
+                    ("Fake", "Stub", "Mock", "Dummy")):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} defines {node.name} "
+                           "(test doubles live in tests/)")
+    return bad
+
+
 RULES = {"domain_purity": domain_purity, "layers": layers, "cycles": cycles}
 
 
@@ -223,6 +255,12 @@ def project():
 def test_the_import_contract_holds(project, rule):
     modules, g = project
     problems = RULES[rule](g, modules)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_test_double_lives_in_product_code(project):
+    modules, _ = project
+    problems = no_test_doubles(modules)
     assert not problems, "\n".join(problems)
 
 
@@ -251,3 +289,10 @@ def test_the_checks_can_fail(project, rule):
     original = modules[name].read_text(encoding="utf-8")
     bad = graph(modules, {name: original + "\n\n" + source})
     assert RULES[rule](bad, modules), f"{rule} did not catch a violation"
+
+
+def test_the_test_double_check_can_fail(project):
+    modules, _ = project
+    source = modules["creditdesk.domain.ageing"].read_text(encoding="utf-8")
+    assert no_test_doubles(modules, {"creditdesk.domain.ageing":
+                                     source + "\n\nclass FakeStore:\n    pass\n"})

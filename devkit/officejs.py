@@ -1,4 +1,5 @@
-"""Test helpers shipped with the add-in: workbook files as Office.js payloads, and a small
+"""Office.js payloads for the tests and the benchmark (development support, not shipped with
+the add-in): workbook files as the JSON Excel sends, and a small
 stand-in for Excel that applies a script's actions to a payload.
 
 xlwings Lite (and xlwings Server) give Python the workbook as the JSON that Excel's Office.js
