@@ -37,7 +37,9 @@ LAYERS = {
     "creditdesk.domain": {"creditdesk.domain"},
     "creditdesk.analysis": {"creditdesk.domain", "creditdesk.analysis"},
     "creditdesk.api": {"creditdesk.domain", "creditdesk.api"},
-    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files"},
+    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
+                         "creditdesk.imports"},
+    "creditdesk.imports": {"creditdesk.domain", "creditdesk.imports"},
 }
 
 
