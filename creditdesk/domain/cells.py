@@ -45,6 +45,7 @@ CURRENCY_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD", "¥": "JPY", "₹": "
                     "S$": "SGD", "R$": "BRL"}
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f']+")
 _DIGITS = re.compile(r"^\d+$")
+_PLAIN = re.compile(r"^\s*(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*$")
 
 Errors = dict[int, str]
 
@@ -151,6 +152,10 @@ def parse_number(value: object, decimal: str | None = None,
         f = float(value)
         return f if math.isfinite(f) else f"{value} is not a number"
     if isinstance(value, str):
+        if (decimal is None or decimal == ".") and thousands in (None, ",") and \
+                (m := _PLAIN.match(value)):  # the common case, fast: -1,234.50
+            f = float(m[1].replace(",", "") if "," in m[1] else m[1])
+            return f
         text = value.strip().replace("\u2212", "-")
         text = _SPACES.sub("", text)  # spaces and apostrophes only ever group thousands
         negative = False

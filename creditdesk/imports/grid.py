@@ -167,7 +167,8 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
     stack: list[Group] = []
     grand = 0.0
     count = 0
-    header_key = [k for k in header.keys]
+    header_key = list(header.keys)
+    hfirst = next(j for j, k in enumerate(header_key) if k)
     extra_keys = [key(x) for x in extra_lines]
     skips = [p.casefold() for p in skip_prefixes if p]
     blank_from: int | None = None
@@ -194,7 +195,9 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
         flush_blank(i)
         first = text_of(row[filled[0]])
         lowered = first.casefold()
-        if [key(v) if isinstance(v, str) else "" for v in row[:len(header_key)]] == header_key:
+        if hfirst < len(row) and isinstance(row[hfirst], str) and \
+                key(row[hfirst]) == header_key[hfirst] and \
+                [key(v) if isinstance(v, str) else "" for v in row[:len(header_key)]] == header_key:
             note(i, "the header row repeated (skipped)")
             continue
         if any(lowered.startswith(p) for p in skips):
