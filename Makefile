@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/addin_refresh.py --write-docs
 	$(BIN)/python bench/backend_send.py --write-docs
 	$(BIN)/python bench/lambda_package.py --write-docs
+	$(BIN)/python bench/import.py --write-docs
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis

@@ -26,7 +26,7 @@ __xlwings_func_namespace__ = "CD"
     name="Refresh",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Ageing", "Credit", "Dashboard", "Issues"
+        "History", "Mappings", "Ageing", "Credit", "Dashboard", "Issues"
     ],
 )
 def refresh(book: xw.Book):
@@ -43,7 +43,7 @@ def refresh(book: xw.Book):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def preview_reminders(book: xw.Book):
@@ -59,7 +59,7 @@ def preview_reminders(book: xw.Book):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def send_reminders(book: xw.Book):
@@ -76,7 +76,7 @@ def send_reminders(book: xw.Book):
     name="Sync",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def sync(book: xw.Book):
@@ -93,7 +93,7 @@ def sync(book: xw.Book):
     name="Score",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Scores", "Dashboard", "Issues"
+        "History", "Mappings", "Scores", "Dashboard", "Issues"
     ],
 )
 def score(book: xw.Book):

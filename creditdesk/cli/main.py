@@ -143,6 +143,9 @@ def _parser() -> CommandParser:
                     help="how long to wait for the batch (default 600)")
     _backend_options(se)
 
+    from creditdesk.cli import import_command
+
+    import_command.register(sub)
     _add_plugins(sub)
     return p
 

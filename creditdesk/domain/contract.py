@@ -143,6 +143,19 @@ HISTORY = Table(
          "may be empty.",
 )
 
+MAPPINGS = Table(
+    "Mappings",
+    (
+        Column("Mapping", "text", True, "The mapping's name, as given to import --mapping"),
+        Column("Field", "text", True,
+               "A field (Invoice, Customer, Amount, ...) or an option (Date Order, ...)"),
+        Column("Value", "text",
+               help="For a field: the export's column header; for an option: its value"),
+    ),
+    help="How to read an export of a layout Creditdesk does not know, saved by name "
+         "(creditdesk import --mapping NAME); one row per field or option.",
+)
+
 TABLES: tuple[Table, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -151,6 +164,7 @@ TABLES: tuple[Table, ...] = (
     DUNNING_LEVELS,
     TEMPLATES,
     HISTORY,
+    MAPPINGS,
 )
 
 

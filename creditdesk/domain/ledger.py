@@ -44,6 +44,7 @@ class RawTable:
     header: list[str]
     columns: list[list]
     first_row: int  # worksheet row number (1-based, as Excel shows it) of the first data row
+    notes: list[Issue] = field(default_factory=list)  # what the reader saw (rows below a table)
 
     @classmethod
     def from_rows(cls, name: str, sheet: str, header: Sequence, rows: Sequence[Sequence],
@@ -178,13 +179,17 @@ _CONVERT: dict[str, Callable] = {
     "date": col.to_date,
     "bool": col.to_bool,
 }
+_TERMS = normalise_header("Terms (days)")  # read as terms: 30, Net 30, 30 days
+NO_DATE_DEFAULT = (None, "")
 
 
 class _TableReader:
     """Converts a raw table column by column and collects the rows that must be left out."""
 
-    def __init__(self, raw: RawTable, spec: Table, issues: list[Issue]):
+    def __init__(self, raw: RawTable, spec: Table, issues: list[Issue],
+                 dates: tuple[str | None, str] = NO_DATE_DEFAULT):
         self.raw, self.spec, self.issues = raw, spec, issues
+        self.dates = dates  # (order, why) for a date column that could be read either way
         self.n = len(raw)
         self.rows = raw.rows()
         self.bad = np.zeros(self.n, dtype=bool)
@@ -195,6 +200,26 @@ class _TableReader:
                 self.positions[key] = j
         self.missing = [c.header for c in spec.columns
                         if c.required and normalise_header(c.header) not in self.positions]
+        self._blank: np.ndarray | None = None
+
+    def note_blank_rows(self) -> np.ndarray:
+        """Fully blank rows inside the table: one issue each (not one per required column);
+        they are left out."""
+        if self._blank is not None:
+            return self._blank
+        blank = np.ones(self.n, dtype=bool)
+        for values in self.raw.columns:
+            if not blank.any():
+                break
+            blank &= np.fromiter((col.is_blank(v) for v in values), dtype=bool, count=self.n)
+        if not self.raw.columns:
+            blank[:] = False
+        self._blank = blank
+        for i in np.flatnonzero(blank):
+            self.issues.append(Issue(self.raw.sheet, int(self.rows[i]), None,
+                                     "blank row (skipped)"))
+            self.bad[i] = True
+        return blank
 
     def report(self, i: int, column: str, message: str) -> None:
         self.issues.append(Issue(self.raw.sheet, int(self.rows[i]), column, message))
@@ -206,10 +231,18 @@ class _TableReader:
 
     def get(self, header: str) -> np.ndarray:
         c = self.spec.column(header)
+        blank_rows = self.note_blank_rows()
         values = self.values(c)
         if c.kind in ("text", "email", "emails"):
             arr = col.to_text(values)
             errors: dict[int, str] = {}
+        elif c.kind == "date":
+            choice = col.decide_date_order(values, *self.dates)
+            if choice.note:
+                self.issues.append(Issue(self.raw.sheet, None, c.header, choice.note))
+            arr, errors = col.to_date(values, choice.order)
+        elif normalise_header(c.header) == _TERMS:
+            arr, errors = col.to_terms(values)
         else:
             arr, errors = _CONVERT[c.kind](values)
         for i, message in errors.items():
@@ -217,7 +250,7 @@ class _TableReader:
         if c.required:
             blank = (arr == "") if arr.dtype == object else (
                 np.isnat(arr) if arr.dtype.kind == "M" else np.isnan(arr))
-            for i in np.flatnonzero(blank):
+            for i in np.flatnonzero(blank & ~blank_rows):
                 if int(i) not in errors:
                     self.report(int(i), c.header, f"{c.header} is blank")
         if c.kind == "email":
@@ -252,11 +285,12 @@ def _find(tables: Mapping[str, RawTable], spec: Table) -> RawTable | None:
     return tables.get(normalise_header(spec.name))
 
 
-def _require(tables: Mapping[str, RawTable], spec: Table) -> _TableReader:
+def _require(tables: Mapping[str, RawTable], spec: Table,
+             dates: tuple[str | None, str] = NO_DATE_DEFAULT) -> _TableReader:
     raw = _find(tables, spec)
     if raw is None:
         raise WorkbookError(f"no table or sheet named '{spec.name}'")
-    reader = _TableReader(raw, spec, [])
+    reader = _TableReader(raw, spec, [], dates)
     if reader.missing:
         raise WorkbookError(
             f"sheet '{raw.sheet}': the {spec.name} table has no column "
@@ -265,12 +299,12 @@ def _require(tables: Mapping[str, RawTable], spec: Table) -> _TableReader:
     return reader
 
 
-def _optional(tables: Mapping[str, RawTable], spec: Table, issues: list[Issue]
-              ) -> _TableReader | None:
+def _optional(tables: Mapping[str, RawTable], spec: Table, issues: list[Issue],
+              dates: tuple[str | None, str] = NO_DATE_DEFAULT) -> _TableReader | None:
     raw = _find(tables, spec)
     if raw is None or len(raw) == 0:
         return None
-    reader = _TableReader(raw, spec, issues)
+    reader = _TableReader(raw, spec, issues, dates)
     if reader.missing:
         issues.append(Issue(raw.sheet, raw.first_row - 1, None,
                             f"the {spec.name} table has no column "
@@ -325,7 +359,7 @@ def _fx(tables: Mapping[str, RawTable], base: str, issues: list[Issue]) -> dict[
 
 def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str, float],
                issues: list[Issue]) -> Customers:
-    r = _require(tables, CUSTOMERS)
+    r = _require(tables, CUSTOMERS, settings.dates())
     r.issues = issues
     ids = r.get("Customer")
     data = {
@@ -365,7 +399,7 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
 
 def _invoices(tables: Mapping[str, RawTable], customers: Customers, settings: Settings,
               fx: dict[str, float], issues: list[Issue]) -> tuple[Invoices, list[str]]:
-    r = _require(tables, INVOICES)
+    r = _require(tables, INVOICES, settings.dates())
     r.issues = issues
     number = r.get("Invoice")
     customer_key = r.get("Customer")
@@ -491,8 +525,9 @@ def _templates(tables: Mapping[str, RawTable], issues: list[Issue]) -> list[Temp
     return out
 
 
-def _history(tables: Mapping[str, RawTable], issues: list[Issue]) -> History:
-    r = _optional(tables, HISTORY, issues)
+def _history(tables: Mapping[str, RawTable], issues: list[Issue],
+             dates: tuple[str | None, str] = NO_DATE_DEFAULT) -> History:
+    r = _optional(tables, HISTORY, issues, dates)
     if r is None:
         return History.empty()
     date, customer, kind = r.get("Date"), r.get("Customer"), r.get("Type")
@@ -546,14 +581,14 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     problem is an issue and the rest of the workbook is used.
     """
     tables = {normalise_header(k): v for k, v in tables.items()}
-    issues: list[Issue] = []
+    issues: list[Issue] = [n for raw in tables.values() for n in raw.notes]
     settings = _settings(tables, issues)
     fx = _fx(tables, settings.base_currency, issues)
     customers = _customers(tables, settings, fx, issues)
     invoices, currencies = _invoices(tables, customers, settings, fx, issues)
     templates = _templates(tables, issues)
     levels = _levels(tables, templates, issues)
-    history = _history(tables, issues)
+    history = _history(tables, issues, settings.dates())
     _apply_history(customers, invoices, history)
     day = as_of or settings.as_of(today)
     return Ledger(settings, np.datetime64(day, "D"), customers, invoices, currencies, fx,

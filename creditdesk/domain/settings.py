@@ -16,6 +16,10 @@ from creditdesk.domain.contract import normalise_header
 from creditdesk.domain.emails import email_problem
 from creditdesk.domain.issues import Issue
 
+# Where dates are written month first (03/11/2026 is 11 March).
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "FM", "MH",
+                                   "PW"})
+
 Percent = Annotated[float, Field(ge=0, le=1000)]
 
 
@@ -78,6 +82,10 @@ class Settings(BaseModel):
     controller_email: str | None = Field(
         None, alias="Controller Email",
         description="Credit controller who gets the weekly digest")
+    date_order: Literal["DMY", "MDY"] | None = Field(
+        None, alias="Date Order",
+        description="DMY or MDY: how dates such as 03/11/2026 are read when a column could be "
+                    "either; blank = from the data, else from Country")
     backend_url: str | None = Field(
         None, alias="Backend URL",
         description="The Creditdesk backend (Send and Sync); the API key is never kept here")
@@ -162,6 +170,19 @@ class Settings(BaseModel):
             raise ValueError(f"'{v}': the window must end after it starts")
         return (start, end)
 
+    @field_validator("date_order", mode="before")
+    @classmethod
+    def _order(cls, v: Any) -> Any:
+        if is_blank(v):
+            return None
+        text = re.sub(r"[^a-z]", "", str(v).casefold())
+        for order, words in (("DMY", ("dmy", "ddmmyyyy", "ddmmyy", "daymonthyear", "dayfirst")),
+                             ("MDY", ("mdy", "mmddyyyy", "mmddyy", "monthdayyear",
+                                      "monthfirst"))):
+            if text in words:
+                return order
+        raise ValueError(f"'{v}' is not DMY (day/month/year) or MDY (month/day/year)")
+
     @field_validator("backend_url", mode="before")
     @classmethod
     def _url(cls, v: Any) -> Any:
@@ -222,6 +243,14 @@ class Settings(BaseModel):
             low = edge + 1
         labels.append(f"Over {self.bucket_edges[-1]}")
         return labels
+
+    def dates(self) -> tuple[str, str]:
+        """The order for a date column that could be read either way, and why."""
+        if self.date_order:
+            return self.date_order, "the Date Order setting"
+        if self.country in MONTH_FIRST_COUNTRIES:
+            return "MDY", f"Country is {self.country}; set Date Order to change it"
+        return "DMY", f"Country is {self.country}; set Date Order to MDY if they are month/day"
 
     def as_of(self, today: dt.date | None = None) -> dt.date:
         return self.as_of_date or today or dt.date.today()

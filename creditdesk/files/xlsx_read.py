@@ -25,6 +25,7 @@ from typing import Any
 
 from creditdesk.domain import contract
 from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.issues import Issue
 from creditdesk.domain.ledger import RawTable
 
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -51,7 +52,9 @@ def read_workbook(path: str | os.PathLike) -> dict[str, RawTable]:
     path = Path(path)
     book = _open(pc, path)
     try:
-        return _read_tables(pc, book)
+        tables = _read_tables(pc, book)
+        _rows_below_tables(path, book, tables)
+        return tables
     except BaseException as exc:  # a damaged part inside an otherwise valid zip
         if not _calamine_failure(exc):
             raise
@@ -210,7 +213,81 @@ def _from_listobject(table: Any, name: str) -> RawTable:
     start = table.start
     rows = _trim_rows(table.to_python()) if start is not None else []
     first_row = (start[0] + 1) if start is not None else 2
-    return RawTable(name, table.sheet, header, _columns(rows, len(header)), first_row)
+    raw = RawTable(name, table.sheet, header, _columns(rows, len(header)), first_row)
+    raw._span = (table.start, table.end) if start is not None else None  # type: ignore[attr-defined]
+    return raw
+
+
+def _sheet_dimensions(path: Path) -> dict[str, int]:
+    """Sheet name -> last used row (1-based) as the .xlsx file's own ``<dimension>`` says,
+    read from the first bytes of each sheet's XML (cheap: no sheet is parsed)."""
+    import zipfile
+
+    out: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"',
+                                      rels))
+            targets.update({a: b for b, a in re.findall(
+                r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+            for name, rid in re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"',
+                                        book):
+                target = targets.get(rid, "").lstrip("/")
+                member = target if target.startswith("xl/") else "xl/" + target
+                with z.open(member) as f:
+                    head = f.read(2048).decode("utf-8", "replace")
+                m = re.search(r'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
+                if m and m[1]:
+                    out[_unescape(name)] = int(m[1])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return {}
+    return out
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def _rows_below_tables(path: Path, book: Any, tables: dict[str, RawTable]) -> None:
+    """Rows pasted directly below an Excel table that did not grow to take them: read as
+    part of the table, with one note naming them. Looked for only where the sheet's used
+    range reaches below the table (no sheet is parsed otherwise)."""
+    spans = {k: t for k, t in tables.items() if getattr(t, "_span", None)}
+    if not spans or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    dims = _sheet_dimensions(path)
+    for t in spans.values():
+        (_top, left), (bottom, right) = t._span  # type: ignore[attr-defined]
+        if dims.get(t.sheet, 0) <= bottom + 1:
+            continue
+        try:
+            rows = book.get_sheet_by_name(t.sheet).to_python(skip_empty_area=False)
+        except Exception:  # a sheet calamine cannot read again: the table stands as read
+            continue
+        below: list[list] = []
+        for row in rows[bottom + 1:]:
+            cells = list(row[left:right + 1])
+            if all(_blank(v) for v in cells):
+                break
+            below.append(cells + [""] * (right + 1 - left - len(cells)))
+        if not below:
+            continue
+        n = len(t)
+        missing = t.first_row + n - (bottom + 2)  # trimmed blank rows at the table's end
+        pad = [[""] * (right + 1 - left)] * max(-missing, 0)
+        extra = _columns(pad + below, len(t.header))
+        for j, c in enumerate(t.columns):
+            c.extend(extra[j])
+        first, last = bottom + 2, bottom + 1 + len(below)
+        where = f"row {first}" if first == last else f"rows {first}-{last}"
+        t.notes.append(Issue(t.sheet, first, None, f"{where} below the {t.name} table are "
+                                      "not part of the Excel table (it did not grow when "
+                                      "they were pasted); they are read with it: resize the "
+                                      "table to include them"))
 
 
 _TITLE_ROWS = 30  # how far below a report title the header row is looked for

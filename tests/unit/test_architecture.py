@@ -37,7 +37,9 @@ LAYERS = {
     "creditdesk.domain": {"creditdesk.domain"},
     "creditdesk.analysis": {"creditdesk.domain", "creditdesk.analysis"},
     "creditdesk.api": {"creditdesk.domain", "creditdesk.api"},
-    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files"},
+    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
+                         "creditdesk.imports"},
+    "creditdesk.imports": {"creditdesk.domain", "creditdesk.imports"},
     "creditdesk.app": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
                        "creditdesk.api", "creditdesk.app"},
 }
@@ -46,6 +48,7 @@ LAYERS = {
 FORBIDDEN_THIRD_PARTY = {
     "creditdesk.app": {"xlwings"},
     "creditdesk.analysis": {"xlwings", "python_calamine", "xlsxwriter", "httpx"},
+    "creditdesk.imports": {"xlwings", "python_calamine", "xlsxwriter", "httpx"},
     "creditdesk.api.models": {"httpx", "xlwings"},
     "creditdesk_addin": {"python_calamine", "xlsxwriter"},
 }

@@ -37,7 +37,7 @@ def test_numbers_typed_as_text_with_thousands_separators_are_read():
     assert ledger.invoices.amount.tolist() == [1234.5, 99.0]
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "31/12/2026", "yesterday", -5, 0])
+@pytest.mark.parametrize("bad", ["2026-02-30", "31/13/2026", "yesterday", -5, 0])
 def test_impossible_or_unreadable_dates_are_issues(bad):
     ledger = make_ledger(invoices=[good(), invoice("I1", 10.0, days_before(5),
                                                    **{"Due Date": bad})])

@@ -1,0 +1,229 @@
+"""Benchmark: `creditdesk import` of a 100,000-line export into a contract workbook.
+
+    .venv/bin/python bench/import.py [--write-docs] [--repeat N]
+
+Two exports, seeded, written once into bench/.cache/: a Xero Aged Receivables Detail .xlsx
+(title block, a contact heading and a total row per contact, number formats, dates as Excel
+serials) and a QuickBooks Online A/R Aging Detail .csv (age-band sections, subtotals, money as
+"1,200.00", US dates), each with 100,000 item lines for 5,000 customers. Timed, in this
+process (imports warm): ``creditdesk.cli.main.main(["import", FILE, "-o", OUT, "--json"])``
+(read, detect, parse, merge, write the workbook), against ``pandas.read_excel(FILE,
+engine="calamine")`` / ``pandas.read_csv(FILE)`` of the same file in the same run. Checked
+before timing: the balances of the written workbook per customer equal the generator's own
+sums to the cent. BRIEF §5 target: under 5 s, within 2x of the plain read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import CACHE, ROOT, best_median, machine, s, table, timings, write_docs
+
+import creditdesk
+
+LINES, CUSTOMERS, SEED = 100_000, 5_000, 11
+TARGET_SECONDS, TARGET_RATIO = 5.0, 2.0
+AS_AT = dt.date(2026, 11, 30)
+XERO = CACHE / f"import-xero-detail-{LINES}-seed{SEED}.xlsx"
+QBO = CACHE / f"import-qbo-aging-{LINES}-seed{SEED}.csv"
+
+
+def _data():
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    cust = np.sort(rng.integers(0, CUSTOMERS, LINES))
+    age = rng.integers(-30, 200, LINES)
+    amount = np.round(np.exp(rng.normal(6.5, 1.0, LINES)), 2)
+    amount[rng.random(LINES) < 0.05] *= -1  # credit notes
+    return cust, age, amount
+
+
+def expected() -> dict[str, float]:
+    cust, _, amount = _data()
+    out: dict[str, float] = {}
+    for c, a in zip(cust.tolist(), amount.tolist(), strict=True):
+        out[f"Customer {c:05d} Ltd"] = out.get(f"Customer {c:05d} Ltd", 0.0) + a
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def make_xero() -> None:
+    import xlsxwriter
+
+    cust, age, amount = _data()
+    wb = xlsxwriter.Workbook(str(XERO), {"constant_memory": True})
+    ws = wb.add_worksheet("Aged Receivables Detail")
+    money = wb.add_format({"num_format": "#,##0.00"})
+    date = wb.add_format({"num_format": "d mmm yyyy"})
+    bold = wb.add_format({"bold": True})
+    for r, t in enumerate(["Aged Receivables Detail", "Bench Widgets Ltd",
+                           "As at 30 November 2026", "Ageing by due date"]):
+        ws.write_string(r, 0, t, bold)
+    headers = ["Contact", "Invoice Date", "Due Date", "Invoice Number", "Invoice Reference",
+               "Current", "< 1 Month", "1 Month", "2 Months", "3 Months", "Older", "Total"]
+    for j, h in enumerate(headers):
+        ws.write_string(5, j, h, bold)
+    r = 6
+    epoch = dt.datetime(1899, 12, 30)
+    prev = -1
+    total = 0.0
+    for n in range(LINES):
+        c = int(cust[n])
+        if c != prev:
+            if prev >= 0:
+                ws.write_string(r, 0, f"Total Customer {prev:05d} Ltd", bold)
+                ws.write_number(r, 11, round(total, 2), money)
+                r += 1
+            ws.write_string(r, 0, f"Customer {c:05d} Ltd", bold)
+            r += 1
+            prev, total = c, 0.0
+        due = AS_AT - dt.timedelta(days=int(age[n]))
+        inv = due - dt.timedelta(days=30)
+        ws.write_number(r, 1, (dt.datetime.combine(inv, dt.time()) - epoch).days, date)
+        ws.write_number(r, 2, (dt.datetime.combine(due, dt.time()) - epoch).days, date)
+        ws.write_string(r, 3, f"INV-{n:06d}")
+        a = float(amount[n])
+        b = 0 if age[n] <= 0 else min(1 + int(age[n]) // 30, 5)
+        for k in range(6):
+            ws.write_number(r, 5 + k, a if k == b else 0.0, money)
+        ws.write_number(r, 11, a, money)
+        total += a
+        r += 1
+    ws.write_string(r, 0, f"Total Customer {prev:05d} Ltd", bold)
+    ws.write_number(r, 11, round(total, 2), money)
+    ws.write_string(r + 1, 0, "Total", bold)
+    ws.write_number(r + 1, 11, round(float(amount.sum()), 2), money)
+    wb.close()
+
+
+def make_qbo() -> None:
+    cust, age, amount = _data()
+    order = sorted(range(LINES), key=lambda n: (-min(int(age[n]) // 30, 3), n))
+    label = {3: "91 or more days past due", 2: "61 - 90 days past due",
+             1: "31 - 60 days past due", 0: "1 - 30 days past due", -1: "Current"}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerows([["Bench Widgets Inc."], ["A/R Aging Detail"], ["As of November 30, 2026"], [],
+                 ["", "Date", "Transaction type", "Num", "Customer full name",
+                  "Location full name", "Due date", "Amount", "Open balance"]])
+    section, sub = None, 0.0
+    for n in order:
+        band = -1 if age[n] <= 0 else min((int(age[n]) - 1) // 30, 3)
+        if band != section:
+            if section is not None:
+                w.writerow([f"Total for {label[section]}"] + [""] * 6 + ["", f"{sub:,.2f}"])
+            w.writerow([label[band]])
+            section, sub = band, 0.0
+        due = AS_AT - dt.timedelta(days=int(age[n]))
+        inv = due - dt.timedelta(days=30)
+        a = float(amount[n])
+        kind = "Invoice" if a > 0 else "Credit Memo"
+        w.writerow(["", inv.strftime("%m/%d/%Y"), kind, str(n), f"Customer {cust[n]:05d} Ltd",
+                    "", due.strftime("%m/%d/%Y"), f"{a:,.2f}", f"{a:,.2f}"])
+        sub += a
+    w.writerow([f"Total for {label[section]}"] + [""] * 6 + ["", f"{sub:,.2f}"])
+    w.writerow(["TOTAL"] + [""] * 6 + ["", f"${float(amount.sum()):,.2f}"])
+    w.writerows([[], [" Monday, November 30, 2026 09:14 AM GMT-05:00"]])
+    QBO.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+
+
+def check(book: Path) -> str:
+    from creditdesk.files.xlsx_read import read_workbook
+
+    raw = read_workbook(book)["invoices"]
+    h = [x.casefold() for x in raw.header]
+    got: dict[str, float] = {}
+    cols = raw.columns
+    for c, a, p in zip(cols[h.index("customer")], cols[h.index("amount")],
+                       cols[h.index("paid")], strict=True):
+        got[c] = got.get(c, 0.0) + a - (p if isinstance(p, float) else 0.0)
+    want = expected()
+    bad = [k for k in want if abs(round(got.get(k, 0.0), 2) - want[k]) > 0.005]
+    if bad or len(got) != len(want) or len(cols[0]) != LINES:
+        sys.exit(f"{book.name}: balances differ for {len(bad)} customers, e.g. {bad[:3]} "
+                 f"({len(cols[0])} items)")
+    return f"{len(cols[0]):,} items, {len(want):,} customers' balances equal to the cent"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--write-docs", action="store_true",
+                    help="rewrite the import section of docs/performance.md")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs of each")
+    args = ap.parse_args()
+    import pandas as pd
+
+    from creditdesk.cli.main import main as cli_main
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    src = Path(__file__)
+    for path, make in ((XERO, make_xero), (QBO, make_qbo)):
+        if not path.exists() or path.stat().st_mtime < src.stat().st_mtime:
+            print(f"writing {path.relative_to(ROOT)} ...")
+            make()
+    rows = []
+    checks = []
+    verdicts = []
+    for name, path, plain in (
+            ("Xero Aged Receivables Detail .xlsx", XERO,
+             lambda p=XERO: pd.read_excel(p, engine="calamine", header=None)),
+            ("QuickBooks A/R Aging Detail .csv", QBO,
+             lambda p=QBO: pd.read_csv(p, header=None, skiprows=4, dtype=str))):
+        out = CACHE / f"imported-{path.stem}.xlsx"
+
+        def imp(path: Path = path, out: Path = out) -> None:
+            with open(os.devnull, "w") as f, contextlib.redirect_stdout(f):
+                code = cli_main(["import", str(path), "-o", str(out), "--json"])
+            if code != 0:
+                sys.exit(f"creditdesk import {path.name} exited {code}")
+
+        imp()
+        checks.append(f"{name}: {check(out)}")
+        with contextlib.redirect_stdout(io.StringIO()) as buf:
+            cli_main(["import", str(path), "-o", str(out), "--json"])
+        doc = json.loads(buf.getvalue())
+        checks[-1] += f"; {len(doc['issues'])} issue(s), {len(doc['notes']):,} rows skipped"
+        t_imp = timings(imp, args.repeat)
+        t_plain = timings(plain, args.repeat)
+        ib, im = best_median(t_imp)
+        pb, pm = best_median(t_plain)
+        ratio = ib / pb
+        size = path.stat().st_size / 1e6
+        rows.append([f"`creditdesk import` {name} ({size:.1f} MB) -o workbook", s(ib), s(im),
+                     f"{ratio:.2f}x"])
+        reader = ('pandas.read_excel(engine="calamine")' if path.suffix == ".xlsx"
+                  else "pandas.read_csv")
+        rows.append([f"  plain read of the same file: `{reader}`", s(pb), s(pm), "1.00x"])
+        verdicts.append(f"{name}: {s(ib)} (under {TARGET_SECONDS:g} s: "
+                        f"{'met' if ib < TARGET_SECONDS else 'MISSED'}); {ratio:.2f}x the plain "
+                        f"read (at most {TARGET_RATIO:g}x: "
+                        f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}).")
+    result = table(["what (in process, imports warm)", "best", "median", "vs plain read"],
+                   rows)
+    print(result)
+    print()
+    print("\n".join(verdicts))
+    if args.write_docs:
+        body = "\n".join([
+            f"Measured by `bench/import.py` ({LINES:,} item lines for {CUSTOMERS:,} customers "
+            f"per export, seed {SEED}), creditdesk {creditdesk.__version__}; best and median of "
+            f"{args.repeat}, after a warm-up:", "",
+            *machine(f"not pinned ({len(os.sched_getaffinity(0))} cores usable)"
+                     if hasattr(os, "sched_getaffinity") else ""), "",
+            result, "", *(f"- {v}" for v in verdicts), "",
+            "Checked before timing: " + "; ".join(checks) + "."])
+        write_docs("import", body)
+
+
+if __name__ == "__main__":
+    main()
