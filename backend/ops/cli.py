@@ -146,10 +146,11 @@ def _tenant_create(args: argparse.Namespace) -> int:
             if key in out:
                 os.environ[var] = out[key]
     backend_on_path()
-    from chalicelib import tenancy
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.services import tenancy
 
     try:
-        tenant, api_key = tenancy.create_tenant(args.name, sender=args.sender)
+        tenant, api_key = tenancy.create_tenant(bootstrap(), args.name, sender=args.sender)
     except ValueError as exc:
         raise OpsError(str(exc)) from None
     except Exception as exc:  # botocore: no credentials, no table, endpoint down

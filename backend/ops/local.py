@@ -5,7 +5,7 @@ What runs, and what stands in for what AWS would run:
 - **moto** as the AWS emulator, in a child process (``emulator.py``) on 127.0.0.1, so its
   CPU does not share the app's GIL; boto3 reaches it through ``AWS_ENDPOINT_URL`` (the app
   has no code path of its own for it), with fake credentials.
-- the resources (``chalicelib.resources.create_local_resources``) and a local tenant;
+- the resources (``resources.create_local_resources``) and a local tenant;
 - **API Gateway**: Chalice's local server (``chalice.local``) on 127.0.0.1, in a thread;
 - **SQS event source mappings**: pollers per queue handler the app registers
   (``@app.on_sqs_message``; as many as its maximum concurrency) that receive up to its batch
@@ -217,18 +217,23 @@ class LocalStack:
         os.environ.pop("AWS_PROFILE", None)
         self.outbox.mkdir(parents=True, exist_ok=True)
         backend_on_path()
-        from chalicelib import aws, resources, tenancy
         from chalicelib import config as cfg
+        from chalicelib.adapters import aws
+        from chalicelib.bootstrap import bootstrap
+        from chalicelib.services import tenancy
+
+        from . import resources
 
         aws.reset()
-        senders = (resources.LOCAL_SENDER,) + ((self.sender,) if self.sender else ())
+        senders = (cfg.LOCAL_SENDER,) + ((self.sender,) if self.sender else ())
         env = resources.create_local_resources(REGION, senders=senders)
         env[cfg.OUTBOX] = str(self.outbox)
         env[cfg.SES_QUOTA] = os.environ.get(cfg.SES_QUOTA) or LOCAL_SES_QUOTA
         os.environ.update(env)
         aws.reset()
         self.app = load_app()
-        _tenant, api_key = tenancy.create_tenant(self.tenant_name, sender=self.sender)
+        _tenant, api_key = tenancy.create_tenant(bootstrap(), self.tenant_name,
+                                                 sender=self.sender)
         url = self._serve_http()
         self._start_event_sources()
         self.info = {"url": url, "api_key": api_key, "aws_endpoint": endpoint,
@@ -518,7 +523,7 @@ def _worker_start() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     backend_on_path()
-    from chalicelib import aws
+    from chalicelib.adapters import aws
 
     aws.reset()
     _worker_app = load_app()

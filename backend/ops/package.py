@@ -8,7 +8,7 @@ Steps, in a build copy of the app (``build/backend/``, so ``backend/`` stays as 
 2. the domain package is built as a wheel and unpacked into ``vendor/`` (the route Chalice
    documents for packages it should not fetch from PyPI);
 3. ``chalice package`` runs once to name the functions, ``infra/merge_template.py`` builds the
-   merge template from its output and ``chalicelib.resources``, and ``chalice package
+   merge template from its output and ``ops/resources.py``, and ``chalice package
    --merge-template`` writes ``sam.json`` and ``deployment.zip`` into OUTDIR (with the merge
    template beside them, for review).
 
@@ -135,7 +135,7 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     finally:
         sys.path.remove(str(ROOT / "infra"))
     backend_on_path()
-    from chalicelib import resources
+    from . import resources
 
     outdir = Path(outdir).resolve()
     region = region or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-2"

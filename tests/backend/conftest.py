@@ -14,10 +14,10 @@ BACKEND = Path(__file__).resolve().parents[2] / "backend"
 if str(BACKEND) not in sys.path:
     sys.path.insert(0, str(BACKEND))
 
-from chalicelib import aws as _aws  # noqa: E402
+from chalicelib.adapters import aws as _aws  # noqa: E402
 from chalicelib.bootstrap import Deps, bootstrap  # noqa: E402
 
-from .fakes import FakeClock, FakeMailer, FakeQueue, FakeStore  # noqa: E402
+from .fakes import FakeClock, FakeIdempotency, FakeMailer, FakeQueue, FakeStore  # noqa: E402
 
 REGION = "eu-west-2"
 
@@ -26,7 +26,7 @@ REGION = "eu-west-2"
 def fake() -> Deps:
     """The service layer on fakes."""
     return bootstrap(store=FakeStore(), mailer=FakeMailer(), queue=FakeQueue(),
-                     clock=FakeClock())
+                     clock=FakeClock(), idempotency=FakeIdempotency())
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, s
     monkeypatch.setenv("CREDITDESK_OUTBOX", str(tmp_path / "outbox"))
     _aws.reset()
     with mock_aws():
-        from chalicelib.resources import create_local_resources
+        from backend.ops.resources import create_local_resources
 
         env = create_local_resources(REGION)
         for k, v in env.items():
