@@ -143,10 +143,13 @@ class FakeStore(Store):
             mark = (after[rk], after["pk"], after["sk"])
             found = [i for i in found if (i[rk], i["pk"], i["sk"]) > mark]
         last = None
-        if limit and len(found) > limit:
-            found = found[:limit]
+        if limit and len(found) >= limit:  # as DynamoDB: a full page answers its last key,
+            found = found[:limit]  # even when nothing follows (the next page is then empty)
             tail = found[-1]
             last = {k: tail[k] for k in ("pk", "sk", *(("gsi1pk", "gsi1sk") if index else ()))}
+        if attrs:
+            wanted = {"pk", "sk", *(("gsi1pk", "gsi1sk") if index else ()), *attrs}
+            found = [{k: v for k, v in i.items() if k in wanted} for i in found]
         return [copy.deepcopy(i) for i in found], last
 
     def put_blob(self, key: str, data: bytes, transient: bool = False) -> None:

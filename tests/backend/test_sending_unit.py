@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from chalicelib.services import batches, keys, sending, tenancy
+from chalicelib.services.errors import Conflict, InProgress
 from chalicelib.services.ports import QuotaSpent, Rejected, Throttled, Unknown
 from creditdesk.api.models import BatchIn
 
@@ -54,6 +55,33 @@ def test_the_same_part_submitted_twice_is_accepted_once(fake, tenant):
     assert len(fake.queue.messages["send"]) == 1
     drain(fake)
     assert len(fake.mailer.sent) == 3
+
+
+def test_the_same_part_with_other_reminders_is_a_conflict_and_changes_nothing(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    with pytest.raises(Conflict) as e:
+        submit(fake, tenant, "batch-0001", reminders(4))
+    assert (e.value.code, e.value.field) == ("conflict", "batch_id")
+    assert "already submitted with different reminders" in e.value.message
+    assert len(fake.queue.messages["send"]) == 1
+
+
+def test_a_part_being_accepted_by_another_request_is_in_progress(fake, tenant, monkeypatch):
+    inner: list[Exception] = []
+    accept = batches._accept
+
+    def accept_meanwhile_resubmitted(deps, t, batch, prof):
+        try:  # the same request again, from another client, while this one is accepted
+            batches.submit_part(deps, t, batch)
+        except InProgress as exc:
+            inner.append(exc)
+        return accept(deps, t, batch, prof)
+
+    monkeypatch.setattr(batches, "_accept", accept_meanwhile_resubmitted)
+    submit(fake, tenant, "batch-0001", reminders(2))
+    (exc,) = inner
+    assert (exc.code, exc.field, exc.retry_after) == ("in_progress", "batch_id", 1)
+    assert len(fake.queue.messages["send"]) == 1
 
 
 def test_the_same_reminders_in_a_second_batch_are_skipped_as_duplicates(fake, tenant):
