@@ -1,6 +1,6 @@
 """Benchmark: ageing + credit check + dunning selection in memory on a full Excel sheet.
 
-    .venv/bin/python bench/engine.py [--write-docs] [--profile] [--repeat N]
+    .venv/bin/python -m bench.engine [--write-docs] [--profile] [--repeat N]
 
 1,048,575 invoices and 50,000 customers (bench/ledgergen.py, seeded), validated once by
 ``build_ledger``. The engine (``position``, ``ageing``, ``credit_check``, ``select``) is
@@ -22,11 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
-from ledgergen import AS_OF, FULL_SHEET, generate
-
+from bench.benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
+from bench.ledgergen import AS_OF, FULL_SHEET, generate
 from creditdesk.domain import dunning as D
 from creditdesk.domain.ageing import ageing, position
 from creditdesk.domain.credit import credit_check

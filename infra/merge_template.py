@@ -98,10 +98,9 @@ def _roles(template: dict[str, Any]) -> list[str]:
             if r.get("Type") == "AWS::IAM::Role"]
 
 
-if __name__ == "__main__":  # python infra/merge_template.py CHALICE_SAM.json > merge.json
+if __name__ == "__main__":  # python -m infra.merge_template CHALICE_SAM.json > merge.json
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from backend.ops import resources
 
     chalice_out = json.loads(Path(sys.argv[1]).read_text())

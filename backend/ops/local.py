@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .project import BACKEND_DIR, ROOT, load_app
+
 log = logging.getLogger(__name__)  # not "creditdesk": Powertools owns that logger
 
-BACKEND_DIR = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # moto reports a fixed sandbox quota (1 message a second, 200 a day) and counts every message
@@ -61,19 +62,6 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 
 class StackError(RuntimeError):
     pass
-
-
-def backend_on_path() -> None:
-    """Chalice's own layout: ``app.py`` imports ``chalicelib`` from the folder it is in."""
-    if str(BACKEND_DIR) not in sys.path:
-        sys.path.insert(0, str(BACKEND_DIR))
-
-
-def load_app() -> Any:
-    backend_on_path()
-    import app as app_module  # backend/app.py
-
-    return app_module.app
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
@@ -114,12 +102,10 @@ class Emulator:
     def start(self, timeout: float = 30.0) -> str:
         env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONUNBUFFERED": "1"}
         env.pop("AWS_PROFILE", None)
-        root = str(BACKEND_DIR.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         err = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # run from the checkout: ``-m`` finds backend.ops there
             [sys.executable, "-m", "backend.ops.emulator"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=err, env=env, text=True)
+            stdout=subprocess.PIPE, stderr=err, env=env, text=True, cwd=ROOT)
         if self.log_path:
             err.close()
         ready: dict[str, str] = {}
@@ -216,7 +202,7 @@ class LocalStack:
         os.environ.update(aws_env(endpoint))
         os.environ.pop("AWS_PROFILE", None)
         self.outbox.mkdir(parents=True, exist_ok=True)
-        backend_on_path()
+        load_app()  # as Chalice loads it; chalicelib imports from here on
         from chalicelib import config as cfg
         from chalicelib.adapters import aws
         from chalicelib.bootstrap import bootstrap
@@ -522,11 +508,10 @@ def _worker_start() -> None:
     global _worker_app
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    backend_on_path()
+    _worker_app = load_app()
     from chalicelib.adapters import aws
 
     aws.reset()
-    _worker_app = load_app()
 
 
 def _worker_invoke(name: str, event: dict, context: LambdaContext) -> Any:

@@ -29,9 +29,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .local import BACKEND_DIR, backend_on_path
+from infra import merge_template
 
-ROOT = BACKEND_DIR.parent
+from .project import BACKEND_DIR, ROOT
+
 BUILD_DIR = ROOT / "build" / "backend"
 PROVIDED = {"boto3", "botocore", "s3transfer", "numpy"}  # the runtime, or the numpy layer
 ZIP_BUDGET = 15 * 1024 * 1024
@@ -129,12 +130,6 @@ def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None
 def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None,
             build_dir: Path | None = None) -> dict[str, Any]:
     """Write ``sam.json``, ``deployment.zip`` and ``merge-template.json`` into ``outdir``."""
-    sys.path.insert(0, str(ROOT / "infra"))
-    try:
-        import merge_template
-    finally:
-        sys.path.remove(str(ROOT / "infra"))
-    backend_on_path()
     from . import resources
 
     outdir = Path(outdir).resolve()
@@ -185,11 +180,11 @@ def lambda_tree(zip_path: Path | str, dest: Path | str) -> tuple[Path, Path]:
 def import_seconds(module: str, task: Path, runtime: Path, then: str = "") -> float:
     """Seconds to import ``module`` (and run the statement ``then``, if given) in a fresh
     ``python -S`` from the Lambda tree."""
-    code = "\n".join(["import sys, time", "sys.path[:0] = [sys.argv[1], sys.argv[2]]",
-                      "t = time.perf_counter()", f"import {module}", then,
+    code = "\n".join(["import time", "t = time.perf_counter()", f"import {module}", then,
                       "print(time.perf_counter() - t)"])
-    r = subprocess.run([sys.executable, "-S", "-c", code, str(task), str(runtime)],
-                       capture_output=True, text=True, timeout=120, cwd=task)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(task), str(runtime)))}
+    r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                       timeout=120, cwd=task, env=env)
     if r.returncode != 0:
         raise PackageError(f"import {module} failed: " + (r.stderr.strip().splitlines()
                                                            or ["?"])[-1])
