@@ -155,3 +155,16 @@ def test_the_rule_is_broken_by_an_import_inside_a_function_through_another_modul
     assert any(f.startswith("app imports backend.ops") for f in found)
     assert not any(f.startswith("chalicelib.services.ok ") for f in found)
     assert not any(f.startswith("chalicelib.entry.routes imports chalice ") for f in found)
+
+
+def test_the_lambda_package_vendors_the_domain_modules_the_handlers_import_and_no_others():
+    from backend.ops.package import lambda_modules
+
+    modules = lambda_modules()
+    # imported inside functions only (a cold start never loads them): still found
+    assert {"creditdesk.analysis.report", "creditdesk.domain.ledger",
+            "creditdesk.domain.emails", "creditdesk.api.models"} <= set(modules)
+    assert {"creditdesk", "creditdesk.analysis", "creditdesk.api",
+            "creditdesk.domain"} <= set(modules)  # the packages they are in
+    assert not [m for m in modules if m.startswith(("creditdesk.cli", "creditdesk.files"))
+                or m == "creditdesk.api.client"]
