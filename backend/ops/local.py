@@ -119,6 +119,9 @@ class Emulator:
         t = threading.Thread(target=read, daemon=True)
         t.start()
         t.join(timeout)
+        if "error" in ready:  # e.g. a moto the emulator's patches were not written for
+            self.stop()
+            raise StackError(f"the AWS emulator did not start: {ready['error']}")
         if "endpoint" not in ready:
             self.stop()
             raise StackError("the AWS emulator (moto) did not start; is moto[server] "
