@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from zoneinfo import ZoneInfo
 
 from ..config import LOCAL_SENDER
 from . import keys
@@ -88,6 +87,8 @@ def tenants(deps: Deps) -> list[Item]:
 
 def local_day(prof: Item, now: dt.datetime) -> dt.date:
     """The tenant's own day at ``now`` (its profile's time zone; UTC when that is unusable)."""
+    from zoneinfo import ZoneInfo  # here: the authorizer's cold start needs no time zones
+
     try:
         zone = ZoneInfo(prof.get("time_zone") or "UTC")
     except Exception:
