@@ -43,12 +43,12 @@ system-packages:
 	else echo "note: $(SYSTEM_PACKAGES) not installed; the tests that need them are skipped"; fi
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py --write-docs
-	$(BIN)/python bench/cli_file.py --write-docs
-	$(BIN)/python bench/addin_refresh.py --write-docs
-	$(BIN)/python bench/backend_send.py --write-docs
-	$(BIN)/python bench/lambda_package.py --write-docs
-	$(BIN)/python bench/import.py --write-docs
+	$(BIN)/python -m bench.engine --write-docs
+	$(BIN)/python -m bench.cli_file --write-docs
+	$(BIN)/python -m bench.addin_refresh --write-docs
+	$(BIN)/python -m bench.backend_send --write-docs
+	$(BIN)/python -m bench.lambda_package --write-docs
+	$(BIN)/python -m bench.import --write-docs
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis

@@ -1,9 +1,9 @@
-"""The Creditdesk backend: a Chalice app. This module only wires; routes, schedules and
-queue/topic handlers live in blueprints under ``chalicelib/``."""
+"""The Creditdesk backend: a Chalice app. This module only wires: the routes, the authorizer,
+the queue and topic handlers and the schedules are blueprints in ``chalicelib/entry/``."""
 
 from chalice import Chalice
 
-from chalicelib import auth, routes, schedules, workers
+from chalicelib.entry import auth, routes, schedules, workers
 
 app = Chalice(app_name="creditdesk")
 app.register_blueprint(auth.bp)

@@ -1,6 +1,6 @@
 """Benchmark: the add-in's Refresh on 100,000 invoices through the xlwings engine.
 
-    .venv/bin/python bench/addin_refresh.py [--write-docs] [--repeat N] [--sample N]
+    .venv/bin/python -m bench.addin_refresh [--write-docs] [--repeat N] [--sample N]
 
 The path xlwings Lite runs: the workbook arrives as the JSON Excel's Office.js client sends,
 ``xw.Book(json=...)`` builds the book, ``creditdesk_addin.scripts.refresh`` reads the tables,
@@ -24,16 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # this benchmark's engine only
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
+from bench.benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
 
 TARGET_SECONDS = 3.0
 

@@ -9,26 +9,21 @@ Checks, from moto's own record of the messages SES accepted (``/moto-api/data.js
 reminder sent exactly once (0 duplicates, 0 lost), every message id the API reports is one
 SES gave, and the backend's history holds one reminder event per reminder.
 
-    .venv/bin/python bench/backend_send.py                 # 10,000 reminders, 200 baseline
-    .venv/bin/python bench/backend_send.py --write-docs    # and update docs/performance.md
+    .venv/bin/python -m bench.backend_send                 # 10,000 reminders, 200 baseline
+    .venv/bin/python -m bench.backend_send --write-docs    # and update docs/performance.md
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchlib import machine, s, table, write_docs
-
+from bench.benchlib import machine, s, table, write_docs
 from creditdesk.api.client import Client
 from creditdesk.api.models import MAX_REMINDERS_PER_REQUEST
 from creditdesk.app.reminders import new_batch_id

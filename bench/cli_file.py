@@ -1,6 +1,6 @@
 """Benchmark: the CLI end to end on a 100,000-invoice workbook file.
 
-    .venv/bin/python bench/cli_file.py [--write-docs] [--repeat N] [--regenerate]
+    .venv/bin/python -m bench.cli_file [--write-docs] [--repeat N] [--regenerate]
 
 The workbook (``devkit.sample.sample_tables``, 5,000 customers, seeded, cut to exactly
 100,000 invoices, written by ``write_workbook``) is made once into bench/.cache/. Timed:
@@ -23,11 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from benchlib import CACHE, ROOT, best_median, machine, s, table, timings, write_docs
-
 import creditdesk
+from bench.benchlib import CACHE, ROOT, best_median, machine, s, table, timings, write_docs
 
 AS_OF = dt.date(2026, 11, 24)
 INVOICES, CUSTOMERS, SEED = 100_000, 5_000, 7

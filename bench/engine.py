@@ -1,6 +1,6 @@
 """Benchmark: ageing + credit check + dunning selection in memory on a full Excel sheet.
 
-    .venv/bin/python bench/engine.py [--write-docs] [--profile] [--repeat N]
+    .venv/bin/python -m bench.engine [--write-docs] [--profile] [--repeat N]
 
 1,048,575 invoices and 50,000 customers (``devkit.sample.full_sheet_tables``, seeded),
 validated once by ``build_ledger``. The engine (``position``, ``ageing``, ``credit_check``,
@@ -22,10 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
-
+from bench.benchlib import best_median, machine, pin_one_core, s, table, timings, write_docs
 from creditdesk.domain import dunning as D
 from creditdesk.domain.ageing import ageing, position
 from creditdesk.domain.credit import credit_check

@@ -25,11 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from benchlib import CACHE, ROOT, best_median, machine, s, table, timings, write_docs
-
 import creditdesk
+from bench.benchlib import CACHE, ROOT, best_median, machine, s, table, timings, write_docs
 
 LINES, CUSTOMERS, SEED = 100_000, 5_000, 11
 TARGET_SECONDS, TARGET_RATIO = 5.0, 2.0

@@ -7,24 +7,19 @@ zip, plus the runtime's boto3 and the layer's numpy), and times ``import app`` i
 app (one route) importing Chalice alone. Also timed: ``creditdesk.api.models`` alone (the domain's
 part of the handler's import).
 
-    .venv/bin/python bench/lambda_package.py                 # package, then 15 imports each
-    .venv/bin/python bench/lambda_package.py --write-docs    # and update docs/performance.md
+    .venv/bin/python -m bench.lambda_package                 # package, then 15 imports each
+    .venv/bin/python -m bench.lambda_package --write-docs    # and update docs/performance.md
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchlib import machine, s, table, write_docs
-
 from backend.ops.package import ZIP_BUDGET, import_seconds, lambda_tree, package
+from bench.benchlib import machine, s, table, write_docs
 
 MINIMAL_APP = '''from chalice import Chalice
 

@@ -1,7 +1,7 @@
 """The template merged into ``chalice package``'s output (``--merge-template``).
 
 Chalice writes the functions, the API, the schedules and the event sources; this adds what it
-cannot express, from the resource description in ``backend/chalicelib/resources.py``:
+cannot express, from the resource description in ``backend/ops/resources.py``:
 
 - the resources: DynamoDB table, S3 bucket, SQS queues with dead-letter queues and redrive,
   the SNS topic and the SES configuration set with its event destination;
@@ -98,11 +98,10 @@ def _roles(template: dict[str, Any]) -> list[str]:
             if r.get("Type") == "AWS::IAM::Role"]
 
 
-if __name__ == "__main__":  # python infra/merge_template.py CHALICE_SAM.json > merge.json
+if __name__ == "__main__":  # python -m infra.merge_template CHALICE_SAM.json > merge.json
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
-    from chalicelib import resources
+    from backend.ops import resources
 
     chalice_out = json.loads(Path(sys.argv[1]).read_text())
     json.dump(build(chalice_out, resources.cloudformation(), resources.iam_statements()),

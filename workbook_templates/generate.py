@@ -1,4 +1,4 @@
-"""Writes the blank contract workbook: ``python workbook_templates/generate.py [out.xlsx]``.
+"""Writes the blank contract workbook: ``python -m workbook_templates.generate [out.xlsx]``.
 
 The default output is ``workbook_templates/creditdesk.xlsx``, next to this script. The file is
 reproducible (a fixed creation date), so regenerating it changes it only when the contract,
@@ -11,12 +11,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from creditdesk.files.xlsx_write import write_template
+
 HERE = Path(__file__).resolve().parent
-if __package__ in (None, ""):  # run as a script from a checkout: find the package
-    sys.path.insert(0, str(HERE.parent))
-
-from creditdesk.files.xlsx_write import write_template  # noqa: E402
-
 CREATED = dt.datetime(2025, 1, 1)
 
 

@@ -1,4 +1,4 @@
-"""Writes the desktop starter workbook: ``python workbook_templates/generate_desktop.py [out]``.
+"""Writes the desktop starter workbook: ``python -m workbook_templates.generate_desktop [out]``.
 
 ``workbook_templates/creditdesk-desktop.xlsx`` is the contract workbook of ``generate.py``
 plus two sheets for classic xlwings: **Start** (the buttons to make and what each does) and
@@ -15,12 +15,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from creditdesk.files.xlsx_write import template_tables, write_workbook
+
 HERE = Path(__file__).resolve().parent
-if __package__ in (None, ""):  # run as a script from a checkout: find the package
-    sys.path.insert(0, str(HERE.parent))
-
-from creditdesk.files.xlsx_write import template_tables, write_workbook  # noqa: E402
-
 CREATED = dt.datetime(2025, 1, 1)
 BUTTONS = [
     ("CD_Refresh", "Refresh", "Ageing, Credit and Dashboard from Customers and Invoices"),

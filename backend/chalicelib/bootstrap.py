@@ -1,30 +1,29 @@
-"""Wiring: ``bootstrap()`` builds the dependencies the service layer takes, with the real
-adapters by default (lazily: no AWS client is made until one is used). Tests pass fakes, or
-install a whole set for the handlers with ``use()``."""
+"""The composition root: ``bootstrap()`` wires the real adapters into the ``Deps`` the service
+layer takes (lazily: no AWS client is made until one is used); tests pass fakes for any port,
+or install a whole set for the handlers with ``use()``. The entry points get theirs from
+``current()``. The only module that imports both the services and the adapters."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from . import config as _config
-from .ports import Clock, Mailer, Queue, Store
+from .services.ports import Clock, Deps, Idempotency, Mailer, Queue, Store
 
-
-@dataclass
-class Deps:
-    store: Store
-    mailer: Mailer
-    queue: Queue
-    clock: Clock
-    config: _config.Config
+__all__ = ["Deps", "bootstrap", "current", "use"]
 
 
 def bootstrap(store: Store | None = None, mailer: Mailer | None = None,
               queue: Queue | None = None, clock: Clock | None = None,
+              idempotency: Idempotency | None = None,
               config: _config.Config | None = None) -> Deps:
-    from .adapters import DynamoStore, SesMailer, SqsQueue, SystemClock
+    # imported here: the handlers' module import (a cold start) stays free of the adapters
+    from .adapters.clock import SystemClock
+    from .adapters.dynamo import DynamoStore
+    from .adapters.idempotency import PowertoolsIdempotency
+    from .adapters.ses import SesMailer
+    from .adapters.sqs import SqsQueue
 
     cfg = config or _config.load()
     return Deps(
@@ -32,6 +31,7 @@ def bootstrap(store: Store | None = None, mailer: Mailer | None = None,
         mailer=mailer or SesMailer(cfg.configuration_set, cfg.outbox, cfg.ses_quota),
         queue=queue or SqsQueue({"send": cfg.send_queue, "work": cfg.work_queue}),
         clock=clock or SystemClock(),
+        idempotency=idempotency or PowertoolsIdempotency(cfg.table),
         config=cfg,
     )
 

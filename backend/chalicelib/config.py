@@ -1,6 +1,11 @@
-"""Stage configuration: resource names from the environment (``.chalice/config.json`` sets
-them per stage; the local stack and the tests set them too). Read when used, never at import,
-so a test or the local stack can point the app elsewhere without reloading it."""
+"""The runtime configuration, imported by every layer of the app and by the operator tools
+(``backend/ops``): the environment variables that name the stage's resources
+(``.chalice/config.json`` sets them per stage; the infrastructure, the local stack and the
+tests set them too), the fixed resource names and the constants the handlers and the
+infrastructure must agree on (``NAMES``, ``SEND_CONCURRENCY``, ``LOCAL_SENDER``).
+
+``load()`` reads the environment when called, never at import, so a test or the local stack
+can point the app elsewhere without reloading it."""
 
 from __future__ import annotations
 
@@ -22,6 +27,23 @@ OUTBOX = "CREDITDESK_OUTBOX"
 # reports. Unset in AWS. The local stack sets it, because moto reports a fixed sandbox quota
 # (1 per second, 200 a day) and counts every message it ever held as sent "today".
 SES_QUOTA = "CREDITDESK_SES_QUOTA"
+
+# The resources' names. Fixed: Chalice builds the event sources' ARNs from the queue and topic
+# names when it packages the app, and the CloudFormation resources (backend/ops/resources.py)
+# create them under these names.
+NAMES = {
+    "table": "creditdesk",
+    "bucket": "creditdesk-ledgers",
+    "send_queue": "creditdesk-send",
+    "send_dlq": "creditdesk-send-dlq",
+    "work_queue": "creditdesk-work",
+    "work_dlq": "creditdesk-work-dlq",
+    "topic": "creditdesk-ses-events",
+    "configuration_set": "creditdesk",
+}
+SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces at rate / 4
+# A tenant created without a sender identity sends from this one (the local stack verifies it).
+LOCAL_SENDER = "reminders@creditdesk.example"
 
 
 @dataclass(frozen=True)
@@ -50,12 +72,12 @@ def _quota(text: str | None) -> tuple[float, int] | None:
 def load() -> Config:
     env = os.environ
     return Config(
-        table=env.get(TABLE, "creditdesk"),
-        bucket=env.get(BUCKET, "creditdesk-ledgers"),
-        send_queue=env.get(SEND_QUEUE_URL, "creditdesk-send"),
-        work_queue=env.get(WORK_QUEUE_URL, "creditdesk-work"),
-        configuration_set=env.get(SES_CONFIGURATION_SET, "creditdesk"),
-        events_topic=env.get(EVENTS_TOPIC_ARN, "creditdesk-ses-events"),
+        table=env.get(TABLE, NAMES["table"]),
+        bucket=env.get(BUCKET, NAMES["bucket"]),
+        send_queue=env.get(SEND_QUEUE_URL, NAMES["send_queue"]),
+        work_queue=env.get(WORK_QUEUE_URL, NAMES["work_queue"]),
+        configuration_set=env.get(SES_CONFIGURATION_SET, NAMES["configuration_set"]),
+        events_topic=env.get(EVENTS_TOPIC_ARN, NAMES["topic"]),
         cors_origin=env.get(CORS_ORIGIN) or DEFAULT_CORS_ORIGIN,
         outbox=env.get(OUTBOX) or None,
         ses_quota=_quota(env.get(SES_QUOTA)),

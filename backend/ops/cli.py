@@ -138,18 +138,19 @@ def _stack_outputs(stack: str) -> dict[str, str]:
 
 
 def _tenant_create(args: argparse.Namespace) -> int:
-    from .local import backend_on_path
+    from .project import load_app
 
     if args.stack:
         out = _stack_outputs(args.stack)
         for var, key in (("CREDITDESK_TABLE", "TableName"), ("CREDITDESK_BUCKET", "BucketName")):
             if key in out:
                 os.environ[var] = out[key]
-    backend_on_path()
-    from chalicelib import tenancy
+    load_app()  # as Chalice loads it: chalicelib imports from here on
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.services import tenancy
 
     try:
-        tenant, api_key = tenancy.create_tenant(args.name, sender=args.sender)
+        tenant, api_key = tenancy.create_tenant(bootstrap(), args.name, sender=args.sender)
     except ValueError as exc:
         raise OpsError(str(exc)) from None
     except Exception as exc:  # botocore: no credentials, no table, endpoint down

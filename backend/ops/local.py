@@ -5,7 +5,7 @@ What runs, and what stands in for what AWS would run:
 - **moto** as the AWS emulator, in a child process (``emulator.py``) on 127.0.0.1, so its
   CPU does not share the app's GIL; boto3 reaches it through ``AWS_ENDPOINT_URL`` (the app
   has no code path of its own for it), with fake credentials.
-- the resources (``chalicelib.resources.create_local_resources``) and a local tenant;
+- the resources (``resources.create_local_resources``) and a local tenant;
 - **API Gateway**: Chalice's local server (``chalice.local``) on 127.0.0.1, in a thread;
 - **SQS event source mappings**: pollers per queue handler the app registers
   (``@app.on_sqs_message``; as many as its maximum concurrency) that receive up to its batch
@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .project import BACKEND_DIR, ROOT, load_app
+
 log = logging.getLogger(__name__)  # not "creditdesk": Powertools owns that logger
 
-BACKEND_DIR = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # moto reports a fixed sandbox quota (1 message a second, 200 a day) and counts every message
@@ -61,19 +62,6 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 
 class StackError(RuntimeError):
     pass
-
-
-def backend_on_path() -> None:
-    """Chalice's own layout: ``app.py`` imports ``chalicelib`` from the folder it is in."""
-    if str(BACKEND_DIR) not in sys.path:
-        sys.path.insert(0, str(BACKEND_DIR))
-
-
-def load_app() -> Any:
-    backend_on_path()
-    import app as app_module  # backend/app.py
-
-    return app_module.app
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
@@ -114,12 +102,10 @@ class Emulator:
     def start(self, timeout: float = 30.0) -> str:
         env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONUNBUFFERED": "1"}
         env.pop("AWS_PROFILE", None)
-        root = str(BACKEND_DIR.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         err = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # run from the checkout: ``-m`` finds backend.ops there
             [sys.executable, "-m", "backend.ops.emulator"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=err, env=env, text=True)
+            stdout=subprocess.PIPE, stderr=err, env=env, text=True, cwd=ROOT)
         if self.log_path:
             err.close()
         ready: dict[str, str] = {}
@@ -133,6 +119,9 @@ class Emulator:
         t = threading.Thread(target=read, daemon=True)
         t.start()
         t.join(timeout)
+        if "error" in ready:  # e.g. a moto the emulator's patches were not written for
+            self.stop()
+            raise StackError(f"the AWS emulator did not start: {ready['error']}")
         if "endpoint" not in ready:
             self.stop()
             raise StackError("the AWS emulator (moto) did not start; is moto[server] "
@@ -216,19 +205,24 @@ class LocalStack:
         os.environ.update(aws_env(endpoint))
         os.environ.pop("AWS_PROFILE", None)
         self.outbox.mkdir(parents=True, exist_ok=True)
-        backend_on_path()
-        from chalicelib import aws, resources, tenancy
+        load_app()  # as Chalice loads it; chalicelib imports from here on
         from chalicelib import config as cfg
+        from chalicelib.adapters import aws
+        from chalicelib.bootstrap import bootstrap
+        from chalicelib.services import tenancy
+
+        from . import resources
 
         aws.reset()
-        senders = (resources.LOCAL_SENDER,) + ((self.sender,) if self.sender else ())
+        senders = (cfg.LOCAL_SENDER,) + ((self.sender,) if self.sender else ())
         env = resources.create_local_resources(REGION, senders=senders)
         env[cfg.OUTBOX] = str(self.outbox)
         env[cfg.SES_QUOTA] = os.environ.get(cfg.SES_QUOTA) or LOCAL_SES_QUOTA
         os.environ.update(env)
         aws.reset()
         self.app = load_app()
-        _tenant, api_key = tenancy.create_tenant(self.tenant_name, sender=self.sender)
+        _tenant, api_key = tenancy.create_tenant(bootstrap(), self.tenant_name,
+                                                 sender=self.sender)
         url = self._serve_http()
         self._start_event_sources()
         self.info = {"url": url, "api_key": api_key, "aws_endpoint": endpoint,
@@ -517,11 +511,10 @@ def _worker_start() -> None:
     global _worker_app
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    backend_on_path()
-    from chalicelib import aws
+    _worker_app = load_app()
+    from chalicelib.adapters import aws
 
     aws.reset()
-    _worker_app = load_app()
 
 
 def _worker_invoke(name: str, event: dict, context: LambdaContext) -> Any:

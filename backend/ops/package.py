@@ -5,10 +5,12 @@ Steps, in a build copy of the app (``build/backend/``, so ``backend/`` stays as 
 1. ``app.py``, ``chalicelib/`` and ``.chalice/config.json`` are copied; ``requirements.txt``
    is copied without what Lambda already has (boto3, botocore, s3transfer) and what the numpy
    layer brings (numpy), so the zip stays under 15 MB;
-2. the domain package is built as a wheel and unpacked into ``vendor/`` (the route Chalice
-   documents for packages it should not fetch from PyPI);
+2. the domain package is built as a wheel, and the modules of it the handlers import
+   (``lambda_modules``: read from the source, imports inside functions included) are unpacked
+   into ``vendor/`` (the route Chalice documents for packages it should not fetch from PyPI);
+   the CLI, the file reader and writer and the HTTP client stay out;
 3. ``chalice package`` runs once to name the functions, ``infra/merge_template.py`` builds the
-   merge template from its output and ``chalicelib.resources``, and ``chalice package
+   merge template from its output and ``ops/resources.py``, and ``chalice package
    --merge-template`` writes ``sam.json`` and ``deployment.zip`` into OUTDIR (with the merge
    template beside them, for review).
 
@@ -18,6 +20,7 @@ later runs reuse its cache in ``build/backend/.chalice/deployments``.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -29,9 +32,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .local import BACKEND_DIR, backend_on_path
+from infra import merge_template
 
-ROOT = BACKEND_DIR.parent
+from .project import BACKEND_DIR, ROOT
+
 BUILD_DIR = ROOT / "build" / "backend"
 PROVIDED = {"boto3", "botocore", "s3transfer", "numpy"}  # the runtime, or the numpy layer
 ZIP_BUDGET = 15 * 1024 * 1024
@@ -92,10 +96,88 @@ def _copy_app(build: Path, stage: str) -> list[str]:
     return dropped
 
 
-def _vendor_domain(build: Path) -> str:
-    """Build the project's wheel and unpack the domain package (only) into vendor/."""
+def _imports(path: Path, name: str) -> set[str]:
+    """The dotted names a module imports, anywhere in it (inside functions too), relative
+    imports resolved; for ``from X import y`` both ``X`` and ``X.y``."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package
+                for _ in range(node.level - 1):
+                    up = up.rpartition(".")[0]
+                base = f"{up}.{base}" if base else up
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return out
+
+
+def _module_file(name: str, src: Path) -> Path | None:
+    base = src.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def lambda_modules(app_dir: Path = BACKEND_DIR, src: Path = ROOT) -> list[str]:
+    """The modules of ``creditdesk`` the handlers import: every ``creditdesk`` import in
+    ``app.py`` and ``chalicelib/`` (at module level or inside a function, which a test of the
+    running app would miss), and what those import in turn, with their packages. Read from
+    the source, so a handler's new import is vendored without a list to keep up."""
+    todo: list[str] = []
+    for path in [app_dir / "app.py", *sorted((app_dir / "chalicelib").rglob("*.py"))]:
+        parts = path.relative_to(app_dir).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        todo.extend(i for i in _imports(path, name) if i.split(".")[0] == "creditdesk")
+    found: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in found or _module_file(name, src) is None:
+            continue  # done already, or a name inside a module rather than a module
+        found.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # its packages
+        path = _module_file(name, src)
+        todo.extend(i for i in _imports(path, name) if i.split(".")[0] == "creditdesk")
+    return sorted(found)
+
+
+def _lambda_files(modules: list[str], wheel: list[str]) -> set[str]:
+    """The files (paths in the wheel) of ``modules``, and the data files of their packages
+    (what the wheel has in their folders that are not packages: ``creditdesk/domain/data/``)."""
+    names = set(wheel)
+    files: set[str] = set()
+    packages = set()
+    for module in modules:
+        base = module.replace(".", "/")
+        if f"{base}/__init__.py" in names:
+            files.add(f"{base}/__init__.py")
+            packages.add(base)
+        else:
+            files.add(f"{base}.py")
+    for name in names:
+        folder, _, _ = name.rpartition("/")
+        if name.endswith((".py", ".pyc")) or ".dist-info/" in name:
+            continue
+        while folder and f"{folder}/__init__.py" not in names:  # up to the package it is in
+            folder = folder.rpartition("/")[0]
+        if folder in packages:
+            files.add(name)
+    return files
+
+
+def _vendor_domain(build: Path) -> tuple[str, list[str]]:
+    """Build the project's wheel and unpack into vendor/ only the ``creditdesk`` modules the
+    handlers import (``lambda_modules``; not the CLI, the file reader and writer or the HTTP
+    client), and its metadata. Returns the wheel's name and the modules."""
     vendor = build / "vendor"
     vendor.mkdir()
+    modules = lambda_modules()
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
                             "--wheel-dir", tmp, str(ROOT)], capture_output=True, text=True)
@@ -104,12 +186,23 @@ def _vendor_domain(build: Path) -> str:
             raise PackageError("building the creditdesk wheel failed: "
                                + (r.stderr.strip().splitlines() or ["no wheel"])[-1])
         with zipfile.ZipFile(wheels[0]) as z:
-            for name in z.namelist():
-                top = name.split("/", 1)[0]
-                if top == "creditdesk" or (top.startswith("creditdesk-")
-                                           and top.endswith(".dist-info")):
+            names = z.namelist()
+            wanted = _lambda_files(modules, names)
+            if missing := sorted(wanted - set(names)):
+                raise PackageError(f"the creditdesk wheel lacks {', '.join(missing)}")
+            for name in names:
+                top, _, rest = name.partition("/")
+                if name in wanted:
                     z.extract(name, vendor)
-        return wheels[0].name
+                elif top.startswith("creditdesk-") and top.endswith(".dist-info"):
+                    if rest == "RECORD":  # the files that are here, and only those
+                        kept = [line for line in z.read(name).decode().splitlines()
+                                if line.split(",", 1)[0] in wanted | {name}]
+                        (vendor / top).mkdir(exist_ok=True)
+                        (vendor / name).write_text("\n".join(kept) + "\n")
+                    elif rest != "entry_points.txt":  # the CLI's plugins: not here
+                        z.extract(name, vendor)
+        return wheels[0].name, modules
 
 
 def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None) -> None:
@@ -129,19 +222,13 @@ def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None
 def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None,
             build_dir: Path | None = None) -> dict[str, Any]:
     """Write ``sam.json``, ``deployment.zip`` and ``merge-template.json`` into ``outdir``."""
-    sys.path.insert(0, str(ROOT / "infra"))
-    try:
-        import merge_template
-    finally:
-        sys.path.remove(str(ROOT / "infra"))
-    backend_on_path()
-    from chalicelib import resources
+    from . import resources
 
     outdir = Path(outdir).resolve()
     region = region or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-2"
     build = (build_dir or BUILD_DIR).resolve()
     dropped = _copy_app(build, stage)
-    wheel = _vendor_domain(build)
+    wheel, modules = _vendor_domain(build)
     with tempfile.TemporaryDirectory() as first:
         _chalice(build, Path(first) / "out", stage, region, None)
         chalice_template = json.loads((Path(first) / "out" / "sam.json").read_text())
@@ -158,7 +245,7 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     size = zip_path.stat().st_size
     return {"template": str(outdir / "sam.json"), "zip": str(zip_path), "zip_bytes": size,
             "zip_within_budget": size < ZIP_BUDGET, "stage": stage, "region": region,
-            "domain_wheel": wheel, "left_out": dropped,
+            "domain_wheel": wheel, "domain_modules": modules, "left_out": dropped,
             "layer_parameter": merge_template.LAYER_PARAMETER}
 
 
@@ -185,11 +272,11 @@ def lambda_tree(zip_path: Path | str, dest: Path | str) -> tuple[Path, Path]:
 def import_seconds(module: str, task: Path, runtime: Path, then: str = "") -> float:
     """Seconds to import ``module`` (and run the statement ``then``, if given) in a fresh
     ``python -S`` from the Lambda tree."""
-    code = "\n".join(["import sys, time", "sys.path[:0] = [sys.argv[1], sys.argv[2]]",
-                      "t = time.perf_counter()", f"import {module}", then,
+    code = "\n".join(["import time", "t = time.perf_counter()", f"import {module}", then,
                       "print(time.perf_counter() - t)"])
-    r = subprocess.run([sys.executable, "-S", "-c", code, str(task), str(runtime)],
-                       capture_output=True, text=True, timeout=120, cwd=task)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(task), str(runtime)))}
+    r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                       timeout=120, cwd=task, env=env)
     if r.returncode != 0:
         raise PackageError(f"import {module} failed: " + (r.stderr.strip().splitlines()
                                                            or ["?"])[-1])

@@ -1,23 +1,22 @@
 """Backend test fixtures: the app on moto in-process (``aws``, ``client``), fakes for unit
-tests (``fake``), and builders of snapshots, reminders and worker events."""
+tests (``fake``), and builders of snapshots, reminders and worker events. ``chalicelib`` and
+``app`` import as top-level modules because pyproject's pytest ``pythonpath`` has
+``backend``, as Chalice's layout wants."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-BACKEND = Path(__file__).resolve().parents[2] / "backend"
-if str(BACKEND) not in sys.path:
-    sys.path.insert(0, str(BACKEND))
+from chalicelib.adapters import aws as _aws
+from chalicelib.bootstrap import Deps, bootstrap
 
-from chalicelib import aws as _aws  # noqa: E402
-from chalicelib.bootstrap import Deps, bootstrap  # noqa: E402
+from .fakes import FakeClock, FakeIdempotency, FakeMailer, FakeQueue, FakeStore
 
-from .fakes import FakeClock, FakeMailer, FakeQueue, FakeStore  # noqa: E402
+BACKEND = Path(__file__).resolve().parents[2] / "backend"  # on pytest's pythonpath
 
 REGION = "eu-west-2"
 
@@ -26,7 +25,7 @@ REGION = "eu-west-2"
 def fake() -> Deps:
     """The service layer on fakes."""
     return bootstrap(store=FakeStore(), mailer=FakeMailer(), queue=FakeQueue(),
-                     clock=FakeClock())
+                     clock=FakeClock(), idempotency=FakeIdempotency())
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, s
     monkeypatch.setenv("CREDITDESK_OUTBOX", str(tmp_path / "outbox"))
     _aws.reset()
     with mock_aws():
-        from chalicelib.resources import create_local_resources
+        from backend.ops.resources import create_local_resources
 
         env = create_local_resources(REGION)
         for k, v in env.items():

@@ -1,21 +1,29 @@
-"""Fakes of the backend's ports, for unit tests of the service logic (no AWS, no moto)."""
+"""Fakes of the backend's ports, for unit tests of the service logic (no AWS, no moto). Each
+implements the same port as the real adapter; ``test_contracts.py`` runs the same contract
+tests against the fake store and ``DynamoStore``, and against the fake idempotency and
+``PowertoolsIdempotency``, so a fake cannot drift from what it stands for."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import itertools
+import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from chalicelib.ports import (
+from chalicelib.services.ports import (
+    AlreadyRunning,
     Clock,
     Cond,
     Delete,
+    Idempotency,
     Item,
     Key,
     Mail,
     Mailer,
+    PayloadMismatch,
     Put,
     Queue,
     Quota,
@@ -135,10 +143,13 @@ class FakeStore(Store):
             mark = (after[rk], after["pk"], after["sk"])
             found = [i for i in found if (i[rk], i["pk"], i["sk"]) > mark]
         last = None
-        if limit and len(found) > limit:
-            found = found[:limit]
+        if limit and len(found) >= limit:  # as DynamoDB: a full page answers its last key,
+            found = found[:limit]  # even when nothing follows (the next page is then empty)
             tail = found[-1]
             last = {k: tail[k] for k in ("pk", "sk", *(("gsi1pk", "gsi1sk") if index else ()))}
+        if attrs:
+            wanted = {"pk", "sk", *(("gsi1pk", "gsi1sk") if index else ()), *attrs}
+            found = [{k: v for k, v in i.items() if k in wanted} for i in found]
         return [copy.deepcopy(i) for i in found], last
 
     def put_blob(self, key: str, data: bytes, transient: bool = False) -> None:
@@ -198,6 +209,38 @@ class FakeQueue(Queue):
     def take(self, queue: str) -> list[str]:
         out, self.messages[queue] = self.messages[queue], []
         return out
+
+
+class FakeIdempotency(Idempotency):
+    """Records in memory, kept for the life of the fake: a key runs once; a key in progress
+    or used with another digest is refused; a call that raises leaves no record."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def once(self, scope: str, operation: str, key: Sequence[Any], digest: str,
+             fn: Callable[[], dict], context: Any = None) -> dict:
+        ident = (scope, operation, json.dumps(list(key), sort_keys=True, default=str))
+        with self.lock:
+            record = self.records.get(ident)
+            if record is not None:
+                if record["digest"] != digest:
+                    raise PayloadMismatch(operation)
+                if record["status"] == "running":
+                    raise AlreadyRunning(operation)
+                return copy.deepcopy(record["result"])
+            self.records[ident] = {"status": "running", "digest": digest}
+        try:
+            result = fn()
+        except BaseException:
+            with self.lock:
+                self.records.pop(ident, None)
+            raise
+        with self.lock:
+            self.records[ident] = {"status": "done", "digest": digest,
+                                   "result": copy.deepcopy(result)}
+        return result
 
 
 class FakeClock(Clock):

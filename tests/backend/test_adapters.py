@@ -24,7 +24,7 @@ def test_put_absent_with_several_taken_keys_in_one_transaction(aws):
 
 
 def _mail(**kw):
-    from chalicelib.ports import Mail
+    from chalicelib.services.ports import Mail
 
     base = {"sender": "reminders@acme.example", "sender_name": "Acme – Zürich GmbH",
             "to": "ap@customer.example", "cc": ("cfo@customer.example",),
@@ -40,7 +40,7 @@ def test_the_outbox_copy_is_a_mail_any_client_reads_back_exactly():
     import email
     from email import policy
 
-    from chalicelib.adapters import eml
+    from chalicelib.adapters.ses import eml
 
     mail = _mail()
     when = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
@@ -62,7 +62,7 @@ def test_the_outbox_copy_refuses_cr_or_lf_in_any_header():
 
     import pytest
 
-    from chalicelib.adapters import eml
+    from chalicelib.adapters.ses import eml
 
     when = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
     for bad in ({"subject": "Hello\r\nBcc: all@example.com"}, {"sender_name": "A\nB"},
@@ -76,7 +76,7 @@ def test_the_outbox_copy_keeps_short_lines_as_written_and_encodes_long_ones():
     import email
     from email import policy
 
-    from chalicelib.adapters import eml
+    from chalicelib.adapters.ses import eml
 
     long_html = "<p>" + "Bitte zahlen Sie. " * 80 + "</p>"  # one line of ~1,450 bytes
     raw = eml(_mail(html=long_html), "id", dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
@@ -92,7 +92,7 @@ def test_the_outbox_copy_keeps_short_lines_as_written_and_encodes_long_ones():
 def _conflicting(store, monkeypatch, times: int):
     """The table's client answers TransactWriteItems with a TransactionConflict ``times``
     times, then as DynamoDB would."""
-    from chalicelib import adapters
+    from chalicelib.adapters import dynamo
 
     client = store._ddb
     real = client.transact_write_items
@@ -109,7 +109,7 @@ def _conflicting(store, monkeypatch, times: int):
         return real(**kw)
 
     monkeypatch.setattr(client, "transact_write_items", transact)
-    monkeypatch.setattr(adapters.time, "sleep", lambda s: None)
+    monkeypatch.setattr(dynamo.time, "sleep", lambda s: None)
     return calls
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from chalicelib import services
 from chalicelib.bootstrap import bootstrap
-from chalicelib.openapi import ROUTES
+from chalicelib.entry.openapi import ROUTES
+from chalicelib.services import tenancy
 
 from .build import overdue_ledger, reminder, reminders
 from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event
@@ -17,12 +17,12 @@ from .fakes import FakeContext
 
 @pytest.fixture
 def acme(aws):
-    return services.create_tenant("Acme", deps=bootstrap())
+    return tenancy.create_tenant(bootstrap(), "Acme")
 
 
 @pytest.fixture
 def other(aws):
-    return services.create_tenant("Other", deps=bootstrap())
+    return tenancy.create_tenant(bootstrap(), "Other")
 
 
 def run_send_worker(app, aws) -> dict:
@@ -58,7 +58,7 @@ def test_a_wrong_key_is_refused(client, acme, header):
 def test_a_revoked_key_is_refused(client, acme):
     _, key = acme
     assert client.http.get("/v1/scores", headers=bearer(key)).status_code == 200
-    assert services.revoke_api_key(key, bootstrap())
+    assert tenancy.revoke_api_key(bootstrap(), key)
     assert client.http.get("/v1/scores", headers=bearer(key)).status_code == 403
 
 
@@ -126,7 +126,7 @@ def test_a_large_snapshot_goes_through_a_presigned_upload(client, acme):
     try:
         urllib.request.urlopen(req, timeout=10)
     except Exception:  # moto in-process intercepts botocore, not urllib: put it directly
-        from chalicelib import aws as a
+        from chalicelib.adapters import aws as a
 
         key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
         a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import services
 from chalicelib.bootstrap import bootstrap
+from chalicelib.services import tenancy
 
 from .build import overdue_ledger, reminders
 from .conftest import bearer, body
@@ -22,7 +22,7 @@ def test_no_generated_request_makes_a_server_error(client, app, aws):
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import not_a_server_error
 
-    _, key = services.create_tenant("Fuzz", deps=bootstrap())
+    _, key = tenancy.create_tenant(bootstrap(), "Fuzz")
     h = bearer(key)
     client.http.post("/v1/ledger", headers=h, body=body(overdue_ledger(2)))
     client.http.post("/v1/batches", headers=h, body=body(

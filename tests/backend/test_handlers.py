@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from chalicelib import services
 from chalicelib.bootstrap import bootstrap, use
+from chalicelib.services import tenancy
 
 from .build import overdue_ledger, reminder
 from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event
@@ -17,7 +17,7 @@ from .fakes import FakeClock, FakeContext
 
 @pytest.fixture
 def acme(aws):
-    return services.create_tenant("Acme", deps=bootstrap())
+    return tenancy.create_tenant(bootstrap(), "Acme")
 
 
 def send(client, app, aws, key, rems, batch_id="batch-0001"):

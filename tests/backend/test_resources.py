@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 
-from chalicelib import config, resources
+from backend.ops import resources
+from chalicelib import config
 
 from .conftest import BACKEND, REGION
 
@@ -21,7 +22,7 @@ def test_local_resources_can_be_created_twice(aws):
 
 
 def test_the_queues_have_dead_letter_queues_and_visibility_six_times_the_timeout(aws):
-    from chalicelib import aws as a
+    from chalicelib.adapters import aws as a
 
     attrs = a.client("sqs").get_queue_attributes(
         QueueUrl=aws[config.SEND_QUEUE_URL], AttributeNames=["All"])["Attributes"]

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from chalicelib import keys, sending, services
-from chalicelib.ports import QuotaSpent, Rejected, Throttled, Unknown
+from chalicelib.services import batches, keys, sending, tenancy
+from chalicelib.services.errors import Conflict, InProgress
+from chalicelib.services.ports import QuotaSpent, Rejected, Throttled, Unknown
 from creditdesk.api.models import BatchIn
 
 from .build import reminder, reminders
@@ -16,7 +17,7 @@ from .fakes import FakeContext, FakeMailer
 
 
 def submit(deps, tenant, batch_id, rems, part=1, parts=1):
-    return services.submit_part(deps, tenant, BatchIn.model_validate(
+    return batches.submit_part(deps, tenant, BatchIn.model_validate(
         {"batch_id": batch_id, "reminders": rems, "part": part, "parts": parts}))
 
 
@@ -33,7 +34,7 @@ def rows(deps, tenant, batch_id):
 
 @pytest.fixture
 def tenant(fake):
-    t, _ = services.create_tenant("Acme", deps=fake)
+    t, _ = tenancy.create_tenant(fake, "Acme")
     return t
 
 
@@ -44,7 +45,7 @@ def test_each_reminder_is_sent_once_and_recorded_with_its_message_id(fake, tenan
     got = rows(fake, tenant, "batch-0001")
     assert {r["status"] for r in got.values()} == {"sent"}
     assert {r["message_id"] for r in got.values()} == {m for m, _ in fake.mailer.sent}
-    out = services.batch_out(fake, tenant, "batch-0001")
+    out = batches.batch_out(fake, tenant, "batch-0001")
     assert out.status == "done" and out.counts.sent == 3
 
 
@@ -54,6 +55,33 @@ def test_the_same_part_submitted_twice_is_accepted_once(fake, tenant):
     assert len(fake.queue.messages["send"]) == 1
     drain(fake)
     assert len(fake.mailer.sent) == 3
+
+
+def test_the_same_part_with_other_reminders_is_a_conflict_and_changes_nothing(fake, tenant):
+    submit(fake, tenant, "batch-0001", reminders(3))
+    with pytest.raises(Conflict) as e:
+        submit(fake, tenant, "batch-0001", reminders(4))
+    assert (e.value.code, e.value.field) == ("conflict", "batch_id")
+    assert "already submitted with different reminders" in e.value.message
+    assert len(fake.queue.messages["send"]) == 1
+
+
+def test_a_part_being_accepted_by_another_request_is_in_progress(fake, tenant, monkeypatch):
+    inner: list[Exception] = []
+    accept = batches._accept
+
+    def accept_meanwhile_resubmitted(deps, t, batch, prof):
+        try:  # the same request again, from another client, while this one is accepted
+            batches.submit_part(deps, t, batch)
+        except InProgress as exc:
+            inner.append(exc)
+        return accept(deps, t, batch, prof)
+
+    monkeypatch.setattr(batches, "_accept", accept_meanwhile_resubmitted)
+    submit(fake, tenant, "batch-0001", reminders(2))
+    (exc,) = inner
+    assert (exc.code, exc.field, exc.retry_after) == ("in_progress", "batch_id", 1)
+    assert len(fake.queue.messages["send"]) == 1
 
 
 def test_the_same_reminders_in_a_second_batch_are_skipped_as_duplicates(fake, tenant):
@@ -108,7 +136,7 @@ def test_a_worker_killed_after_recording_the_claim_is_repaired_on_redelivery(fak
     assert len(fake.mailer.sent) == 1
     row = rows(fake, tenant, "batch-0001")["C1"]
     assert row["status"] == "sent" and row["message_id"] == fake.mailer.sent[0][0]
-    from chalicelib import history
+    from chalicelib.services import history
 
     events, _ = history.customer_history(fake, tenant, "C1", 10, None)
     assert [(e.type, e.message_id) for e in events] == [("reminder", row["message_id"])]
@@ -142,7 +170,7 @@ def test_a_quota_error_from_ses_stops_the_run_and_releases_the_claim(fake, tenan
     fake.mailer.fail["ap@c0.example.com"] = [QuotaSpent("Daily message quota exceeded")]
     drain(fake)
     assert fake.mailer.sent == []
-    assert services.batch_out(fake, tenant, "batch-0001").detail.startswith("not sent")
+    assert batches.batch_out(fake, tenant, "batch-0001").detail.startswith("not sent")
     assert not [k for k in fake.store.items if k[1].startswith("CLAIM#")]
 
 
@@ -166,7 +194,7 @@ def test_an_unknown_send_outcome_goes_to_review_and_is_not_retried(fake, tenant)
 
 
 def test_a_suppressed_address_is_skipped_with_the_reason(fake, tenant):
-    from chalicelib.history import suppress
+    from chalicelib.services.history import suppress
 
     suppress(fake, tenant, "AP@C1.example.com", "hard bounce", "m-1", "2026-06-01")
     submit(fake, tenant, "batch-0001", [reminder("C1"), reminder("C2", invoices=("INV-2",),
@@ -179,7 +207,7 @@ def test_a_suppressed_address_is_skipped_with_the_reason(fake, tenant):
 
 
 def test_sends_are_paced_under_the_account_rate(fake, tenant):
-    from chalicelib.resources import SEND_CONCURRENCY
+    from chalicelib.config import SEND_CONCURRENCY
 
     fake.mailer = FakeMailer(rate=2.0)  # 2/s shared by the workers: 2/N a second each
     submit(fake, tenant, "batch-0001", reminders(5))
@@ -197,7 +225,7 @@ def test_a_worker_out_of_time_hands_the_message_back_untouched(fake, tenant):
 
 
 def test_the_mail_carries_sender_reply_to_tags_and_both_parts(fake, tenant):
-    from chalicelib.ports import Update
+    from chalicelib.services.ports import Update
 
     fake.store.update(Update(keys.tenant_pk(tenant), "PROFILE", set={
         "reply_to": "ar@acme.example", "company_name": "Acme Ltd"}))
@@ -265,7 +293,7 @@ def test_a_crash_inside_a_claimed_chunk_sends_nothing_twice_and_strands_nothing(
     got = rows(fake, tenant, "batch-0001")
     assert (got["C0"]["status"], got["C1"]["status"], got["C2"]["status"]) == (
         "sent", "review", "sent")
-    assert services.batch_out(fake, tenant, "batch-0001").counts.review == 1
+    assert batches.batch_out(fake, tenant, "batch-0001").counts.review == 1
 
 
 def test_an_error_before_any_send_releases_every_claim_of_the_chunk(fake, tenant, monkeypatch):

@@ -7,9 +7,20 @@ import json
 
 import pytest
 
-from chalicelib import cycle, history, keys, ledgers, sending, services
-from chalicelib.ports import Update
-from chalicelib.web import ApiError
+from chalicelib.services import (
+    batches,
+    cycle,
+    erasure,
+    history,
+    keys,
+    ledgers,
+    scores,
+    sending,
+    snapshots,
+    tenancy,
+)
+from chalicelib.services.errors import Conflict, Invalid, NotAccepted, TooLarge
+from chalicelib.services.ports import Update
 from creditdesk.api.models import (
     BatchIn,
     DisputeIn,
@@ -27,12 +38,12 @@ UTC = dt.UTC
 
 @pytest.fixture
 def tenant(fake):
-    t, _ = services.create_tenant("Acme", deps=fake)
+    t, _ = tenancy.create_tenant(fake, "Acme")
     return t
 
 
 def put(fake, tenant, doc):
-    return services.put_snapshot(fake, tenant, SnapshotIn.model_validate(doc),
+    return snapshots.put_snapshot(fake, tenant, SnapshotIn.model_validate(doc),
                                  json.dumps(doc).encode())
 
 
@@ -48,16 +59,16 @@ def test_a_usable_snapshot_is_put_in_force_with_its_issues(fake, tenant):
     out = put(fake, tenant, doc)
     assert out.status == "active" and out.customers == 2 and out.invoices == 2
     assert out.issues and out.issues[0].sheet == "Invoices"
-    assert services.current_snapshot(fake, tenant).version == out.version
+    assert snapshots.current_snapshot(fake, tenant).version == out.version
 
 
 def test_an_unusable_snapshot_is_rejected_and_the_previous_stays_in_force(fake, tenant):
     first = put(fake, tenant, overdue_ledger(2))
     fake.clock.t += dt.timedelta(seconds=1)
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(NotAccepted) as e:
         put(fake, tenant, {"tables": {"Customers": {"header": ["Customer"], "rows": []}}})
-    assert e.value.status == 422 and "Invoices" in e.value.message
-    assert services.current_snapshot(fake, tenant).version == first.version
+    assert e.value.code == "rejected" and "Invoices" in e.value.message
+    assert snapshots.current_snapshot(fake, tenant).version == first.version
 
 
 def test_the_snapshot_settings_reach_the_tenant_profile(fake, tenant):
@@ -69,30 +80,30 @@ def test_the_snapshot_settings_reach_the_tenant_profile(fake, tenant):
 
 
 def test_an_upload_is_validated_on_completion(fake, tenant):
-    up = services.create_upload(fake, tenant, 10_000)
-    with pytest.raises(ApiError) as e:
-        services.complete_upload(fake, tenant, up.version)
-    assert e.value.status == 409
+    up = snapshots.create_upload(fake, tenant, 10_000)
+    with pytest.raises(Conflict) as e:
+        snapshots.complete_upload(fake, tenant, up.version)
+    assert e.value.code == "not_uploaded"
     fake.store.put_blob(keys.snapshot_blob(tenant, up.version),
                         json.dumps(overdue_ledger(1)).encode())
-    out = services.complete_upload(fake, tenant, up.version)
+    out = snapshots.complete_upload(fake, tenant, up.version)
     assert out.status == "active"
-    assert services.complete_upload(fake, tenant, up.version).status == "active"
+    assert snapshots.complete_upload(fake, tenant, up.version).status == "active"
 
 
 def test_an_upload_larger_than_announced_is_refused(fake, tenant):
-    up = services.create_upload(fake, tenant, 10)
+    up = snapshots.create_upload(fake, tenant, 10)
     fake.store.put_blob(keys.snapshot_blob(tenant, up.version),
                         json.dumps(overdue_ledger(1)).encode())
-    with pytest.raises(ApiError) as e:
-        services.complete_upload(fake, tenant, up.version)
+    with pytest.raises(TooLarge) as e:
+        snapshots.complete_upload(fake, tenant, up.version)
     assert e.value.field == "size"
 
 
 def test_history_by_date_range_pages_across_months(fake, tenant):
     for day in range(1, 40, 3):  # 13 events over June and July
         fake.clock.t = dt.datetime(2026, 6, 1, 12, tzinfo=UTC) + dt.timedelta(days=day)
-        services.add_note(fake, tenant, "C1", NoteIn(text=f"day {day}"))
+        history.add_note(fake, tenant, "C1", NoteIn(text=f"day {day}"))
     seen, token = [], None
     while True:
         page, token = history.history_range(fake, tenant, dt.date(2026, 6, 1),
@@ -107,9 +118,9 @@ def test_history_by_date_range_pages_across_months(fake, tenant):
 
 
 def test_promises_disputes_and_notes_are_history_rows_in_the_workbooks_terms(fake, tenant):
-    p = services.add_promise(fake, tenant, "C1", PromiseIn(amount=500, date=dt.date(2026, 7, 9)))
+    p = history.add_promise(fake, tenant, "C1", PromiseIn(amount=500, date=dt.date(2026, 7, 9)))
     fake.clock.t += dt.timedelta(seconds=1)
-    d = services.add_dispute(fake, tenant, "C1", DisputeIn(invoice="INV-1", reason="wrong qty"))
+    d = history.add_dispute(fake, tenant, "C1", DisputeIn(invoice="INV-1", reason="wrong qty"))
     from creditdesk.api.models import HISTORY_HEADER
     from creditdesk.domain.contract import HISTORY
 
@@ -133,7 +144,7 @@ def ses_event(kind: str, message_id: str, **detail) -> str:
 
 
 def test_a_hard_bounce_is_recorded_and_stops_further_reminders(fake, tenant):
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
                                                reminders=[reminder("C1")]))
     send_all(fake)
     mid = fake.mailer.sent[0][0]
@@ -145,14 +156,14 @@ def test_a_hard_bounce_is_recorded_and_stops_further_reminders(fake, tenant):
     events, _ = history.customer_history(fake, tenant, "C1", 10, None)
     assert [e.type for e in events] == ["reminder", "bounce"]
     fake.clock.t += dt.timedelta(days=1)
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0002",
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0002",
                                                reminders=[reminder("C1")]))
     send_all(fake)
     assert len(fake.mailer.sent) == 1
 
 
 def test_a_soft_bounce_is_noted_and_does_not_suppress(fake, tenant):
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
                                                reminders=[reminder("C1")]))
     send_all(fake)
     mid = fake.mailer.sent[0][0]
@@ -163,8 +174,8 @@ def test_a_soft_bounce_is_noted_and_does_not_suppress(fake, tenant):
 
 
 def test_ses_events_find_the_tenant_from_the_stored_message_id_only(fake, tenant):
-    other, _ = services.create_tenant("Other", deps=fake)
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
+    other, _ = tenancy.create_tenant(fake, "Other")
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
                                                reminders=[reminder("C1")]))
     send_all(fake)
     mid = fake.mailer.sent[0][0]
@@ -180,7 +191,7 @@ def test_ses_events_find_the_tenant_from_the_stored_message_id_only(fake, tenant
 
 
 def test_a_delivery_redelivered_by_sns_is_recorded_once(fake, tenant):
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
                                                reminders=[reminder("C1")]))
     send_all(fake)
     ev = ses_event("Delivery", fake.mailer.sent[0][0], recipients=["ap@c1.example.com"],
@@ -196,7 +207,7 @@ def test_computed_reminders_respect_the_cool_down_from_storage_history(fake, ten
     day = dt.date(2026, 6, 30)
     first, _ = ledgers.compute_reminders(fake, tenant, day)
     assert sorted(r.customer for r in first) == ["C1", "C2", "C3"]
-    assert services.run_compute(fake, tenant, "auto-20260630", day) == 3
+    assert batches.run_compute(fake, tenant, "auto-20260630", day) == 3
     send_all(fake)
     assert len(fake.mailer.sent) == 3
     later, _ = ledgers.compute_reminders(fake, tenant, day + dt.timedelta(days=2))
@@ -206,8 +217,8 @@ def test_computed_reminders_respect_the_cool_down_from_storage_history(fake, ten
 def test_a_promise_recorded_after_the_snapshot_pauses_chasing(fake, tenant):
     put(fake, tenant, overdue_ledger(2))
     fake.clock.t += dt.timedelta(minutes=5)
-    services.add_promise(fake, tenant, "C1", PromiseIn(amount=100, date=dt.date(2026, 7, 20)))
-    services.add_dispute(fake, tenant, "C2", DisputeIn(invoice="INV-2", reason="damaged"))
+    history.add_promise(fake, tenant, "C1", PromiseIn(amount=100, date=dt.date(2026, 7, 20)))
+    history.add_dispute(fake, tenant, "C2", DisputeIn(invoice="INV-2", reason="damaged"))
     got, _ = ledgers.compute_reminders(fake, tenant, dt.date(2026, 6, 30))
     assert got == []
 
@@ -222,9 +233,9 @@ def test_a_bounce_in_storage_history_stops_the_computed_reminder(fake, tenant):
 
 
 def test_a_computed_batch_without_a_snapshot_is_refused(fake, tenant):
-    with pytest.raises(ApiError) as e:
-        services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001", compute=True))
-    assert e.value.field == "compute"
+    with pytest.raises(Invalid) as e:
+        batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001", compute=True))
+    assert (e.value.field, e.value.code) == ("compute", "no_snapshot")
 
 
 def profile_for(**kw):
@@ -267,9 +278,9 @@ def test_nightly_scores_are_stored_and_served(fake, tenant):
     cycle.fan_out(fake, "scores")
     for body in fake.queue.take("work"):
         cycle.handle_work(fake, body)
-    out = services.scores(fake, tenant, 2, 0)
+    out = scores.scores(fake, tenant, 2, 0)
     assert out.version and len(out.customers) == 2 and out.next
-    assert services.scores(fake, tenant, 2, 2).next is None
+    assert scores.scores(fake, tenant, 2, 2).next is None
 
 
 def test_the_weekly_digest_goes_to_the_controller_once_a_week(fake, tenant):
@@ -286,19 +297,19 @@ def test_the_weekly_digest_goes_to_the_controller_once_a_week(fake, tenant):
 
 def test_erasure_removes_personal_data_and_keeps_accounting_evidence(fake, tenant):
     put(fake, tenant, overdue_ledger(2))
-    services.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001",
                                                reminders=[reminder("C1")]))
     send_all(fake)
-    services.add_note(fake, tenant, "C1", NoteIn(text="called Mr Smith, home number ..."))
-    services.add_note(fake, tenant, "C2", NoteIn(text="C2 stays"))
-    out = services.erase_customer(fake, tenant, "C1")
+    history.add_note(fake, tenant, "C1", NoteIn(text="called Mr Smith, home number ..."))
+    history.add_note(fake, tenant, "C2", NoteIn(text="C2 stays"))
+    out = erasure.erase_customer(fake, tenant, "C1")
     assert out.erased_events == 2 and out.kept
     events, _ = history.customer_history(fake, tenant, "C1", 10, None)
     assert [(e.type, e.email, e.note) for e in events] == [("reminder", None, "")]
     assert events[0].message_id and events[0].amount == 1000.0
     row = fake.store.query_all(keys.batch_rows_pk(tenant, "batch-0001"))[0]
     assert row["to"] == "" and row["subject"] == "" and row["status"] == "sent"
-    snap = ledgers.load_snapshot(fake, tenant, services.current_snapshot(fake, tenant).version)
+    snap = ledgers.load_snapshot(fake, tenant, snapshots.current_snapshot(fake, tenant).version)
     cust = snap.tables["Customers"]
     c1 = next(r for r in cust.rows if r[0] == "C1")
     assert "C1 Ltd" not in c1 and "ap@c1.example.com" not in c1
@@ -309,7 +320,7 @@ def test_a_newer_snapshot_is_not_replaced_by_an_older_one(fake, tenant):
     put(fake, tenant, overdue_ledger(1))
     newer = put(fake, tenant, overdue_ledger(2))
     fake.store.update(Update(keys.tenant_pk(tenant), "PROFILE", set={"snapshot": newer.version}))
-    older = services.new_version(fake.clock.now() - dt.timedelta(days=1))
+    older = snapshots.new_version(fake.clock.now() - dt.timedelta(days=1))
     assert older < newer.version
 
 

@@ -147,16 +147,23 @@ def test_the_emulator_never_sees_the_shells_credentials(monkeypatch):
     assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREALLOOKINGKEY"  # not changed by aws_env
 
 
-def test_the_backend_commands_plug_into_the_creditdesk_command(tmp_path, monkeypatch, capsys):
-    """What pyproject's `[project.entry-points."creditdesk.commands"]` line does, installed."""
+def test_the_backend_commands_plug_into_the_creditdesk_command(monkeypatch, capsys):
+    """What pyproject's `[project.entry-points."creditdesk.commands"]` line does, installed:
+    the CLI finds the declared entry point and loads it (the only one it is shown)."""
+    import importlib.metadata as md
+    import tomllib
+    from pathlib import Path
+
     from creditdesk.cli import main as cli
 
-    info = tmp_path / "cd_backend_ops-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cd-backend-ops\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[creditdesk.commands]\n"
-                                           "backend = backend.ops.cli:register\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text())["project"]["entry-points"][
+        "creditdesk.commands"]
+    installed = md.EntryPoints([md.EntryPoint("backend", declared["backend"],
+                                              "creditdesk.commands")])
+    real = md.entry_points
+    monkeypatch.setattr(md, "entry_points", lambda **kw: installed if kw.get(
+        "group") == "creditdesk.commands" else real(**kw))
     for args in (["backend", "serve", "--help"], ["backend", "tenant", "create", "--help"],
                  ["backend", "package", "--help"]):
         with pytest.raises(SystemExit) as e:

@@ -1,7 +1,8 @@
 """The local stack's emulator is moto with a few speed and thread-safety fixes to DynamoDB
-(``backend/ops/emulator.py``). Whatever the fixes change, DynamoDB's answers must not change:
-the same calls against the emulator and against moto as it ships (in-process) give the same
-results, errors included."""
+(``backend/ops/moto_patches.py``). Whatever the fixes change, DynamoDB's answers must not
+change: the same calls against the emulator and against moto as it ships (in-process) give the
+same results, errors included. The fixes are for one range of moto versions, the one pyproject
+pins; another version is refused with an error that names it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from backend.ops import moto_patches
 from backend.ops.local import Emulator, aws_env
 
 TABLE = {
@@ -135,3 +137,31 @@ def test_the_emulator_answers_as_moto_does(emulator, monkeypatch):
     assert patched[12] == {} and patched[13]["Item"]["sk"] == {"S": "BIG"}  # within the limit
     assert patched[18][1] == "TransactionCanceledException"
     assert [r["Code"] for r in patched[18][2]] == ["None", "ConditionalCheckFailed", "None"]
+
+
+def test_the_patches_are_for_the_moto_pyproject_pins_and_installed():
+    import tomllib
+    from pathlib import Path
+
+    import moto
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml")
+                              .read_text())
+    low, high = moto_patches.SUPPORTED
+    assert f"moto[server]>={low},<{high}" in pyproject["project"]["optional-dependencies"][
+        "local"]
+    assert moto_patches.check_version() == moto.__version__
+
+
+@pytest.mark.parametrize("version", ["5.3.0", "5.1.9", "6.0.0", "5.2.4", "5.3.0rc1"])
+def test_another_moto_is_refused_with_an_error_naming_it(version):
+    with pytest.raises(moto_patches.MotoVersionError) as e:
+        moto_patches.check_version(version)
+    low, high = moto_patches.SUPPORTED
+    assert f"moto {version} is installed" in str(e.value)
+    assert f">={low},<{high}" in str(e.value) and "moto_patches.py" in str(e.value)
+
+
+@pytest.mark.parametrize("version", ["5.2.5", "5.2.6", "5.2.10.dev3"])
+def test_a_moto_in_the_range_is_taken(version):
+    assert moto_patches.check_version(version) == version

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.ops.package import import_seconds, lambda_tree
+from backend.ops.package import import_seconds, lambda_modules, lambda_tree
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,23 @@ def test_the_zip_is_within_budget_and_holds_the_app_and_the_domain_package(packa
         tops = {n.split("/", 1)[0] for n in z.namelist()}
     assert {"app.py", "chalicelib", "creditdesk", "pydantic", "aws_lambda_powertools",
             "holidays"} <= tops
-    assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests"}
+    assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests",
+                       "devkit", "infra", "bench", "creditdesk_addin"}
+
+
+def test_the_zip_holds_only_the_creditdesk_modules_the_handlers_import(package):
+    with zipfile.ZipFile(package["zip"]) as z:
+        names = {n for n in z.namelist() if n.startswith("creditdesk/")}
+    modules = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+               for n in names if n.endswith(".py")}
+    assert modules == set(package["domain_modules"]) == set(lambda_modules())
+    assert {"creditdesk.api.models", "creditdesk.analysis.report",
+            "creditdesk.domain.ledger"} <= modules
+    assert not [m for m in modules if m.startswith(("creditdesk.cli", "creditdesk.files"))
+                or m == "creditdesk.api.client"]
+    assert {"creditdesk/domain/data/uk_bank_rate.csv",
+            "creditdesk/domain/data/ecb_mro_rate.csv"} <= names  # the interest rates
+    assert not [n for n in names if "__pycache__" in n]
 
 
 def test_every_queue_handler_reports_batch_item_failures(package):
@@ -123,3 +139,17 @@ def test_the_handler_module_imports_from_the_zip_alone(unzipped):
     # Correctness only: everything the handler needs is in the zip, the layer or the
     # runtime. The import time is measured by bench/lambda_package.py.
     assert import_seconds("app", *unzipped) > 0
+
+
+def test_every_module_of_the_app_and_its_domain_imports_from_the_zip_alone(package, unzipped):
+    # what the handlers import inside functions too (the domain's report, the adapters'
+    # Powertools and boto3), and creditdesk's lazily re-exported names
+    task, _ = unzipped
+    app_modules = sorted(".".join(p.relative_to(task).with_suffix("").parts).removesuffix(
+        ".__init__") for p in (task / "chalicelib").rglob("*.py"))
+    then = "\n".join([
+        "import importlib, creditdesk",
+        f"for m in {app_modules + package['domain_modules']!r}: importlib.import_module(m)",
+        "for n in creditdesk.__all__: getattr(creditdesk, n)",
+        "import aws_lambda_powertools.utilities.idempotency, boto3.dynamodb.types, holidays"])
+    assert import_seconds("app", *unzipped, then=then) > 0

@@ -391,7 +391,7 @@ def test_the_generated_template_in_the_repository_is_up_to_date(tmp_path):
     runpy.run_path(str(script), run_name="generate")["main"]([str(fresh)])
 
     assert fresh.read_bytes() == script.with_name("creditdesk.xlsx").read_bytes(), (
-        "run: python workbook_templates/generate.py")
+        "run: python -m workbook_templates.generate")
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,19 +37,12 @@ _QUEUE_ENV = {"send_worker": "CREDITDESK_SEND_QUEUE_URL",
               "work_worker": "CREDITDESK_WORK_QUEUE_URL"}
 
 
-def backend_on_path() -> None:
-    """``app`` and ``chalicelib`` import as they do in Lambda (from backend/)."""
-    if str(BACKEND) not in sys.path:
-        sys.path.insert(0, str(BACKEND))
-
-
 @contextlib.contextmanager
 def moto_environment(mp: pytest.MonkeyPatch, outbox: Path) -> Iterator[dict[str, str]]:
     """moto in process with the app's resources, and the environment the app reads."""
-    backend_on_path()
     from moto import mock_aws
 
-    from chalicelib import aws
+    from chalicelib.adapters import aws
 
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "CREDITDESK_OUTBOX"):
         mp.delenv(var, raising=False)
@@ -62,7 +54,7 @@ def moto_environment(mp: pytest.MonkeyPatch, outbox: Path) -> Iterator[dict[str,
     aws.reset()
     try:
         with mock_aws():
-            from chalicelib.resources import create_local_resources
+            from backend.ops.resources import create_local_resources
 
             env = create_local_resources(REGION)
             for k, v in env.items():
@@ -100,10 +92,10 @@ class InProcessBackend:
 
     def new_tenant(self, name: str = "Acme") -> str:
         """A tenant of its own and its API key."""
-        from chalicelib import services
         from chalicelib.bootstrap import bootstrap
+        from chalicelib.services import tenancy
 
-        return services.create_tenant(name, deps=bootstrap())[1]
+        return tenancy.create_tenant(bootstrap(), name)[1]
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -129,7 +121,7 @@ class InProcessBackend:
         if "Authorization" in request.headers:
             return httpx.Response(400, text="InvalidArgument: Only one auth mechanism "
                                   "allowed; only the X-Amz-Algorithm query parameter...")
-        from chalicelib import aws
+        from chalicelib.adapters import aws
 
         host, path = request.url.host, unquote(request.url.path).lstrip("/")
         if ".s3." in host or host.endswith(".s3.amazonaws.com"):
@@ -146,7 +138,7 @@ class InProcessBackend:
         """Hand what waits on the send and work queues to their handlers until both are
         empty (a message a handler reports failed comes back, as SQS would bring it back).
         Returns the records handled."""
-        from chalicelib import aws
+        from chalicelib.adapters import aws
 
         sqs = aws.client("sqs")
         handled = 0

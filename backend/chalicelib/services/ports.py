@@ -1,20 +1,25 @@
-"""The ports: the small interfaces the service layer talks to. Real adapters are in
-``adapters``; tests subclass these with fakes.
+"""The ports: the small interfaces the service layer talks to (Store, Mailer, Queue, Clock,
+Idempotency), and ``Deps``, the set of them every service function takes. The real adapters
+are in ``chalicelib/adapters/``, wired by ``chalicelib/bootstrap.py``; tests implement the
+same ports with fakes (``tests/backend/fakes.py``), and one contract test suite runs against
+both (``tests/backend/test_contracts.py``).
 
 The Store is a key-value port over items with a partition key ``pk`` and a sort key ``sk``
 (and one secondary index ``gsi1``), plus blobs. It is deliberately small: the service layer
-decides what the keys mean (see ``resources`` for the schema); the store only knows how to
-put, update, query and condition. Values are str, int, float, bool, None, lists, dicts and
-sets (sets only as the target of ``add``).
+decides what the keys mean (``keys`` has the schema); the store only knows how to put,
+update, query and condition. Values are str, int, float, bool, None, lists, dicts and sets
+(sets only as the target of ``add``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..config import Config
 
 Item = dict[str, Any]
 Key = tuple[str, str]
@@ -194,10 +199,14 @@ class Mailer(ABC):
 # -- queue and clock -------------------------------------------------------------------------
 
 
+MAX_MESSAGE_BYTES = 256 * 1024  # the largest body every queue takes (SQS: new queues take 1 MiB)
+
+
 class Queue(ABC):
     @abstractmethod
     def send(self, queue: str, bodies: Sequence[str], delay: int = 0) -> None:
-        """Enqueue message bodies on ``"send"`` or ``"work"`` (batched by the adapter)."""
+        """Enqueue message bodies (each at most ``MAX_MESSAGE_BYTES``) on ``"send"`` or
+        ``"work"`` (batched by the adapter)."""
 
     @abstractmethod
     def retry_later(self, queue: str, receipt_handle: str, seconds: int) -> None:
@@ -214,3 +223,45 @@ class Clock(ABC):
 
     def monotonic(self) -> float:
         return self.now().timestamp()
+
+
+# -- idempotency -----------------------------------------------------------------------------
+
+
+class AlreadyRunning(Exception):
+    """Another call with the same key is running now."""
+
+
+class PayloadMismatch(Exception):
+    """The key was used before with a different payload (``digest``)."""
+
+
+class Idempotency(ABC):
+    """Runs an operation once per key, for as long as the adapter keeps its records."""
+
+    @abstractmethod
+    def once(self, scope: str, operation: str, key: Sequence[Any], digest: str,
+             fn: Callable[[], dict], context: Any = None) -> dict:
+        """``fn()`` the first time ``key`` is seen for ``operation`` under ``scope`` (a storage
+        partition: the tenant's); the result recorded then, for every later call with the same
+        key and ``digest``. Raises ``PayloadMismatch`` when the key was used with another
+        digest (checked first), ``AlreadyRunning`` while a call with the key has not finished.
+        When ``fn`` raises, nothing is recorded and the next call runs it again. ``context`` is
+        the Lambda context, if any (a call cut off by its Lambda's timeout stops counting as
+        running then)."""
+
+
+# -- what the services take ------------------------------------------------------------------
+
+
+@dataclass
+class Deps:
+    """The ports a service function works with, and the stage's configuration.
+    ``chalicelib.bootstrap.bootstrap()`` builds one with the real adapters."""
+
+    store: Store
+    mailer: Mailer
+    queue: Queue
+    clock: Clock
+    idempotency: Idempotency
+    config: Config

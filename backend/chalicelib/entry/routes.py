@@ -1,5 +1,7 @@
-"""API v1 (see docs/api.md and ``GET /v1/openapi.json``). Every route but the OpenAPI
-document takes the tenant from the authorizer's context, never from the body or the path.
+"""API v1 (see docs/api.md and ``GET /v1/openapi.json``): each view parses the request, calls
+one service function with ``current()``'s ``Deps`` and answers; ``http.view`` turns whatever
+is refused into an ``ErrorOut``. Every route but the OpenAPI document takes the tenant from
+the authorizer's context, never from the body or the path.
 
 The models, the service layer and the domain are imported by the views, not here: importing
 this module (at a cold start) costs only Chalice."""
@@ -11,20 +13,10 @@ import re
 
 from chalice import Blueprint
 
+from ..bootstrap import current
+from ..services.pages import decode_token, encode_token
 from .auth import api_key_auth
-from .bootstrap import current
-from .web import (
-    ApiError,
-    cors,
-    decode_token,
-    encode_token,
-    parse_json,
-    parse_model,
-    path_value,
-    query_int,
-    respond,
-    view,
-)
+from .http import ApiError, cors, parse_json, parse_model, path_value, query_int, respond, view
 
 bp = Blueprint(__name__)
 MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # creditdesk.api.models.MAX_INLINE_SNAPSHOT_BYTES
@@ -74,7 +66,7 @@ def openapi():
 def put_ledger():
     from creditdesk.api.models import SnapshotIn
 
-    from . import services
+    from ..services import snapshots
 
     tenant = _tenant()
     raw = _raw() or b""
@@ -82,15 +74,15 @@ def put_ledger():
         raise ApiError(413, "too_large", f"the snapshot has {len(raw)} bytes; above "
                        f"{MAX_INLINE_SNAPSHOT_BYTES} use POST /v1/ledger/uploads", "tables")
     snap = parse_model(SnapshotIn, raw)
-    return respond(services.put_snapshot(current(), tenant, snap, raw), 201)
+    return respond(snapshots.put_snapshot(current(), tenant, snap, raw), 201)
 
 
 @route("/v1/ledger", "GET")
 @view
 def get_ledger():
-    from . import services
+    from ..services import snapshots
 
-    return respond(services.current_snapshot(current(), _tenant()))
+    return respond(snapshots.current_snapshot(current(), _tenant()))
 
 
 @route("/v1/ledger/uploads", "POST")
@@ -98,22 +90,22 @@ def get_ledger():
 def create_upload():
     from creditdesk.api.models import UploadIn
 
-    from . import services
+    from ..services import snapshots
 
     tenant = _tenant()
     body = parse_model(UploadIn, _raw())
-    return respond(services.create_upload(current(), tenant, body.size), 201)
+    return respond(snapshots.create_upload(current(), tenant, body.size), 201)
 
 
 @route("/v1/ledger/uploads/{version}/complete", "POST")
 @view
 def complete_upload(version: str):
-    from . import services
+    from ..services import snapshots
 
     tenant = _tenant()
     if not _VERSION.match(version):
         raise ApiError(404, "not_found", f"no upload {version}", "version")
-    return respond(services.complete_upload(current(), tenant, version))
+    return respond(snapshots.complete_upload(current(), tenant, version))
 
 
 # -- batches ---------------------------------------------------------------------------------
@@ -124,11 +116,11 @@ def complete_upload(version: str):
 def submit_batch():
     from creditdesk.api.models import BatchIn
 
-    from . import services
+    from ..services import batches
 
     tenant = _tenant()
     batch = parse_model(BatchIn, _raw())
-    out = services.submit_part(current(), tenant, batch, bp.lambda_context)
+    out = batches.submit_part(current(), tenant, batch, bp.lambda_context)
     return respond(out, 202)
 
 
@@ -141,10 +133,10 @@ def _batch_id(value: str) -> str:
 @route("/v1/batches/{batch_id}", "GET")
 @view
 def get_batch(batch_id: str):
-    from . import services
+    from ..services import batches
 
     tenant = _tenant()
-    return respond(services.batch_out(current(), tenant, _batch_id(batch_id)))
+    return respond(batches.batch_out(current(), tenant, _batch_id(batch_id)))
 
 
 @route("/v1/batches/{batch_id}/reminders", "GET")
@@ -152,11 +144,11 @@ def get_batch(batch_id: str):
 def batch_reminders(batch_id: str):
     from creditdesk.api.models import Page
 
-    from . import services
+    from ..services import batches
 
     tenant = _tenant()
     limit = query_int(_params(), "limit", 100, 1, 1000)
-    items, last = services.batch_reminders(current(), tenant, _batch_id(batch_id), limit,
+    items, last = batches.batch_reminders(current(), tenant, _batch_id(batch_id), limit,
                                            _token())
     return respond(Page(items=items, next=encode_token(last) if last else None))
 
@@ -173,7 +165,7 @@ def _customer(value: str) -> str:
 def customer_history(customer: str):
     from creditdesk.api.models import Page
 
-    from . import history
+    from ..services import history
 
     tenant = _tenant()
     customer = _customer(customer)
@@ -200,7 +192,7 @@ def _date(name: str, default: dt.date) -> dt.date:
 def history_range():
     from creditdesk.api.models import Page
 
-    from . import history
+    from ..services import history
 
     tenant = _tenant()
     deps = current()
@@ -223,12 +215,12 @@ def _record(customer: str, model_name: str, service_name: str):
     """Validate a promise, dispute or note and record it in the customer's history."""
     from creditdesk.api import models as api
 
-    from . import services
+    from ..services import history
 
     tenant = _tenant()
     customer = _customer(customer)
     body = parse_model(getattr(api, model_name), _raw())
-    return respond(getattr(services, service_name)(current(), tenant, customer, body), 201)
+    return respond(getattr(history, service_name)(current(), tenant, customer, body), 201)
 
 
 @route("/v1/customers/{customer}/promises", "POST")
@@ -252,10 +244,10 @@ def add_note(customer: str):
 @route("/v1/customers/{customer}", "DELETE")
 @view
 def erase_customer(customer: str):
-    from . import services
+    from ..services import erasure
 
     tenant = _tenant()
-    return respond(services.erase_customer(current(), tenant, _customer(customer)))
+    return respond(erasure.erase_customer(current(), tenant, _customer(customer)))
 
 
 # -- scores ----------------------------------------------------------------------------------
@@ -264,7 +256,7 @@ def erase_customer(customer: str):
 @route("/v1/scores", "GET")
 @view
 def get_scores():
-    from . import services
+    from ..services import scores
 
     tenant = _tenant()
     limit = query_int(_params(), "limit", 1000, 1, 1000)
@@ -274,7 +266,7 @@ def get_scores():
         offset = token.get("o") if isinstance(token.get("o"), int) else -1
         if offset < 0:
             raise ApiError(400, "invalid", "next is not a token this API gave out", "next")
-    return respond(services.scores(current(), tenant, limit, offset))
+    return respond(scores.scores(current(), tenant, limit, offset))
 
 
 __all__ = ["bp", "parse_json"]

@@ -11,7 +11,8 @@ import logging
 
 from chalice import AuthResponse, Blueprint
 
-from . import tenancy
+from ..bootstrap import current
+from ..services import tenancy
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -19,8 +20,9 @@ bp = Blueprint(__name__)
 
 @bp.authorizer(ttl_seconds=300)
 def api_key_auth(auth_request):
-    try:
-        tenant = tenancy.authenticate(auth_request.token)
+    try:  # a malformed key is refused without building the adapters
+        tenant = (tenancy.authenticate(current(), auth_request.token)
+                  if tenancy.key_tenant(auth_request.token) else None)
     except Exception:  # storage unreachable: refuse rather than fail open
         log.exception("authorizer could not check the key")
         tenant = None

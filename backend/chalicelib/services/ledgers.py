@@ -15,7 +15,7 @@ from typing import Any
 from creditdesk.api.models import HISTORY_HEADER, EventOut, IssueOut, ReminderIn, SnapshotIn
 
 from . import history, keys
-from .bootstrap import Deps
+from .ports import Deps
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def ledger_with_history(deps: Deps, tenant: str, day: dt.date, as_of: dt.date | 
 
     from .tenancy import profile
 
-    prof = profile(tenant, deps)
+    prof = profile(deps, tenant)
     version = prof.get("snapshot")
     snap = load_snapshot(deps, tenant, version) if version else None
     if snap is None:

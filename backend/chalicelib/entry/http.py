@@ -1,12 +1,14 @@
-"""HTTP plumbing for the routes: JSON in and out, errors as ``ErrorOut``, page tokens.
+"""The HTTP mapping for the routes: JSON in and out, and every refusal as an ``ErrorOut``.
 
 Every view is wrapped by ``view``: a request the app refuses is a 4xx ``ErrorOut`` that names
-the field at fault; an AWS failure is a 503; nothing ever answers with a traceback.
+the field at fault, whether the route refused it (``ApiError``: a body that is not JSON, a
+path or query value that cannot be right) or the service layer (a ``ServiceError``, given its
+status by ``STATUS``: the one place a service error meets HTTP); an AWS failure is a 503;
+nothing ever answers with a traceback.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
@@ -17,18 +19,41 @@ from urllib.parse import unquote
 
 from chalice import CORSConfig, Response
 
-from . import config as _config
+from .. import config as _config
+from ..services import errors as _errors
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
 
 
 class ApiError(Exception):
+    """A refusal in HTTP's terms, raised by the routes themselves."""
+
     def __init__(self, status: int, error: str, message: str, field: str | None = None,
                  headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.error, self.message, self.field = status, error, message, field
         self.headers = headers or {}
+
+
+# Each service error's HTTP status, most specific first (docs/api.md, "Errors").
+STATUS: list[tuple[type[_errors.ServiceError], int]] = [
+    (_errors.NotFound, 404),
+    (_errors.InProgress, 409),
+    (_errors.Conflict, 409),
+    (_errors.Invalid, 422),
+    (_errors.NotAccepted, 422),
+    (_errors.TooLarge, 422),
+    (_errors.BadToken, 400),
+]
+
+
+def from_service(exc: _errors.ServiceError) -> ApiError:
+    """A service error as the API answers it: its status, ``ErrorOut`` and headers."""
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+    retry = getattr(exc, "retry_after", None)
+    return ApiError(status, exc.code, exc.message, exc.field,
+                    headers={"Retry-After": str(retry)} if retry is not None else None)
 
 
 def cors() -> CORSConfig:
@@ -51,18 +76,9 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
                     headers={"Content-Type": "application/json", **(headers or {})})
 
 
-def loc(parts: tuple | list) -> str:
-    return ".".join(str(p) for p in parts)
-
-
 def validation_error(exc: Any, prefix: tuple = ()) -> ApiError:
     """The first of pydantic's errors as a 422 naming the field (its loc joined by dots)."""
-    errors = exc.errors(include_url=False)
-    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-    field = loc((*prefix, *first.get("loc", ()))) or None
-    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return ApiError(422, "invalid", f"{field or 'request'}: {msg}{more}", field)
+    return from_service(_errors.invalid(exc, prefix))
 
 
 def _reject_constant(name: str) -> Any:
@@ -116,27 +132,9 @@ def query_int(params: Any, name: str, default: int, low: int, high: int) -> int:
     return n
 
 
-def encode_token(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str | None) -> dict[str, Any] | None:
-    if not token:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError
-    except (ValueError, UnicodeError, TypeError):
-        raise ApiError(400, "invalid", "next is not a token this API gave out",
-                       "next") from None
-    return data
-
-
 def view(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Errors as ErrorOut: ApiError as given, pydantic's as 422, AWS failures as 503."""
+    """Errors as ErrorOut: ApiError as given, service errors by ``STATUS``, pydantic's as
+    422, AWS failures (and anything unforeseen) as 503."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -144,10 +142,10 @@ def view(fn: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             return fn(*args, **kwargs)
-        except ApiError as exc:
-            return Response(body=error_body(exc.error, exc.message, exc.field),
-                            status_code=exc.status,
-                            headers={"Content-Type": "application/json", **exc.headers})
+        except (ApiError, _errors.ServiceError) as exc:
+            e = exc if isinstance(exc, ApiError) else from_service(exc)
+            return Response(body=error_body(e.error, e.message, e.field), status_code=e.status,
+                            headers={"Content-Type": "application/json", **e.headers})
         except ValidationError as exc:
             e = validation_error(exc)
             return Response(body=error_body(e.error, e.message, e.field), status_code=422,

@@ -8,7 +8,7 @@ import logging
 
 from chalice import Blueprint, Cron, Rate
 
-from .bootstrap import current
+from ..bootstrap import current
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -16,7 +16,7 @@ bp = Blueprint(__name__)
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), description="Creditdesk: start due reminder cycles")
 def tick(event):
-    from .cycle import tick as run
+    from ..services.cycle import tick as run
 
     due = run(current())
     log.info("tick: cycles enqueued for %s", due)
@@ -25,13 +25,13 @@ def tick(event):
 
 @bp.schedule(Cron(0, 2, "*", "*", "?", "*"), description="Creditdesk: score every ledger")
 def nightly_scores(event):
-    from .cycle import fan_out
+    from ..services.cycle import fan_out
 
     return fan_out(current(), "scores")
 
 
 @bp.schedule(Cron(0, 6, "?", "*", "MON", "*"), description="Creditdesk: weekly digest")
 def weekly_digest(event):
-    from .cycle import fan_out
+    from ..services.cycle import fan_out
 
     return fan_out(current(), "digest")

@@ -1,66 +1,21 @@
-"""The AWS resources the app needs: the storage schema, ``create_local_resources()`` for the
-emulator and the tests, and the same resources as CloudFormation for ``infra/`` to merge.
+"""The AWS resources the app needs, for the operator tools: ``create_local_resources()`` on
+the emulator (the local stack and the tests), and the same resources as CloudFormation
+(``cloudformation()``, ``iam_statements()``) for ``infra/merge_template.py`` to merge into the
+template ``chalice package`` writes. Not part of the Lambda package.
 
-Storage schema
-==============
-
-One DynamoDB table (``CREDITDESK_TABLE``), keys ``pk`` (S) and ``sk`` (S), on-demand, TTL on
-the attribute ``expiration`` (epoch seconds), and one global secondary index ``gsi1``
-(``gsi1pk`` S, ``gsi1sk`` S, projection ALL). Every table key starts with the tenant
-(``T#<tenant>``); so does every S3 key (``<tenant>/...``). ``<t>`` is the tenant id.
-
-Items (pk | sk: what; gsi1 keys where set):
-
-- ``T#<t>`` | ``PROFILE``: the tenant: name, SES sender identity, the settings of the current
-  snapshot (automation, time zone, send window, country, controller e-mail, reply-to), the
-  current snapshot version, the last cycle day; gsi1 ``TENANTS`` / ``<t>``
-- ``T#<t>`` | ``KEY#<sha256 of the api key>``: an API key (only its hash)
-- ``T#<t>`` | ``SNAP#<version>``: a snapshot: status, as-of, counts, issues
-- ``T#<t>`` | ``BATCH#<batch_id>``: a batch: parts, parts received, its day, detail
-- ``T#<t>#B#<batch_id>`` | ``R#<reminder key>``: a reminder of a batch: status, message id,
-  detail; gsi1 ``T#<t>#CB#<customer>`` / ``<batch_id>#<key>``
-- ``T#<t>#BM#<batch_id>`` | ``M#<part>#<n>``: how the reminders of one send message stand
-  (counts by status); the batch's counts are their sum
-- ``T#<t>`` | ``CLAIM#<reminder key>``: the send claim, written once per key before SES is
-  called; after the send it holds the message id and gsi1 ``MSG#<ses message id>`` / ``CLAIM``
-- ``T#<t>`` | ``SUPP#<sha256 of the address>``: a suppressed address (hard bounce, complaint)
-- ``T#<t>#C#<customer>`` | ``H#<utc time>#<event id>``: a history event; gsi1
-  ``T#<t>#H#<yyyy-mm>`` / ``<utc time>#<event id>``
-- ``T#<t>#IDEMPOTENCY`` | ``<powertools key>``: Powertools idempotency records (batch parts)
-
-gsi1 serves: the tenant list (``TENANTS``) for the schedules, the tenant of an SES message id
-(``MSG#<id>``, for SES events: the tenant is never taken from the event's tags), history by
-date (``T#<t>#H#<month>``), a customer's batch rows (``T#<t>#CB#<customer>``, for erasure).
-
-S3 (``CREDITDESK_BUCKET``): ``<t>/snapshots/<version>.json`` (a snapshot, the SnapshotIn
-JSON), ``<t>/scores/<version>.json`` (scores of a snapshot), ``<t>/outgoing/<batch>/<key>.json``
-(a reminder too large for an SQS message; tagged ``retention=transient``, expired after 14
-days by the lifecycle rule).
-
-Queues: ``send`` (reminders to send; DLQ ``send-dlq`` after 10 receives) and ``work``
-(compute, the daily cycle, scoring, the digest; DLQ ``work-dlq`` after 3 receives). SNS topic
-``ses-events`` receives the SES configuration set's events (delivery, bounce, complaint).
+What the items and objects in them mean is the service layer's storage schema
+(``chalicelib/services/keys.py``). The names, and the constants the handlers share with the
+infrastructure (the send worker's concurrency), are in the runtime configuration
+(``chalicelib/config.py``), imported here once the app is loaded (``project.load_app``).
 """
-
 from __future__ import annotations
 
 import contextlib
 import json
+from types import ModuleType
 from typing import Any
 
-from . import config as _config
-
-NAMES = {
-    "table": "creditdesk",
-    "bucket": "creditdesk-ledgers",
-    "send_queue": "creditdesk-send",
-    "send_dlq": "creditdesk-send-dlq",
-    "work_queue": "creditdesk-work",
-    "work_dlq": "creditdesk-work-dlq",
-    "topic": "creditdesk-ses-events",
-    "configuration_set": "creditdesk",
-}
-LOCAL_SENDER = "reminders@creditdesk.example"  # verified by create_local_resources()
+from .project import load_app
 
 # Lambda timeouts (seconds) the queues' visibility timeouts are derived from (6x, as AWS
 # recommends for SQS event sources). Keep in step with .chalice/config.json.
@@ -68,7 +23,6 @@ SEND_WORKER_TIMEOUT = 300
 WORK_WORKER_TIMEOUT = 900
 SEND_MAX_RECEIVES = 10
 WORK_MAX_RECEIVES = 3
-SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces at rate / 4
 TRANSIENT_DAYS = 14
 
 TABLE_DEFINITION: dict[str, Any] = {
@@ -96,6 +50,15 @@ LIFECYCLE = {"Rules": [{
 SES_EVENT_TYPES = ["DELIVERY", "BOUNCE", "COMPLAINT", "REJECT"]
 
 
+def runtime_config() -> ModuleType:
+    """``chalicelib.config``, the configuration the handlers read (importable once the app
+    is loaded as Chalice loads it)."""
+    load_app()
+    from chalicelib import config
+
+    return config
+
+
 def _queue_attributes(timeout: int, dlq_arn: str, receives: int) -> dict[str, str]:
     return {
         "VisibilityTimeout": str(6 * timeout),
@@ -116,12 +79,17 @@ def _exists_ok(call: Any, **kw: Any) -> None:
 
 
 def create_local_resources(region: str | None = None,
-                           senders: tuple[str, ...] = (LOCAL_SENDER,)) -> dict[str, str]:
+                           senders: tuple[str, ...] | None = None) -> dict[str, str]:
     """Create every resource through boto3 (on moto, or on any endpoint boto3 is pointed at
     with ``AWS_ENDPOINT_URL``) and return the environment the app needs, by variable name.
     Idempotent: existing resources are reused. ``senders`` are verified as SES identities
-    (an address, or a domain for every address at it)."""
+    (an address, or a domain for every address at it; by default the config's
+    ``LOCAL_SENDER``)."""
     import boto3
+
+    _config = runtime_config()
+    names = _config.NAMES
+    senders = (_config.LOCAL_SENDER,) if senders is None else senders
 
     session = boto3.session.Session(region_name=region)
     region = session.region_name or "us-east-1"
@@ -131,7 +99,7 @@ def create_local_resources(region: str | None = None,
     sns = session.client("sns")
     ses = session.client("sesv2")
 
-    table = NAMES["table"]
+    table = names["table"]
     try:
         ddb.create_table(TableName=table, **TABLE_DEFINITION)
         ddb.get_waiter("table_exists").wait(TableName=table,
@@ -141,7 +109,7 @@ def create_local_resources(region: str | None = None,
     except ddb.exceptions.ResourceInUseException:
         pass
 
-    bucket = NAMES["bucket"]
+    bucket = names["bucket"]
     try:
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket)
@@ -160,16 +128,16 @@ def create_local_resources(region: str | None = None,
             "Attributes"]["QueueArn"]
         return url, arn
 
-    _, send_dlq = queue(NAMES["send_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
-    _, work_dlq = queue(NAMES["work_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
-    send_url, _ = queue(NAMES["send_queue"], _queue_attributes(
+    _, send_dlq = queue(names["send_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
+    _, work_dlq = queue(names["work_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
+    send_url, _ = queue(names["send_queue"], _queue_attributes(
         SEND_WORKER_TIMEOUT, send_dlq, SEND_MAX_RECEIVES))
-    work_url, _ = queue(NAMES["work_queue"], _queue_attributes(
+    work_url, _ = queue(names["work_queue"], _queue_attributes(
         WORK_WORKER_TIMEOUT, work_dlq, WORK_MAX_RECEIVES))
 
-    topic_arn = sns.create_topic(Name=NAMES["topic"])["TopicArn"]
+    topic_arn = sns.create_topic(Name=names["topic"])["TopicArn"]
 
-    config_set = NAMES["configuration_set"]
+    config_set = names["configuration_set"]
     _exists_ok(ses.create_configuration_set, ConfigurationSetName=config_set)
     # already there, or the emulator lacks it (moto does not publish SES events anyway)
     with contextlib.suppress(Exception):
@@ -202,6 +170,8 @@ def cloudformation() -> dict[str, Any]:
     environment variable as a CloudFormation expression, for every function) and
     ``EventSourceMappings`` (what Chalice cannot express: the handler, its batch item failure
     reporting)."""
+    _config = runtime_config()
+    names = _config.NAMES
 
     def dlq(name: str) -> dict[str, Any]:
         return {"Type": "AWS::SQS::Queue", "Properties": {
@@ -237,14 +207,14 @@ def cloudformation() -> dict[str, Any]:
                              "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
                                  "ServerSideEncryptionByDefault": {
                                      "SSEAlgorithm": "AES256"}}]}}},
-        "SendDeadLetterQueue": dlq(NAMES["send_dlq"]),
-        "WorkDeadLetterQueue": dlq(NAMES["work_dlq"]),
-        "SendQueue": queue(NAMES["send_queue"], "SendDeadLetterQueue", SEND_WORKER_TIMEOUT,
+        "SendDeadLetterQueue": dlq(names["send_dlq"]),
+        "WorkDeadLetterQueue": dlq(names["work_dlq"]),
+        "SendQueue": queue(names["send_queue"], "SendDeadLetterQueue", SEND_WORKER_TIMEOUT,
                            SEND_MAX_RECEIVES),
-        "WorkQueue": queue(NAMES["work_queue"], "WorkDeadLetterQueue", WORK_WORKER_TIMEOUT,
+        "WorkQueue": queue(names["work_queue"], "WorkDeadLetterQueue", WORK_WORKER_TIMEOUT,
                            WORK_MAX_RECEIVES),
         "SesEventsTopic": {"Type": "AWS::SNS::Topic",
-                           "Properties": {"TopicName": NAMES["topic"]}},
+                           "Properties": {"TopicName": names["topic"]}},
         "SesEventsTopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
             "Topics": [{"Ref": "SesEventsTopic"}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -253,7 +223,7 @@ def cloudformation() -> dict[str, Any]:
                 "Condition": {"StringEquals": {"AWS:SourceAccount": {
                     "Ref": "AWS::AccountId"}}}}]}}},
         "SesConfigurationSet": {"Type": "AWS::SES::ConfigurationSet",
-                                "Properties": {"Name": NAMES["configuration_set"]}},
+                                "Properties": {"Name": names["configuration_set"]}},
         "SesEventDestination": {"Type": "AWS::SES::ConfigurationSetEventDestination",
                                 "Properties": {
                                     "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
@@ -275,7 +245,7 @@ def cloudformation() -> dict[str, Any]:
     mappings = {
         "send_worker": {"queue": "SendQueue", "BatchSize": 10,
                         "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                        "ScalingConfig": {"MaximumConcurrency": SEND_CONCURRENCY}},
+                        "ScalingConfig": {"MaximumConcurrency": _config.SEND_CONCURRENCY}},
         "work_worker": {"queue": "WorkQueue", "BatchSize": 1,
                         "FunctionResponseTypes": ["ReportBatchItemFailures"]},
     }

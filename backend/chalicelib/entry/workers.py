@@ -11,9 +11,9 @@ import os
 
 from chalice import Blueprint
 
-from . import config as _config
-from .bootstrap import current
-from .resources import NAMES, SEND_CONCURRENCY
+from .. import config as _config
+from ..bootstrap import current
+from ..config import NAMES, SEND_CONCURRENCY
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -30,7 +30,7 @@ def _failures(ids: list[str]) -> dict:
 
 @bp.on_sqs_message(queue=SEND_QUEUE, batch_size=2, maximum_concurrency=SEND_CONCURRENCY)
 def send_worker(event):
-    from . import sending
+    from ..services import sending
 
     deps = current()
     run = sending.start(deps, event.context)
@@ -57,7 +57,7 @@ def send_worker(event):
 
 @bp.on_sqs_message(queue=WORK_QUEUE, batch_size=1)
 def work_worker(event):
-    from .cycle import handle_work
+    from ..services.cycle import handle_work
 
     deps = current()
     failed: list[str] = []
@@ -73,7 +73,7 @@ def work_worker(event):
 
 @bp.on_sns_message(topic=EVENTS_TOPIC)
 def ses_events(event):
-    from .history import record_ses_event
+    from ..services.history import record_ses_event
 
     deps = current()
     records = event.to_dict().get("Records") or []

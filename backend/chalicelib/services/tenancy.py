@@ -1,4 +1,4 @@
-"""Tenants and API keys. Light on purpose: the authorizer Lambda imports only this.
+"""Tenants and API keys, and a tenant's profile. Light on purpose: the authorizer imports it.
 
 An API key is ``cd_<tenant>_<secret>`` with a random 32-byte secret; only its SHA-256 is
 stored (a fast hash is right for a random token: there is nothing to guess). The tenant part
@@ -7,13 +7,14 @@ only says where to look; the hash decides.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 
+from ..config import LOCAL_SENDER
 from . import keys
-from .bootstrap import Deps, current
-from .ports import Cond, Item
+from .ports import Cond, Deps, Item
 
 _KEY = re.compile(r"^cd_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})$")
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -23,14 +24,11 @@ def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def create_tenant(name: str, sender: str | None = None, deps: Deps | None = None
-                  ) -> tuple[str, str]:
+def create_tenant(deps: Deps, name: str, sender: str | None = None) -> tuple[str, str]:
     """A new tenant and its first API key: ``(tenant_id, api_key)``. The key is shown once.
     ``sender`` is the tenant's SES identity: an address, or a domain (``example.com``) whose
-    addresses the tenant may send from; it must be verified in SES."""
-    from .resources import LOCAL_SENDER
-
-    deps = deps or current()
+    addresses the tenant may send from; it must be verified in SES (``LOCAL_SENDER`` when
+    not given)."""
     name = " ".join(str(name).split())[:200]
     if not name:
         raise ValueError("a tenant needs a name")
@@ -40,26 +38,25 @@ def create_tenant(name: str, sender: str | None = None, deps: Deps | None = None
                     "sender": (sender or LOCAL_SENDER).strip(), "created_at": now,
                     "time_zone": DEFAULT_TIME_ZONE, "gsi1pk": "TENANTS", "gsi1sk": tenant},
                    Cond(absent=True))
-    return tenant, add_api_key(tenant, deps)
+    return tenant, add_api_key(deps, tenant)
 
 
-def add_api_key(tenant: str, deps: Deps | None = None) -> str:
-    deps = deps or current()
+def add_api_key(deps: Deps, tenant: str) -> str:
     api_key = f"cd_{tenant}_{secrets.token_urlsafe(32)}"
     deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"KEY#{hash_key(api_key)}",
                     "created_at": keys.stamp(deps.clock.now())})
     return api_key
 
 
-def revoke_api_key(api_key: str, deps: Deps | None = None) -> bool:
-    deps = deps or current()
+def revoke_api_key(deps: Deps, api_key: str) -> bool:
     m = _KEY.match(api_key)
     return bool(m) and deps.store.delete(keys.tenant_pk(m[1]), f"KEY#{hash_key(api_key)}",
                                          Cond(exists=True))
 
 
-def authenticate(header: str | None, deps: Deps | None = None) -> str | None:
-    """The tenant of ``Authorization: Bearer <api key>``, or None."""
+def key_tenant(header: str | None) -> tuple[str, str] | None:
+    """``(tenant, api key)`` from ``Authorization: Bearer <api key>`` when the key is
+    well-formed (not yet checked against storage), else None."""
     if not header:
         return None
     scheme, _, token = header.strip().partition(" ")
@@ -67,16 +64,33 @@ def authenticate(header: str | None, deps: Deps | None = None) -> str | None:
     if scheme.casefold() != "bearer" or not token:
         return None
     m = _KEY.match(token)
-    if not m:
+    return (m[1], token) if m else None
+
+
+def authenticate(deps: Deps, header: str | None) -> str | None:
+    """The tenant of ``Authorization: Bearer <api key>``, or None."""
+    found = key_tenant(header)
+    if found is None:
         return None
-    deps = deps or current()
-    item = deps.store.get(keys.tenant_pk(m[1]), f"KEY#{hash_key(token)}")
-    return m[1] if item is not None else None
+    tenant, token = found
+    item = deps.store.get(keys.tenant_pk(tenant), f"KEY#{hash_key(token)}")
+    return tenant if item is not None else None
 
 
-def profile(tenant: str, deps: Deps) -> Item:
+def profile(deps: Deps, tenant: str) -> Item:
     return deps.store.get(keys.tenant_pk(tenant), "PROFILE") or {}
 
 
 def tenants(deps: Deps) -> list[Item]:
     return deps.store.query_all("TENANTS", index=True)
+
+
+def local_day(prof: Item, now: dt.datetime) -> dt.date:
+    """The tenant's own day at ``now`` (its profile's time zone; UTC when that is unusable)."""
+    from zoneinfo import ZoneInfo  # here: the authorizer's cold start needs no time zones
+
+    try:
+        zone = ZoneInfo(prof.get("time_zone") or "UTC")
+    except Exception:
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone).date()

@@ -39,10 +39,12 @@ from typing import Any
 
 from creditdesk.api.models import ReminderIn
 
+from ..config import SEND_CONCURRENCY
 from . import history, keys
-from .bootstrap import Deps
+from .batches import summary_item
 from .ports import (
     Cond,
+    Deps,
     Item,
     Mail,
     QuotaSpent,
@@ -51,7 +53,6 @@ from .ports import (
     Unknown,
     Update,
 )
-from .resources import SEND_CONCURRENCY
 from .tenancy import profile
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class Run:
 
     def profile(self, tenant: str) -> Item:
         if tenant not in self.profiles:
-            self.profiles[tenant] = profile(tenant, self.deps)
+            self.profiles[tenant] = profile(self.deps, tenant)
         return self.profiles[tenant]
 
 
@@ -164,8 +165,6 @@ def process(run: Run, body: str) -> str:
 
 def _summarise(run: Run, tenant: str, batch_id: str, msg: dict,
                final: dict[str, str | None]) -> None:
-    from .services import summary_item
-
     if "m" not in msg:
         return
     counts = Counter(s for s in final.values() if s)
@@ -370,7 +369,7 @@ def send_digest(deps: Deps, tenant: str, day: Any) -> str:
     """The weekly digest to the Controller Email, once per ISO week (the same claim)."""
     from . import ledgers
 
-    prof = profile(tenant, deps)
+    prof = profile(deps, tenant)
     to = prof.get("controller_email")
     if not to or not prof.get("snapshot"):
         return "no controller e-mail or no snapshot"

@@ -1,5 +1,6 @@
-"""The contact history: events stored per customer (and by month, for date ranges), the SES
-events that feed it, and suppressed addresses.
+"""The contact history: events stored per customer (and by month, for date ranges), the
+promises, disputes and notes recorded through the API, the SES events that feed it, and
+suppressed addresses.
 
 An event is an ``EventOut``; its item is keyed ``T#<t>#C#<customer>`` / ``H#<time>#<id>`` and
 indexed by month for ``GET /v1/history?from=&to=``. Event ids are derived from what caused
@@ -16,11 +17,11 @@ import logging
 import secrets
 from typing import Any
 
-from creditdesk.api.models import EventOut
+from creditdesk.api.models import DisputeIn, EventOut, NoteIn, PromiseIn
 
-from . import keys
-from .bootstrap import Deps
-from .ports import Item, Put
+from . import amounts, keys
+from .errors import Invalid
+from .ports import Deps, Item, Put
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,26 @@ def event_from_item(item: Item) -> EventOut:
 def add_event(deps: Deps, tenant: str, ev: EventOut) -> EventOut:
     deps.store.put(event_item(tenant, ev))
     return ev
+
+
+def add_promise(deps: Deps, tenant: str, customer: str, p: PromiseIn) -> EventOut:
+    if not amounts.usable(p.amount):
+        raise Invalid(f"amount: {p.amount} is not a usable amount", "amount")
+    return add_event(deps, tenant, EventOut(
+        id=new_event_id(), at=deps.clock.now(), customer=customer, type="promise",
+        amount=p.amount, date=p.date, note=p.note))
+
+
+def add_dispute(deps: Deps, tenant: str, customer: str, d: DisputeIn) -> EventOut:
+    return add_event(deps, tenant, EventOut(
+        id=new_event_id(), at=deps.clock.now(), customer=customer, type="dispute",
+        invoice=d.invoice, note=d.reason))
+
+
+def add_note(deps: Deps, tenant: str, customer: str, n: NoteIn) -> EventOut:
+    return add_event(deps, tenant, EventOut(
+        id=new_event_id(), at=deps.clock.now(), customer=customer, type="note",
+        note=n.text))
 
 
 def customer_history(deps: Deps, tenant: str, customer: str, limit: int,

@@ -16,9 +16,8 @@ import logging
 from zoneinfo import ZoneInfo
 
 from . import keys
-from .adapters import dumps
-from .bootstrap import Deps
-from .ports import Item, Update
+from .messages import dumps
+from .ports import Deps, Item, Update
 from .tenancy import tenants
 
 log = logging.getLogger(__name__)
@@ -95,21 +94,21 @@ def fan_out(deps: Deps, kind: str) -> list[str]:
 
 def handle_work(deps: Deps, body: str) -> str:
     """One work item. Raises on failure (the item comes back; after 3 tries, the DLQ)."""
-    from . import sending, services
+    from . import batches, scores, sending
 
     item = json.loads(body)
     kind, tenant = item["kind"], item["tenant"]
     day = dt.date.fromisoformat(item["day"])
     if kind == "compute":
-        n = services.run_compute(deps, tenant, item["batch"], day)
+        n = batches.run_compute(deps, tenant, item["batch"], day)
         return f"computed {n} reminders"
     if kind == "cycle":
-        n = services.run_compute(deps, tenant, f"auto-{day:%Y%m%d}", day)
+        n = batches.run_compute(deps, tenant, f"auto-{day:%Y%m%d}", day)
         deps.store.update(Update(keys.tenant_pk(tenant), "PROFILE",
                                  set={"last_cycle_day": day.isoformat()}))
         return f"cycle {day}: {n} reminders"
     if kind == "scores":
-        return f"scored {services.compute_scores(deps, tenant)}"
+        return f"scored {scores.compute_scores(deps, tenant)}"
     if kind == "digest":
         return f"digest {sending.send_digest(deps, tenant, day)}"
     raise ValueError(f"unknown work item {kind!r}")
