@@ -256,3 +256,22 @@ def test_libreoffice_reads_the_vba_project_and_ties_each_button_to_its_macro(tmp
     assert {"Basic/VBAProject/xlwings.xml", "Basic/VBAProject/Dictionary.xml"} <= basic
     for b in xlsm.BUTTONS:
         assert f"Sub {b.macro}()" in module
+
+
+# -- the one-command install puts Python where the workbook looks ---------------------------
+
+
+def test_the_install_scripts_put_python_where_xlwings_conf_looks():
+    folder = ROOT / "addin" / "install"
+    ps1 = (folder / "install-creditdesk.ps1").read_text(encoding="utf-8")
+    sh = (folder / "install-creditdesk.sh").read_text(encoding="utf-8")
+    conf = dict(xlsm.XLWINGS_CONF)
+    assert conf["Interpreter_Win"] == r"%USERPROFILE%\.creditdesk\venv\Scripts\pythonw.exe"
+    assert 'Join-Path $env:USERPROFILE ".creditdesk\\venv"' in ps1
+    assert conf["Interpreter_Mac"] == "$HOME/.creditdesk/venv/bin/python"
+    assert 'VENV="$HOME/.creditdesk/venv"' in sh
+    for script in (ps1, sh):
+        assert lite.WHEEL_PLACEHOLDER in script and "creditdesk[addin] @ " in script
+    assert "xlwings\" runpython install" in sh  # Excel for Mac starts Python through it
+    if shutil.which("sh"):
+        subprocess.run(["sh", "-n", str(folder / "install-creditdesk.sh")], check=True)
