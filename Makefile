@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean system-packages
+.PHONY: demo test test-fast lint bench clean system-packages addin
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ system-packages:
 		    apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }; } || \
 		echo "note: could not install $(SYSTEM_PACKAGES); the tests that need them are skipped"; \
 	else echo "note: $(SYSTEM_PACKAGES) not installed; the tests that need them are skipped"; fi
+
+# The add-in's generated files: xlwings Lite's main.py and requirements.txt, and the desktop
+# workbook workbook_templates/Creditdesk.xlsm with addin/vba/Creditdesk.bas (tests check
+# they are current).
+addin: $(STAMP)
+	$(BIN)/python -m creditdesk_addin.lite
+	$(BIN)/python -m creditdesk_addin.xlsm
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine --write-docs

@@ -4,9 +4,9 @@
 plus two sheets for classic xlwings: **Start** (the buttons to make and what each does) and
 **xlwings.conf** (the settings xlwings reads from the workbook: the UDF module for the
 ``CD_*`` functions, and "Use UDF Server" so buttons and functions share one Python and the
-functions answer from the last Refresh). VBA cannot be written here (a macro project is a
-binary that only Excel makes reliably), so the buttons come from ``addin/vba/Creditdesk.bas``
-in three clicks, as docs/addin.md shows; the file is reproducible (a fixed creation date).
+functions answer from the last Refresh), without macros: for your own workbook. The ready
+workbook with buttons and macros is ``Creditdesk.xlsm`` (``python -m creditdesk_addin.xlsm``);
+the file is reproducible (a fixed creation date).
 """
 
 from __future__ import annotations

@@ -58,74 +58,103 @@ def score() -> str:
 
 # -- functions (@xw.func) -------------------------------------------------------------------
 
+# An Excel error as COM hands it over (VT_ERROR with these codes; xlwings' own table).
+_COM_ERRORS = {"#DIV/0!": -2146826281, "#N/A": -2146826246, "#NAME?": -2146826259,
+               "#NULL!": -2146826288, "#NUM!": -2146826252, "#REF!": -2146826265,
+               "#VALUE!": -2146826273}
+
+
+def _com_error(error: fn.ExcelError) -> Any:
+    """A real Excel error for a cell: a VT_ERROR variant on Windows (where classic xlwings
+    has functions); elsewhere the error's text."""
+    if sys.platform != "win32":
+        return error
+    import pythoncom
+    from win32com.client import VARIANT
+
+    return VARIANT(pythoncom.VT_ERROR, _COM_ERRORS.get(str(error), _COM_ERRORS["#N/A"]))
+
+
+def _cell(value: Any) -> Any:
+    """A function's answer with its Excel errors made real, a spilled range too."""
+    if isinstance(value, fn.ExcelError):
+        return _com_error(value)
+    if isinstance(value, list):
+        return [_cell(v) for v in value]
+    return value
+
 
 def _loader(caller: Any) -> fn.Loader:
-    """Reads the calling workbook once when no script has loaded a ledger yet."""
+    """When no script has loaded a ledger in this Python (the UDF server shares the buttons'
+    ledger), reads the calling workbook once: only the tables a function needs."""
     def load() -> Any:
         from creditdesk.analysis.report import Analysis
         from creditdesk.domain.ledger import build_ledger
         from creditdesk_addin.workbook import read_tables
 
         book = caller.sheet.book
-        a = Analysis(build_ledger(read_tables(book)))
+        a = Analysis(build_ledger(read_tables(book, fn.FUNCTION_TABLES)))
         session.remember(session.book_key(book), a)
         return a
     return load if caller is not None else None  # type: ignore[return-value]
-
-
-def _doc(name: str) -> str:
-    return (fn.FUNCTIONS[name].__doc__ or "").strip()
 
 
 def _help(name: str, arg: str) -> str:
     return fn.ARGUMENT_HELP[name][arg]
 
 
+def _arg(name: str, arg: str) -> Any:
+    """A range arrives as rows (ndim=2) and an error cell as its text (err_to_str)."""
+    return xw.arg(arg, ndim=2, err_to_str=True, doc=_help(name, arg))
+
+
 @xw.func(volatile=True, category="Creditdesk")
-@xw.arg("customer", doc=_help("credit_check", "customer"))
-@xw.arg("order_amount", doc=_help("credit_check", "order_amount"))
+@_arg("credit_check", "customer")
+@_arg("credit_check", "order_amount")
 def cd_credit_check(customer, order_amount=0.0, caller=None):
-    return fn.credit_check(customer, order_amount, load=_loader(caller))
+    return _cell(fn.credit_check(customer, order_amount, load=_loader(caller)))
 
 
 @xw.func(volatile=True, category="Creditdesk")
-@xw.arg("date", doc=_help("ageing_bucket", "date"))
-@xw.arg("as_of", doc=_help("ageing_bucket", "as_of"))
+@_arg("ageing_bucket", "date")
+@_arg("ageing_bucket", "as_of")
 def cd_ageing_bucket(date, as_of=None):
-    return fn.ageing_bucket(date, as_of)
+    return _cell(fn.ageing_bucket(date, as_of))
 
 
 @xw.func(category="Creditdesk")
-@xw.arg("amount", doc=_help("late_interest", "amount"))
-@xw.arg("due", doc=_help("late_interest", "due"))
-@xw.arg("paid", doc=_help("late_interest", "paid"))
-@xw.arg("law", doc=_help("late_interest", "law"))
-@xw.arg("contract_rate", doc=_help("late_interest", "contract_rate"))
+@_arg("late_interest", "amount")
+@_arg("late_interest", "due")
+@_arg("late_interest", "paid")
+@_arg("late_interest", "law")
+@_arg("late_interest", "contract_rate")
 def cd_late_interest(amount, due, paid=None, law=None, contract_rate=None):
-    return fn.late_interest(amount, due, paid, law, contract_rate)
+    return _cell(fn.late_interest(amount, due, paid, law, contract_rate))
 
 
 @xw.func(category="Creditdesk")
-@xw.arg("amount", doc=_help("late_compensation", "amount"))
-@xw.arg("due", doc=_help("late_compensation", "due"))
-@xw.arg("paid", doc=_help("late_compensation", "paid"))
-@xw.arg("law", doc=_help("late_compensation", "law"))
+@_arg("late_compensation", "amount")
+@_arg("late_compensation", "due")
+@_arg("late_compensation", "paid")
+@_arg("late_compensation", "law")
 def cd_late_compensation(amount, due, paid=None, law=None):
-    return fn.late_compensation(amount, due, paid, law)
+    return _cell(fn.late_compensation(amount, due, paid, law))
 
 
 @xw.func(volatile=True, category="Creditdesk")
-@xw.arg("customer", doc=_help("score", "customer"))
-@xw.arg("detail", doc=_help("score", "detail"))
+@_arg("score", "customer")
+@_arg("score", "detail")
 def cd_score(customer, detail="score", caller=None):
-    return fn.customer_score(customer, detail, load=_loader(caller))
+    return _cell(fn.customer_score(customer, detail, load=_loader(caller)))
 
 
-# The docstrings are the help Excel shows: the shared implementations' own.
-for _f, _name in ((cd_credit_check, "credit_check"), (cd_ageing_bucket, "ageing_bucket"),
-                  (cd_late_interest, "late_interest"),
-                  (cd_late_compensation, "late_compensation"), (cd_score, "score")):
-    _f.__doc__ = _doc(_name)
+# The description Excel shows: the first paragraph of the shared implementation's docstring
+# (255 characters at most); the rest of it is for developers.
+FUNCTIONS = {"credit_check": cd_credit_check, "ageing_bucket": cd_ageing_bucket,
+             "late_interest": cd_late_interest, "late_compensation": cd_late_compensation,
+             "score": cd_score}
+for _name, _f in FUNCTIONS.items():
+    _f.__doc__ = fn.description(_name)
     if hasattr(_f, "__xlfunc__"):
         _f.__xlfunc__["ret"]["doc"] = _f.__doc__
 

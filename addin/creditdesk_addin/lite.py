@@ -112,13 +112,16 @@ def {name}(book: xw.Book):
         sig = ", ".join(p.name if p.default is p.empty else f"{p.name}={_q(p.default)}"
                         for p in params)
         call = ", ".join(p.name for p in params)
-        args = "".join(f"@arg({_q(p.name)}, doc={_q(functions.ARGUMENT_HELP[key][p.name])})\n"
+        # ndim=2: a range arrives as rows, and the answer spills; err_to_str: an error cell
+        # arrives as its text ("#N/A"), not as None (a blank)
+        args = "".join(f"@arg({_q(p.name)}, ndim=2, err_to_str=True,\n"
+                       f"     doc={_q(functions.ARGUMENT_HELP[key][p.name])})\n"
                        for p in params)
         vol = ", volatile=True" if volatile else ""
         out.append(f'''
 @func(name={_q(excel_name)}{vol})
 {args}def {py_name}({sig}):
-{_one_line_doc(impl.__doc__)}
+{_one_line_doc(functions.description(key))}
     return fn.{impl.__name__}({call})
 ''')
     return "\n".join(out).rstrip() + "\n"

@@ -105,67 +105,79 @@ def score(book: xw.Book):
 
 
 @func(name="CREDIT_CHECK", volatile=True)
-@arg("customer", doc="Customer key, as in the Customers table")
-@arg("order_amount", doc="Proposed order, base currency (blank = 0)")
+@arg("customer", ndim=2, err_to_str=True,
+     doc="Customer key, as in the Customers table (or a range of keys)")
+@arg("order_amount", ndim=2, err_to_str=True,
+     doc="Proposed order in the base currency (blank = 0)")
 def credit_check(customer, order_amount=0.0):
     (
         "Credit decision for a customer if an order of this amount (base currency) were "
-        "accepted: APPROVE, REVIEW or HOLD, with the reasons, e.g. \"HOLD: exposure 118% "
-        "of limit ...\". Uses the ledger of the last Refresh."
+        "accepted: APPROVE, REVIEW or HOLD with the reasons, e.g. \"HOLD: exposure 118% of"
+        " limit ...\". From the ledger of the last Refresh."
     )
     return fn.credit_check(customer, order_amount)
 
 
 @func(name="AGEING_BUCKET", volatile=True)
-@arg("date", doc="Due date (or invoice date)")
-@arg("as_of", doc="Age as of this date (blank = the ledger's as-of date)")
+@arg("date", ndim=2, err_to_str=True,
+     doc="Due date (or invoice date), or a range of dates")
+@arg("as_of", ndim=2, err_to_str=True,
+     doc="Age as of this date (blank = the as-of date of the last Refresh, else today)")
 def ageing_bucket(date, as_of=None):
     (
-        "Ageing bucket of a due date (or invoice date) as of a date: \"Not due\", \"1-30\", "
-        "\"31-60\", ... \"Over 120\". The buckets and the as-of date are those of the loaded "
-        "ledger's Settings (else the defaults and today); an item exactly 30 days past "
-        "due is in 1-30."
+        "Ageing bucket of a due date (or invoice date): \"Not due\", \"1-30\", \"31-60\", ... "
+        "\"Over 120\", with the buckets and as-of date of the last Refresh (else the "
+        "defaults and today). Exactly 30 days past due is in 1-30."
     )
     return fn.ageing_bucket(date, as_of)
 
 
 @func(name="LATE_INTEREST")
-@arg("amount", doc="The unpaid amount")
-@arg("due", doc="Due date")
-@arg("paid", doc="Payment date (blank = as-of date)")
-@arg("law", doc="UK or EU")
-@arg("contract_rate", doc="Annual % replacing the statutory rate")
+@arg("amount", ndim=2, err_to_str=True,
+     doc="The unpaid amount in the invoice's currency (or a range)")
+@arg("due", ndim=2, err_to_str=True,
+     doc="Due date")
+@arg("paid", ndim=2, err_to_str=True,
+     doc="Payment date (blank = the as-of date)")
+@arg("law", ndim=2, err_to_str=True,
+     doc="UK or EU (blank = the Late Payment Law of Settings)")
+@arg("contract_rate", ndim=2, err_to_str=True,
+     doc="Annual % that replaces the statutory rate (blank = Settings)")
 def late_interest(amount, due, paid=None, law=None, contract_rate=None):
     (
-        "Statutory late-payment interest on an invoice, in its currency, rounded to "
-        "cents: UK Late Payment Act (8% over the Bank of England rate) or EU Directive "
-        "2011/7/EU (ECB rate + 8 points). Paid = the payment date (blank: the ledger's "
-        "as-of date, else today); law UK or EU (blank: Settings' Late Payment Law); "
-        "contract rate = an annual % that replaces the statutory rate."
+        "Statutory late-payment interest on an invoice, in its currency, to the cent: UK "
+        "Late Payment Act (8% over the Bank of England rate) or EU Directive 2011/7/EU "
+        "(ECB rate + 8 points). Blank paid: the as-of date; blank law: Settings."
     )
     return fn.late_interest(amount, due, paid, law, contract_rate)
 
 
 @func(name="LATE_COMPENSATION")
-@arg("amount", doc="The unpaid amount")
-@arg("due", doc="Due date")
-@arg("paid", doc="Payment date (blank = as-of date)")
-@arg("law", doc="UK or EU")
+@arg("amount", ndim=2, err_to_str=True,
+     doc="The unpaid amount in the invoice's currency (or a range)")
+@arg("due", ndim=2, err_to_str=True,
+     doc="Due date")
+@arg("paid", ndim=2, err_to_str=True,
+     doc="Payment date (blank = the as-of date)")
+@arg("law", ndim=2, err_to_str=True,
+     doc="UK or EU (blank = the Late Payment Law of Settings)")
 def late_compensation(amount, due, paid=None, law=None):
     (
         "Fixed compensation for late payment of an invoice: UK £40, £70 or £100 by the "
         "size of the debt; EU at least €40. Zero when the invoice is not late. Arguments "
-        "as LATE_INTEREST."
+        "as in LATE_INTEREST."
     )
     return fn.late_compensation(amount, due, paid, law)
 
 
 @func(name="SCORE", volatile=True)
-@arg("customer", doc="Customer key")
-@arg("detail", doc="score, grade, limit or reasons")
+@arg("customer", ndim=2, err_to_str=True,
+     doc="Customer key, as in the Customers table (or a range of keys)")
+@arg("detail", ndim=2, err_to_str=True,
+     doc="score (default), grade, limit or reasons")
 def customer_score(customer, detail="score"):
     (
-        "A customer's payment score (1-100; 80 = pays on terms) from the last Refresh. "
+        "A customer's payment score from the last Refresh: 1-100, 80 = pays on terms. "
         "Detail: \"score\" (default), \"grade\" (A-E), \"limit\" (recommended credit limit) or "
         "\"reasons\"."
     )

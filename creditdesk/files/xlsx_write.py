@@ -744,6 +744,19 @@ def write_template(path: str | os.PathLike, *, created: dt.datetime | None = Non
                            "Settings": {"Setting": 28, "Value": 18, "Notes": 50}})
 
 
+def add_contract_sheets(wb: Any, tables: Mapping[str, tuple[Sequence[str], Rows]], *,
+                        widths: Mapping[str, Mapping[str, float] | Sequence[float]] | None
+                        = None, readme: bool = False) -> None:
+    """The sheets ``write_workbook`` writes, onto an XlsxWriter workbook the caller opened
+    with ``WORKBOOK_OPTIONS`` and closes (the desktop ``.xlsm`` adds its own sheets and its
+    VBA project around them)."""
+    book = _Book(wb)
+    if readme:
+        _readme(book)
+    for name, (headers, rows) in tables.items():
+        _contract_table(book, name, list(headers), rows, (widths or {}).get(name))
+
+
 _KIND_WORDS = {"text": "text", "number": "number", "integer": "whole number", "date": "date",
                "bool": "Yes/No", "email": "e-mail address", "emails": "e-mail addresses"}
 

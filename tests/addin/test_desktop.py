@@ -35,7 +35,7 @@ def test_the_desktop_functions_are_the_shared_ones_with_their_help(good):
     assert desktop.cd_ageing_bucket("2026-05-30", "2026-06-30") == "31-60"
     assert desktop.cd_score("C1") == fn.customer_score("C1")
     assert desktop.cd_late_compensation(5000, "2026-06-30", "2026-09-15", "UK") == 70.0
-    assert desktop.cd_credit_check.__doc__ == fn.credit_check.__doc__.strip()
+    assert desktop.cd_credit_check.__doc__ == fn.description("credit_check")
 
 
 def test_every_script_can_be_run_from_python_by_name(capsys):

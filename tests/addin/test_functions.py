@@ -23,13 +23,13 @@ def test_credit_check_answers_for_an_order_as_the_cli_does(refreshed, capsys):
     assert fn.credit_check("C1", 3900) == capsys.readouterr().out.strip()
     assert fn.credit_check("C1", 3900).startswith("HOLD: exposure 102% of limit")
     assert fn.credit_check("C1", "").startswith("REVIEW: ")
-    assert fn.credit_check("C404", 10) == "unknown customer 'C404'"
-    assert fn.credit_check("C1", "lots") == "order amount must be a number, not 'lots'"
+    assert fn.credit_check("C404", 10) == fn.NA  # unknown customer
+    assert fn.credit_check("C1", "lots") == fn.VALUE  # not a number
 
 
-def test_functions_that_need_the_ledger_ask_for_a_refresh_first():
-    assert fn.credit_check("C1", 100) == "no ledger loaded: click Refresh first"
-    assert fn.customer_score("C1") == "no ledger loaded: click Refresh first"
+def test_functions_that_need_the_ledger_answer_na_before_a_refresh():
+    assert fn.credit_check("C1", 100) == fn.NA
+    assert fn.customer_score("C1") == fn.NA
 
 
 def test_a_function_can_load_the_ledger_itself_once(good):
@@ -63,7 +63,7 @@ def test_ageing_bucket_takes_excel_serials_and_iso_text():
     # xlwings Lite hands dates to functions as serial numbers: 46203 = 2026-06-30
     assert fn.ageing_bucket(46203 - 31, 46203) == "31-60"
     assert fn.ageing_bucket("2026-05-30", "2026-06-30") == "31-60"
-    assert fn.ageing_bucket("soon", "2026-06-30").startswith("date: 'soon' is not a date")
+    assert fn.ageing_bucket("soon", "2026-06-30") == fn.VALUE
 
 
 def test_ageing_bucket_uses_the_ledgers_as_of_date_and_edges(refreshed):
@@ -78,9 +78,8 @@ def test_statutory_interest_and_compensation_match_the_domain():
     assert fn.late_compensation(5000, "2026-06-30", "2026-09-15", "uk") == 70.0
     assert fn.late_compensation(500, "2026-06-30", "2026-09-15", "EU") == 40.0
     assert fn.late_interest(5000, "2026-06-30", "2026-06-30", "UK") == 0.0
-    assert fn.late_interest(5000, "2026-06-30", "2026-09-15", "", 10) == "give the law: UK or EU"
-    assert fn.late_interest(5000, "2026-06-30", "2026-09-15", "US").startswith(
-        "unknown late payment law 'US'")
+    assert fn.late_interest(5000, "2026-06-30", "2026-09-15", "", 10) == fn.VALUE  # no law
+    assert fn.late_interest(5000, "2026-06-30", "2026-09-15", "US") == fn.VALUE
 
 
 def test_score_gives_the_score_grade_limit_and_reasons(tmp_path):
@@ -96,4 +95,4 @@ def test_score_gives_the_score_grade_limit_and_reasons(tmp_path):
     assert fn.customer_score(row["Customer"], "grade") == row["Grade"]
     assert fn.customer_score(row["Customer"], "limit") == row["Recommended Limit"]
     assert fn.customer_score(row["Customer"], "reasons") == row["Reasons"]
-    assert fn.customer_score(row["Customer"], "mood").startswith("detail must be")
+    assert fn.customer_score(row["Customer"], "mood") == fn.VALUE

@@ -57,12 +57,12 @@ def test_the_functions_are_in_the_cd_namespace_with_their_help(main_module):
     check = meta["CD.CREDIT_CHECK"]
     assert check["description"].startswith("Credit decision for a customer")
     assert [(p["name"], p["description"]) for p in check["parameters"]] == [
-        ("customer", "Customer key, as in the Customers table"),
-        ("order_amount", "Proposed order, base currency (blank = 0)")]
+        ("customer", functions.ARGUMENT_HELP["credit_check"]["customer"]),
+        ("order_amount", functions.ARGUMENT_HELP["credit_check"]["order_amount"])]
     assert check["parameters"][1]["optional"] is True
     assert check["options"]["volatile"] is True
-    assert meta["CD.LATE_INTEREST"]["description"] == " ".join(
-        functions.late_interest.__doc__.split())  # one paragraph: Excel shows it as it is
+    assert meta["CD.LATE_INTEREST"]["description"] == functions.description(
+        "late_interest")  # one paragraph: Excel shows it as it is
 
 
 def test_a_button_runs_through_xlwings_lites_script_call(main_module, good):
