@@ -38,12 +38,12 @@ PLAIN = Path(__file__).resolve().parent / "plain_ageing.py"
 
 def make_workbook(regenerate: bool) -> float | None:
     """Seconds taken to write the workbook, None when the cached one is still good."""
-    from creditdesk.files import xlsx_write
+    from creditdesk.files import xlsx_book, xlsx_bulk, xlsx_contract
     from creditdesk.files.xlsx_write import write_workbook
     from devkit import sample
     from devkit.sample import sample_tables
 
-    sources = [Path(sample.__file__), Path(xlsx_write.__file__)]
+    sources = [Path(m.__file__) for m in (sample, xlsx_book, xlsx_bulk, xlsx_contract)]
     if (not regenerate and WORKBOOK.exists()
             and WORKBOOK.stat().st_mtime > max(p.stat().st_mtime for p in sources)):
         return None

@@ -27,7 +27,7 @@ from creditdesk.domain.cells import TRUE_WORDS
 from creditdesk.domain.errors import CreditdeskError
 from creditdesk.domain.ledger import RawTable, build_ledger
 from creditdesk.domain.settings import Settings
-from creditdesk.files.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
+from creditdesk.files.xlsx_results import KPIS  # the results workbook's KPI labels and notes
 from creditdesk_addin import session
 from creditdesk_addin.workbook import (
     AMBER,
@@ -277,7 +277,7 @@ def _dashboard(book: Any, ageing: dict, check: dict) -> None:
     rows.append(["Customers with open items", len(ageing["customers"])])
     rows += [[None], ["Key figures"]]
     kpis = ageing["kpis"]
-    for key, label, unit, note in _KPIS:
+    for key, label, unit, note in KPIS:
         if key in kpis:
             value = kpis[key]
             rows.append([label, "n/a" if value is None else value,

@@ -17,7 +17,7 @@ from creditdesk.domain.errors import WorkbookError
 from creditdesk.domain.ledger import DEFAULT_LEVELS, build_ledger
 from creditdesk.domain.settings import Settings
 from creditdesk.domain.templates import DEFAULT_TEMPLATES
-from creditdesk.files import xlsx_write
+from creditdesk.files import xlsx_book, xlsx_bulk, xlsx_results
 from creditdesk.files.xlsx_read import read_workbook
 from creditdesk.files.xlsx_write import write_results, write_template, write_workbook
 
@@ -601,8 +601,8 @@ def test_the_total_row_formulas_name_their_table_so_libreoffice_reads_them(tmp_p
 
 
 def test_a_column_reference_escapes_what_excel_escapes():
-    assert xlsx_write._column_ref("Ageing", "Not due") == "Ageing[[Not due]]"
-    assert xlsx_write._column_ref("T", "a'b[c]#d") == "T[[a''b'[c']'#d]]"
+    assert xlsx_book.column_ref("Ageing", "Not due") == "Ageing[[Not due]]"
+    assert xlsx_book.column_ref("T", "a'b[c]#d") == "T[[a''b'[c']'#d]]"
 
 
 def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
@@ -684,7 +684,7 @@ def test_the_credit_sheet_wraps_its_reasons_and_leaves_out_the_summary(tmp_path)
     ("x" * 45, 20, 3), ("one\ntwo", 60, 2),
 ])
 def test_wrapped_text_lines_are_reckoned_generously(text, width, lines):
-    assert xlsx_write._lines(text, width) == lines
+    assert xlsx_book.lines_of(text, width) == lines
 
 
 def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_path):
@@ -745,11 +745,11 @@ def test_customers_not_chased_have_their_own_sheet_with_the_exceptions_first(tmp
 
 
 def test_not_due_yet_is_told_from_a_real_exception():
-    assert xlsx_write._not_due_yet("nothing due for a reminder yet; 2 disputed invoices "
+    assert xlsx_results._not_due_yet("nothing due for a reminder yet; 2 disputed invoices "
                                    "not chased")
-    assert xlsx_write._not_due_yet("Next reminder on 2026-12-01")
-    assert not xlsx_write._not_due_yet("every overdue invoice is disputed")
-    assert not xlsx_write._not_due_yet(None)
+    assert xlsx_results._not_due_yet("Next reminder on 2026-12-01")
+    assert not xlsx_results._not_due_yet("every overdue invoice is disputed")
+    assert not xlsx_results._not_due_yet(None)
 
 
 def test_scores_show_the_current_credit_limit_next_to_the_recommended_one(tmp_path):
@@ -866,7 +866,7 @@ def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_pa
                                                                            monkeypatch):
     docs = sample_docs()
     write_results(tmp_path / "bulk.xlsx", docs, made=MADE)
-    monkeypatch.setattr(xlsx_write, "BULK_BODIES", False)
+    monkeypatch.setattr(xlsx_bulk, "BULK_BODIES", False)
     write_results(tmp_path / "plain.xlsx", docs, made=MADE)
 
     def cells(path):
@@ -878,9 +878,21 @@ def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_pa
 
     assert cells(tmp_path / "bulk.xlsx") == cells(tmp_path / "plain.xlsx")
     write_workbook(tmp_path / "plain-ledger.xlsx", contract_tables())
-    monkeypatch.setattr(xlsx_write, "BULK_BODIES", True)
+    monkeypatch.setattr(xlsx_bulk, "BULK_BODIES", True)
     write_workbook(tmp_path / "bulk-ledger.xlsx", contract_tables())
     assert cells(tmp_path / "bulk-ledger.xlsx") == cells(tmp_path / "plain-ledger.xlsx")
+
+
+def test_an_xlsxwriter_the_fast_path_was_not_made_for_is_written_through_its_public_api(
+        tmp_path, monkeypatch):
+    assert xlsx_bulk.supported()
+    monkeypatch.setattr(xlsx_bulk, "_made", [])
+    monkeypatch.setattr(xlsxwriter, "__version__", "4.0.0")
+
+    assert not xlsx_bulk.supported() and xlsx_bulk.sheet_class() is None
+    write_results(tmp_path / "results.xlsx", sample_docs())
+    assert table_rows(openpyxl.load_workbook(tmp_path / "results.xlsx")["Ageing"], "Ageing")[1][0] \
+        == "C-1"
 
 
 def test_the_results_of_many_customers_are_written_in_full(tmp_path):
