@@ -182,7 +182,7 @@ def _write_results(analysis, output: Path, source: Path | None) -> None:
 
     if source is not None and output.resolve() == source.resolve():
         raise UsageError(f"{PROG}: -o must not be the input workbook {source}")
-    write_results(output, analysis.all_docs(), source_name=source.name if source else "")
+    write_results(output, analysis.results(), source_name=source.name if source else "")
 
 
 def _print_json(doc) -> None:
@@ -227,27 +227,32 @@ def _line(head: str, text: str) -> str:
 
 
 def _show_ageing(doc) -> None:
-    labels = doc.buckets
-    head = f"{'Customer':<12}{'Name':<32}" + "".join(f"{b:>13}" for b in labels)
+    """The ageing table's bucket columns and its outstanding total, in the words of its one
+    definition (``creditdesk.analysis.tables``); then the KPIs of the KPI table that are not
+    amounts (those are in the table above)."""
+    from creditdesk.analysis import tables
+
+    table = tables.fill(tables.AGEING, doc.customers, buckets=doc.buckets,
+                        known_totals=doc.total)  # the currency is in the first line
+    shown = [*table.indices("buckets"), table.index("outstanding")]
+    heads = [table.columns[j].header for j in shown]
+    widths = [max(13, len(h) + 2) for h in heads]
+    widths[-1] += 1
+    customer, name = table.index("customer"), table.index("name")
     print(f"Ageing as of {doc.as_of.isoformat()} in {doc.base_currency}")
-    print(head + f"{'Total':>14}")
-    for r in doc.customers:
-        print(f"{r.customer[:11]:<12}{r.name[:31]:<32}"
-              + "".join(f"{_m(x):>13}" for x in r.buckets) + f"{_m(r.outstanding):>14}")
-    t = doc.total
-    print(f"{'Total':<44}" + "".join(f"{_m(x):>13}" for x in t.buckets)
-          + f"{_m(t.outstanding):>14}")
-    k = doc.kpis
-    print(f"\nKPIs over the last {k.period_days} days:")
-    for key, label in (("dso_countback", "DSO (countback), days"),
-                       ("dso_simple", "DSO (simple), days"),
-                       ("best_possible_dso", "Best possible DSO, days"),
-                       ("average_days_delinquent", "Average days delinquent"),
-                       ("cei", "Collection effectiveness index, %"),
-                       ("average_days_to_pay", "Average days to pay"),
-                       ("percent_overdue", "Overdue, % of receivables")):
-        v = getattr(k, key)
-        print(f"  {label:<36}{'n/a' if v is None else f'{v:,.1f}':>10}")
+    print(f"{table.columns[customer].header:<12}{table.columns[name].header:<32}"
+          + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
+    for row in table.rows:
+        print(f"{row[customer][:11]:<12}{row[name][:31]:<32}"
+              + "".join(f"{_m(row[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
+    print(f"{table.total_label:<44}" + "".join(
+        f"{_m(table.totals[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
+    print(f"\nKPIs over the last {doc.kpis.period_days} days:")
+    for kpi in tables.KPIS:
+        if kpi.unit in ("days", "%") and kpi.key != "period_days":
+            v = getattr(doc.kpis, kpi.key)
+            label = f"{kpi.label}, {kpi.unit}"
+            print(f"  {label:<42}{'n/a' if v is None else f'{v:,.1f}':>10}")
 
 
 def _show_check(doc) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from creditdesk.analysis.tables import AMBER, GREEN, HEADER_FILL, MUTED, NUMBER_FORMATS, RED
 from creditdesk.domain.errors import WorkbookError
 from creditdesk.files import xlsx_bulk
 from creditdesk.files.xlsx_bulk import iso_date
@@ -38,11 +39,6 @@ WORKBOOK_OPTIONS = {
 TABLE_STYLE = "Table Style Medium 2"
 DATE_FORMAT = 14  # Excel's built-in short date: shown in the user's own locale
 MONEY_FORMAT = "#,##0.00"
-# The results workbook is read, printed and sent on: its dates are unambiguous in every
-# locale (9/11 is 9 November in London, 11 September in New York) and its negatives are red.
-RESULTS_DATE_FORMAT = "yyyy-mm-dd"
-RESULTS_MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
-HEADER_FILL = "#4472C4"  # the header colour of TABLE_STYLE, for viewers without table styles
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0
 WIDTH_SAMPLE = 500  # rows looked at to size a column
 ROW_HEIGHT = 15.0  # points: one line of the default font
@@ -124,15 +120,16 @@ def close_workbook(wb: Any, target: str | os.PathLike) -> None:
 
 class Formats:
     """The workbook's cell formats, made once. ``results``: the results workbook's formats
-    (ISO dates, red negatives, bold headers) instead of those of a contract workbook.
+    (``tables.NUMBER_FORMATS``: ISO dates, red negatives; bold headers) instead of those of
+    a contract workbook.
 
     XlsxWriter stores only the formats a cell uses, so formats made here and not used leave a
     contract workbook unchanged."""
 
     def __init__(self, wb: Any, results: bool = False):
-        date = RESULTS_DATE_FORMAT if results else DATE_FORMAT
-        money = RESULTS_MONEY_FORMAT if results else MONEY_FORMAT
-        datetime = "yyyy-mm-dd hh:mm"
+        date = NUMBER_FORMATS["date"] if results else DATE_FORMAT
+        money = NUMBER_FORMATS["money"] if results else MONEY_FORMAT
+        datetime = NUMBER_FORMATS["datetime"]
         # results: table cells at the top, so a row with wrapped reasons reads from its top,
         # and text indented, so it never sits glued to a right-aligned number on its left
         cell = {"valign": "top"} if results else {}
@@ -167,10 +164,9 @@ class Formats:
         self.title = add({"bold": True, "font_size": 14})
         self.heading = add({"bold": True, "font_size": 11, "bottom": 1})
         self.bold = add({"bold": True})
-        self.muted = add({"font_color": "#595959", "italic": True})
-        self.red = add({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.amber = add({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.green = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.muted = add({"font_color": MUTED, "italic": True})
+        self.colours = {c: add({"bg_color": c[0], "font_color": c[1]})
+                        for c in (RED, AMBER, GREEN)}
 
     def number(self, kind: str) -> Any:
         """The cell format of a column kind (None: the default format)."""

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from creditdesk.analysis.documents import REPORTS, InterestReport, OrderCheck
+from creditdesk.analysis.documents import REPORTS, InterestReport, KpiFigures, OrderCheck
 from creditdesk.analysis.report import Analysis
+from creditdesk.analysis.tables import KPIS
 from creditdesk.domain.contract import TABLES
 from creditdesk.domain.ledger import DEFAULT_LEVELS, build_ledger, raw_tables
 from creditdesk.domain.settings import Settings
@@ -104,3 +105,12 @@ def test_cli_doc_names_every_field_of_the_order_check_and_the_interest_documents
 def test_the_skip_codes_stay_out_of_the_json_whose_contract_has_the_words(printed):
     assert all(set(s) == {"customer", "name", "currency", "reason"}
                for s in printed["remind"]["skipped"])
+
+
+def test_kpi_doc_has_every_kpi_of_the_kpi_table():
+    text = (DOCS / "kpis.md").read_text()
+    shown = {k.key for k in KPIS}
+    assert shown == set(KpiFigures.model_fields)
+    for k in KPIS:
+        if k.unit != "ccy" and k.key != "period_days":  # the amounts are in the first table
+            assert f"(`{k.key}`)" in text, k.key
