@@ -25,7 +25,6 @@ import contextlib
 import datetime as dt
 import logging
 import math
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from creditdesk.analysis.tables import POSITIVE_FROM
 from creditdesk.domain import contract
 from creditdesk.domain.ledger import RawTable
 from creditdesk.files.xlsx_book import sheet_name, table_name
+from creditdesk.files.xlsx_read import table_from_sheet, table_key  # the same rules
 
 log = logging.getLogger("creditdesk.addin")
 
@@ -165,11 +165,6 @@ def is_lite() -> bool:
 # Reading the contract tables
 
 
-def _key(name: object) -> str:
-    """As xlsx_read matches names: 'Dunning Levels', 'DunningLevels', 'dunning_levels'."""
-    return re.sub(r"[\s_]+", "", str(name)).casefold()
-
-
 @dataclass
 class _Sheet:
     """A worksheet shaped like python-calamine's sheet, for ``xlsx_read``'s rules."""
@@ -244,10 +239,10 @@ def find_tables(book: Any) -> tuple[dict[str, tuple[Any, Any]], dict[str, Any]]:
     tables: dict[str, tuple[Any, Any]] = {}
     sheets: dict[str, Any] = {}
     for sheet in book.sheets:
-        sheets.setdefault(_key(sheet.name), sheet)
+        sheets.setdefault(table_key(sheet.name), sheet)
         try:
             for t in sheet.tables:
-                tables.setdefault(_key(t.name), (t, sheet))
+                tables.setdefault(table_key(t.name), (t, sheet))
         except Exception:  # an engine without tables
             continue
     return tables, sheets
@@ -257,18 +252,16 @@ def read_tables(book: Any, specs: Iterable[contract.Table] = contract.TABLES
                 ) -> dict[str, RawTable]:
     """The contract tables found in the book, keyed by normalised table name: an Excel table
     of that name, else a sheet of that name, each read in one call."""
-    from creditdesk.files import xlsx_read  # its table-or-sheet rules; imports no file library
-
     listobjects, sheets = find_tables(book)
     out: dict[str, RawTable] = {}
     for spec in specs:
-        k = _key(spec.name)
+        k = table_key(spec.name)
         raw = None
         if k in listobjects:
             table, sheet = listobjects[k]
             raw = _listobject(table, sheet, spec.name)
         elif k in sheets:
-            raw = xlsx_read._from_sheet(_sheet(sheets[k]), spec)
+            raw = table_from_sheet(_sheet(sheets[k]), spec)
         if raw is not None:
             out[contract.normalise_header(spec.name)] = raw
     return out

@@ -124,7 +124,7 @@ def to_integer(values: Sequence[object]) -> tuple[np.ndarray, Errors]:
     return arr, errors
 
 
-def _date_from(value: object) -> dt.date | str | None:
+def date_or_reason(value: object) -> dt.date | str | None:
     """A date, None for blank, or the reason the value is not a date."""
     if is_blank(value):
         return None
@@ -180,7 +180,7 @@ def to_date(values: Sequence[object]) -> tuple[np.ndarray, Errors]:
         try:
             parsed = cache[key]
         except (KeyError, TypeError):
-            d = _date_from(v)
+            d = date_or_reason(v)
             parsed = _NAT_INT if d is None else d if isinstance(d, str) else \
                 d.toordinal() - _EPOCH_ORDINAL
             with contextlib.suppress(TypeError):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from creditdesk.domain.cells import FALSE_WORDS, TRUE_WORDS, _date_from, is_blank
+from creditdesk.domain.cells import FALSE_WORDS, TRUE_WORDS, date_or_reason, is_blank
 from creditdesk.domain.contract import normalise_header
 from creditdesk.domain.emails import email_problem
 from creditdesk.domain.issues import Issue
@@ -87,7 +87,7 @@ class Settings(BaseModel):
     def _date(cls, v: Any) -> Any:
         if is_blank(v):
             return None
-        parsed = _date_from(v)
+        parsed = date_or_reason(v)
         if isinstance(parsed, str):
             raise ValueError(parsed)
         return parsed

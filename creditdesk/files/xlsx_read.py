@@ -32,7 +32,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 
 
-def _key(name: object) -> str:
+def table_key(name: object) -> str:
     """'Dunning Levels', 'DunningLevels', 'dunning_levels' -> 'dunninglevels'."""
     return re.sub(r"[\s_]+", "", str(name)).casefold()
 
@@ -168,22 +168,22 @@ def _read_tables(pc: Any, book: Any) -> dict[str, RawTable]:
     try:
         listobjects = {}
         for name in book.table_names or ():
-            listobjects.setdefault(_key(name), name)
+            listobjects.setdefault(table_key(name), name)
     except Exception:  # TablesNotLoaded: a format without Excel tables
         listobjects = {}
     sheets: dict[str, str] = {}
     for meta in book.sheets_metadata:
         if meta.typ == pc.SheetTypeEnum.WorkSheet:
-            sheets.setdefault(_key(meta.name), meta.name)
+            sheets.setdefault(table_key(meta.name), meta.name)
 
     out: dict[str, RawTable] = {}
     for spec in contract.TABLES:
-        k = _key(spec.name)
+        k = table_key(spec.name)
         raw = None
         if k in listobjects:
             raw = _from_listobject(book.get_table_by_name(listobjects[k]), spec.name)
         elif k in sheets:
-            raw = _from_sheet(book.get_sheet_by_name(sheets[k]), spec)
+            raw = table_from_sheet(book.get_sheet_by_name(sheets[k]), spec)
         if raw is not None:
             out[contract.normalise_header(spec.name)] = raw
     return out
@@ -236,7 +236,10 @@ def _header_row(rows: list[list], spec: contract.Table) -> int | None:
     return first
 
 
-def _from_sheet(sheet: Any, spec: contract.Table) -> RawTable:
+def table_from_sheet(sheet: Any, spec: contract.Table) -> RawTable:
+    """The contract table ``spec`` from a sheet shaped like python-calamine's (``start``,
+    ``name``, ``to_python``; the add-in passes its own): the header row found by the rules
+    above, trailing blank rows dropped, the worksheet row of the first data row."""
     name = spec.name
     start = sheet.start
     if start is None:  # an empty sheet
