@@ -114,7 +114,7 @@ def write_dashboard(book: Any, board: tables.Dashboard) -> None:
                  setattr(sheet.range((a, 2), (b, 2)), "number_format", fmt))
     for (first, last), words in colours:
         colour_words(sheet.range((first, 1), (last, 1)), words)
-    by_age = tables.fill(tables.RECEIVABLES_BY_AGE, board.plotted, board.currency)
+    by_age = tables.receivables_by_age(board)
     write_result_table(sheet, by_age, *CHART_DATA)
     cosmetic("chart", lambda: _chart(sheet, len(by_age.rows), board.chart_title))
     cosmetic("autofit", lambda: sheet.range((3, 1), (len(rows), 7)).autofit())

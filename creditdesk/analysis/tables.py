@@ -100,7 +100,8 @@ class Column:
     max). ``width``: characters (None: fitted to the values, up to ``max_width``).
     ``left``: a number aligned left like the text beside it. ``live``: a working column of
     the user's workbook only (the Reminders' Send and Status), not in a results file.
-    ``per_bucket``: one such column per ageing bucket, headed by ``bucket_header``."""
+    ``per_bucket``: one such column per ageing bucket, ``header`` its header with the
+    bucket's label for ``{label}`` (the Not due bucket: its label)."""
 
     header: str
     kind: Kind = "text"
@@ -166,11 +167,6 @@ def is_not_due(label: str) -> bool:
     return normalise_header(label) == "not due"
 
 
-def bucket_header(label: str) -> str:
-    """An ageing bucket's column header: "1-30 days", "Not due"."""
-    return label if is_not_due(label) else f"{label} days"
-
-
 def bucket_figure(label: str) -> str:
     """An ageing bucket on the Dashboard and its chart: "1-30 days overdue", "Not due"."""
     return label if is_not_due(label) else f"{label} days overdue"
@@ -191,9 +187,9 @@ def _resolve(spec: TableSpec, currency: str, buckets: Sequence[str] = ()) -> lis
     for c in spec.columns:
         if c.per_bucket:
             for k, label in enumerate(buckets):
+                header = label if is_not_due(label) else c.header.format(label=label)
                 out.append(dataclasses.replace(
-                    c, header=money_header(bucket_header(label), currency if c.in_currency
-                                           else ""),
+                    c, header=money_header(header, currency if c.in_currency else ""),
                     get=(lambda row, k=k: _nth(row.buckets, k))))
         elif c.in_currency:
             out.append(dataclasses.replace(c, header=money_header(c.header, currency)))
@@ -249,7 +245,8 @@ AGEING = TableSpec("Ageing", (
     Column("Outstanding", "money", key="outstanding", in_currency=True, total="sum"),
     Column("Overdue", "money", key="overdue", in_currency=True, total="sum"),
     # buckets past the first edge in amber, the oldest in red (set by ``ageing``)
-    Column("{bucket}", "money", key="buckets", in_currency=True, total="sum", per_bucket=True),
+    Column("{label} days", "money", key="buckets", in_currency=True, total="sum",
+           per_bucket=True),  # "1-30 days (GBP)"; the Not due bucket: "Not due (GBP)"
     Column("Open Items", "int", key="open_items", total="sum"),
     Column("Oldest Days Overdue", "int", key="oldest_days_overdue", total="max"),
 ), total_label="Total")
@@ -418,6 +415,11 @@ def issues(rows: Sequence[IssueRow | Mapping[str, Any]]) -> Table:
         only[table.index("message")] = NO_ISSUES
         table.rows.append(only)
     return table
+
+
+def receivables_by_age(board: Dashboard) -> Table:
+    """The Dashboard's buckets as a table (the add-in's chart is drawn from it)."""
+    return fill(RECEIVABLES_BY_AGE, board.plotted, board.currency)
 
 
 def reminders_title(n: int, live: bool = False) -> str:
