@@ -31,6 +31,11 @@ from creditdesk.domain.ledger import RawTable, build_ledger
 from creditdesk.domain.settings import Settings
 from creditdesk_addin import session
 from creditdesk_addin.results import (
+    AGEING,
+    CREDIT,
+    DASHBOARD,
+    ISSUES,
+    SCORES,
     write_ageing,
     write_credit,
     write_dashboard,
@@ -59,8 +64,7 @@ log = logging.getLogger("creditdesk.addin")
 API_KEY_VARIABLE = "CREDITDESK_API_KEY"
 
 # Sheets, and the sheets each script needs (xlwings Lite sends only these to Python)
-AGEING, CREDIT, DASHBOARD, ISSUES = "Ageing", "Credit", "Dashboard", "Issues"
-REMINDERS, SCORES, HISTORY = "Reminders", "Scores", "History"
+REMINDERS, HISTORY = "Reminders", "History"  # the result sheets' names: results.py
 CONTRACT_SHEETS = [t.name for t in contract.TABLES]
 INCLUDE: dict[str, list[str]] = {
     "refresh": [*CONTRACT_SHEETS, AGEING, CREDIT, DASHBOARD, ISSUES],

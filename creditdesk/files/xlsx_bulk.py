@@ -158,79 +158,83 @@ class _CellXml:
         return f'"{style}><v>{serial:.16G}</v></c>'
 
 
+class _BulkRows:
+    """What the bulk worksheet adds to XlsxWriter's ``Worksheet`` (mixed in before it by
+    ``_make_class``): table bodies kept as XML per row, written out on close."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bulk_rows: dict[int, list[tuple[int, str]]] = {}
+        self._table_ranges: list[tuple[int, int, int, int]] = []
+
+    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,
+                  options: dict | None = None) -> int:
+        """XlsxWriter notes every cell of a table in a dict to detect overlapping tables
+        (0.2 s and some 100 bytes a cell for 200,000 cells); compare rectangles instead."""
+        cells = getattr(self, "table_cells", None)
+        if not isinstance(cells, dict):
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        for r0, c0, r1, c1 in self._table_ranges:
+            if first_row <= r1 and r0 <= last_row and first_col <= c1 and c0 <= last_col:
+                raise WorkbookError("two tables overlap on one worksheet")
+        self.table_cells = _NoCells()
+        try:
+            result = super().add_table(first_row, first_col, last_row, last_col, options)
+        finally:
+            self.table_cells = cells
+        if result == 0:
+            self._table_ranges.append((first_row, first_col, last_row, last_col))
+        return result
+
+    def write_body(self, first_row: int, first_col: int, kinds: Sequence[str],
+                   rows: Rows, fmts: Sequence[Any], date_fmt: Any,
+                   datetime_fmt: Any) -> None:
+        """Table body cells: ``rows`` row-major, ``kinds`` as for
+        ``xlsx_book.cell_writer``, ``fmts`` the cell format of each column."""
+        if not rows:
+            return
+        self._check_fits(first_row, first_col, len(rows), len(kinds))
+        xml = _CellXml(self, first_col, kinds, fmts, date_fmt, datetime_fmt)
+        bulk = self._bulk_rows
+        for i, values in enumerate(rows):
+            cells = xml.row(first_row + i, values)
+            if cells:
+                bulk.setdefault(first_row + i, []).append((first_col, cells))
+
+    def _check_fits(self, first_row: int, first_col: int, n: int, width: int) -> None:
+        last_row = first_row + n - 1
+        for r, c in ((first_row, first_col), (last_row, first_col + width - 1)):
+            if self._check_dimensions(r, c):
+                raise WorkbookError(f"a table of {n:,} rows does not fit on one "
+                                    "worksheet (1,048,576 rows at most)")
+
+    def _write_rows(self) -> None:
+        """The rows on close: XlsxWriter's own cells and the bulk rows, in order."""
+        if not self._bulk_rows:
+            super()._write_rows()
+            return
+        table, bulk, info = self.table, self._bulk_rows, self.row_info
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            segments = bulk.get(row_num)
+            if not cells and not segments:
+                if row_num in info or row_num in self.comments:
+                    self._write_empty_row(row_num, None, info.get(row_num))
+                continue
+            self._write_row(row_num, None, info.get(row_num))
+            items: list[tuple[int, Any]] = sorted(
+                [*(cells or {}).items(), *(segments or ())], key=lambda item: item[0])
+            for col_num, item in items:
+                if isinstance(item, str):
+                    self.fh.write(item)
+                else:
+                    self._write_cell(row_num, col_num, item)
+            self._xml_end_tag("row")
+
+
 def _make_class() -> type:
-    """The bulk worksheet class. Made here, on first use, because XlsxWriter is imported
-    only then (the package imports without it); it is long only by its methods, each short."""
+    """The bulk worksheet class, made on first use: XlsxWriter is imported only then (the
+    package imports without it)."""
     from xlsxwriter.worksheet import Worksheet
 
-    class BulkSheet(Worksheet):
-        def __init__(self) -> None:
-            super().__init__()
-            self._bulk_rows: dict[int, list[tuple[int, str]]] = {}
-            self._table_ranges: list[tuple[int, int, int, int]] = []
-
-        def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,
-                      options: dict | None = None) -> int:
-            """XlsxWriter notes every cell of a table in a dict to detect overlapping tables
-            (0.2 s and some 100 bytes a cell for 200,000 cells); compare rectangles instead."""
-            cells = getattr(self, "table_cells", None)
-            if not isinstance(cells, dict):
-                return super().add_table(first_row, first_col, last_row, last_col, options)
-            for r0, c0, r1, c1 in self._table_ranges:
-                if first_row <= r1 and r0 <= last_row and first_col <= c1 and c0 <= last_col:
-                    raise WorkbookError("two tables overlap on one worksheet")
-            self.table_cells = _NoCells()
-            try:
-                result = super().add_table(first_row, first_col, last_row, last_col, options)
-            finally:
-                self.table_cells = cells
-            if result == 0:
-                self._table_ranges.append((first_row, first_col, last_row, last_col))
-            return result
-
-        def write_body(self, first_row: int, first_col: int, kinds: Sequence[str],
-                       rows: Rows, fmts: Sequence[Any], date_fmt: Any,
-                       datetime_fmt: Any) -> None:
-            """Table body cells: ``rows`` row-major, ``kinds`` as for
-            ``xlsx_book.cell_writer``, ``fmts`` the cell format of each column."""
-            if not rows:
-                return
-            self._check_fits(first_row, first_col, len(rows), len(kinds))
-            xml = _CellXml(self, first_col, kinds, fmts, date_fmt, datetime_fmt)
-            bulk = self._bulk_rows
-            for i, values in enumerate(rows):
-                cells = xml.row(first_row + i, values)
-                if cells:
-                    bulk.setdefault(first_row + i, []).append((first_col, cells))
-
-        def _check_fits(self, first_row: int, first_col: int, n: int, width: int) -> None:
-            last_row = first_row + n - 1
-            for r, c in ((first_row, first_col), (last_row, first_col + width - 1)):
-                if self._check_dimensions(r, c):
-                    raise WorkbookError(f"a table of {n:,} rows does not fit on one "
-                                        "worksheet (1,048,576 rows at most)")
-
-        def _write_rows(self) -> None:
-            """The rows on close: XlsxWriter's own cells and the bulk rows, in order."""
-            if not self._bulk_rows:
-                super()._write_rows()
-                return
-            table, bulk, info = self.table, self._bulk_rows, self.row_info
-            for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
-                cells = table.get(row_num)
-                segments = bulk.get(row_num)
-                if not cells and not segments:
-                    if row_num in info or row_num in self.comments:
-                        self._write_empty_row(row_num, None, info.get(row_num))
-                    continue
-                self._write_row(row_num, None, info.get(row_num))
-                items: list[tuple[int, Any]] = sorted(
-                    [*(cells or {}).items(), *(segments or ())], key=lambda item: item[0])
-                for col_num, item in items:
-                    if isinstance(item, str):
-                        self.fh.write(item)
-                    else:
-                        self._write_cell(row_num, col_num, item)
-                self._xml_end_tag("row")
-
-    return BulkSheet
+    return type("BulkSheet", (_BulkRows, Worksheet), {})
