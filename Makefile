@@ -47,7 +47,7 @@ system-packages:
 # they are current).
 addin: $(STAMP)
 	$(BIN)/python -m creditdesk_addin.lite
-	$(BIN)/python -m creditdesk_addin.xlsm
+	$(BIN)/python -m workbook_templates.xlsm
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine --write-docs

@@ -60,9 +60,11 @@ def refresh_once(text: str) -> tuple[str, int]:
 def stages(text: str, repeat: int) -> list[tuple[str, list[float]]]:
     import xlwings as xw
 
+    from creditdesk.analysis import tables
+    from creditdesk.analysis.documents import Results
     from creditdesk.analysis.report import Analysis
     from creditdesk.domain.ledger import build_ledger
-    from creditdesk_addin import scripts
+    from creditdesk_addin import results
     from creditdesk_addin.workbook import read_tables
 
     state: dict = {}
@@ -81,15 +83,16 @@ def stages(text: str, repeat: int) -> list[tuple[str, list[float]]]:
 
     def docs() -> None:
         a = Analysis(state["ledger"])
-        state["docs"] = (a.ageing_doc(), a.check_doc(), a.issues())
+        state["docs"] = (a.ageing_report(), a.check_report(), a.issue_rows())
 
     def write() -> None:
         ageing, check, issues = state["docs"]
         b = state["book"]
-        scripts._ageing_sheet(b, ageing)
-        scripts._credit_sheet(b, check)
-        scripts._dashboard(b, ageing, check)
-        scripts._write_issues(b, issues)
+        results.write_ageing(b, ageing)
+        results.write_credit(b, check)
+        results.write_dashboard(b, tables.dashboard(Results(ageing=ageing, check=check,
+                                                            issues=issues)))
+        results.write_issues(b, issues)
 
     def dump() -> None:
         json.dumps(state["book"].json(), default=str)
@@ -98,7 +101,7 @@ def stages(text: str, repeat: int) -> list[tuple[str, list[float]]]:
              ("xw.Book(json=payload)", book),
              ("read_tables: each contract table in one call, normalised", read),
              ("build_ledger (validation)", build),
-             ("Analysis: ageing_doc, check_doc (with scores), issues", docs),
+             ("Analysis: ageing_report, check_report (with scores), issue_rows", docs),
              ("writing Ageing, Credit, Dashboard, Issues as actions", write),
              ("actions -> JSON text", dump)]
     out = []

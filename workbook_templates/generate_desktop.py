@@ -5,7 +5,7 @@ plus two sheets for classic xlwings: **Start** (the buttons to make and what eac
 **xlwings.conf** (the settings xlwings reads from the workbook: the UDF module for the
 ``CD_*`` functions, and "Use UDF Server" so buttons and functions share one Python and the
 functions answer from the last Refresh), without macros: for your own workbook. The ready
-workbook with buttons and macros is ``Creditdesk.xlsm`` (``python -m creditdesk_addin.xlsm``);
+workbook with buttons and macros is ``Creditdesk.xlsm`` (``python -m workbook_templates.xlsm``);
 the file is reproducible (a fixed creation date).
 """
 

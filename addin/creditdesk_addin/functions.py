@@ -228,7 +228,7 @@ def credit_check(customer: Any, order_amount: Any = 0.0, *, load: Loader | None 
             _orders_of[:] = [a]
         key = (a.ledger.customers.ids[i], amount)
         if key not in _orders:
-            _orders[key] = order_check(a, key[0], amount)["summary"]
+            _orders[key] = order_check(a, key[0], amount).summary
         return _orders[key]
     return _spill(answer, 1, customer, order_amount)
 

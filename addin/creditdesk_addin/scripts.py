@@ -18,6 +18,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from creditdesk.analysis import tables
+from creditdesk.analysis.documents import Results
 from creditdesk.analysis.report import Analysis
 from creditdesk.api.models import ReminderIn, ReminderOut
 from creditdesk.app.reminders import Unsendable, new_batch_id, preview_key, reminder_in
@@ -27,16 +29,23 @@ from creditdesk.domain.cells import TRUE_WORDS
 from creditdesk.domain.errors import CreditdeskError
 from creditdesk.domain.ledger import RawTable
 from creditdesk.domain.settings import Settings
-from creditdesk.files.xlsx_write import _KPIS  # the results workbook's KPI labels and notes
 from creditdesk_addin import session
+from creditdesk_addin.results import (
+    AGEING,
+    CREDIT,
+    DASHBOARD,
+    ISSUES,
+    SCORES,
+    write_ageing,
+    write_credit,
+    write_dashboard,
+    write_issues,
+    write_result_table,
+    write_scores,
+)
 from creditdesk_addin.workbook import (
-    AMBER,
-    GREEN,
-    RED,
     Col,
     Progress,
-    colour_positive,
-    colour_words,
     column,
     cosmetic,
     find_table,
@@ -55,8 +64,7 @@ log = logging.getLogger("creditdesk.addin")
 API_KEY_VARIABLE = "CREDITDESK_API_KEY"
 
 # Sheets, and the sheets each script needs (xlwings Lite sends only these to Python)
-AGEING, CREDIT, DASHBOARD, ISSUES = "Ageing", "Credit", "Dashboard", "Issues"
-REMINDERS, SCORES, HISTORY = "Reminders", "Scores", "History"
+REMINDERS, HISTORY = "Reminders", "History"  # the result sheets' names: results.py
 CONTRACT_SHEETS = [t.name for t in contract.TABLES]
 INCLUDE: dict[str, list[str]] = {
     "refresh": [*CONTRACT_SHEETS, AGEING, CREDIT, DASHBOARD, ISSUES],
@@ -201,19 +209,20 @@ def _rows_in(tables: dict[str, RawTable], key: str) -> int:
 def _refresh(book: Any, progress: Progress) -> str:
     a = _load(book, progress)
     progress("computing ageing, KPIs and credit decisions")
-    ageing, check = a.ageing_doc(), a.check_doc()
-    issues = a.issues()
+    ageing, check = a.ageing_report(), a.check_report()
+    issues = a.issue_rows()
     progress("writing Ageing, Credit and Dashboard")
-    _ageing_sheet(book, ageing)
-    _credit_sheet(book, check)
-    _dashboard(book, ageing, check)
-    _write_issues(book, issues)
+    write_ageing(book, ageing)
+    write_credit(book, check)
+    write_dashboard(book, tables.dashboard(Results(ageing=ageing, check=check,
+                                                   issues=issues)))
+    write_issues(book, issues)
     cosmetic("recalculate", book.app.calculate)  # CD.* functions pick up the new ledger
-    decisions = [c["decision"] for c in check["customers"]]
-    total = ageing["total"]
-    summary = (f"Refreshed as of {ageing['as_of']}: {len(ageing['customers']):,} customers with "
-               f"open items, outstanding {_money(total['outstanding'])} "
-               f"{ageing['base_currency']}, overdue {_money(total['overdue'])}; "
+    decisions = [c.decision for c in check.customers]
+    total = ageing.total
+    summary = (f"Refreshed as of {ageing.as_of}: {len(ageing.customers):,} customers with "
+               f"open items, outstanding {_money(total.outstanding)} "
+               f"{ageing.base_currency}, overdue {_money(total.overdue)}; "
                f"{decisions.count('Hold')} on hold, {decisions.count('Review')} to review. "
                + _issues_phrase(issues))
     _summary(book, summary)
@@ -229,119 +238,7 @@ def _issues_phrase(issues: Sequence[Any]) -> str:
     return "No issues." if not n else f"{n:,} issue(s): see the Issues sheet."
 
 
-def _ageing_sheet(book: Any, doc: dict) -> None:
-    sheet = get_sheet(book, AGEING)
-    labels = list(doc["buckets"])
-    nb = len(labels)
-    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money"),
-            Col("Overdue", "money"), *[Col(label, "money") for label in labels],
-            Col("Open Items", "int"), Col("Oldest Days Overdue", "int")]
-    rows = [[c["customer"], c["name"], c["outstanding"], c["overdue"],
-             *(list(c["buckets"]) + [None] * nb)[:nb], c["open_items"],
-             c["oldest_days_overdue"]] for c in doc["customers"]]
-    write_table(sheet, AGEING, 1, 1, cols, rows)
-    n = len(rows)
-    # buckets past the first edge in amber, the oldest bucket in red
-    for k in range(2, nb):
-        colour_positive(column(sheet, 1, 1, 4 + k, n), RED if k == nb - 1 else AMBER)
-    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
-    cosmetic("autofit", lambda: sheet.range((1, 1), (min(n, 500) + 1, len(cols))).autofit())
-
-
-def _credit_sheet(book: Any, doc: dict) -> None:
-    sheet = get_sheet(book, CREDIT)
-    cols = [Col("Customer"), Col("Name"), Col("Outstanding", "money"),
-            Col("Open Orders", "money"), Col("Exposure", "money"),
-            Col("Credit Limit", "money"), Col("Utilisation %", "one"), Col("Score", "int"),
-            Col("Decision", "label"), Col("Reasons"), Col("Summary")]
-    rows = [[c["customer"], c["name"], c["outstanding"], c["open_orders"], c["exposure"],
-             c["credit_limit"], c["utilisation"], c["score"], c["decision"],
-             "; ".join(c["reasons"]), c["summary"]] for c in doc["customers"]]
-    write_table(sheet, CREDIT, 1, 1, cols, rows)
-    colour_words(column(sheet, 1, 1, 8, len(rows)),
-                 {"Hold": RED, "Review": AMBER, "Approve": GREEN})
-    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
-    cosmetic("autofit", lambda: sheet.range((1, 1), (min(len(rows), 500) + 1, 9)).autofit())
-
-
-def _dashboard(book: Any, ageing: dict, check: dict) -> None:
-    """The results workbook's Dashboard (creditdesk.files.xlsx_write), as one block of cells, and
-    a table of receivables by age with a column chart next to it."""
-    sheet = get_sheet(book, DASHBOARD)
-    ccy = ageing["base_currency"]
-    total = ageing["total"]
-    rows: list[list] = [["Creditdesk", None, None, None], [None], [None],
-                        ["As of", dt.date.fromisoformat(ageing["as_of"])],
-                        ["Base currency", ccy], [None], ["Receivables"],
-                        ["Outstanding", total["outstanding"], ccy],
-                        ["Overdue", total["overdue"], ccy]]
-    money_rows = [8, 9]
-    for label, amount in zip(ageing["buckets"], total["buckets"], strict=True):
-        shown = label if label.casefold() == "not due" else f"{label} days overdue"
-        rows.append([f"  {shown}", amount, ccy])
-        money_rows.append(len(rows))
-    rows.append(["Customers with open items", len(ageing["customers"])])
-    rows += [[None], ["Key figures"]]
-    kpis = ageing["kpis"]
-    for key, label, unit, note in _KPIS:
-        if key in kpis:
-            value = kpis[key]
-            rows.append([label, "n/a" if value is None else value,
-                         ccy if unit == "ccy" else unit, note])
-            if unit == "ccy":
-                money_rows.append(len(rows))
-    rows += [[None], ["Credit decisions"]]
-    decisions = [c["decision"] for c in check["customers"]]
-    first_decision = len(rows) + 1
-    for word in ("Hold", "Review", "Approve"):
-        rows.append([word, decisions.count(word), "customers"])
-    rows += [[None], ["Issues"], ["Problems found in the workbook", len(ageing["issues"]), "",
-                                  "see the Issues sheet; rows with a problem were left out, "
-                                  "every other row was used"]]
-    # clear what an earlier, longer dashboard left below (column A-D), then write
-    cosmetic("clear", lambda: sheet.range((3, 1), (len(rows) + 40, 4)).clear_contents())
-    write_block(sheet, 1, 1, [rows[0]])
-    write_block(sheet, 3, 1, rows[2:])
-    for r in money_rows:
-        cosmetic("number format", lambda r=r: setattr(sheet.range((r, 2)), "number_format",
-                                                      "#,##0.00"))
-    cosmetic("number format", lambda: setattr(sheet.range((4, 2)), "number_format",
-                                              "yyyy-mm-dd"))
-    colour_words(sheet.range((first_decision, 1), (first_decision + 2, 1)),
-                 {"Hold": RED, "Review": AMBER, "Approve": GREEN})
-    # receivables by age: a table and a chart of it
-    by_age = [[label, amount] for label, amount in zip(ageing["buckets"], total["buckets"],
-                                                       strict=True)]
-    write_table(sheet, "ReceivablesByAge", 3, 6, [Col("Age", "label"),
-                                                 Col(f"Amount {ccy}", "money")], by_age)
-    cosmetic("chart", lambda: _chart(sheet, len(by_age), ccy))
-    cosmetic("autofit", lambda: sheet.range((3, 1), (len(rows), 7)).autofit())
-
-
-CHART = "CreditdeskReceivablesByAge"
-
-
-def _chart(sheet: Any, n: int, ccy: str) -> None:
-    """The chart of receivables by age: made on the first run, its data updated after (so a
-    controller's changes to its look stay)."""
-    source = sheet.range((3, 6), (3 + n, 7))
-    chart = next((c for c in sheet.charts if c.name == CHART), None)
-    if chart is None:
-        chart = sheet.charts.add(width=420, height=260, chart_type="column_clustered",
-                                 source=source, name=CHART, anchor=sheet.range((3, 9)))
-    else:
-        chart.set_source_data(source)
-    chart.title = f"Receivables by age ({ccy})"
-
-
-def _write_issues(book: Any, issues: Sequence[dict]) -> None:
-    sheet = get_sheet(book, ISSUES)
-    cols = [Col("Sheet"), Col("Row", "int"), Col("Column"), Col("Message")]
-    rows = [[i["sheet"], i["row"], i["column"], i["message"]] for i in issues]
-    if not rows:
-        rows = [[None, None, None, "No issues"]]
-    write_table(sheet, ISSUES, 1, 1, cols, rows)
-    cosmetic("column width", lambda: setattr(sheet.range((1, 4)), "column_width", 90))
+_write_issues = write_issues  # the name the send and sync paths use
 
 
 # ---------------------------------------------------------------------------------------
@@ -351,21 +248,13 @@ def _write_issues(book: Any, issues: Sequence[dict]) -> None:
 def _score(book: Any, progress: Progress) -> str:
     a = _load(book, progress)
     progress("computing payment scores")
-    doc = a.score_doc()
-    sheet = get_sheet(book, SCORES)
-    cols = [Col("Customer"), Col("Name"), Col("Score", "int"), Col("Grade", "label"),
-            Col("Recommended Limit", "money"), Col("Days Beyond Terms", "one"), Col("Reasons")]
-    rows = [[c["customer"], c["name"], c["score"], c["grade"], c["recommended_limit"],
-             c["days_beyond_terms"], "; ".join(c["reasons"])] for c in doc["customers"]]
-    write_table(sheet, SCORES, 1, 1, cols, rows)
-    colour_words(column(sheet, 1, 1, 3, len(rows)),
-                 {"A": GREEN, "B": GREEN, "D": AMBER, "E": RED})
-    cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((2, 3))))
-    _write_issues(book, doc["issues"])
-    scored = [c for c in doc["customers"] if c["score"] is not None]
-    summary = (f"Scored {len(scored):,} of {len(doc['customers']):,} customers as of "
-               f"{doc['as_of']} (the others have no settled history yet). "
-               + _issues_phrase(doc["issues"]))
+    doc = a.score_report()
+    write_scores(book, doc, a.check_report())
+    write_issues(book, doc.issues)
+    scored = [c for c in doc.customers if c.score is not None]
+    summary = (f"Scored {len(scored):,} of {len(doc.customers):,} customers as of "
+               f"{doc.as_of} (the others have no settled history yet). "
+               + _issues_phrase(doc.issues))
     _summary(book, summary)
     return summary
 
@@ -378,19 +267,9 @@ REM_SUMMARY = (1, 1)  # Reminders!A1
 BATCH_LABEL, BATCH_CELL = (2, 1), (2, 2)  # Reminders!A2:B2
 REM_TITLES, REM_TOP = 3, 4  # titles row, header row of the three tables
 
-REMINDER_COLS = [
-    Col("Send", "label"), Col("Customer"), Col("Name"), Col("Currency", "label"),
-    Col("Level", "int"), Col("Level Name"), Col("Channel", "label"), Col("To"), Col("CC"),
-    Col("Subject"), Col("Invoices", "int"), Col("Amount", "money"), Col("Interest", "money"),
-    Col("Compensation", "money"), Col("Total", "money"), Col("Status", "label"),
-    Col("Message Id"), Col("Detail"), Col("Key", "label"),
-]
-LINE_COLS = [
-    Col("Customer"), Col("Currency", "label"), Col("Level", "int"), Col("Invoice"),
-    Col("Invoice Date", "date"), Col("Due Date", "date"), Col("Days Overdue", "int"),
-    Col("Outstanding", "money"), Col("Interest", "money"), Col("Compensation", "money"),
-]
-SKIP_COLS = [Col("Customer"), Col("Name"), Col("Currency", "label"), Col("Reason")]
+# The three tables side by side (columns: creditdesk.analysis.tables)
+REMINDER_COLS = tables.REMINDERS.columns
+LINE_COLS = tables.REMINDER_INVOICES.columns
 _LEFT = {"Reminders": 1, "ReminderInvoices": len(REMINDER_COLS) + 2,
          "NotChased": len(REMINDER_COLS) + len(LINE_COLS) + 3}
 _STATUS_COLS = ("Status", "Message Id", "Detail")
@@ -399,52 +278,36 @@ _STATUS_COLS = ("Status", "Message Id", "Detail")
 def _preview(book: Any, progress: Progress) -> str:
     a = _load(book, progress)
     progress("selecting today's reminders")
-    doc = a.remind_doc()
+    doc = a.remind_report()
     sheet = get_sheet(book, REMINDERS)
     batch = new_batch_id(a.ledger.as_of_date)
-    rows = [["Yes", m["customer"], m["name"], m["currency"], m["level"], m["level_name"],
-             m["channel"], m["to"], "; ".join(m["cc"]) if isinstance(m["cc"], list)
-             else m["cc"], m["subject"], len(m["invoices"]), m["amount"], m["interest"],
-             m["compensation"], m["total"], None, None, None, preview_key(m)]
-            for m in doc["reminders"]]
-    lines = [[m["customer"], m["currency"], m["level"], ln["invoice"],
-              _date(ln["invoice_date"]), _date(ln["due_date"]), ln["days_overdue"],
-              ln["outstanding"], ln["interest"], ln["compensation"]]
-             for m in doc["reminders"] for ln in m["invoices"]]
-    skipped = [[s["customer"], s["name"], s["currency"], s["reason"]] for s in doc["skipped"]]
-    progress(f"writing {len(rows):,} reminders")
+    reminders = tables.reminders(doc, keys=[preview_key(m.as_data()) for m in doc.reminders])
+    lines = tables.reminder_invoices(doc)
+    skipped = tables.not_chased(doc)
+    progress(f"writing {len(reminders.rows):,} reminders")
     write_block(sheet, *BATCH_LABEL, [["Batch", neutralise(batch)]])
-    write_block(sheet, REM_TITLES, 1, [[f"Reminders to send ({len(rows)}): untick Send to "
-                                         "hold one back"]])
-    write_block(sheet, REM_TITLES, _LEFT["ReminderInvoices"],
-                [[f"Invoices in the reminders ({len(lines)})"]])
-    write_block(sheet, REM_TITLES, _LEFT["NotChased"],
-                [[f"Customers not chased ({len(skipped)})"]])
-    write_table(sheet, "Reminders", REM_TOP, 1, REMINDER_COLS, rows)
-    write_table(sheet, "ReminderInvoices", REM_TOP, _LEFT["ReminderInvoices"], LINE_COLS,
-                lines)
-    write_table(sheet, "NotChased", REM_TOP, _LEFT["NotChased"], SKIP_COLS, skipped)
-    send = column(sheet, REM_TOP, 1, 0, len(rows))
-    cosmetic("validation", lambda: send.data_validation.set_list(["Yes", "No"]))
-    colour_words(send, {"Yes": GREEN, "No": AMBER})
+    for name, title in (
+            ("Reminders", tables.reminders_title(len(reminders.rows), live=True)),
+            ("ReminderInvoices", tables.reminder_invoices_title(len(lines.rows))),
+            ("NotChased", tables.not_chased_title(len(skipped.rows)))):
+        write_block(sheet, REM_TITLES, _LEFT[name], [[title]])
+    for table in (reminders, lines, skipped):
+        write_result_table(sheet, table, REM_TOP, _LEFT[table.name])
+    send = column(sheet, REM_TOP, 1, reminders.index("send"), len(reminders.rows))
+    cosmetic("validation", lambda: send.data_validation.set_list(list(tables.SEND_COLOURS)))
     cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((REM_TOP + 1,
                                                                                3))))
-    issues = doc["issues"]
-    _write_issues(book, issues)
-    total = {}
-    for m in doc["reminders"]:
-        total[m["currency"]] = total.get(m["currency"], 0.0) + m["total"]
+    write_issues(book, doc.issues)
+    total: dict[str, float] = {}
+    for m in doc.reminders:
+        total[m.currency] = total.get(m.currency, 0.0) + m.total
     amounts = ", ".join(f"{c} {_money(v)}" for c, v in sorted(total.items())) or "nothing"
-    summary = (f"Preview as of {doc['as_of']}: {len(rows)} reminder(s) ready ({amounts}), "
-               f"{len(skipped)} not chased. Untick what should not go, then click Send "
-               f"reminders. " + _issues_phrase(issues))
+    summary = (f"Preview as of {doc.as_of}: {len(reminders.rows)} reminder(s) ready "
+               f"({amounts}), {len(skipped.rows)} not chased. Untick what should not go, then "
+               f"click Send reminders. " + _issues_phrase(doc.issues))
     _summary(book, summary, sheet, REM_SUMMARY)
     _summary(book, summary)
     return summary
-
-
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
 
 
 class _Sheet:

@@ -25,15 +25,16 @@ import contextlib
 import datetime as dt
 import logging
 import math
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from creditdesk.analysis.tables import POSITIVE_FROM
 from creditdesk.domain import contract
 from creditdesk.domain.ledger import RawTable
-from creditdesk.files.xlsx_write import sheet_name, table_name
+from creditdesk.files.xlsx_book import sheet_name, table_name
+from creditdesk.files.xlsx_read import table_from_sheet, table_key  # the same rules
 
 log = logging.getLogger("creditdesk.addin")
 
@@ -44,10 +45,7 @@ ONE = "0.0"
 DATE = "yyyy-mm-dd"
 TEXT = "@"
 NUMBER_FORMATS = {"money": MONEY, "int": WHOLE, "one": ONE, "date": DATE, "text": TEXT}
-
-RED = ("#FFC7CE", "#9C0006")
-AMBER = ("#FFEB9C", "#9C5700")
-GREEN = ("#C6EFCE", "#006100")
+# the contract tables' formats (History); the result tables have tables.NUMBER_FORMATS
 
 # ---------------------------------------------------------------------------------------
 # Neutralising text
@@ -167,11 +165,6 @@ def is_lite() -> bool:
 # Reading the contract tables
 
 
-def _key(name: object) -> str:
-    """As xlsx_read matches names: 'Dunning Levels', 'DunningLevels', 'dunning_levels'."""
-    return re.sub(r"[\s_]+", "", str(name)).casefold()
-
-
 @dataclass
 class _Sheet:
     """A worksheet shaped like python-calamine's sheet, for ``xlsx_read``'s rules."""
@@ -246,10 +239,10 @@ def find_tables(book: Any) -> tuple[dict[str, tuple[Any, Any]], dict[str, Any]]:
     tables: dict[str, tuple[Any, Any]] = {}
     sheets: dict[str, Any] = {}
     for sheet in book.sheets:
-        sheets.setdefault(_key(sheet.name), sheet)
+        sheets.setdefault(table_key(sheet.name), sheet)
         try:
             for t in sheet.tables:
-                tables.setdefault(_key(t.name), (t, sheet))
+                tables.setdefault(table_key(t.name), (t, sheet))
         except Exception:  # an engine without tables
             continue
     return tables, sheets
@@ -259,18 +252,16 @@ def read_tables(book: Any, specs: Iterable[contract.Table] = contract.TABLES
                 ) -> dict[str, RawTable]:
     """The contract tables found in the book, keyed by normalised table name: an Excel table
     of that name, else a sheet of that name, each read in one call."""
-    from creditdesk.files import xlsx_read  # its table-or-sheet rules; imports no file library
-
     listobjects, sheets = find_tables(book)
     out: dict[str, RawTable] = {}
     for spec in specs:
-        k = _key(spec.name)
+        k = table_key(spec.name)
         raw = None
         if k in listobjects:
             table, sheet = listobjects[k]
             raw = _listobject(table, sheet, spec.name)
         elif k in sheets:
-            raw = xlsx_read.table_from_sheet(_sheet(sheets[k]), spec)
+            raw = table_from_sheet(_sheet(sheets[k]), spec)
         if raw is not None:
             out[contract.normalise_header(spec.name)] = raw
     return out
@@ -340,10 +331,12 @@ def find_table(sheet: Any, name: str) -> Any | None:
 
 
 def write_table(sheet: Any, name: str, top: int, left: int, cols: Sequence[Col],
-                rows: Sequence[Sequence[Any]]) -> Any:
+                rows: Sequence[Sequence[Any]],
+                formats: Mapping[str, str] = NUMBER_FORMATS) -> Any:
     """An Excel table at (top, left) (1-based) holding ``rows``: created on the first run,
-    cleared, rewritten and resized on later ones. Returns the data-body range (None when there
-    are no rows). One ``setValues`` for the whole table."""
+    cleared, rewritten and resized on later ones. ``formats``: the number format of each
+    column kind. Returns the data-body range (None when there are no rows). One
+    ``setValues`` for the whole table."""
     name = table_name(name)
     width = len(cols)
     values = [[c.header for c in cols], *block(cols, rows)]
@@ -355,11 +348,12 @@ def write_table(sheet: Any, name: str, top: int, left: int, cols: Sequence[Col],
         body = existing.data_body_range
         if body is not None:
             body.clear_contents()
+        _clear_columns_beyond(sheet, existing, left + width - 1)
     whole = sheet.range((top, left), (top + n - 1, left + width - 1))
     body = sheet.range((top + 1, left), (top + n - 1, left + width - 1))
     # number formats first, so text stays text and dates are dates when the values land
     for j, c in enumerate(cols):
-        fmt = NUMBER_FORMATS.get("text" if c.kind == "label" else c.kind)
+        fmt = formats.get("text" if c.kind == "label" else c.kind)
         if fmt is not None:
             col = sheet.range((top + 1, left + j), (top + n - 1, left + j))
             cosmetic("number format", lambda col=col, fmt=fmt: setattr(col, "number_format",
@@ -371,6 +365,18 @@ def write_table(sheet: Any, name: str, top: int, left: int, cols: Sequence[Col],
         sheet.tables.add(source=whole, name=name, table_style_name=TABLE_STYLE,
                          has_headers=True)
     return body if rows else None
+
+
+def _clear_columns_beyond(sheet: Any, table: Any, last_col: int) -> None:
+    """A table that had more columns than it has now (a column a newer version no longer
+    writes) leaves no stale header or cells beside it once resized."""
+    def clear() -> None:
+        rng = table.range
+        rows, cols = rng.shape
+        if rng.column + cols - 1 > last_col:
+            sheet.range((rng.row, last_col + 1),
+                        (rng.row + rows - 1, rng.column + cols - 1)).clear_contents()
+    cosmetic("clear old columns", clear)
 
 
 def column(sheet: Any, top: int, left: int, j: int, n: int) -> Any:
@@ -391,7 +397,7 @@ def colour_words(rng: Any, colours: Mapping[str, tuple[str, str]]) -> None:
 def colour_positive(rng: Any, colours: tuple[str, str]) -> None:
     def apply() -> None:
         rng.conditional_formats.clear()
-        rng.conditional_formats.add_cell_value("greater_than", 0.004,
+        rng.conditional_formats.add_cell_value("greater_than", POSITIVE_FROM,
                                                fill_color=colours[0], font_color=colours[1])
     cosmetic("conditional format", apply)
 

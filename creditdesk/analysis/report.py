@@ -1,9 +1,9 @@
-"""One analysis of a ledger, and the JSON documents every front end shows.
+"""One analysis of a ledger, and the documents every front end shows.
 
-The CLI prints these documents, the results workbook is written from them, and the add-in
-writes them into the user's workbook, so the three always agree. Amounts are in base
-currency (reminders: in their own currency) and rounded to cents here, at the edge, never
-inside sums.
+The documents are the models of ``creditdesk.analysis.documents``: the CLI prints them
+(``--json``), the results workbook is written from them, and the add-in writes them into the
+user's workbook, so the three always agree. Amounts are in base currency (reminders: in their
+own currency) and rounded to cents here, at the edge, never inside sums.
 """
 
 from __future__ import annotations
@@ -13,6 +13,24 @@ from functools import cached_property
 
 import numpy as np
 
+from creditdesk.analysis.documents import (
+    AgeingReport,
+    AgeingRow,
+    AgeingTotal,
+    CheckReport,
+    CheckRow,
+    IssueRow,
+    KpiFigures,
+    OrderCheck,
+    Reminder,
+    ReminderLine,
+    RemindReport,
+    Results,
+    ScoreReport,
+    ScoreRow,
+    Skipped,
+)
+from creditdesk.domain import dunning
 from creditdesk.domain.ageing import Ageing, Position, ageing, position
 from creditdesk.domain.credit import CreditCheck, credit_check
 from creditdesk.domain.dunning import Selection, select
@@ -63,8 +81,10 @@ class Analysis:
         return select(self.ledger, self.pos)
 
     # -- documents ---------------------------------------------------------------------
+    # Each document is built once per analysis (the models are immutable).
+
     def _head(self) -> dict:
-        return {"as_of": self.ledger.as_of_date.isoformat(),
+        return {"as_of": self.ledger.as_of_date,
                 "base_currency": self.ledger.settings.base_currency}
 
     def _listed(self) -> np.ndarray:
@@ -73,127 +93,161 @@ class Analysis:
         return np.flatnonzero((self.ageing.open_items > 0) | ~np.isnan(c.credit_limit)
                               | (c.open_orders != 0))
 
-    def ageing_doc(self) -> dict:
+    def ageing_report(self) -> AgeingReport:
+        return self._ageing_report
+
+    def check_report(self) -> CheckReport:
+        return self._check_report
+
+    def score_report(self) -> ScoreReport:
+        return self._score_report
+
+    def remind_report(self) -> RemindReport:
+        return self._remind_report
+
+    def results(self) -> Results:
+        """Every document, for the results workbook."""
+        return Results(ageing=self.ageing_report(), check=self.check_report(),
+                       score=self.score_report(), remind=self.remind_report(),
+                       issues=self.issue_rows(reminders=True))
+
+    @cached_property
+    def _ageing_report(self) -> AgeingReport:
         c, a = self.ledger.customers, self.ageing
-        rows = [{
-            "customer": c.ids[i],
-            "name": c.name[i],
-            "outstanding": _money(a.outstanding[i]),
-            "overdue": _money(a.overdue[i]),
-            "buckets": [_money(x) for x in a.buckets[i]],
-            "open_items": int(a.open_items[i]),
-            "oldest_days_overdue": int(a.oldest_days_overdue[i]),
-        } for i in np.flatnonzero(a.open_items > 0)]
-        rows.sort(key=lambda r: (-r["outstanding"], r["customer"]))
+        rows = [AgeingRow(
+            customer=c.ids[i],
+            name=c.name[i],
+            outstanding=_money(a.outstanding[i]),
+            overdue=_money(a.overdue[i]),
+            buckets=[_money(x) for x in a.buckets[i]],
+            open_items=int(a.open_items[i]),
+            oldest_days_overdue=int(a.oldest_days_overdue[i]),
+        ) for i in np.flatnonzero(a.open_items > 0)]
+        rows.sort(key=lambda r: (-r.outstanding, r.customer))
         k = self.kpis.as_dict()
         money_keys = {"credit_sales", "receivables", "overdue"}
-        return {
+        return AgeingReport(
             **self._head(),
-            "buckets": a.labels,
-            "customers": rows,
-            "total": {"outstanding": _money(a.total), "overdue": _money(a.overdue.sum()),
-                      "buckets": [_money(x) for x in a.total_buckets]},
-            "kpis": {key: (_money(v) if key in money_keys else
-                           v if key == "period_days" else _opt(v, 1)) for key, v in k.items()},
-            "issues": self.issues(),
+            buckets=a.labels,
+            customers=rows,
+            total=AgeingTotal(outstanding=_money(a.total), overdue=_money(a.overdue.sum()),
+                              buckets=[_money(x) for x in a.total_buckets]),
+            kpis=KpiFigures(**{key: (_money(v) if key in money_keys else
+                                     v if key == "period_days" else _opt(v, 1))
+                               for key, v in k.items()}),
+            issues=self.issue_rows(),
+        )
+
+    @cached_property
+    def _check_report(self) -> CheckReport:
+        c, cr, sc = self.ledger.customers, self.credit, self.scores
+        rows = [CheckRow(
+            customer=c.ids[i],
+            name=c.name[i],
+            outstanding=_money(self.ageing.outstanding[i]),
+            open_orders=_money(c.open_orders[i]),
+            exposure=_money(cr.exposure[i]),
+            credit_limit=_opt(cr.credit_limit[i]),
+            utilisation=_opt(cr.utilisation[i], 1),
+            score=_opt(sc.whole[i]),
+            decision=cr.decision[i],
+            reasons=cr.reasons_for(i),
+            summary=cr.summary(i),
+        ) for i in self._listed()]
+        order = {"Hold": 0, "Review": 1, "Approve": 2}
+        rows.sort(key=lambda r: (order[r.decision], -r.exposure, r.customer))
+        return CheckReport(**self._head(), customers=rows, issues=self.issue_rows())
+
+    @cached_property
+    def _score_report(self) -> ScoreReport:
+        c, sc = self.ledger.customers, self.scores
+        rows = [ScoreRow(
+            customer=c.ids[i],
+            name=c.name[i],
+            score=_opt(sc.whole[i]),
+            grade=sc.grade[i],
+            recommended_limit=_opt(sc.recommended_limit[i]),
+            days_beyond_terms=_opt(sc.days_beyond_terms[i], 1),
+            reasons=sc.reasons[i],
+        ) for i in range(len(c))]
+        rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.customer))
+        return ScoreReport(**self._head(), customers=rows, issues=self.issue_rows())
+
+    @cached_property
+    def _remind_report(self) -> RemindReport:
+        c = self.ledger.customers
+        reminders = sorted((self._reminder(r) for r in self.selection.reminders()),
+                           key=lambda m: (m.customer, m.currency))
+        skipped = sorted((Skipped(customer=c.ids[k.customer], name=c.name[k.customer],
+                                  currency=k.currency, reason=k.reason, code=k.code)
+                          for k in self.selection.skipped()),
+                         key=lambda s: (s.customer, s.currency))
+        return RemindReport(**self._head(), reminders=reminders, skipped=skipped,
+                            issues=self.issue_rows(reminders=True))
+
+    def _reminder(self, r: dunning.Reminder) -> Reminder:
+        """One selected reminder with its invoice lines and its rendered text."""
+        led = self.ledger
+        c, inv = led.customers, led.invoices
+        i = r.customer
+        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o)
+                 for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
+                                    r.days_overdue.tolist(), strict=True)]
+        t = pick(led.templates, r.level.template, c.language[i])
+        rendered = (render(t, self._placeholders(r, len(lines)), lines,
+                           claim_all=r.level.days < 0) if t else None)
+        return Reminder(
+            customer=c.ids[i],
+            name=c.name[i],
+            currency=r.currency,
+            level=r.level.level,
+            level_name=r.level.name,
+            channel=r.level.channel,
+            template=r.level.template,
+            language=t.language if t else "",
+            to=r.to,
+            cc=r.cc,
+            subject=rendered.subject if rendered else "",
+            text=rendered.text if rendered else "",
+            html=rendered.html if rendered else "",
+            invoices=[ReminderLine(
+                invoice=ln.invoice,
+                invoice_date=ln.invoice_date,
+                due_date=ln.due_date,
+                days_overdue=ln.days_overdue,
+                status=ln.status,
+                outstanding=_money(ln.outstanding),
+                interest=_money(ri),
+                compensation=_money(rc),
+            ) for ln, ri, rc in zip(lines, r.interest.tolist(), r.compensation.tolist(),
+                                    strict=True)],
+            amount=_money(r.amount),
+            interest=_money(float(r.interest.sum())),
+            compensation=_money(float(r.compensation.sum())),
+            total=_money(r.total),
+        )
+
+    def _placeholders(self, r: dunning.Reminder, invoice_count: int) -> dict[str, str | float]:
+        """The values of a reminder's template placeholders."""
+        led = self.ledger
+        c, s = led.customers, led.settings
+        i = r.customer
+        dunned = r.outstanding > 0
+        return {
+            "company_name": s.company_name, "customer": c.ids[i],
+            "customer_name": c.name[i] or c.ids[i], "currency": r.currency,
+            "amount": _money(r.amount), "interest": _money(float(r.interest.sum())),
+            "compensation": _money(float(r.compensation.sum())), "total": _money(r.total),
+            "invoice_count": str(invoice_count),
+            "oldest_days_overdue": str(max(int(r.days_overdue[dunned].max()), 0)),
+            "level": str(r.level.level), "level_name": r.level.name,
+            "as_of": led.as_of_date.isoformat(), "sender_email": s.sender_email or "",
+            "reply_to": s.reply_to or "",
         }
 
-    def check_doc(self) -> dict:
-        c, cr, sc = self.ledger.customers, self.credit, self.scores
-        rows = [{
-            "customer": c.ids[i],
-            "name": c.name[i],
-            "outstanding": _money(self.ageing.outstanding[i]),
-            "open_orders": _money(c.open_orders[i]),
-            "exposure": _money(cr.exposure[i]),
-            "credit_limit": _opt(cr.credit_limit[i]),
-            "utilisation": _opt(cr.utilisation[i], 1),
-            "score": _opt(sc.whole[i]),
-            "decision": cr.decision[i],
-            "reasons": cr.reasons_for(i),
-            "summary": cr.summary(i),
-        } for i in self._listed()]
-        order = {"Hold": 0, "Review": 1, "Approve": 2}
-        rows.sort(key=lambda r: (order[r["decision"]], -r["exposure"], r["customer"]))
-        return {**self._head(), "customers": rows, "issues": self.issues()}
-
-    def score_doc(self) -> dict:
-        c, sc = self.ledger.customers, self.scores
-        rows = [{
-            "customer": c.ids[i],
-            "name": c.name[i],
-            "score": _opt(sc.whole[i]),
-            "grade": sc.grade[i],
-            "recommended_limit": _opt(sc.recommended_limit[i]),
-            "days_beyond_terms": _opt(sc.days_beyond_terms[i], 1),
-            "reasons": sc.reasons[i],
-        } for i in range(len(c))]
-        rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["customer"]))
-        return {**self._head(), "customers": rows, "issues": self.issues()}
-
-    def remind_doc(self) -> dict:
-        led, sel = self.ledger, self.selection
-        c, inv, s = led.customers, led.invoices, led.settings
-        reminders = []
-        for r in sel.reminders():
-            i = r.customer
-            lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o)
-                     for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
-                                        r.days_overdue.tolist(), strict=True)]
-            interest = float(r.interest.sum())
-            compensation = float(r.compensation.sum())
-            dunned = r.outstanding > 0
-            values = {
-                "company_name": s.company_name, "customer": c.ids[i],
-                "customer_name": c.name[i] or c.ids[i], "currency": r.currency,
-                "amount": _money(r.amount), "interest": _money(interest),
-                "compensation": _money(compensation), "total": _money(r.total),
-                "invoice_count": str(len(lines)),
-                "oldest_days_overdue": str(max(int(r.days_overdue[dunned].max()), 0)),
-                "level": str(r.level.level), "level_name": r.level.name,
-                "as_of": led.as_of_date.isoformat(), "sender_email": s.sender_email or "",
-                "reply_to": s.reply_to or "",
-            }
-            t = pick(led.templates, r.level.template, c.language[i])
-            rendered = render(t, values, lines, claim_all=r.level.days < 0) if t else None
-            reminders.append({
-                "customer": c.ids[i],
-                "name": c.name[i],
-                "currency": r.currency,
-                "level": r.level.level,
-                "level_name": r.level.name,
-                "channel": r.level.channel,
-                "template": r.level.template,
-                "language": t.language if t else "",
-                "to": r.to,
-                "cc": r.cc,
-                "subject": rendered.subject if rendered else "",
-                "text": rendered.text if rendered else "",
-                "html": rendered.html if rendered else "",
-                "invoices": [{
-                    "invoice": ln.invoice,
-                    "invoice_date": ln.invoice_date,
-                    "due_date": ln.due_date,
-                    "days_overdue": ln.days_overdue,
-                    "status": ln.status,
-                    "outstanding": _money(ln.outstanding),
-                    "interest": _money(ri),
-                    "compensation": _money(rc),
-                } for ln, ri, rc in zip(lines, r.interest.tolist(), r.compensation.tolist(),
-                                        strict=True)],
-                "amount": _money(r.amount),
-                "interest": _money(interest),
-                "compensation": _money(compensation),
-                "total": _money(r.total),
-            })
-        reminders.sort(key=lambda r: (r["customer"], r["currency"]))
-        skipped = sorted(({"customer": c.ids[k.customer], "name": c.name[k.customer],
-                           "currency": k.currency, "reason": k.reason}
-                          for k in sel.skipped()), key=lambda r: (r["customer"], r["currency"]))
-        return {**self._head(), "reminders": reminders, "skipped": skipped,
-                "issues": self.issues(reminders=True)}
-
-    def issues(self, reminders: bool = False) -> list[dict]:
+    def issue_rows(self, reminders: bool = False) -> list[IssueRow]:
+        """The input's problems, by sheet and row; ``reminders``: with those of the
+        templates and of the late payment law, which only reminders meet."""
         found: list[Issue] = list(self.ledger.issues)
         if reminders:
             for t in self.ledger.templates:
@@ -202,21 +256,39 @@ class Analysis:
             for w in dict.fromkeys(self.selection.warnings):
                 found.append(Issue("Settings", None, "Late Payment Law", w))
         found.sort(key=lambda i: (i.sheet, i.row or 0))
-        return [i.as_dict() for i in found]
+        return [IssueRow(sheet=i.sheet, row=i.row, column=i.column, message=i.message)
+                for i in found]
+
+    # -- the same as plain data, for code that stores or sends it ---------------------
+    # (``as_data()``: what --json prints, plus the code of each skip reason)
+
+    def ageing_doc(self) -> dict:
+        return self.ageing_report().as_data()
+
+    def check_doc(self) -> dict:
+        return self.check_report().as_data()
+
+    def score_doc(self) -> dict:
+        return self.score_report().as_data()
+
+    def remind_doc(self) -> dict:
+        return self.remind_report().as_data()
+
+    def issues(self, reminders: bool = False) -> list[dict]:
+        return [i.as_data() for i in self.issue_rows(reminders)]
 
     def all_docs(self) -> dict:
-        return {"ageing": self.ageing_doc(), "check": self.check_doc(),
-                "score": self.score_doc(), "remind": self.remind_doc(),
-                "issues": self.issues(reminders=True)}
+        """Every document as plain data; ``write_results`` takes it as it takes
+        ``results()``."""
+        return self.results().as_data()
 
 
-def order_check(analysis: Analysis, customer: str, amount: float) -> dict:
+def order_check(analysis: Analysis, customer: str, amount: float) -> OrderCheck:
     """The order desk's question: may this customer have an order of ``amount`` more?"""
     from creditdesk.domain.credit import check_order
 
     decision, reasons, exposure = check_order(analysis.ledger, customer, amount,
                                               analysis.scores.whole)
-    return {"customer": customer, "order_amount": _money(amount), "exposure": _money(exposure),
-            "decision": decision, "reasons": reasons,
-            "summary": f"{decision.upper()}: " + "; ".join(reasons)}
-
+    return OrderCheck(customer=customer, order_amount=_money(amount),
+                      exposure=_money(exposure), decision=decision, reasons=reasons,
+                      summary=f"{decision.upper()}: " + "; ".join(reasons))

@@ -196,22 +196,28 @@ def _write_results(analysis, output: Path, source: Path | None) -> None:
 
     if source is not None and output.resolve() == source.resolve():
         raise UsageError(f"{PROG}: -o must not be the input workbook {source}")
-    write_results(output, analysis.all_docs(), source_name=source.name if source else "")
+    write_results(output, analysis.results(), source_name=source.name if source else "")
 
 
-def _print_json(doc: dict) -> None:
+def _print_json(doc) -> None:
+    """One document on stdout: a model of ``creditdesk.analysis.documents`` or a dict."""
+    if hasattr(doc, "as_json"):
+        doc = doc.as_json()
     json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
 
 
-def _issues_line(issues: list[dict]) -> str:
+def _issues_line(issues: list) -> str:
+    from creditdesk.analysis.documents import IssueRow
+
     if not issues:
         return "No issues in the workbook."
     lines = [f"{len(issues)} issue(s) in the workbook (those rows were left out):"]
     for i in issues[:20]:
-        where = i["sheet"] + (f" row {i['row']}" if i["row"] is not None else "")
-        where += f", column {i['column']}" if i["column"] else ""
-        lines.append(_line("  ", f"{where}: {i['message']}"))
+        i = i if isinstance(i, IssueRow) else IssueRow.model_validate(i)
+        where = i.sheet + (f" row {i.row}" if i.row is not None else "")
+        where += f", column {i.column}" if i.column else ""
+        lines.append(_line("  ", f"{where}: {i.message}"))
     if len(issues) > 20:
         lines.append(f"  ... and {len(issues) - 20} more (use --json or -o for all)")
     return "\n".join(lines)
@@ -234,55 +240,65 @@ def _line(head: str, text: str) -> str:
     return first + ("\n" + " " * indent).join(lines or [""])
 
 
-def _show_ageing(doc: dict) -> None:
-    labels = doc["buckets"]
-    head = f"{'Customer':<12}{'Name':<32}" + "".join(f"{b:>13}" for b in labels)
-    print(f"Ageing as of {doc['as_of']} in {doc['base_currency']}")
-    print(head + f"{'Total':>14}")
-    for r in doc["customers"]:
-        print(f"{r['customer'][:11]:<12}{r['name'][:31]:<32}"
-              + "".join(f"{_m(x):>13}" for x in r["buckets"]) + f"{_m(r['outstanding']):>14}")
-    t = doc["total"]
-    print(f"{'Total':<44}" + "".join(f"{_m(x):>13}" for x in t["buckets"])
-          + f"{_m(t['outstanding']):>14}")
-    k = doc["kpis"]
-    print(f"\nKPIs over the last {k['period_days']} days:")
-    for key, label in (("dso_countback", "DSO (countback), days"),
-                       ("dso_simple", "DSO (simple), days"),
-                       ("best_possible_dso", "Best possible DSO, days"),
-                       ("average_days_delinquent", "Average days delinquent"),
-                       ("cei", "Collection effectiveness index, %"),
-                       ("average_days_to_pay", "Average days to pay"),
-                       ("percent_overdue", "Overdue, % of receivables")):
-        v = k[key]
-        print(f"  {label:<36}{'n/a' if v is None else f'{v:,.1f}':>10}")
+def _show_ageing(doc) -> None:
+    """The ageing table's bucket columns and its outstanding total, in the words of its one
+    definition (``creditdesk.analysis.tables``); then the KPIs of the KPI table that are not
+    amounts (those are in the table above)."""
+    from creditdesk.analysis import tables
+
+    table = tables.fill(tables.AGEING, doc.customers, buckets=doc.buckets,
+                        known_totals=doc.total)  # the currency is in the first line
+    shown = [*table.indices("buckets"), table.index("outstanding")]
+    heads = [table.columns[j].header for j in shown]
+    widths = [max(13, len(h) + 2) for h in heads]
+    widths[-1] += 1
+    customer, name = table.index("customer"), table.index("name")
+    print(f"Ageing as of {doc.as_of.isoformat()} in {doc.base_currency}")
+    print(f"{table.columns[customer].header:<12}{table.columns[name].header:<32}"
+          + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
+    for row in table.rows:
+        print(f"{row[customer][:11]:<12}{row[name][:31]:<32}"
+              + "".join(f"{_m(row[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
+    print(f"{table.total_label:<44}" + "".join(
+        f"{_m(table.totals[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
+    print(f"\nKPIs over the last {doc.kpis.period_days} days:")
+    for kpi in tables.KPIS:
+        if kpi.unit in ("days", "%") and kpi.key != "period_days":
+            v = getattr(doc.kpis, kpi.key)
+            label = f"{kpi.label}, {kpi.unit}"
+            print(f"  {label:<42}{'n/a' if v is None else f'{v:,.1f}':>10}")
 
 
-def _show_check(doc: dict) -> None:
-    print(f"Credit checks as of {doc['as_of']} in {doc['base_currency']}")
-    for r in doc["customers"]:
-        print(_line(f"{r['customer']:<12}{r['name'][:30]:<31}{_m(r['exposure']):>14}  ",
-                    r["summary"]))
+def _show_check(doc) -> None:
+    print(f"Credit checks as of {doc.as_of.isoformat()} in {doc.base_currency}")
+    for r in doc.customers:
+        print(_line(f"{r.customer:<12}{r.name[:30]:<31}{_m(r.exposure):>14}  ", r.summary))
 
 
-def _show_score(doc: dict) -> None:
-    print(f"Payment scores as of {doc['as_of']}")
-    for r in doc["customers"]:
-        s = "  -" if r["score"] is None else f"{r['score']:>3.0f}"
-        print(_line(f"{r['customer']:<12}{r['name'][:30]:<31}{s} {r['grade']:<2}"
-                    f"{_m(r['recommended_limit']):>14}  ", "; ".join(r["reasons"])))
+def _show_score(doc) -> None:
+    print(f"Payment scores as of {doc.as_of.isoformat()}")
+    for r in doc.customers:
+        s = "  -" if r.score is None else f"{r.score:>3.0f}"
+        print(_line(f"{r.customer:<12}{r.name[:30]:<31}{s} {r.grade:<2}"
+                    f"{_m(r.recommended_limit):>14}  ", "; ".join(r.reasons)))
 
 
-def _show_remind(doc: dict) -> None:
-    print(f"Reminders as of {doc['as_of']}: {len(doc['reminders'])} to send, "
-          f"{len(doc['skipped'])} skipped")
-    for r in doc["reminders"]:
-        print(_line(f"  {r['customer']:<10} L{r['level']} {r['currency']} "
-                    f"{_m(r['total']):>12}  ", f"{r['to']}  {r['subject']}"))
-    if doc["skipped"]:
+def _show_remind(doc) -> None:
+    """The reminders and the skipped customers; ``doc`` is the remind document, as a model
+    or as its JSON dict."""
+    from creditdesk.analysis.documents import RemindReport
+
+    if not isinstance(doc, RemindReport):
+        doc = RemindReport.model_validate(doc)
+    print(f"Reminders as of {doc.as_of.isoformat()}: {len(doc.reminders)} to send, "
+          f"{len(doc.skipped)} skipped")
+    for r in doc.reminders:
+        print(_line(f"  {r.customer:<10} L{r.level} {r.currency} "
+                    f"{_m(r.total):>12}  ", f"{r.to}  {r.subject}"))
+    if doc.skipped:
         print("Skipped:")
-        for r in doc["skipped"]:
-            print(_line(f"  {r['customer']:<10} {r['currency']}  ", r["reason"]))
+        for k in doc.skipped:
+            print(_line(f"  {k.customer:<10} {k.currency}  ", k.reason))
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -293,18 +309,18 @@ def _run_report(args: argparse.Namespace) -> int:
         if not (args.customer and args.order is not None):
             raise UsageError(f"{PROG} check: --customer and --order go together")
         try:
-            doc = order_check(analysis, args.customer, args.order)
+            order = order_check(analysis, args.customer, args.order)
         except KeyError:
             raise UsageError(f"{PROG} check: no customer '{args.customer}' in the "
                              "Customers table") from None
-        doc["issues"] = analysis.issues()
+        order = order.model_copy(update={"issues": analysis.issue_rows()})
         if args.json:
-            _print_json(doc)
+            _print_json(order)
         else:
-            print(doc["summary"])
+            print(order.summary)
         return 0
-    doc = {"ageing": analysis.ageing_doc, "check": analysis.check_doc,
-           "remind": analysis.remind_doc, "score": analysis.score_doc}[args.command]()
+    doc = {"ageing": analysis.ageing_report, "check": analysis.check_report,
+           "remind": analysis.remind_report, "score": analysis.score_report}[args.command]()
     if args.output:
         _write_results(analysis, args.output, args.workbook)
     if args.json:
@@ -313,30 +329,31 @@ def _run_report(args: argparse.Namespace) -> int:
     {"ageing": _show_ageing, "check": _show_check, "remind": _show_remind,
      "score": _show_score}[args.command](doc)
     print()
-    print(_issues_line(doc["issues"]))
+    print(_issues_line(doc.issues))
     if args.output:
         print(f"Results written to {args.output}")
     return 0
 
 
 def _run_interest(args: argparse.Namespace) -> int:
+    from creditdesk.analysis.documents import InterestReport
     from creditdesk.domain.interest import round_money, statutory_interest
 
     paid = args.paid or dt.date.today()
     r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate)
-    doc = {"law": r.law, "amount": round_money(args.amount), "due": args.due.isoformat(),
-           "paid": paid.isoformat(), "rate": r.rate, "days": r.days,
-           "interest": round_money(r.interest), "compensation": round_money(r.compensation),
-           "compensation_currency": r.compensation_currency,
-           "reference_date": r.reference_date.isoformat() if r.reference_date else None,
-           "warnings": [r.warning] if r.warning else []}
+    doc = InterestReport(
+        law=r.law, amount=round_money(args.amount), due=args.due, paid=paid, rate=r.rate,
+        days=r.days, interest=round_money(r.interest),
+        compensation=round_money(r.compensation),
+        compensation_currency=r.compensation_currency, reference_date=r.reference_date,
+        warnings=[r.warning] if r.warning else [])
     if args.json:
         _print_json(doc)
     else:
         print(f"{r.days} days late at {r.rate:g}% a year ({r.law}): interest "
-              f"{doc['interest']:,.2f}, fixed compensation {r.compensation_currency} "
-              f"{doc['compensation']:,.2f}")
-        for w in doc["warnings"]:
+              f"{doc.interest:,.2f}, fixed compensation {r.compensation_currency} "
+              f"{doc.compensation:,.2f}")
+        for w in doc.warnings:
             print(f"Note: {w}")
     return 0
 

@@ -18,6 +18,7 @@ build per-message objects only for what is shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -33,6 +34,42 @@ ALL_DISPUTED, CREDIT_ONLY, NOTHING_DUE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 
 UNDER_MINIMUM, NO_ADDRESS, BOUNCED, COOL_DOWN = 9, 10, 11, 12
 
 _DAY = np.timedelta64(1, "D")
+
+
+class SkipCode(StrEnum):
+    """Why a customer/currency gets no reminder, as a code beside the words of the reason.
+
+    Decided here, with the words (``Selection.reason``), and carried into the remind
+    document, so nothing downstream reads the English back."""
+
+    DO_NOT_CHASE = "do_not_chase"
+    PAUSED = "paused"
+    PROMISE = "promise"
+    ALL_DISPUTED = "all_disputed"
+    CREDIT_ONLY = "credit_only"
+    NOTHING_DUE = "nothing_due"
+    NET_NOT_POSITIVE = "net_not_positive"
+    CREDITS_COVER = "credits_cover"
+    UNDER_MINIMUM = "under_minimum"
+    NO_ADDRESS = "no_address"
+    BOUNCED = "bounced"
+    COOL_DOWN = "cool_down"
+
+    @property
+    def not_due_yet(self) -> bool:
+        """Left out only because nothing has reached a reminder level yet: the rule at work,
+        not an exception someone should look at."""
+        return self is SkipCode.NOTHING_DUE
+
+
+# the status numbers of the selection's arrays -> their codes
+_SKIP_CODES = {DO_NOT_CHASE: SkipCode.DO_NOT_CHASE, PAUSED: SkipCode.PAUSED,
+               PROMISE: SkipCode.PROMISE, ALL_DISPUTED: SkipCode.ALL_DISPUTED,
+               CREDIT_ONLY: SkipCode.CREDIT_ONLY, NOTHING_DUE: SkipCode.NOTHING_DUE,
+               NET_NOT_POSITIVE: SkipCode.NET_NOT_POSITIVE,
+               CREDITS_COVER: SkipCode.CREDITS_COVER, UNDER_MINIMUM: SkipCode.UNDER_MINIMUM,
+               NO_ADDRESS: SkipCode.NO_ADDRESS, BOUNCED: SkipCode.BOUNCED,
+               COOL_DOWN: SkipCode.COOL_DOWN}
 
 
 @dataclass
@@ -58,7 +95,8 @@ class Reminder:
 class Skip:
     customer: int
     currency: str
-    reason: str
+    reason: str  # in words
+    code: SkipCode  # the same, as a code
 
 
 @dataclass
@@ -120,16 +158,22 @@ class Selection:
 
     def skipped(self) -> list[Skip]:
         return [Skip(int(self.group_customer[g]),
-                     self.ledger.currencies[self.group_currency[g]], self.reason(int(g)))
+                     self.ledger.currencies[self.group_currency[g]], self.reason(int(g)),
+                     self.code(int(g)))
                 for g in np.flatnonzero(self.group_status != SEND)]
 
+    def code(self, g: int) -> SkipCode:
+        """Why group ``g`` gets no reminder (it must be one that gets none)."""
+        return _SKIP_CODES[int(self.group_status[g])]
+
     def reason(self, g: int) -> str:
+        """Why group ``g`` gets no reminder, in words (``code`` gives it as a code)."""
         led, s = self.ledger, self.ledger.settings
         c = led.customers
         i = int(self.group_customer[g])
         ccy = led.currencies[self.group_currency[g]]
-        code = int(self.group_status[g])
-        if code == NOTHING_DUE:
+        code = self.code(g)
+        if code is SkipCode.NOTHING_DUE:
             nxt = date_or_none(self.group_next_date[g])
             first = self.levels[0].name if self.levels else "reminder"
             text = "nothing due for a reminder yet"
@@ -139,31 +183,31 @@ class Selection:
             if disputed:
                 text += f"; {disputed} disputed invoice{'s' if disputed > 1 else ''} not chased"
             return text
-        if code == ALL_DISPUTED:
+        if code is SkipCode.ALL_DISPUTED:
             return "every overdue invoice is disputed"
-        if code == CREDIT_ONLY:
+        if code is SkipCode.CREDIT_ONLY:
             return f"only credit notes open in {ccy}"
-        if code == DO_NOT_CHASE:
+        if code is SkipCode.DO_NOT_CHASE:
             return "customer marked do-not-chase"
-        if code == PAUSED:
+        if code is SkipCode.PAUSED:
             why = c.pause_reason[i]
             return f"paused until {date_or_none(c.paused_until[i])}" + (f": {why}" if why else "")
-        if code == PROMISE:
+        if code is SkipCode.PROMISE:
             amt = c.promise_amount[i]
             what = f"{money(amt)} " if not np.isnan(amt) else ""
             return f"promise to pay {what}by {date_or_none(c.promise_date[i])}"
-        if code == NET_NOT_POSITIVE:
+        if code is SkipCode.NET_NOT_POSITIVE:
             return "net balance is not positive (credit notes cover the debt)"
-        if code == CREDITS_COVER:
+        if code is SkipCode.CREDITS_COVER:
             return f"open credit notes cover the overdue {ccy} items"
-        if code == UNDER_MINIMUM:
+        if code is SkipCode.UNDER_MINIMUM:
             return (f"amount {money(self.group_base_amount[g])} {s.base_currency} is under the "
                     f"minimum of {money(s.minimum_reminder_amount)}")
-        if code == NO_ADDRESS:
+        if code is SkipCode.NO_ADDRESS:
             return "no e-mail address"
-        if code == BOUNCED:
+        if code is SkipCode.BOUNCED:
             return f"e-mail address {c.email[i]} bounced or complained; fix it in Customers"
-        if code == COOL_DOWN:
+        if code is SkipCode.COOL_DOWN:
             last = date_or_none(self.group_last_date[g])
             until = date_or_none(self.group_last_date[g]
                                  + np.timedelta64(s.reminder_cooldown_days, "D"))

@@ -33,7 +33,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 
 
-def _key(name: object) -> str:
+def table_key(name: object) -> str:
     """'Dunning Levels', 'DunningLevels', 'dunning_levels' -> 'dunninglevels'."""
     return re.sub(r"[\s_]+", "", str(name)).casefold()
 
@@ -171,17 +171,17 @@ def _read_tables(pc: Any, book: Any) -> dict[str, RawTable]:
     try:
         listobjects = {}
         for name in book.table_names or ():
-            listobjects.setdefault(_key(name), name)
+            listobjects.setdefault(table_key(name), name)
     except Exception:  # TablesNotLoaded: a format without Excel tables
         listobjects = {}
     sheets: dict[str, str] = {}
     for meta in book.sheets_metadata:
         if meta.typ == pc.SheetTypeEnum.WorkSheet:
-            sheets.setdefault(_key(meta.name), meta.name)
+            sheets.setdefault(table_key(meta.name), meta.name)
 
     out: dict[str, RawTable] = {}
     for spec in contract.TABLES:
-        k = _key(spec.name)
+        k = table_key(spec.name)
         raw = None
         if k in listobjects:
             raw = _from_listobject(book.get_table_by_name(listobjects[k]), spec.name)

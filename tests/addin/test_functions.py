@@ -93,6 +93,6 @@ def test_score_gives_the_score_grade_limit_and_reasons(tmp_path):
     row = table(after, "Scores")[0]
     assert fn.customer_score(row["Customer"]) == row["Score"]
     assert fn.customer_score(row["Customer"], "grade") == row["Grade"]
-    assert fn.customer_score(row["Customer"], "limit") == row["Recommended Limit"]
+    assert fn.customer_score(row["Customer"], "limit") == row["Recommended Limit (GBP)"]
     assert fn.customer_score(row["Customer"], "reasons") == row["Reasons"]
     assert fn.customer_score(row["Customer"], "mood") == fn.VALUE

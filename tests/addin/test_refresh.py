@@ -39,12 +39,15 @@ def test_refresh_writes_the_ageing_credit_and_kpi_figures_the_cli_prints(name, r
     summary, _, after = run(payload_from_file(path), scripts.refresh)
     assert summary.startswith(f"Refreshed as of {ageing['as_of']}")
 
+    ccy = ageing["base_currency"]
+    buckets = [f"{b} days ({ccy})" if b != "Not due" else f"Not due ({ccy})"
+               for b in ageing["buckets"]]
     rows = table(after, "Ageing")
     assert [r["Customer"] for r in rows] == [c["customer"] for c in ageing["customers"]]
     for r, c in zip(rows, ageing["customers"], strict=True):
-        assert r["Outstanding"] == pytest.approx(c["outstanding"], abs=0.001)
-        assert r["Overdue"] == pytest.approx(c["overdue"], abs=0.001)
-        assert [r[b] for b in ageing["buckets"]] == pytest.approx(c["buckets"], abs=0.001)
+        assert r[f"Outstanding ({ccy})"] == pytest.approx(c["outstanding"], abs=0.001)
+        assert r[f"Overdue ({ccy})"] == pytest.approx(c["overdue"], abs=0.001)
+        assert [r[b] for b in buckets] == pytest.approx(c["buckets"], abs=0.001)
         assert (r["Open Items"], r["Oldest Days Overdue"]) == (c["open_items"],
                                                                c["oldest_days_overdue"])
 
@@ -52,9 +55,9 @@ def test_refresh_writes_the_ageing_credit_and_kpi_figures_the_cli_prints(name, r
     assert [r["Customer"] for r in credit] == [c["customer"] for c in check["customers"]]
     for r, c in zip(credit, check["customers"], strict=True):
         assert r["Decision"] == c["decision"]
-        assert r["Exposure"] == pytest.approx(c["exposure"], abs=0.001)
-        assert r["Summary"] == c["summary"]
-        assert r["Credit Limit"] == c["credit_limit"]
+        assert r[f"Exposure ({ccy})"] == pytest.approx(c["exposure"], abs=0.001)
+        assert (r["Reasons"] or "") == "; ".join(c["reasons"])
+        assert r[f"Credit Limit ({ccy})"] == c["credit_limit"]
 
     shown = _kpis_on_dashboard(after)
     assert shown["Outstanding"] == pytest.approx(ageing["total"]["outstanding"])
@@ -66,8 +69,7 @@ def test_refresh_writes_the_ageing_credit_and_kpi_figures_the_cli_prints(name, r
         pytest.approx(k["cei"]) if k["cei"] is not None else "n/a")
     assert shown["Overdue share"] == pytest.approx(k["percent_overdue"])
     by_age = table(after, "ReceivablesByAge")
-    assert [r[f"Amount {ageing['base_currency']}"] for r in by_age] == pytest.approx(
-        ageing["total"]["buckets"])
+    assert [r[f"Amount ({ccy})"] for r in by_age] == pytest.approx(ageing["total"]["buckets"])
 
 
 def test_refresh_lists_every_problem_on_the_issues_sheet_as_the_cli_does(bad, capsys):
@@ -119,7 +121,7 @@ def test_a_workbook_without_customers_stops_with_a_sentence_not_a_traceback(tmp_
 def test_an_internal_error_is_one_line_on_the_issues_sheet(good, monkeypatch):
     def boom(*a, **k):
         raise ZeroDivisionError("float division by zero")
-    monkeypatch.setattr(scripts, "_ageing_sheet", boom)
+    monkeypatch.setattr(scripts, "write_ageing", boom)
     summary, actions, after = run(payload_from_file(good), scripts.refresh)
     assert summary.startswith("Refresh failed: internal error (ZeroDivisionError")
     assert "Traceback" not in json.dumps(actions) and "File \"" not in json.dumps(actions)
@@ -133,7 +135,8 @@ def test_score_writes_the_scores_the_cli_prints(sample, capsys):
     assert [r["Customer"] for r in rows] == [c["customer"] for c in expected["customers"]]
     for r, c in zip(rows, expected["customers"], strict=True):
         assert r["Score"] == c["score"] and r["Grade"] == c["grade"]
-        assert r["Recommended Limit"] == c["recommended_limit"]
+        assert r[f"Recommended Limit ({expected['base_currency']})"] == \
+            c["recommended_limit"]
     assert summary.startswith("Scored ")
 
 

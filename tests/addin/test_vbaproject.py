@@ -10,8 +10,8 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from creditdesk_addin import vbaproject as vp
-from creditdesk_addin.xlsm import standalone_project, xlwings_folder
+from workbook_templates import vbaproject as vp
+from workbook_templates.xlsm import standalone_project, xlwings_folder
 
 RED, BLACK = 0, 1  # [MS-CFB] 2.6.1 (olefile has no names for them)
 STANDALONE = xlwings_folder() / "quickstart_standalone.xlsm"

@@ -20,10 +20,11 @@ import xlwings as xw
 from oletools.olevba import VBA_Parser
 
 from creditdesk.files.xlsx_read import read_workbook
-from creditdesk_addin import lite, scripts, xlsm
+from creditdesk_addin import lite, scripts
 from devkit import officejs
 from devkit.officejs import payload_from_file
 from tests.addin.engine import book_of
+from workbook_templates import xlsm
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "workbook_templates" / "Creditdesk.xlsm"
@@ -69,10 +70,10 @@ def _button_macros(path: Path) -> dict[str, list[str]]:
 
 def test_the_shipped_workbook_and_its_module_are_current(tmp_path):
     assert xlsm.CREDITDESK_BAS.read_text(encoding="utf-8") == xlsm.vba_module(), \
-        "run: make addin (python -m creditdesk_addin.xlsm)"
+        "run: make addin (python -m workbook_templates.xlsm)"
     fresh = xlsm.build(tmp_path / "Creditdesk.xlsm")
     assert fresh.read_bytes() == SHIPPED.read_bytes(), \
-        "run: make addin (python -m creditdesk_addin.xlsm)"
+        "run: make addin (python -m workbook_templates.xlsm)"
     with pytest.raises(SystemExit, match=r"ends in \.xlsm"):
         xlsm.build(tmp_path / "Creditdesk.xlsx")
 

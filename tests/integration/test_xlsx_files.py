@@ -17,7 +17,7 @@ from creditdesk.domain.errors import WorkbookError
 from creditdesk.domain.ledger import DEFAULT_LEVELS, build_ledger
 from creditdesk.domain.settings import Settings
 from creditdesk.domain.templates import DEFAULT_TEMPLATES
-from creditdesk.files import xlsx_write
+from creditdesk.files import xlsx_book, xlsx_bulk
 from creditdesk.files.xlsx_read import read_workbook
 from creditdesk.files.xlsx_write import write_results, write_template, write_workbook
 
@@ -410,9 +410,10 @@ def sample_docs(names: list[str] | None = None) -> dict:
             (250.5, 250.5, [0.0, 0.0, 0.0, 0.0, 0.0, 250.5], 1, 130),
             (-40.0, 0.0, [-40.0, 0.0, 0.0, 0.0, 0.0, 0.0], 1, 0),
         ])]
+    head = {"as_of": "2026-11-24", "base_currency": "GBP", "issues": []}
     return {
         "ageing": {
-            "as_of": "2026-11-24", "base_currency": "GBP", "buckets": labels,
+            **head, "buckets": labels,
             "customers": ageing_rows,
             "total": {"outstanding": 1710.5, "overdue": 1250.5,
                       "buckets": [460.0, 1000.0, 0.0, 0.0, 0.0, 250.5]},
@@ -422,7 +423,7 @@ def sample_docs(names: list[str] | None = None) -> dict:
                      "cei": 91.2, "average_days_to_pay": 35.0, "average_days_late": None,
                      "percent_overdue": 73.1},
         },
-        "check": {"customers": [
+        "check": {**head, "customers": [
             {"customer": ids[0], "name": names[0], "outstanding": 1500.0,
              "open_orders": 200.0, "exposure": 1700.0, "credit_limit": 1000.0,
              "utilisation": 170.0, "score": 41.0, "decision": "Hold",
@@ -436,7 +437,7 @@ def sample_docs(names: list[str] | None = None) -> dict:
              "exposure": -40.0, "credit_limit": 500.0, "utilisation": 0.0, "score": 88.0,
              "decision": "Approve", "reasons": [], "summary": "APPROVE"},
         ]},
-        "score": {"customers": [
+        "score": {**head, "customers": [
             {"customer": ids[0], "name": names[0], "score": 41.0, "grade": "D",
              "recommended_limit": 800.0, "days_beyond_terms": 21.5,
              "reasons": ["pays 21 days late", "trend worsening"]},
@@ -445,23 +446,26 @@ def sample_docs(names: list[str] | None = None) -> dict:
              "reasons": ["no settled history"]},
         ]},
         "remind": {
+            **head,
             "reminders": [{
                 "customer": ids[0], "name": names[0], "currency": "GBP", "level": 2,
-                "level_name": "First reminder", "to": "ap@acme.example.com", "cc": "",
-                "subject": "=cmd|' /C calc'!A0", "invoices": [
+                "level_name": "First reminder", "channel": "Email",
+                "template": "first_reminder", "language": "en", "to": "ap@acme.example.com",
+                "cc": "", "subject": "=cmd|' /C calc'!A0", "text": "", "html": "",
+                "invoices": [
                     {"invoice": "INV-1", "invoice_date": "2026-09-01",
-                     "due_date": "2026-10-01", "days_overdue": 54, "outstanding": 1000.0,
-                     "interest": 0.0, "compensation": 0.0},
+                     "due_date": "2026-10-01", "days_overdue": 54, "status": "overdue",
+                     "outstanding": 1000.0, "interest": 0.0, "compensation": 0.0},
                     {"invoice": "+INV-2", "invoice_date": "2026-10-20",
-                     "due_date": "2026-11-19", "days_overdue": 5, "outstanding": 500.0,
-                     "interest": 0.0, "compensation": 0.0}],
+                     "due_date": "2026-11-19", "days_overdue": 5, "status": "overdue",
+                     "outstanding": 500.0, "interest": 0.0, "compensation": 0.0}],
                 "amount": 1500.0, "interest": 0.0, "compensation": 0.0, "total": 1500.0,
             }],
             "skipped": [{"customer": ids[0], "name": names[0], "currency": "EUR",
                          "reason": "nothing due for a reminder yet; next reminder (First "
-                                   "reminder) on 2026-12-01"},
+                                   "reminder) on 2026-12-01", "code": "nothing_due"},
                         {"customer": ids[1], "name": names[1], "currency": "EUR",
-                         "reason": "promise to pay until 2026-12-01"}],
+                         "reason": "promise to pay until 2026-12-01", "code": "promise"}],
         },
         "issues": [{"sheet": "Invoices", "row": 7, "column": "Amount",
                     "message": "text 'lots' is not a number"},
@@ -601,8 +605,8 @@ def test_the_total_row_formulas_name_their_table_so_libreoffice_reads_them(tmp_p
 
 
 def test_a_column_reference_escapes_what_excel_escapes():
-    assert xlsx_write._column_ref("Ageing", "Not due") == "Ageing[[Not due]]"
-    assert xlsx_write._column_ref("T", "a'b[c]#d") == "T[[a''b'[c']'#d]]"
+    assert xlsx_book.column_ref("Ageing", "Not due") == "Ageing[[Not due]]"
+    assert xlsx_book.column_ref("T", "a'b[c]#d") == "T[[a''b'[c']'#d]]"
 
 
 def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
@@ -684,7 +688,7 @@ def test_the_credit_sheet_wraps_its_reasons_and_leaves_out_the_summary(tmp_path)
     ("x" * 45, 20, 3), ("one\ntwo", 60, 2),
 ])
 def test_wrapped_text_lines_are_reckoned_generously(text, width, lines):
-    assert xlsx_write._lines(text, width) == lines
+    assert xlsx_book.lines_of(text, width) == lines
 
 
 def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_path):
@@ -724,7 +728,8 @@ def test_the_reminders_sheet_has_the_reminders_and_their_invoices(tmp_path):
 def test_customers_not_chased_have_their_own_sheet_with_the_exceptions_first(tmp_path):
     docs = sample_docs()
     docs["remind"]["skipped"].append({"customer": "C-9", "name": "Zed", "currency": "GBP",
-                                      "reason": "customer marked do-not-chase"})
+                                      "reason": "customer marked do-not-chase",
+                                      "code": "do_not_chase"})
     path = tmp_path / "results.xlsx"
     write_results(path, docs)
 
@@ -744,12 +749,17 @@ def test_customers_not_chased_have_their_own_sheet_with_the_exceptions_first(tmp
     assert ws.freeze_panes == "A5"
 
 
-def test_not_due_yet_is_told_from_a_real_exception():
-    assert xlsx_write._not_due_yet("nothing due for a reminder yet; 2 disputed invoices "
-                                   "not chased")
-    assert xlsx_write._not_due_yet("Next reminder on 2026-12-01")
-    assert not xlsx_write._not_due_yet("every overdue invoice is disputed")
-    assert not xlsx_write._not_due_yet(None)
+def test_not_due_yet_is_told_from_a_real_exception_by_its_code_not_its_words(tmp_path):
+    docs = sample_docs()
+    skipped = docs["remind"]["skipped"]
+    skipped[0]["reason"] = "every overdue invoice is disputed"  # the words do not decide
+    skipped[1]["reason"] = "nothing due for a reminder yet"
+    path = tmp_path / "results.xlsx"
+    write_results(path, docs)
+
+    rows = table_rows(openpyxl.load_workbook(path)["Not chased"], "NotChased")
+
+    assert [(r[0], r[3]) for r in rows[1:]] == [("C-2", "Exception"), ("C-1", "Not due yet")]
 
 
 def test_scores_show_the_current_credit_limit_next_to_the_recommended_one(tmp_path):
@@ -844,12 +854,16 @@ def test_a_ledger_without_issues_says_no_issues(tmp_path):
 
 def test_empty_documents_give_a_results_workbook_without_crashing(tmp_path):
     path = tmp_path / "results.xlsx"
-    docs = {"ageing": {"as_of": "2026-11-24", "base_currency": "EUR",
-                       "buckets": ["Not due", "1-30", "Over 30"], "customers": [],
+    head = {"as_of": "2026-11-24", "base_currency": "EUR", "issues": []}
+    kpis = {"period_days": 90, "credit_sales": 0.0, "receivables": 0.0, "overdue": 0.0,
+            **dict.fromkeys(["dso_simple", "dso_countback", "best_possible_dso",
+                             "average_days_delinquent", "cei", "average_days_to_pay",
+                             "average_days_late", "percent_overdue"])}
+    docs = {"ageing": {**head, "buckets": ["Not due", "1-30", "Over 30"], "customers": [],
                        "total": {"outstanding": 0.0, "overdue": 0.0, "buckets": [0, 0, 0]},
-                       "kpis": {}},
-            "check": {"customers": []}, "score": {"customers": []},
-            "remind": {"reminders": [], "skipped": []}, "issues": []}
+                       "kpis": kpis},
+            "check": {**head, "customers": []}, "score": {**head, "customers": []},
+            "remind": {**head, "reminders": [], "skipped": []}, "issues": []}
 
     write_results(path, docs)
     write_results(tmp_path / "nothing.xlsx", {})
@@ -866,7 +880,7 @@ def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_pa
                                                                            monkeypatch):
     docs = sample_docs()
     write_results(tmp_path / "bulk.xlsx", docs, made=MADE)
-    monkeypatch.setattr(xlsx_write, "BULK_BODIES", False)
+    monkeypatch.setattr(xlsx_bulk, "BULK_BODIES", False)
     write_results(tmp_path / "plain.xlsx", docs, made=MADE)
 
     def cells(path):
@@ -878,9 +892,21 @@ def test_the_bulk_path_writes_the_same_cells_as_the_plain_xlsxwriter_path(tmp_pa
 
     assert cells(tmp_path / "bulk.xlsx") == cells(tmp_path / "plain.xlsx")
     write_workbook(tmp_path / "plain-ledger.xlsx", contract_tables())
-    monkeypatch.setattr(xlsx_write, "BULK_BODIES", True)
+    monkeypatch.setattr(xlsx_bulk, "BULK_BODIES", True)
     write_workbook(tmp_path / "bulk-ledger.xlsx", contract_tables())
     assert cells(tmp_path / "bulk-ledger.xlsx") == cells(tmp_path / "plain-ledger.xlsx")
+
+
+def test_an_xlsxwriter_the_fast_path_was_not_made_for_is_written_through_its_public_api(
+        tmp_path, monkeypatch):
+    assert xlsx_bulk.supported()
+    monkeypatch.setattr(xlsx_bulk, "_made", [])
+    monkeypatch.setattr(xlsxwriter, "__version__", "4.0.0")
+
+    assert not xlsx_bulk.supported() and xlsx_bulk.sheet_class() is None
+    write_results(tmp_path / "results.xlsx", sample_docs())
+    assert table_rows(openpyxl.load_workbook(tmp_path / "results.xlsx")["Ageing"], "Ageing")[1][0] \
+        == "C-1"
 
 
 def test_the_results_of_many_customers_are_written_in_full(tmp_path):
@@ -916,20 +942,37 @@ def test_the_input_workbook_is_never_overwritten(tmp_path):
     assert source.read_bytes() == before
 
 
-def test_a_failure_midway_leaves_no_file_and_keeps_an_existing_one(tmp_path):
-    target = tmp_path / "results.xlsx"
-    broken = {**sample_docs(), "check": {"customers": [{"customer": "C-1"}, "not a dict"]}}
+def test_a_failure_midway_leaves_no_file_and_keeps_an_existing_one(tmp_path, monkeypatch):
+    from creditdesk.analysis import tables
 
-    with pytest.raises(AttributeError):
-        write_results(target, broken)
+    target = tmp_path / "results.xlsx"
+
+    def broken(report):  # the Credit sheet fails, after the Dashboard and Ageing sheets
+        raise AttributeError("a bug")
+
+    with monkeypatch.context() as m:
+        m.setattr(tables, "credit", broken)
+        with pytest.raises(AttributeError):
+            write_results(target, sample_docs())
     assert list(tmp_path.iterdir()) == []
 
     write_results(target, sample_docs())
     before = target.read_bytes()
+    monkeypatch.setattr(tables, "credit", broken)
     with pytest.raises(AttributeError):
-        write_results(target, broken)
+        write_results(target, sample_docs())
     assert list(tmp_path.iterdir()) == [target]
     assert target.read_bytes() == before
+
+
+def test_a_document_that_is_not_one_is_refused_before_anything_is_written(tmp_path):
+    from pydantic import ValidationError
+
+    broken = {**sample_docs(), "check": {"customers": [{"customer": "C-1"}, "not a dict"]}}
+
+    with pytest.raises(ValidationError):
+        write_results(tmp_path / "results.xlsx", broken)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_file_name_that_is_not_xlsx_or_a_missing_folder_is_refused(tmp_path):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from creditdesk.domain.dunning import select
+from creditdesk.domain.dunning import SkipCode, select
 from creditdesk.domain.interest import statutory_interest
 from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
 
@@ -114,19 +114,32 @@ def test_disputed_items_are_never_chased():
     assert not rem and skipped[(0, "EUR")] == "every overdue invoice is disputed"
 
 
-@pytest.mark.parametrize(("fields", "reason"), [
-    ({"Do Not Chase": "Yes"}, "customer marked do-not-chase"),
+@pytest.mark.parametrize(("fields", "reason", "code"), [
+    ({"Do Not Chase": "Yes"}, "customer marked do-not-chase", SkipCode.DO_NOT_CHASE),
     ({"Paused Until": AS_OF, "Pause Reason": "CFO agreed"},
-     "paused until 2026-06-30: CFO agreed"),
+     "paused until 2026-06-30: CFO agreed", SkipCode.PAUSED),
     ({"Promise Date": AS_OF + dt.timedelta(days=4), "Promise Amount": 100},
-     "promise to pay 100.00 by 2026-07-04"),
-    ({"Email": ""}, "no e-mail address"),
+     "promise to pay 100.00 by 2026-07-04", SkipCode.PROMISE),
+    ({"Email": ""}, "no e-mail address", SkipCode.NO_ADDRESS),
 ])
-def test_customer_level_exclusions_give_their_reason(fields, reason):
-    _, rem, skipped = run([invoice("I1", 100.0, days_before(10))],
-                          customers=[customer("C1", **fields)])
-    assert not rem
-    assert skipped[(0, "EUR")] == reason
+def test_customer_level_exclusions_give_their_reason_and_its_code(fields, reason, code):
+    ledger = make_ledger(customers=[customer("C1", **fields)],
+                         invoices=[invoice("I1", 100.0, days_before(10))])
+    sel = select(ledger)
+    (skip,) = sel.skipped()
+    assert not sel.reminders()
+    assert (skip.reason, skip.code) == (reason, code)
+    assert not skip.code.not_due_yet
+
+
+def test_only_nothing_due_yet_is_the_rule_at_work_every_other_skip_is_an_exception():
+    ledger = make_ledger(customers=[customer("C1"), customer("C2")],
+                         invoices=[invoice("I1", 100.0, AS_OF + dt.timedelta(days=20)),
+                                   invoice("I2", 300.0, days_before(50), customer="C2",
+                                           Disputed="Yes")])
+    codes = {s.customer: s.code for s in select(ledger).skipped()}
+    assert codes == {0: SkipCode.NOTHING_DUE, 1: SkipCode.ALL_DISPUTED}
+    assert [c for c in SkipCode if c.not_due_yet] == [SkipCode.NOTHING_DUE]
 
 
 def test_a_pause_that_ended_and_a_broken_promise_bring_the_customer_back():

@@ -1,0 +1,281 @@
+"""The documents an analysis gives: one typed definition of every result.
+
+These models are the ``--json`` contract of the report commands (docs/cli.md, section "JSON
+documents", is checked against them by tests/unit/test_docs.py): ``as_json()`` is exactly
+what ``creditdesk ageing|check|remind|score WORKBOOK --json`` prints. ``as_data()`` is the
+whole document as plain data, which ``model_validate`` reads back: the same, plus what the
+JSON contract leaves out (the code of each skip reason). The results workbook, the add-in's
+sheets and the CLI's text read the models through their attributes.
+
+Amounts are in base currency (reminders: in their own currency), rounded to cents at the
+edge (``creditdesk.analysis.report``), never inside sums. Dates are ``datetime.date`` here
+and ISO text (``2026-06-30``) in JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from creditdesk.domain.dunning import SkipCode
+
+
+class Document(BaseModel):
+    """A part of a result: immutable, no fields beyond those declared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def as_data(self) -> dict[str, Any]:
+        """The whole document as plain data (dates as ISO text); ``model_validate`` reads it
+        back."""
+        return self.model_dump(mode="json")
+
+    def as_json(self) -> dict[str, Any]:
+        """The document as the CLI prints it with ``--json`` (docs/cli.md)."""
+        return self.model_dump(mode="json", exclude=self._not_in_json())
+
+    def _not_in_json(self) -> Any:
+        """The fields the JSON contract leaves out (``model_dump``'s ``exclude``)."""
+        return None
+
+
+class IssueRow(Document):
+    """A problem found in the input: sheet, worksheet row as Excel shows it (None: the whole
+    table or a setting), column header (None: none) and what is wrong."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class Report(Document):
+    """What every report document starts with."""
+
+    as_of: dt.date
+    base_currency: str
+
+
+# -- ageing ----------------------------------------------------------------------------
+
+
+class AgeingRow(Document):
+    customer: str
+    name: str
+    outstanding: float
+    overdue: float
+    buckets: list[float]  # one amount per label of ``AgeingReport.buckets``
+    open_items: int
+    oldest_days_overdue: int
+
+
+class AgeingTotal(Document):
+    outstanding: float
+    overdue: float
+    buckets: list[float]
+
+
+class KpiFigures(Document):
+    """The KPIs of docs/kpis.md, keyed as in JSON; None where a denominator is zero."""
+
+    period_days: int
+    credit_sales: float
+    receivables: float
+    overdue: float
+    dso_simple: float | None
+    dso_countback: float | None
+    best_possible_dso: float | None
+    average_days_delinquent: float | None
+    cei: float | None
+    average_days_to_pay: float | None
+    average_days_late: float | None
+    percent_overdue: float | None
+
+
+class AgeingReport(Report):
+    """``ageing --json``: buckets per customer with open items (largest first), totals, KPIs."""
+
+    buckets: list[str]
+    customers: list[AgeingRow]
+    total: AgeingTotal
+    kpis: KpiFigures
+    issues: list[IssueRow]
+
+
+# -- credit check ----------------------------------------------------------------------
+
+
+Decision = Literal["Approve", "Review", "Hold"]
+
+
+class CheckRow(Document):
+    customer: str
+    name: str
+    outstanding: float
+    open_orders: float
+    exposure: float
+    credit_limit: float | None  # None: no limit set
+    utilisation: float | None  # % of the limit
+    score: float | None
+    decision: Decision
+    reasons: list[str]
+    summary: str  # "HOLD: exposure 118% of limit ...; ..."
+
+
+class CheckReport(Report):
+    """``check --json``: customers with open items, a limit or open orders; Hold first."""
+
+    customers: list[CheckRow]
+    issues: list[IssueRow]
+
+
+class OrderCheck(Document):
+    """``check --customer C --order A --json``: the decision for one proposed order."""
+
+    customer: str
+    order_amount: float
+    exposure: float
+    decision: Decision
+    reasons: list[str]
+    summary: str
+    issues: list[IssueRow] = []
+
+
+# -- score -----------------------------------------------------------------------------
+
+
+class ScoreRow(Document):
+    customer: str
+    name: str
+    score: float | None  # 1-100; None without settled history
+    grade: str
+    recommended_limit: float | None
+    days_beyond_terms: float | None
+    reasons: list[str]
+
+
+class ScoreReport(Report):
+    """``score --json``: every customer, best score first."""
+
+    customers: list[ScoreRow]
+    issues: list[IssueRow]
+
+
+# -- reminders -------------------------------------------------------------------------
+
+
+class ReminderLine(Document):
+    invoice: str
+    invoice_date: dt.date
+    due_date: dt.date
+    days_overdue: int
+    status: str
+    outstanding: float
+    interest: float
+    compensation: float
+
+
+class Reminder(Document):
+    """One consolidated message: a customer, a currency, its level, its invoices. Amounts
+    in the reminder's own currency."""
+
+    customer: str
+    name: str
+    currency: str
+    level: int
+    level_name: str
+    channel: str
+    template: str
+    language: str
+    to: str
+    cc: str
+    subject: str
+    text: str
+    html: str
+    invoices: list[ReminderLine]
+    amount: float  # what is asked for: the overdue items net of credit notes
+    interest: float
+    compensation: float
+    total: float
+
+
+class Skipped(Document):
+    """A customer (in one currency) left out of today's reminders, and why: in words
+    (``reason``) and as a code (``code``; not in ``--json``, whose contract has the words)."""
+
+    customer: str
+    name: str
+    currency: str
+    reason: str
+    code: SkipCode
+
+    @property
+    def not_due_yet(self) -> bool:
+        """Left out only because nothing is due for a reminder yet: the rule, not an
+        exception."""
+        return self.code.not_due_yet
+
+
+class RemindReport(Report):
+    """``remind --json``: today's reminders and the customers skipped, each with why."""
+
+    reminders: list[Reminder]
+    skipped: list[Skipped]
+    issues: list[IssueRow]
+
+    def _not_in_json(self) -> Any:
+        return {"skipped": {"__all__": {"code"}}}
+
+
+# -- interest --------------------------------------------------------------------------
+
+
+class InterestReport(Document):
+    """``interest --json``: statutory interest and fixed compensation on one debt."""
+
+    law: str
+    amount: float
+    due: dt.date
+    paid: dt.date
+    rate: float  # annual % applied
+    days: int
+    interest: float
+    compensation: float
+    compensation_currency: str
+    reference_date: dt.date | None
+    warnings: list[str]
+
+
+# -- all of them -----------------------------------------------------------------------
+
+
+class Results(Document):
+    """Everything the results workbook shows; any part may be missing."""
+
+    ageing: AgeingReport | None = None
+    check: CheckReport | None = None
+    score: ScoreReport | None = None
+    remind: RemindReport | None = None
+    issues: list[IssueRow] | None = None  # every issue, reminders' included
+
+    @property
+    def base_currency(self) -> str:
+        return next((d.base_currency for d in (self.ageing, self.check, self.score,
+                                               self.remind) if d is not None), "")
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return next((d.as_of for d in (self.ageing, self.check, self.score, self.remind)
+                     if d is not None), None)
+
+    def all_issues(self) -> list[IssueRow]:
+        """The issues to list: ``issues``, else the ageing document's."""
+        if self.issues is not None:
+            return self.issues
+        return self.ageing.issues if self.ageing is not None else []
+
+
+REPORTS: dict[str, type[Report]] = {"ageing": AgeingReport, "check": CheckReport,
+                                    "score": ScoreReport, "remind": RemindReport}
