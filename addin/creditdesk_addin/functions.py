@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from creditdesk.analysis.report import Analysis, order_check
+from creditdesk.analysis.report import Analysis, order_amount_problem, order_check
 from creditdesk.domain import contract
 from creditdesk.domain.cells import to_date
 from creditdesk.domain.errors import CreditdeskError
@@ -218,11 +218,14 @@ def credit_check(customer: Any, order_amount: Any = 0.0, *, load: Loader | None 
     ...". From the ledger of the last Refresh.
 
     #N/A: unknown customer, or nothing loaded yet; #VALUE!: an order amount that is not a
-    number."""
+    number; #NUM!: a negative or implausibly large one."""
     def answer(customer: Any, order_amount: Any) -> str:
         a = _ledger(load)
         i = _customer(a, customer)
         amount = 0.0 if _blank(order_amount) else _number(order_amount, "order amount")
+        problem = order_amount_problem(amount)
+        if problem:
+            raise _Fail(NUM, f"the order amount {problem}")
         if not _orders_of or _orders_of[0] is not a or len(_orders) > 10_000:
             _orders.clear()
             _orders_of[:] = [a]

@@ -1,6 +1,6 @@
 """``creditdesk import``: an accounting system's export into a contract workbook.
 
-    creditdesk import SOURCE... -o WORKBOOK.xlsx [--into WORKBOOK.xlsx] [--format NAME]
+    creditdesk import SOURCE... -o WORKBOOK.xlsx [--force] [--into WORKBOOK.xlsx] [--format NAME]
                      [--mapping NAME [--map FIELD=VALUE ...]] [--json]
 
 Exit status: 0 imported; 2 a usage error or an input that cannot be read (unknown layout, a
@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="export files: the items, and optionally a contacts export")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="WORKBOOK.xlsx",
                    help="the workbook to write (never one of the inputs)")
+    p.add_argument("--force", action="store_true", help="let -o overwrite an existing file")
     p.add_argument("--into", type=Path, metavar="WORKBOOK.xlsx",
                    help="merge into this workbook's tables (it is not changed; -o gets the "
                    "result)")
@@ -173,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
         if src.exists() and out.exists() and out.resolve() == src.resolve():
             raise ImportUsageError(f"creditdesk import: -o {out} is one of the inputs; write to "
                                    "a new file (your workbook and exports are never changed)")
+    if out.exists() and not args.force:
+        raise ImportUsageError(f"creditdesk import: {out} exists; use --force to overwrite it")
     tables = read_workbook(args.into) if args.into else {}
     if args.into and ("customers" not in tables or "invoices" not in tables):
         raise ImportUsageError(f"creditdesk import: {args.into} has no Customers and Invoices "

@@ -27,6 +27,12 @@ def test_credit_check_answers_for_an_order_as_the_cli_does(refreshed, capsys):
     assert fn.credit_check("C1", "lots") == fn.VALUE  # not a number
 
 
+@pytest.mark.parametrize("amount", [-5, 1e300, 1e12])
+def test_an_order_that_cannot_be_one_answers_num(refreshed, amount):
+    """As the CLI refuses it: never a percentage of hundreds of digits in a cell."""
+    assert fn.credit_check("C1", amount) == fn.NUM
+
+
 def test_functions_that_need_the_ledger_answer_na_before_a_refresh():
     assert fn.credit_check("C1", 100) == fn.NA
     assert fn.customer_score("C1") == fn.NA
