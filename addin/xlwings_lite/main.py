@@ -43,15 +43,17 @@ def refresh(book: xw.Book):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Reminders", "Reminder invoices", "Not chased",
+        "Dashboard", "Issues"
     ],
 )
 def preview_reminders(book: xw.Book):
     """# Preview reminders: today's reminders, one per customer and currency.
 
-    Fills the Reminders sheet: each reminder with its level, amounts, interest and subject,
-    the invoices in it, and the customers not chased with the reason. Untick (Send = No) what
-    should not go, then click Send reminders. Nothing is sent here."""
+    Fills the Reminders sheet (each reminder with its level, amounts, interest and subject),
+    the Reminder invoices sheet (the invoices in each) and the Not chased sheet (the
+    customers not chased, with the reason). Untick (Send = No) what should not go, then click
+    Send reminders. Nothing is sent here."""
     scripts.preview_reminders(book)
 
 
