@@ -24,6 +24,7 @@ from creditdesk.files.xlsx_book import (
     close_workbook,
     is_number,
     new_workbook,
+    print_setup,
     target_file,
     write_value,
 )
@@ -120,7 +121,7 @@ def _table_sheet(book: Book, name: str, table: tables.Table, *, freeze_columns: 
     ws = book.sheet(name)
     _write_table(book, ws, table, 0, 0)
     ws.freeze_panes(1, freeze_columns)
-    _print_setup(ws, 0)
+    print_setup(ws, 0)
 
 
 def _reminders_sheet(book: Book, reminders: tables.Table, lines: tables.Table) -> None:
@@ -136,7 +137,7 @@ def _reminders_sheet(book: Book, reminders: tables.Table, lines: tables.Table) -
         ws.write_string(0, 0, title, book.f.bold)
         _write_table(book, ws, table, 1, 0)
         ws.freeze_panes(2, 0)
-        _print_setup(ws, 1)
+        print_setup(ws, 1)
 
 
 def _not_chased_sheet(book: Book, table: tables.Table, summary: str) -> None:
@@ -147,17 +148,7 @@ def _not_chased_sheet(book: Book, table: tables.Table, summary: str) -> None:
     ws.write_string(1, 0, summary)
     _write_table(book, ws, table, 3, 0)
     ws.freeze_panes(4, 0)
-    _print_setup(ws, 3)
-
-
-def _print_setup(ws: Any, header_row: int | None, *, one_page: bool = False) -> None:
-    """Landscape, one page wide (``one_page``: one page in all), the header row on every
-    page, the sheet name and page number in the footer."""
-    ws.set_landscape()
-    ws.fit_to_pages(1, 1 if one_page else 0)
-    if header_row is not None:
-        ws.repeat_rows(header_row)
-    ws.set_footer("&L&A&RPage &P of &N")
+    print_setup(ws, 3)
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,7 +184,7 @@ class _Dashboard:
     def setup(self) -> None:
         for c, width in enumerate(DASHBOARD_WIDTHS):
             self.ws.set_column(c, c, width)
-        _print_setup(self.ws, None, one_page=True)
+        print_setup(self.ws, None, one_page=True)
 
     def title(self, text: str) -> None:
         self.ws.write_string(0, 0, text, self.f.title)

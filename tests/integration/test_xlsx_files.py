@@ -1001,3 +1001,31 @@ def test_an_existing_results_file_is_replaced(tmp_path):
     write_results(target, sample_docs())
 
     assert openpyxl.load_workbook(target).sheetnames[0] == "Dashboard"
+
+
+@pytest.mark.parametrize("which", ["sample", "template"])
+def test_every_contract_sheet_prints_landscape_one_page_wide_with_its_header_row(
+        tmp_path, which):
+    """The demo's sample workbook (the first a user opens) and the blank template print as
+    the results do: landscape, one page wide, the header row on every page."""
+    from devkit.sample import sample_tables
+
+    path = tmp_path / f"{which}.xlsx"
+    if which == "sample":
+        write_workbook(path, sample_tables(customers=30, messy=True), readme=True)
+    else:
+        write_template(path)
+
+    book = openpyxl.load_workbook(path)
+
+    for ws in book:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1), ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages down as it takes
+        assert ws.oddFooter.right.text == "Page &P of &N", ws.title
+        assert ws.print_title_rows == (None if ws.title == "Read me" else "$1:$1"), ws.title
+    templates = book["Templates"]
+    body = next(c for c in templates[2] if isinstance(c.value, str) and "\n" in c.value)
+    assert body.alignment.wrap_text  # a template's body prints as the lines it has
+    assert templates.column_dimensions[body.column_letter].width <= 81
