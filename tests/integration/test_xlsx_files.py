@@ -1012,7 +1012,7 @@ def test_every_contract_sheet_prints_landscape_one_page_wide_with_its_header_row
 
     path = tmp_path / f"{which}.xlsx"
     if which == "sample":
-        write_workbook(path, sample_tables(customers=30, messy=True), readme=True)
+        write_workbook(path, sample_tables(customers=30, messy=True, hostile=True), readme=True)
     else:
         write_template(path)
 

@@ -78,7 +78,7 @@ def _model_fields(model) -> set[str]:
 def printed() -> dict[str, dict]:
     """What ``creditdesk ageing|check|remind|score --json`` print for a sample ledger with
     reminders, skipped customers and issues."""
-    a = Analysis(build_ledger(raw_tables(sample_tables(customers=80, messy=True))))
+    a = Analysis(build_ledger(raw_tables(sample_tables(customers=80, messy=True, hostile=True))))
     docs = {"ageing": a.ageing_report(), "check": a.check_report(),
             "score": a.score_report(), "remind": a.remind_report()}
     assert docs["remind"].reminders and docs["remind"].skipped and docs["ageing"].issues
