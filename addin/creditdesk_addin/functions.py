@@ -52,7 +52,7 @@ log = logging.getLogger("creditdesk.addin")
 Loader = Callable[[], Analysis | None]
 # What a function's ledger needs: not the dunning levels or the templates.
 FUNCTION_TABLES = (contract.CUSTOMERS, contract.INVOICES, contract.SETTINGS, contract.FX,
-                   contract.HISTORY)
+                   contract.HISTORY, contract.RATES)
 DESCRIPTION_LIMIT = 255  # Excel cuts a function's description, and an argument's help, here
 
 
@@ -261,7 +261,8 @@ def ageing_bucket(date: Any, as_of: Any = None, *, load: Loader | None = None) -
     return _spill(answer, 1, date, as_of)
 
 
-def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date | None]:
+def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date | None, Any]:
+    """(law, contract rate, as-of date, the workbook's rate table of the law or None)."""
     a = session.recall()
     settings = a.ledger.settings if a is not None else None
     if _blank(law):
@@ -275,14 +276,16 @@ def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date
             raise _Fail(NUM, "the contract rate cannot be negative")
     elif settings is not None:
         rate = settings.contract_interest_rate
-    return str(law).strip().upper(), rate, (a.ledger.as_of_date if a is not None else None)
+    law = str(law).strip().upper()
+    rates = a.ledger.rates.get(law) if a is not None else None
+    return law, rate, (a.ledger.as_of_date if a is not None else None), rates
 
 
 def _statutory(amount: Any, due: Any, paid: Any, law: Any, contract_rate: Any) -> Any:
-    law_, rate, as_of = _law_terms(law, contract_rate)
+    law_, rate, as_of, rates = _law_terms(law, contract_rate)
     end = (as_of or dt.date.today()) if _blank(paid) else _date(paid, "paid")
     value = 0.0 if _blank(amount) else _number(amount, "amount")
-    return statutory_interest(value, _date(due, "due date"), end, law_, rate)
+    return statutory_interest(value, _date(due, "due date"), end, law_, rate, rates=rates)
 
 
 def late_interest(amount: Any, due: Any, paid: Any = None, law: Any = None,

@@ -26,7 +26,7 @@ __xlwings_func_namespace__ = "CD"
     name="Refresh",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Ageing", "Credit", "Dashboard", "Issues"
+        "History", "Mappings", "Rates", "Ageing", "Credit", "Dashboard", "Issues"
     ],
 )
 def refresh(book: xw.Book):
@@ -43,7 +43,7 @@ def refresh(book: xw.Book):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Reminder invoices", "Not chased",
+        "History", "Mappings", "Rates", "Reminders", "Reminder invoices", "Not chased",
         "Dashboard", "Issues"
     ],
 )
@@ -61,7 +61,7 @@ def preview_reminders(book: xw.Book):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 def send_reminders(book: xw.Book):
@@ -78,7 +78,7 @@ def send_reminders(book: xw.Book):
     name="Sync",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 def sync(book: xw.Book):
@@ -95,7 +95,7 @@ def sync(book: xw.Book):
     name="Score",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Scores", "Dashboard", "Issues"
+        "History", "Mappings", "Rates", "Scores", "Dashboard", "Issues"
     ],
 )
 def score(book: xw.Book):

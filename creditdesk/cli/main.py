@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from creditdesk.cli.options import date_option
 from creditdesk.domain.errors import CreditdeskError
 
 if TYPE_CHECKING:
@@ -55,19 +56,7 @@ class CommandParser(argparse.ArgumentParser):
 _Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
-def _date(text: str) -> dt.date:
-    """A date option: YYYY-MM-DD, within the dates a workbook may hold (1900 to 2199)."""
-    from creditdesk.domain.cells import FIRST_DATE, LAST_DATE
-
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise argparse.ArgumentTypeError(
-            f"{text} is outside the dates Creditdesk works with ({FIRST_DATE.isoformat()} to "
-            f"{LAST_DATE.isoformat()})")
-    return day
+_date = date_option  # a date option: YYYY-MM-DD, 1900 to 2199
 
 
 MAX_AMOUNT = 1e12  # an amount of a trillion or more on the command line is a typing slip
@@ -182,6 +171,9 @@ def _parser() -> CommandParser:
     it.add_argument("--contract-rate", type=_rate, metavar="PERCENT",
                     help="a contractual annual rate (0 to 100) that replaces the statutory "
                     "rate")
+    it.add_argument("--workbook", type=Path, metavar="WORKBOOK",
+                    help="take the reference rates from this workbook's Rates table (see "
+                    "'rates update'; default: the rates Creditdesk ships)")
     it.add_argument("--json", action="store_true", help="print one JSON document")
 
     sy = sub.add_parser("sync", help="send the workbook to the backend; show what it holds",
@@ -210,9 +202,10 @@ def _parser() -> CommandParser:
                     help="how long to wait for the batch (default 600)")
     _backend_options(se)
 
-    from creditdesk.cli import import_command
+    from creditdesk.cli import import_command, rates_command
 
     import_command.register(sub)
+    rates_command.register(sub)
     _add_plugins(sub)
     return p
 
@@ -348,8 +341,14 @@ def _run_interest(args: argparse.Namespace) -> int:
     from creditdesk.domain.interest import round_money, statutory_interest
 
     paid = args.paid or dt.date.today()
+    rates = None
+    if args.workbook is not None:
+        from creditdesk.app.workbook import Workbook
+
+        rates = Workbook.read(args.workbook).analysis.ledger.rates.get(args.law)
     try:
-        r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate)
+        r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate,
+                               rates=rates)
     except ValueError as exc:  # a due date before the rate table starts, for one
         raise UsageError(f"{PROG} interest: {exc}") from None
     doc = InterestReport(

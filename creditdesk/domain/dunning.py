@@ -362,7 +362,8 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
             amount = pos.outstanding[take]
             i_, comp, warn = interest_columns(
                 amount, pos.due[take], as_of, law, s.contract_interest_rate,
-                amount_in_law_currency=amount * doc_rate / law_rate)
+                amount_in_law_currency=amount * doc_rate / law_rate,
+                rates=ledger.rates.get(law))  # the workbook's Rates table, else the shipped
             interest[take] = i_
             compensation[take] = comp * law_rate / doc_rate
             warnings.extend(warn)

@@ -22,6 +22,7 @@ from creditdesk.domain.contract import (
     FX,
     HISTORY,
     INVOICES,
+    RATES,
     SETTINGS,
     TEMPLATES,
     Column,
@@ -30,7 +31,9 @@ from creditdesk.domain.contract import (
 )
 from creditdesk.domain.emails import email_problem, split_addresses
 from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.interest import RateTable
 from creditdesk.domain.issues import Issue
+from creditdesk.domain.rates import workbook_rates
 from creditdesk.domain.settings import Settings, parse_settings
 from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template
 
@@ -149,6 +152,7 @@ class Ledger:
     templates: list[Template]
     history: History
     issues: list[Issue] = field(default_factory=list)
+    rates: dict[str, RateTable] = field(default_factory=dict)  # law -> the Rates table's
 
     @property
     def as_of_date(self) -> dt.date:
@@ -591,5 +595,6 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     history = _history(tables, issues, settings.dates())
     _apply_history(customers, invoices, history)
     day = as_of or settings.as_of(today)
+    rates = workbook_rates(_optional(tables, RATES, issues))
     return Ledger(settings, np.datetime64(day, "D"), customers, invoices, currencies, fx,
-                  levels, templates, history, issues)
+                  levels, templates, history, issues, rates=rates)

@@ -207,7 +207,8 @@ def test_usage_errors_exit_2_with_one_line(capsys, args, good):
 
 
 def test_help_is_there_for_every_command(capsys):
-    for command in ["new", "demo", "ageing", "check", "remind", "score", "interest"]:
+    for command in ["new", "demo", "ageing", "check", "remind", "score", "interest", "rates",
+                    "import"]:
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0

@@ -359,7 +359,7 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Read me", "Customers", "Invoices", "Settings", "FX",
-                               "Dunning Levels", "Templates", "History", "Mappings"]
+                               "Dunning Levels", "Templates", "History", "Mappings", "Rates"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
     assert "Open items and settled history" in text
