@@ -66,7 +66,8 @@ API_KEY_VARIABLE = "CREDITDESK_API_KEY"
 # Sheets, and the sheets each script needs (xlwings Lite sends only these to Python)
 REMINDERS, HISTORY = "Reminders", "History"  # the result sheets' names: results.py
 CONTRACT_SHEETS = [t.name for t in contract.TABLES]
-INCLUDE: dict[str, list[str]] = {
+INCLUDE: dict[str, list[str] | None] = {
+    "import_export": None,  # every sheet: the export may be on the sheet the user is on
     "refresh": [*CONTRACT_SHEETS, AGEING, CREDIT, DASHBOARD, ISSUES],
     "preview_reminders": [*CONTRACT_SHEETS, REMINDERS, *tables.REMINDER_SHEETS[1:],
                           tables.NOT_CHASED_SHEET, DASHBOARD, ISSUES],
@@ -81,6 +82,17 @@ BackendFactory = Callable[[Settings], Any]  # Settings -> creditdesk.api.client.
 
 # ---------------------------------------------------------------------------------------
 # The scripts
+
+
+def import_export(book: Any) -> str:
+    """Import: an accounting system's export into Customers and Invoices.
+
+    Paste a Xero, QuickBooks or Sage export (title rows and totals included) onto a sheet
+    named Import, or go to the sheet that holds it, and click Import: its items go into the
+    Invoices table and its customers into Customers, and what you typed there (limits,
+    e-mails, notes) is kept. The Import report sheet lists what was read, skipped and
+    changed; problems are on the Issues sheet. Then click Refresh."""
+    return _run(book, "Import", _import)
 
 
 def refresh(book: Any) -> str:
@@ -132,6 +144,7 @@ def score(book: Any) -> str:
 
 
 SCRIPTS: dict[str, Callable[..., str]] = {
+    "import_export": import_export,
     "refresh": refresh,
     "preview_reminders": preview_reminders,
     "send_reminders": send_reminders,
@@ -202,6 +215,18 @@ def _workbook(book: Any, progress: Progress, checking: bool = True) -> Workbook:
 def _rows_in(tables: dict[str, RawTable], key: str) -> int:
     t = tables.get(key)
     return len(t) if t is not None else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Import (creditdesk_addin.importing)
+
+
+def _import(book: Any, progress: Progress) -> str:
+    from creditdesk_addin import importing
+
+    summary = importing.run(book, progress)
+    _summary(book, summary)
+    return summary
 
 
 # ---------------------------------------------------------------------------------------

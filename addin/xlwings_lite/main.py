@@ -23,6 +23,20 @@ __xlwings_func_namespace__ = "CD"
 
 
 @script(
+    name="Import",
+)
+def import_export(book: xw.Book):
+    """# Import: an accounting system's export into Customers and Invoices.
+
+    Paste a Xero, QuickBooks or Sage export (title rows and totals included) onto a sheet
+    named Import, or go to the sheet that holds it, and click Import: its items go into the
+    Invoices table and its customers into Customers, and what you typed there (limits,
+    e-mails, notes) is kept. The Import report sheet lists what was read, skipped and
+    changed; problems are on the Issues sheet. Then click Refresh."""
+    scripts.import_export(book)
+
+
+@script(
     name="Refresh",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
