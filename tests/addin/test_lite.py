@@ -17,12 +17,41 @@ from tests.addin.engine import book_of
 MAIN = generator.OUT / "main.py"
 
 
-def test_the_generated_main_py_and_requirements_are_current():
+WHEEL = ("https://api.example/v1/addin/wheels/" + "ab" * 32
+         + "/creditdesk-0.1.0-py3-none-any.whl")
+
+
+def test_the_generated_main_py_is_current_and_no_placeholder_requirements_ship():
     assert MAIN.read_text(encoding="utf-8") == generator.main_py(), \
         "run: .venv/bin/python -m creditdesk_addin.lite"
-    req = (generator.OUT / "requirements.txt").read_text(encoding="utf-8")
-    assert req == generator.requirements_txt()
-    assert f"xlwings=={xw.__version__}" in req and "tzdata" in req
+    assert not (generator.OUT / "requirements.txt").exists()  # written with --url only
+
+
+def test_requirements_name_xlwings_tzdata_and_the_wheels_real_address():
+    req = generator.requirements_txt(WHEEL).splitlines()
+    packages = [ln for ln in req if ln and not ln.startswith("#")]
+    assert packages == [f"xlwings=={xw.__version__}", WHEEL, "tzdata"]
+    for placeholder in ("", generator.WHEEL_PLACEHOLDER):
+        with pytest.raises(ValueError):
+            generator.requirements_txt(placeholder)
+
+
+def test_without_an_address_only_main_py_is_written(tmp_path, capsys):
+    assert generator.main(["--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py"]
+    assert "give --url BACKEND_URL" in capsys.readouterr().err
+
+
+def test_a_backend_that_serves_no_wheel_is_said_in_one_line(tmp_path, capsys):
+    import httpx
+
+    def answer(request):
+        return httpx.Response(404, json={"error": "not_found", "message": "this backend was "
+                                         "packaged without the add-in's wheel"})
+    with pytest.raises(generator.LiteError, match="serves no add-in wheel .*package and "
+                       "deploy it again"):
+        generator.wheel_url_from_backend("https://api.example",
+                                         transport=httpx.MockTransport(answer))
 
 
 @pytest.fixture
