@@ -48,8 +48,8 @@ def test_a_backend_that_serves_no_wheel_is_said_in_one_line(tmp_path, capsys):
     def answer(request):
         return httpx.Response(404, json={"error": "not_found", "message": "this backend was "
                                          "packaged without the add-in's wheel"})
-    with pytest.raises(generator.LiteError, match="serves no add-in wheel .*package and "
-                       "deploy it again"):
+    with pytest.raises(generator.LiteError, match=r"serves no add-in wheel .*package and "
+                       r"deploy it again"):
         generator.wheel_url_from_backend("https://api.example",
                                          transport=httpx.MockTransport(answer))
 
@@ -94,8 +94,9 @@ def test_the_functions_are_in_the_cd_namespace_with_their_help(main_module):
         "late_interest")  # one paragraph: Excel shows it as it is
 
 
-def test_a_button_runs_through_xlwings_lites_script_call(main_module, good):
-    book = book_of(payload_from_file(good))
+@pytest.mark.parametrize("dates", ["iso", "serial"])
+def test_a_button_runs_through_xlwings_lites_script_call(main_module, good, dates):
+    book = book_of(payload_from_file(good, dates=dates))
     asyncio.run(lite.custom_scripts_call(main_module, "refresh",
                                          typehint_to_value={xw.Book: book}))
     funcs = {a["func"] for a in book.json()["actions"]}
