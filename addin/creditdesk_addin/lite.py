@@ -74,7 +74,11 @@ import xlwings as xw
 from xlwings import arg, func, script
 
 from creditdesk_addin import functions as fn
-from creditdesk_addin import scripts
+from creditdesk_addin import lite_io, scripts
+
+# The scripts take an xw.BookAsync: the workbook arrives without values, which lite_io reads
+# in parts (Excel on the web caps each request at 5 MB), then the script runs on them and its
+# writes go back in parts too.
 
 __xlwings_func_namespace__ = "CD"
 '''
@@ -115,9 +119,9 @@ def main_py() -> str:
 {include}
     ],
 )
-def {name}(book: xw.Book):
+async def {name}(book: xw.BookAsync):
 {_doc(scripts.SCRIPTS[name].__doc__)}
-    scripts.{name}(book)
+    await lite_io.run(book, scripts.{name}, scripts.INCLUDE[{_q(name)}])
 ''')
     for key, py_name, excel_name, volatile in EXCEL_FUNCTIONS:
         impl = functions.FUNCTIONS[key]
