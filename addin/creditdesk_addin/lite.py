@@ -268,7 +268,7 @@ def run(args: argparse.Namespace, transport: Any = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from creditdesk_addin.commands import lite_arguments
+    from creditdesk_addin.lite_args import lite_arguments
 
     p = argparse.ArgumentParser(prog="python -m creditdesk_addin.lite",
                                 description=__doc__.split("\n\n")[0])

@@ -107,7 +107,7 @@ def document() -> dict[str, Any]:
                          **error}}
     paths["/v1/addin"] = {"get": {
         "summary": "The add-in's wheel this backend serves to xlwings Lite (no key)",
-        "operationId": "get_addin", "security": [], "parameters": [],
+        "operationId": "get_addin", "security": [],
         "responses": {"200": {"description": "OK", "content": {
             "application/json": {"schema": ref(m.AddinWheelOut)}}}, **not_found}}}
     paths["/v1/addin/wheels/{sha256}/{filename}"] = {"get": {
