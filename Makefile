@@ -42,7 +42,8 @@ system-packages:
 		echo "note: could not install $(SYSTEM_PACKAGES); the tests that need them are skipped"; \
 	else echo "note: $(SYSTEM_PACKAGES) not installed; the tests that need them are skipped"; fi
 
-# The add-in's generated files: xlwings Lite's main.py and requirements.txt, and the desktop
+# The add-in's generated files: xlwings Lite's main.py (requirements.txt needs the backend:
+# creditdesk addin lite --url), and the desktop
 # workbook workbook_templates/Creditdesk.xlsm with addin/vba/Creditdesk.bas (tests check
 # they are current).
 addin: $(STAMP)
@@ -53,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.engine --write-docs
 	$(BIN)/python -m bench.cli_file --write-docs
 	$(BIN)/python -m bench.addin_refresh --write-docs
+	$(BIN)/python -m bench.lite_payload --write-docs
 	$(BIN)/python -m bench.backend_send --write-docs
 	$(BIN)/python -m bench.lambda_package --write-docs
 	$(BIN)/python -m bench.import --write-docs

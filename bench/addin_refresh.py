@@ -36,8 +36,7 @@ TARGET_SECONDS = 3.0
 
 
 def make_payload(regenerate: bool) -> tuple[str, Path]:
-    import cli_file
-
+    from bench import cli_file
     from devkit.officejs import payload_from_file
 
     cli_file.make_workbook(regenerate)

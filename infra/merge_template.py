@@ -14,7 +14,15 @@ cannot express, from the resource description in ``backend/ops/resources.py``:
 - the IAM roles' policy: least privilege, every resource scoped to this stack's own ARNs
   (``autogen_policy`` is off);
 - outputs: the table, bucket and queue names an operator needs
-  (``creditdesk backend tenant create --stack``).
+  (``creditdesk backend tenant create --stack``);
+- on the API: every media type is binary (``*/*``), so that the add-in's wheel
+  (``GET /v1/addin/wheels/...``, base64 from the Lambda) reaches xlwings Lite as bytes: API
+  Gateway decodes a base64 answer only when the request's first ``Accept`` type is a binary
+  media type, and a browser's ``fetch`` (micropip's) sends ``Accept: */*``. The JSON routes are
+  unchanged: Chalice answers them as text (not base64), which API Gateway passes through, and
+  decodes the base64 request bodies API Gateway then hands over; the CORS preflights are
+  Chalice's mock integrations with ``contentHandling: CONVERT_TO_TEXT``, which that setting
+  needs (aws/chalice#1310).
 
 ``build(chalice_template, cfn, statements)`` needs Chalice's own output first, to name the
 functions and event sources exactly as Chalice did; ``backend/ops/package.py`` runs it between
@@ -29,6 +37,7 @@ import sys
 from typing import Any
 
 LAYER_PARAMETER = "NumpyLayerArn"
+BINARY_MEDIA_TYPES = ("*/*",)  # see the module docstring: the wheel, for a browser's Accept
 LAYER_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$"
 
 
@@ -67,6 +76,9 @@ def build(chalice_template: dict[str, Any], cfn: dict[str, Any],
         if events:
             props["Events"] = events
         resources[name] = {"Properties": props}
+    for api in _rest_apis(chalice_template):
+        resources[api] = {"Properties": {"DefinitionBody": {
+            "x-amazon-apigateway-binary-media-types": list(BINARY_MEDIA_TYPES)}}}
     for role in _roles(chalice_template):  # one per function with its own settings
         resources[role] = {"Properties": {"Policies": [{
             "PolicyName": f"{role}Policy",
@@ -91,6 +103,12 @@ def build(chalice_template: dict[str, Any], cfn: dict[str, Any],
 def _mapping_for(fn: dict[str, Any], mappings: dict[str, Any]) -> dict[str, Any] | None:
     handler = fn["Properties"].get("Handler", "").rsplit(".", 1)[-1]
     return mappings.get(handler)
+
+
+def _rest_apis(template: dict[str, Any]) -> list[str]:
+    return [n for n, r in template.get("Resources", {}).items()
+            if r.get("Type") == "AWS::Serverless::Api"
+            and isinstance(r.get("Properties", {}).get("DefinitionBody"), dict)]
 
 
 def _roles(template: dict[str, Any]) -> list[str]:

@@ -1,29 +1,43 @@
 """Writes the xlwings Lite code of the add-in: ``main.py`` and ``requirements.txt``.
 
-    python -m creditdesk_addin.lite [--wheel-url URL] [--out addin/xlwings_lite]
+    creditdesk addin lite --url BACKEND_URL [--out FOLDER]
+    python -m creditdesk_addin.lite --url BACKEND_URL [--out FOLDER]
 
 ``main.py`` exposes each script of ``creditdesk_addin.scripts`` as an App Mode button
 (``@script``: its docstring is the description, ``include=[...]`` limits what Excel sends to
 the sheets the script needs) and each function of ``creditdesk_addin.functions`` as a custom
-function in the ``CD`` namespace (``=CD.CREDIT_CHECK("C-0042", 12000)``). ``requirements.txt``
-installs xlwings and the Creditdesk wheel (which brings numpy and pydantic from Pyodide and the
-pure-Python rest from PyPI) and tzdata (Pyodide has no time-zone database of its own). The
-files are generated from the code, so the buttons and the help always match it; a test checks
-they are current."""
+function in the ``CD`` namespace (``=CD.CREDIT_CHECK("C-0042", 12000)``).
+
+``requirements.txt`` installs xlwings, tzdata (Pyodide has no time-zone database of its own)
+and the Creditdesk wheel, which brings numpy and pydantic from Pyodide and the pure-Python rest
+from PyPI. The wheel comes from the Creditdesk backend itself: ``--url`` asks the backend
+(``GET /v1/addin``) for the immutable address of the wheel it serves (public, with CORS for
+xlwings Lite), checks that address answers the wheel, and writes it in. Nothing else has to be
+hosted. (``--wheel-url`` takes the address of a wheel hosted elsewhere instead.)
+
+Without either, only ``main.py`` is written (``make addin`` does that: a test checks it is
+current); ``requirements.txt`` is never written with a placeholder.
+
+``creditdesk addin lite`` is this, registered by ``creditdesk_addin.commands``."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import inspect
 import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
+from creditdesk.domain.errors import CreditdeskError
 from creditdesk_addin import functions, scripts
 
 OUT = Path(__file__).resolve().parents[1] / "xlwings_lite"  # addin/xlwings_lite
 XLWINGS = "0.37.8"
+LITE_ORIGIN = "https://addin.xlwings.org"  # xlwings Lite's add-in (the backend's CORS origin)
+# The desktop install scripts (addin/install/) still name the wheel's address this way.
 WHEEL_PLACEHOLDER = "https://YOUR-SERVER/creditdesk-0.1.0-py3-none-any.whl"
 
 BUTTONS = [  # (function, button name)
@@ -61,7 +75,11 @@ import xlwings as xw
 from xlwings import arg, func, script
 
 from creditdesk_addin import functions as fn
-from creditdesk_addin import scripts
+from creditdesk_addin import lite_io, scripts
+
+# The scripts take an xw.BookAsync: the workbook arrives without values, which lite_io reads
+# in parts (Excel on the web caps each request at 5 MB), then the script runs on them and its
+# writes go back in parts too.
 
 __xlwings_func_namespace__ = "CD"
 '''
@@ -101,9 +119,9 @@ def main_py() -> str:
 @script(
     name={_q(button)},{include}
 )
-def {name}(book: xw.Book):
+async def {name}(book: xw.BookAsync):
 {_doc(scripts.SCRIPTS[name].__doc__)}
-    scripts.{name}(book)
+    await lite_io.run(book, scripts.{name}, scripts.INCLUDE[{_q(name)}])
 ''')
     for key, py_name, excel_name, volatile in EXCEL_FUNCTIONS:
         impl = functions.FUNCTIONS[key]
@@ -127,35 +145,140 @@ def {name}(book: xw.Book):
     return "\n".join(out).rstrip() + "\n"
 
 
-def requirements_txt(wheel_url: str = WHEEL_PLACEHOLDER) -> str:
+def requirements_txt(wheel_url: str) -> str:
+    """The requirements with the wheel's address (``https://.../creditdesk-...whl``)."""
+    if not wheel_url or "YOUR-SERVER" in wheel_url:
+        raise ValueError("requirements.txt needs the wheel's real address")
     return (
-        "# xlwings Lite installs these when the workbook opens (requirements.txt tab).\n"
-        "# The Creditdesk wheel: where your administrator publishes it (the server must\n"
-        "# allow the add-in's origin, CORS); numpy and pydantic come from Pyodide.\n"
+        "# xlwings Lite installs these when the workbook opens (requirements.txt tab); after a\n"
+        "# change, restart Python in the pane. The Creditdesk wheel comes from the Creditdesk\n"
+        "# backend (immutable: its version and content hash are in the address); numpy and\n"
+        "# pydantic come with Pyodide.\n"
         f"xlwings=={XLWINGS}\n"
         f"{wheel_url}\n"
         "tzdata\n"
     )
 
 
-def write(out: Path = OUT, wheel_url: str = WHEEL_PLACEHOLDER) -> list[Path]:
+class LiteError(CreditdeskError):
+    """The backend gave no usable wheel address; the message says what to do."""
+
+
+def _version() -> str:
+    from creditdesk import __version__
+
+    return __version__
+
+
+def wheel_url_from_backend(url: str, *, origin: str = LITE_ORIGIN, transport: Any = None,
+                           timeout: float = 30.0) -> str:
+    """The immutable address of the wheel the backend at ``url`` serves, checked: it answers
+    200 with the wheel (its SHA-256 as announced), as ``application/zip``, and allows
+    ``origin`` (CORS), as xlwings Lite's micropip will need. Refuses a wheel of another
+    version than this add-in's (``main.py`` is written from this add-in's code)."""
+    import httpx
+
+    from creditdesk.api.models import AddinWheelOut
+
+    base = url.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise LiteError(f"--url must be the backend's address (https://...), not {url!r}")
+    headers = {"Origin": origin, "Accept": "*/*"}
+    try:
+        with httpx.Client(transport=transport, timeout=timeout, headers=headers) as http:
+            r = http.get(f"{base}/v1/addin")
+            if r.status_code == 404:
+                raise LiteError(f"the backend at {base} serves no add-in wheel ("
+                                f"{_message(r)}): package and deploy it again "
+                                "(creditdesk backend package), which puts the wheel in")
+            if r.status_code != 200:
+                raise LiteError(f"the backend at {base} answered GET /v1/addin with "
+                                f"{r.status_code}: {_message(r)}")
+            try:
+                info = AddinWheelOut.model_validate_json(r.content)
+            except ValueError:
+                raise LiteError(f"the backend at {base} did not describe its wheel: is "
+                                "that the Creditdesk backend's address?") from None
+            if info.version != _version():
+                raise LiteError(
+                    f"the backend at {base} serves Creditdesk {info.version}, this add-in is "
+                    f"{_version()}: main.py must match the wheel, so run this command with "
+                    f"Creditdesk {info.version}, or deploy {_version()} to the backend")
+            wheel_url = base + info.path
+            w = http.get(wheel_url)
+    except httpx.HTTPError as exc:
+        raise LiteError(f"cannot reach the Creditdesk backend at {base}: "
+                        f"{type(exc).__name__}: {exc}") from None
+    problems = []
+    if w.status_code != 200:
+        problems.append(f"it answers {w.status_code}")
+    elif hashlib.sha256(w.content).hexdigest() != info.sha256:
+        problems.append("its content is not the wheel announced (SHA-256 differs)")
+    if w.headers.get("content-type", "").split(";")[0] != "application/zip":
+        problems.append(f"its content type is {w.headers.get('content-type')!r}, not "
+                        "application/zip")
+    allowed = w.headers.get("access-control-allow-origin")
+    if allowed not in (origin, "*"):
+        problems.append(f"it does not allow xlwings Lite's origin {origin} (CORS: "
+                        f"Access-Control-Allow-Origin is {allowed!r}; set the backend's "
+                        "CREDITDESK_CORS_ORIGIN)")
+    if problems:
+        raise LiteError(f"the wheel at {wheel_url} cannot be installed by xlwings Lite: "
+                        + "; ".join(problems))
+    return wheel_url
+
+
+def _message(r: Any) -> str:
+    try:
+        return str(r.json().get("message") or r.text[:200])
+    except ValueError:
+        return r.text[:200]
+
+
+def write(out: Path = OUT, wheel_url: str | None = None) -> list[Path]:
+    """``main.py``, and ``requirements.txt`` when the wheel's address is given."""
     out.mkdir(parents=True, exist_ok=True)
-    files = {out / "main.py": main_py(), out / "requirements.txt": requirements_txt(wheel_url)}
+    files = {out / "main.py": main_py()}
+    if wheel_url:
+        files[out / "requirements.txt"] = requirements_txt(wheel_url)
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
     return list(files)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m creditdesk_addin.lite", description=__doc__.split(
-        "\n\n")[0])
-    p.add_argument("--wheel-url", default=WHEEL_PLACEHOLDER,
-                   help="where the Creditdesk wheel is published (https, CORS allowed)")
-    p.add_argument("--out", type=Path, default=OUT, help=f"folder (default: {OUT})")
-    args = p.parse_args(argv)
-    for path in write(args.out, args.wheel_url):
+def _default_out() -> Path:
+    """addin/xlwings_lite in a checkout; ./xlwings_lite for an installed package."""
+    return OUT if (OUT / "main.py").exists() and OUT.parent.name == "addin" else \
+        Path.cwd() / "xlwings_lite"
+
+
+def run(args: argparse.Namespace, transport: Any = None) -> int:
+    wheel_url = args.wheel_url
+    if args.url:
+        wheel_url = wheel_url_from_backend(args.url, origin=args.origin, transport=transport)
+    out = args.out or _default_out()
+    for path in write(out, wheel_url):
         print(f"Wrote {path}")
+    if wheel_url:
+        print(f"The Creditdesk wheel: {wheel_url}")
+    else:
+        print("requirements.txt not written: give --url BACKEND_URL (the backend serves the "
+              "wheel) or --wheel-url", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from creditdesk_addin.lite_args import lite_arguments
+
+    p = argparse.ArgumentParser(prog="python -m creditdesk_addin.lite",
+                                description=__doc__.split("\n\n")[0])
+    lite_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        return run(args)
+    except CreditdeskError as exc:
+        print(f"creditdesk addin lite: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

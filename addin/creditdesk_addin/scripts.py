@@ -66,14 +66,19 @@ API_KEY_VARIABLE = "CREDITDESK_API_KEY"
 # Sheets, and the sheets each script needs (xlwings Lite sends only these to Python)
 REMINDERS, HISTORY = "Reminders", "History"  # the result sheets' names: results.py
 CONTRACT_SHEETS = [t.name for t in contract.TABLES]
+# The reminder policy is read only by the reminder scripts, the import's column mappings by
+# none (Sync sends every table); tests/addin/test_lite.py checks the results do not change.
+_POLICY, _IMPORT = ("Dunning Levels", "Templates"), ("Mappings",)
+_LEDGER = [t for t in CONTRACT_SHEETS if t not in _POLICY + _IMPORT]
+_REMINDING = [t for t in CONTRACT_SHEETS if t not in _IMPORT]
 INCLUDE: dict[str, list[str] | None] = {
     "import_export": None,  # every sheet: the export may be on the sheet the user is on
-    "refresh": [*CONTRACT_SHEETS, AGEING, CREDIT, DASHBOARD, ISSUES],
-    "preview_reminders": [*CONTRACT_SHEETS, REMINDERS, *tables.REMINDER_SHEETS[1:],
+    "refresh": [*_LEDGER, AGEING, CREDIT, DASHBOARD, ISSUES],
+    "preview_reminders": [*_REMINDING, REMINDERS, *tables.REMINDER_SHEETS[1:],
                           tables.NOT_CHASED_SHEET, DASHBOARD, ISSUES],
-    "send_reminders": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
+    "send_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
     "sync": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
-    "score": [*CONTRACT_SHEETS, SCORES, DASHBOARD, ISSUES],
+    "score": [*_LEDGER, SCORES, DASHBOARD, ISSUES],
 }
 SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
 

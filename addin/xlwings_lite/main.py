@@ -17,7 +17,11 @@ import xlwings as xw
 from xlwings import arg, func, script
 
 from creditdesk_addin import functions as fn
-from creditdesk_addin import scripts
+from creditdesk_addin import lite_io, scripts
+
+# The scripts take an xw.BookAsync: the workbook arrives without values, which lite_io reads
+# in parts (Excel on the web caps each request at 5 MB), then the script runs on them and its
+# writes go back in parts too.
 
 __xlwings_func_namespace__ = "CD"
 
@@ -25,7 +29,7 @@ __xlwings_func_namespace__ = "CD"
 @script(
     name="Import",
 )
-def import_export(book: xw.Book):
+async def import_export(book: xw.BookAsync):
     """# Import: an accounting system's export into Customers and Invoices.
 
     Paste a Xero, QuickBooks or Sage export (title rows and totals included) onto a sheet
@@ -33,59 +37,59 @@ def import_export(book: xw.Book):
     Invoices table and its customers into Customers, and what you typed there (limits,
     e-mails, notes) is kept. The Import report sheet lists what was read, skipped and
     changed; problems are on the Issues sheet. Then click Refresh."""
-    scripts.import_export(book)
+    await lite_io.run(book, scripts.import_export, scripts.INCLUDE["import_export"])
 
 
 @script(
     name="Refresh",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Rates", "Ageing", "Credit", "Dashboard", "Issues"
+        "Customers", "Invoices", "Settings", "FX", "History", "Rates", "Ageing",
+        "Credit", "Dashboard", "Issues"
     ],
 )
-def refresh(book: xw.Book):
+async def refresh(book: xw.BookAsync):
     """# Refresh: ageing, credit decisions and the dashboard.
 
     Reads Customers, Invoices, Settings and FX, and writes the Ageing sheet (buckets per
     customer), the Credit sheet (Approve, Review or Hold with the reasons), the Dashboard
     (totals, KPIs, a chart of receivables by age) and the Issues sheet (rows that could not
     be read; every other row is used)."""
-    scripts.refresh(book)
+    await lite_io.run(book, scripts.refresh, scripts.INCLUDE["refresh"])
 
 
 @script(
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Rates", "Reminders", "Reminder invoices", "Not chased",
-        "Dashboard", "Issues"
+        "History", "Rates", "Reminders", "Reminder invoices", "Not chased", "Dashboard",
+        "Issues"
     ],
 )
-def preview_reminders(book: xw.Book):
+async def preview_reminders(book: xw.BookAsync):
     """# Preview reminders: today's reminders, one per customer and currency.
 
     Fills the Reminders sheet (each reminder with its level, amounts, interest and subject),
     the Reminder invoices sheet (the invoices in each) and the Not chased sheet (the
     customers not chased, with the reason). Untick (Send = No) what should not go, then click
     Send reminders. Nothing is sent here."""
-    scripts.preview_reminders(book)
+    await lite_io.run(book, scripts.preview_reminders, scripts.INCLUDE["preview_reminders"])
 
 
 @script(
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
+        "History", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
-def send_reminders(book: xw.Book):
+async def send_reminders(book: xw.BookAsync):
     """# Send reminders: hand the ticked reminders of the preview to the Creditdesk backend.
 
     Sends the rows of the Reminders sheet whose Send column says Yes, under the batch id of
     the preview, and writes each reminder's status and message id back into the sheet.
     Clicking Send again sends nothing twice. Needs Settings' Backend URL and the API key in
     the CREDITDESK_API_KEY environment variable."""
-    scripts.send_reminders(book)
+    await lite_io.run(book, scripts.send_reminders, scripts.INCLUDE["send_reminders"])
 
 
 @script(
@@ -95,29 +99,29 @@ def send_reminders(book: xw.Book):
         "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
-def sync(book: xw.Book):
+async def sync(book: xw.BookAsync):
     """# Sync: send the ledger to the backend and bring back history, promises and disputes.
 
     Pushes the workbook's tables as the backend's new snapshot (for the daily reminder cycle),
     adds the backend's contact history (reminders sent, bounces, promises to pay, disputes,
     notes) to the History table, so the next preview respects cool-downs and bounces, and
     updates the statuses on the Reminders sheet."""
-    scripts.sync(book)
+    await lite_io.run(book, scripts.sync, scripts.INCLUDE["sync"])
 
 
 @script(
     name="Score",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Rates", "Scores", "Dashboard", "Issues"
+        "Customers", "Invoices", "Settings", "FX", "History", "Rates", "Scores",
+        "Dashboard", "Issues"
     ],
 )
-def score(book: xw.Book):
+async def score(book: xw.BookAsync):
     """# Score: payment scores, grades and recommended credit limits.
 
     Writes the Scores sheet: a 1-100 payment score per customer from its settled history
     (80 = pays on terms), a grade A-E, a recommended credit limit and the reasons in words."""
-    scripts.score(book)
+    await lite_io.run(book, scripts.score, scripts.INCLUDE["score"])
 
 
 @func(name="CREDIT_CHECK", volatile=True)

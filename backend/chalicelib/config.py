@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_CORS_ORIGIN = "https://addin.xlwings.org"
 
@@ -27,6 +28,13 @@ OUTBOX = "CREDITDESK_OUTBOX"
 # reports. Unset in AWS. The local stack sets it, because moto reports a fixed sandbox quota
 # (1 per second, 200 a day) and counts every message it ever held as sent "today".
 SES_QUOTA = "CREDITDESK_SES_QUOTA"
+# Optional: the folder holding the add-in's wheel (``creditdesk-<version>-py3-none-any.whl``),
+# which ``GET /v1/addin/wheels/...`` serves to xlwings Lite. Unset, it is the folder
+# ``addin-wheel`` at the root of the Lambda package (``ops/package.py`` puts the wheel there);
+# the local stack builds the wheel of the checkout and points this at it.
+ADDIN_WHEEL_DIR = "CREDITDESK_ADDIN_WHEEL_DIR"
+ADDIN_WHEEL_FOLDER = "addin-wheel"
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # /var/task in Lambda, backend/ here
 
 # The resources' names. Fixed: Chalice builds the event sources' ARNs from the queue and topic
 # names when it packages the app, and the CloudFormation resources (backend/ops/resources.py)
@@ -57,6 +65,7 @@ class Config:
     cors_origin: str
     outbox: str | None
     ses_quota: tuple[float, int] | None
+    addin_wheel_dir: str = str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER)
 
 
 def _quota(text: str | None) -> tuple[float, int] | None:
@@ -81,6 +90,7 @@ def load() -> Config:
         cors_origin=env.get(CORS_ORIGIN) or DEFAULT_CORS_ORIGIN,
         outbox=env.get(OUTBOX) or None,
         ses_quota=_quota(env.get(SES_QUOTA)),
+        addin_wheel_dir=env.get(ADDIN_WHEEL_DIR) or str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER),
     )
 
 

@@ -28,6 +28,11 @@ What runs, and what stands in for what AWS would run:
 
 Every message SES accepts is also written to the outbox folder as a ``.eml`` file (the app
 does that when ``CREDITDESK_OUTBOX`` is set).
+
+The add-in's wheel is built from the checkout when the stack starts (as ``package.py`` builds
+it into the Lambda package) and served like the deployed API serves it, so xlwings Lite can be
+tried against the local stack: ``creditdesk addin lite --url <the stack's url>``. An operator's
+own ``CREDITDESK_ADDIN_WHEEL_DIR`` is used as it is.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import functools
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -190,6 +196,7 @@ class LocalStack:
         self._pool: Any = None  # the worker processes for queue handlers
         self._workers = 0
         self._pool_lock = threading.Lock()
+        self._wheel_dir: str | None = None  # made by start(), removed by stop()
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -218,6 +225,7 @@ class LocalStack:
         env = resources.create_local_resources(REGION, senders=senders)
         env[cfg.OUTBOX] = str(self.outbox)
         env[cfg.SES_QUOTA] = os.environ.get(cfg.SES_QUOTA) or LOCAL_SES_QUOTA
+        env[cfg.ADDIN_WHEEL_DIR] = os.environ.get(cfg.ADDIN_WHEEL_DIR) or self._build_wheel()
         os.environ.update(env)
         aws.reset()
         self.app = load_app()
@@ -248,6 +256,22 @@ class LocalStack:
                 if w.is_alive():
                     w.terminate()
         self.emulator.stop()
+        wheels, self._wheel_dir = self._wheel_dir, None
+        if wheels:
+            shutil.rmtree(wheels, ignore_errors=True)
+
+    def _build_wheel(self) -> str:
+        """The checkout's wheel in a folder of this stack's own (the API serves it)."""
+        import tempfile
+
+        from .package import PackageError, build_wheel
+
+        self._wheel_dir = tempfile.mkdtemp(prefix="creditdesk-addin-wheel-")
+        try:
+            build_wheel(self._wheel_dir)
+        except (PackageError, OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("the add-in's wheel is not served (GET /v1/addin answers 404): %s", exc)
+        return self._wheel_dir
 
     def __enter__(self) -> LocalStack:
         self.start()

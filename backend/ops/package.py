@@ -8,7 +8,9 @@ Steps, in a build copy of the app (``build/backend/``, so ``backend/`` stays as 
 2. the domain package is built as a wheel, and the modules of it the handlers import
    (``lambda_modules``: read from the source, imports inside functions included) are unpacked
    into ``vendor/`` (the route Chalice documents for packages it should not fetch from PyPI);
-   the CLI, the file reader and writer and the HTTP client stay out;
+   the CLI, the file reader and writer and the HTTP client stay out; the wheel itself goes
+   into ``vendor/addin-wheel/`` (the folder ``addin-wheel`` at the zip's root), from where the
+   API serves it to xlwings Lite (``GET /v1/addin``; no separate server to host it);
 3. ``chalice package`` runs once to name the functions, ``infra/merge_template.py`` builds the
    merge template from its output and ``ops/resources.py``, and ``chalice package
    --merge-template`` writes ``sam.json`` and ``deployment.zip`` into OUTDIR (with the merge
@@ -171,20 +173,40 @@ def _lambda_files(modules: list[str], wheel: list[str]) -> set[str]:
     return files
 
 
+ADDIN_WHEEL_FOLDER = "addin-wheel"  # chalicelib.config.ADDIN_WHEEL_FOLDER: the API serves it
+
+
+def build_wheel(dest: Path | str) -> Path:
+    """The project's wheel (``creditdesk-<version>-py3-none-any.whl``: the domain package and
+    the add-in), built from the checkout into ``dest``, which holds only it afterwards."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("creditdesk-*.whl"):
+        old.unlink()
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                        "--wheel-dir", str(dest), str(ROOT)], capture_output=True, text=True,
+                       timeout=300)
+    wheels = list(dest.glob("creditdesk-*.whl"))
+    if r.returncode != 0 or len(wheels) != 1:
+        raise PackageError("building the creditdesk wheel failed: "
+                           + (r.stderr.strip().splitlines() or ["no wheel"])[-1])
+    return wheels[0]
+
+
 def _vendor_domain(build: Path) -> tuple[str, list[str]]:
     """Build the project's wheel and unpack into vendor/ only the ``creditdesk`` modules the
     handlers import (``lambda_modules``; not the CLI, the file reader and writer or the HTTP
-    client), and its metadata. Returns the wheel's name and the modules."""
+    client), and its metadata; the wheel itself goes to ``vendor/addin-wheel/`` for the API to
+    serve to xlwings Lite. Returns the wheel's name and the modules."""
     vendor = build / "vendor"
     vendor.mkdir()
     modules = lambda_modules()
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-                            "--wheel-dir", tmp, str(ROOT)], capture_output=True, text=True)
-        wheels = list(Path(tmp).glob("creditdesk-*.whl"))
-        if r.returncode != 0 or not wheels:
-            raise PackageError("building the creditdesk wheel failed: "
-                               + (r.stderr.strip().splitlines() or ["no wheel"])[-1])
+        wheel = build_wheel(tmp)
+        served = vendor / ADDIN_WHEEL_FOLDER
+        served.mkdir()
+        shutil.copy2(wheel, served / wheel.name)
+        wheels = [wheel]
         with zipfile.ZipFile(wheels[0]) as z:
             names = z.namelist()
             wanted = _lambda_files(modules, names)
@@ -245,7 +267,8 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     size = zip_path.stat().st_size
     return {"template": str(outdir / "sam.json"), "zip": str(zip_path), "zip_bytes": size,
             "zip_within_budget": size < ZIP_BUDGET, "stage": stage, "region": region,
-            "domain_wheel": wheel, "domain_modules": modules, "left_out": dropped,
+            "domain_wheel": wheel, "addin_wheel": f"{ADDIN_WHEEL_FOLDER}/{wheel}",
+            "domain_modules": modules, "left_out": dropped,
             "layer_parameter": merge_template.LAYER_PARAMETER}
 
 

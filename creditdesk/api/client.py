@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -68,7 +68,6 @@ __all__ = [
     "BackendUnreachable",
     "Client",
     "KeyRefused",
-    "table_data",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -105,31 +104,6 @@ class KeyRefused(BackendError):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _cell(value: Any) -> str | float | int | bool | None:
-    """A workbook cell as JSON: dates as ISO text, NaN and blanks as None."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 86400
-    if hasattr(value, "item"):  # numpy scalars
-        return _cell(value.item())
-    return str(value)
-
-
-def table_data(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, first_row: int = 2,
-               sheet: str | None = None) -> TableData:
-    """One workbook table as the API takes it (dates become ISO text, NaN becomes blank)."""
-    return TableData(header=["" if h is None else str(h) for h in header],
-                     rows=[[_cell(v) for v in row] for row in rows],
-                     first_row=first_row, sheet=sheet)
 
 
 def _dump(model: BaseModel) -> bytes:

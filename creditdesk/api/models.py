@@ -286,3 +286,19 @@ class ErrorOut(Model):
     message: str
     field: str | None = None
 
+
+
+# -- the add-in's wheel (public: xlwings Lite's micropip fetches it without a key) ---------
+
+
+class AddinWheelOut(Model):
+    """``GET /v1/addin``: the Creditdesk wheel this backend serves to xlwings Lite."""
+
+    package: str = "creditdesk"
+    version: str
+    filename: str = Field(description="creditdesk-<version>-py3-none-any.whl")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=1)
+    path: str = Field(description="the wheel's immutable path under the API's address: "
+                                  "/v1/addin/wheels/<sha256>/<filename>")
+    content_type: str = "application/zip"

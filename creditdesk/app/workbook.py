@@ -11,16 +11,42 @@ sends the tables as they are and the backend judges them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from creditdesk.analysis.report import Analysis
-from creditdesk.api.client import table_data
-from creditdesk.api.models import SnapshotIn
+from creditdesk.api.models import SnapshotIn, TableData
 from creditdesk.app.reminders import Outgoing, outgoing
 from creditdesk.domain.ledger import RawTable, build_ledger
+
+
+def _cell(value: Any) -> str | float | int | bool | None:
+    """A workbook cell as JSON: dates as ISO text, NaN and blanks as None."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 86400
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell(value.item())
+    return str(value)
+
+
+def table_data(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, first_row: int = 2,
+               sheet: str | None = None) -> TableData:
+    """One workbook table as the API takes it (dates become ISO text, NaN becomes blank)."""
+    return TableData(header=["" if h is None else str(h) for h in header],
+                     rows=[[_cell(v) for v in row] for row in rows],
+                     first_row=first_row, sheet=sheet)
 
 
 def snapshot(tables: Mapping[str, RawTable]) -> SnapshotIn:

@@ -7,9 +7,13 @@ import os
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import sys
+import types
+
 import pytest
 
 from creditdesk_addin import session
+from tests.addin.engine import Excel
 from tests.e2e.test_cli import bad, good  # noqa: F401  (the CLI tests' workbook files)
 
 
@@ -18,3 +22,21 @@ def _fresh_session():
     session.forget()
     yield
     session.forget()
+
+
+@pytest.fixture
+def in_lite(monkeypatch):
+    """sys.platform and the js/pyodide modules as xlwings Lite has them."""
+    def install(excel: Excel) -> None:
+        js = types.ModuleType("js")
+        js.xlwings = excel
+        js.Object = types.SimpleNamespace(fromEntries=dict)
+        ffi = types.ModuleType("pyodide.ffi")
+        ffi.to_js = lambda obj, dict_converter=None: obj
+        pyodide = types.ModuleType("pyodide")
+        pyodide.ffi = ffi
+        monkeypatch.setitem(sys.modules, "js", js)
+        monkeypatch.setitem(sys.modules, "pyodide", pyodide)
+        monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+        monkeypatch.setattr(sys, "platform", "emscripten")
+    return install

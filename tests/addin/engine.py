@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import types
 from typing import Any
 
 import xlwings as xw
 
-from devkit.officejs import apply_actions, payload_from_file
+from devkit.officejs import apply_actions, parse_address, payload_from_file
 
 
 def book_of(payload: dict) -> xw.Book:
@@ -47,3 +49,27 @@ def cell(payload: dict, sheet: str, row: int, col: int) -> Any:
                 return values[row - 1][col - 1]
             return ""
     raise KeyError(sheet)
+
+
+class Excel:
+    """The xlwings Lite client as the engine calls it (``await js.xlwings.<func>(...)``): it
+    answers reads from a payload, applies the flushed actions to it, and measures both."""
+
+    def __init__(self, payload: dict):
+        self.payload = copy.deepcopy(payload)
+        self.reads: list[int] = []
+        self.writes: list[int] = []
+        self.actions: list[dict] = []
+
+    async def getRangeValues(self, sheet_name, address):
+        sheet = next(s for s in self.payload["sheets"] if s["name"] == sheet_name)
+        r1, c1, r2, c2 = parse_address(address)
+        values = [(list(row) + [""] * c2)[c1 - 1:c2] for row in sheet["values"][r1 - 1:r2]]
+        self.reads.append(len(json.dumps(values, separators=(",", ":"))))
+        return types.SimpleNamespace(to_py=lambda: values)
+
+    async def runActions(self, data):
+        actions = json.loads(json.dumps(data["actions"], default=str))
+        self.writes.append(len(json.dumps({"actions": actions}, separators=(",", ":"))))
+        self.actions.extend(actions)
+        self.payload = apply_actions(self.payload, actions)

@@ -12,17 +12,46 @@ from xlwings.pro import udfs_officejs as lite
 from creditdesk_addin import functions, scripts
 from creditdesk_addin import lite as generator
 from devkit.officejs import payload_from_file
-from tests.addin.engine import book_of
+from tests.addin.engine import Excel, book_of
 
 MAIN = generator.OUT / "main.py"
 
 
-def test_the_generated_main_py_and_requirements_are_current():
+WHEEL = ("https://api.example/v1/addin/wheels/" + "ab" * 32
+         + "/creditdesk-0.1.0-py3-none-any.whl")
+
+
+def test_the_generated_main_py_is_current_and_no_placeholder_requirements_ship():
     assert MAIN.read_text(encoding="utf-8") == generator.main_py(), \
         "run: .venv/bin/python -m creditdesk_addin.lite"
-    req = (generator.OUT / "requirements.txt").read_text(encoding="utf-8")
-    assert req == generator.requirements_txt()
-    assert f"xlwings=={xw.__version__}" in req and "tzdata" in req
+    assert not (generator.OUT / "requirements.txt").exists()  # written with --url only
+
+
+def test_requirements_name_xlwings_tzdata_and_the_wheels_real_address():
+    req = generator.requirements_txt(WHEEL).splitlines()
+    packages = [ln for ln in req if ln and not ln.startswith("#")]
+    assert packages == [f"xlwings=={xw.__version__}", WHEEL, "tzdata"]
+    for placeholder in ("", generator.WHEEL_PLACEHOLDER):
+        with pytest.raises(ValueError):
+            generator.requirements_txt(placeholder)
+
+
+def test_without_an_address_only_main_py_is_written(tmp_path, capsys):
+    assert generator.main(["--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py"]
+    assert "give --url BACKEND_URL" in capsys.readouterr().err
+
+
+def test_a_backend_that_serves_no_wheel_is_said_in_one_line(tmp_path, capsys):
+    import httpx
+
+    def answer(request):
+        return httpx.Response(404, json={"error": "not_found", "message": "this backend was "
+                                         "packaged without the add-in's wheel"})
+    with pytest.raises(generator.LiteError, match=r"serves no add-in wheel .*package and "
+                       r"deploy it again"):
+        generator.wheel_url_from_backend("https://api.example",
+                                         transport=httpx.MockTransport(answer))
 
 
 @pytest.fixture
@@ -67,10 +96,14 @@ def test_the_functions_are_in_the_cd_namespace_with_their_help(main_module):
         "late_interest")  # one paragraph: Excel shows it as it is
 
 
-def test_a_button_runs_through_xlwings_lites_script_call(main_module, good):
-    book = book_of(payload_from_file(good))
+@pytest.mark.parametrize("dates", ["iso", "serial"])
+def test_a_button_runs_through_xlwings_lites_script_call(main_module, good, dates, in_lite):
+    excel = Excel(payload_from_file(good, dates=dates))
+    in_lite(excel)
+    meta = {**excel.payload, "sheets": [{**s, "values": [[]]} for s in excel.payload["sheets"]]}
+    book = book_of(meta)  # an async book: structure only
     asyncio.run(lite.custom_scripts_call(main_module, "refresh",
                                          typehint_to_value={xw.Book: book}))
-    funcs = {a["func"] for a in book.json()["actions"]}
+    funcs = {a["func"] for a in excel.actions}
     assert {"setValues", "addTable", "addChart"} <= funcs
     assert main_module.credit_check("C2", 0).startswith("HOLD: exposure 125% of limit")

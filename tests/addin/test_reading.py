@@ -78,3 +78,48 @@ def test_formula_like_text_gets_a_leading_quote_and_nothing_else_changes():
     assert neutralise("'quoted'") == "''quoted'"
     for value in ("ACME Ltd", "", 12.5, None, "a=b"):
         assert neutralise(value) == value
+
+
+def test_the_payload_carries_what_excels_office_js_client_sends(tmp_path):
+    """Names, notes, the calculation mode, the used range and the tables' counts, read back
+    through the xlwings engine as a script would; values anchored at A1."""
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.table import Table
+
+    from devkit.officejs import payload_from_file
+    from tests.addin.engine import book_of
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws["C5"], ws["D5"] = "Invoice", "Due Date"
+    ws["C6"], ws["D6"] = "I1", dt.date(2026, 6, 30)
+    ws["C7"], ws["D7"] = "I2", dt.date(2026, 7, 31)
+    ws.add_table(Table(displayName="Invoices", ref="C5:D7"))
+    ws["C6"].comment = Comment("check with AP", "controller")
+    wb.defined_names["AsOf"] = DefinedName("AsOf", attr_text="Invoices!$D$6")
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+
+    for dates, due in (("iso", "2026-06-30T00:00:00.000Z"), ("serial", 46203)):
+        payload = payload_from_file(path, dates=dates)
+        sheet = payload["sheets"][0]
+        assert sheet["used_range_address"] == "C5:D7"
+        assert len(sheet["values"]) == 7 and len(sheet["values"][0]) == 4  # from A1
+        assert sheet["values"][5][3] == due
+        (t,) = sheet["tables"]
+        assert (t["row_count"], t["column_count"], t["columns"]) == (3, 2, ["Invoice",
+                                                                            "Due Date"])
+        assert payload["book"]["calculation"] == "Automatic"
+        book = book_of(payload)
+        s = book.sheets["Invoices"]
+        assert s.used_range.address == "$C$5:$D$7"
+        assert s["C6"].note is not None and s["C7"].note is None
+        assert book.names["AsOf"].refers_to_range.address == "$D$6"
+        assert book.app.calculation == "automatic"
+        assert len(s.tables["Invoices"].rows) == 2
+        assert s.tables["Invoices"].columns.api == ["Invoice", "Due Date"]

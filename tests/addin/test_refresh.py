@@ -145,3 +145,32 @@ def test_progress_is_printed_where_there_is_no_status_bar(good, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Creditdesk Refresh: reading the workbook's tables"
     assert out[-1].startswith("Creditdesk Refresh: Refreshed as of")
+
+
+def _dated_cells(payload: dict) -> int:
+    return sum(isinstance(v, str) and v.endswith("T00:00:00.000Z")
+               for s in payload["sheets"] for r in s["values"] for v in r)
+
+
+@pytest.mark.parametrize("script", ["refresh", "preview_reminders", "score"])
+@pytest.mark.parametrize("name", ["good", "sample"])
+def test_dates_sent_as_serial_numbers_give_the_results_of_dates_sent_as_iso_text(
+        name, script, request):
+    """Excel sends a date as ISO text where its client recognises the cell's date format,
+    else as the serial number it stores (a custom yyyy-mm-dd format, an older client)."""
+    path = request.getfixturevalue(name)
+    iso, serial = payload_from_file(path, dates="iso"), payload_from_file(path, dates="serial")
+    assert _dated_cells(iso) > 5 and _dated_cells(serial) == 0
+    results = []
+    for payload in (iso, serial):
+        summary, _, after = run(payload, scripts.SCRIPTS[script])
+        given = {t["name"] for s in payload["sheets"] for t in s["tables"]}
+        tables = {t["name"]: table(after, t["name"]) for s in after["sheets"]
+                  for t in s["tables"] if t["name"] not in given}  # what the script wrote
+        dashboard = next(s for s in after["sheets"] if s["name"] == "Dashboard")["values"]
+        results.append((summary, tables, [r for i, r in enumerate(dashboard) if i != 1]))
+    assert results[0][0] == results[1][0]
+    assert results[0][1].keys() == results[1][1].keys()
+    for t in results[0][1]:
+        assert results[0][1][t] == results[1][1][t], t
+    assert results[0][2] == results[1][2]

@@ -203,7 +203,7 @@ def test_the_embedded_vba_is_the_pinned_xlwings_and_the_installed_one():
         "install the pinned version, or change the pin and run make addin")
     assert dlls == {f"xlwings64-{embedded}.dll", f"xlwings32-{embedded}.dll"}
     assert lite.XLWINGS == officejs.XLWINGS_VERSION == embedded
-    assert f"xlwings=={embedded}" in lite.requirements_txt()
+    assert f"xlwings=={embedded}" in lite.requirements_txt("https://b.example/creditdesk.whl")
 
 
 def test_building_against_another_xlwings_stops_with_what_to_do(monkeypatch):

@@ -50,9 +50,15 @@ def test_no_generated_request_makes_a_server_error(client, app, aws):
 
         return check
 
+    from hypothesis.errors import Unsatisfiable
+
     for operation, mode in runs:
         operations += 1
-        make_check(operation, mode)()
+        try:
+            make_check(operation, mode)()
+        except Unsatisfiable:  # a request with no parameters and no body: nothing to negate
+            assert mode is GenerationMode.NEGATIVE and operation.method.lower() == "get"
+            assert not operation.definition.raw.get("parameters"), operation.path
     assert operations >= 28
     assert failures == []
 

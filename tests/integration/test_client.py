@@ -15,10 +15,9 @@ from creditdesk.api.client import (
     BackendUnreachable,
     Client,
     KeyRefused,
-    table_data,
 )
 from creditdesk.api.models import MAX_INLINE_SNAPSHOT_BYTES, SnapshotIn
-from creditdesk.app.workbook import snapshot
+from creditdesk.app.workbook import snapshot, table_data
 from creditdesk.domain.ledger import raw_tables
 from tests.builders import customer, days_before, invoice, tables
 from tests.support.transports import Wire

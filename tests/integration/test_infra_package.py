@@ -3,6 +3,7 @@ complete, the infrastructure says what Chalice cannot, and the handler imports f
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -49,6 +50,23 @@ def test_the_zip_is_within_budget_and_holds_the_app_and_the_domain_package(packa
             "holidays"} <= tops
     assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests",
                        "devkit", "infra", "bench", "creditdesk_addin"}
+
+
+def test_the_zip_carries_the_add_ins_wheel_and_the_api_answers_it_as_bytes(package):
+    with zipfile.ZipFile(package["zip"]) as z:
+        wheels = [n for n in z.namelist() if n.startswith("addin-wheel/")]
+        assert wheels == [package["addin_wheel"]]
+        assert wheels[0].endswith(f"/{package['domain_wheel']}")
+        with zipfile.ZipFile(io.BytesIO(z.read(wheels[0]))) as wheel:
+            names = wheel.namelist()
+    assert "creditdesk_addin/scripts.py" in names and "creditdesk/domain/ledger.py" in names
+    (api,) = resources(package["sam"], "AWS::Serverless::Api").values()
+    body = api["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+    for path in ("/v1/addin", "/v1/addin/wheels/{sha256}/{filename}"):
+        assert "security" not in body["paths"][path]["get"]  # public: no authorizer
+        options = body["paths"][path]["options"]["x-amazon-apigateway-integration"]
+        assert options["contentHandling"] == "CONVERT_TO_TEXT"  # preflights with */*
 
 
 def test_the_zip_holds_only_the_creditdesk_modules_the_handlers_import(package):

@@ -69,7 +69,7 @@ def _name(model: Any) -> str:
 def document() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    models = {m.ErrorOut}
+    models = {m.ErrorOut, m.AddinWheelOut}
     for _, _, _, req, (_, resp), _ in ROUTES:
         models.add(resp)
         if req is not None:
@@ -103,11 +103,30 @@ def document() -> dict[str, Any]:
         "summary": "This document", "operationId": "get_openapi", "security": [],
         "responses": {"200": {"description": "OpenAPI 3", "content": {
             "application/json": {"schema": {"type": "object"}}}}}}}
+    not_found = {"404": {"description": "no such wheel (the path names the one served)",
+                         **error}}
+    paths["/v1/addin"] = {"get": {
+        "summary": "The add-in's wheel this backend serves to xlwings Lite (no key)",
+        "operationId": "get_addin", "security": [],
+        "responses": {"200": {"description": "OK", "content": {
+            "application/json": {"schema": ref(m.AddinWheelOut)}}}, **not_found}}}
+    paths["/v1/addin/wheels/{sha256}/{filename}"] = {"get": {
+        "summary": "The wheel itself, immutable (no key; xlwings Lite's micropip fetches it)",
+        "operationId": "get_addin_wheel", "security": [],
+        "parameters": [
+            {"name": "sha256", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+            {"name": "filename", "in": "path", "required": True,
+             "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the wheel", "content": {
+            "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            **not_found}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Creditdesk API", "version": "1",
                  "description": "Credit management and debt collection for Excel workbooks. "
-                 "Every request but this document needs `Authorization: Bearer <api key>`; "
+                 "Every request but this document and the add-in's wheel (/v1/addin) needs "
+                 "`Authorization: Bearer <api key>`; "
                  "the tenant comes from the key. Errors are `ErrorOut` naming the field."},
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
