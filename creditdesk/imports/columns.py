@@ -3,8 +3,12 @@ rules; every unusable cell an issue that names the file, sheet, row and column."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +30,8 @@ class Options:
 
 
 class ItemCells:
-    """Column access to the item rows a ``Walk`` found."""
+    """Column access to the item rows a ``Walk`` found: the rows are turned into columns once,
+    and each column is converted as a whole."""
 
     def __init__(self, sheet: Sheet, header: Header, w: Walk, result: ImportResult,
                  opts: Options, order: str | None, why: str):
@@ -36,6 +41,7 @@ class ItemCells:
         self.order, self.why = (opts.date_order, opts.date_why) if opts.date_order else (order,
                                                                                          why)
         self.bad = np.zeros(len(self.rows), dtype=bool)
+        self._columns: list[tuple] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -46,7 +52,9 @@ class ItemCells:
     def raw(self, j: int | None) -> list:
         if j is None:
             return [None] * len(self.rows)
-        return [r[j] if j < len(r) else None for r in self.rows]
+        if self._columns is None:  # a short row's missing cells are None
+            self._columns = list(itertools.zip_longest(*self.rows)) if self.rows else []
+        return list(self._columns[j]) if j < len(self._columns) else [None] * len(self.rows)
 
     def issue(self, k: int, j: int | None, message: str, *, drop: bool = False) -> None:
         self.result.issues.append(Issue(self.sheet.where, self.numbers_at[k],
@@ -55,10 +63,14 @@ class ItemCells:
             self.bad[k] = True
 
     def text(self, j: int | None) -> list[str]:
-        return [text_of(v) for v in self.raw(j)]
+        return texts(self.raw(j))
 
     def numbers(self, j: int | None, *, drop: bool) -> np.ndarray:
-        arr, errors = cells.to_number(self.raw(j), self.opts.decimal, self.opts.thousands)
+        got = self.walk.parsed.get((j, self.opts.decimal, self.opts.thousands))
+        if got is not None:  # the walk read this column for the totals
+            arr, errors = got[0].copy(), got[1]
+        else:
+            arr, errors = cells.to_number(self.raw(j), self.opts.decimal, self.opts.thousands)
         for k, message in errors.items():
             self.issue(k, j, message + ("; the row is left out" if drop else ""), drop=drop)
         return arr
@@ -70,20 +82,59 @@ class ItemCells:
         choice = cells.decide_date_order(values, self.order, self.why)
         if choice.note:
             self.result.issues.append(Issue(self.sheet.where, None, self.name(j), choice.note))
-        arr, errors = cells.to_date(values, choice.order)
+        out, errors = dates(values, choice.order)
         for k, message in errors.items():
             self.issue(k, j, message)
-        out = arr.astype(object).tolist()  # datetime64[D] -> date, NaT -> None
-        return [d if isinstance(d, dt.date) else None for d in out]
+        return out
+
+
+# Whitespace that ``text_of`` changes: any but a space, two spaces, a space at either end of
+# a cell (cells joined with NUL, which no text holds; ``\s`` is what ``str.split`` splits on).
+_UNTIDY = re.compile(r"[^\S ]|  |(?:^|\x00) | (?:\x00|$)")
+
+
+def texts(values: Sequence[object]) -> list[str]:
+    """``text_of`` of every cell: a column of text that needs no tidying is taken as it is."""
+    if values and set(map(type, values)) == {str}:
+        joined = "\x00".join(values)
+        if joined.count("\x00") == len(values) - 1 and not _UNTIDY.search(joined):
+            return list(values)
+        return [" ".join(v.split()) for v in values]
+    return [text_of(v) for v in values]
+
+
+def dates(values: Sequence[object], order: str | None) -> tuple[list[dt.date | None],
+                                                              cells.Errors]:
+    """``cells.to_date`` of a column as dates (None for blank and for what is not a date),
+    each distinct value read once, without going through datetime64."""
+    out: list[dt.date | None] = []
+    errors: cells.Errors = {}
+    cache: dict[object, dt.date | str | None] = {}
+    for i, v in enumerate(values):
+        k = ("bool", v) if isinstance(v, bool) else v  # True == 1 must not share a slot
+        try:
+            d = cache[k]
+        except (KeyError, TypeError):
+            d = cells.date_or_reason(v, order)
+            if d is not None and not isinstance(d, str) and type(d) is not dt.date:
+                d = dt.date(d.year, d.month, d.day)  # as datetime64 gives it back
+            with contextlib.suppress(TypeError):
+                cache[k] = d
+        if d is None or d.__class__ is dt.date:
+            out.append(d)
+        else:
+            errors[i] = d
+            out.append(None)
+    return out, errors
 
 
 def money_known(amount: float, open_: float) -> tuple[float, float, bool]:
     """(Amount, Paid, the document's total known) from an export's document total and open
     balance, either of which may be missing (NaN). Paid is never negative: a part-used credit
     note is imported at what is left of it."""
-    if np.isnan(open_):
+    if open_ != open_:  # NaN
         return amount, 0.0, True
-    if np.isnan(amount):
+    if amount != amount:
         return open_, 0.0, False
     if amount > 0 and 0 <= open_ <= amount + 0.005:
         return amount, max(amount - open_, 0.0), True
