@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ class ItemCells:
         self.order, self.why = (opts.date_order, opts.date_why) if opts.date_order else (order,
                                                                                          why)
         self.bad = np.zeros(len(self.rows), dtype=bool)
-        self._columns: list[tuple] | None = None
+        self._width = min(map(len, self.rows), default=0)  # the cells every item row has
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -52,9 +52,9 @@ class ItemCells:
     def raw(self, j: int | None) -> list:
         if j is None:
             return [None] * len(self.rows)
-        if self._columns is None:  # a short row's missing cells are None
-            self._columns = list(itertools.zip_longest(*self.rows)) if self.rows else []
-        return list(self._columns[j]) if j < len(self._columns) else [None] * len(self.rows)
+        if j < self._width:
+            return list(map(operator.itemgetter(j), self.rows))
+        return [r[j] if j < len(r) else None for r in self.rows]  # a short row: None
 
     def issue(self, k: int, j: int | None, message: str, *, drop: bool = False) -> None:
         self.result.issues.append(Issue(self.sheet.where, self.numbers_at[k],
@@ -88,16 +88,20 @@ class ItemCells:
         return out
 
 
-# Whitespace that ``text_of`` changes: any but a space, two spaces, a space at either end of
-# a cell (cells joined with NUL, which no text holds; ``\s`` is what ``str.split`` splits on).
-_UNTIDY = re.compile(r"[^\S ]|  |(?:^|\x00) | (?:\x00|$)")
+# Whitespace that ``text_of`` changes, besides two spaces and a space at either end of a cell:
+# any but a space (``\s`` is what ``str.split`` splits on).
+_UNTIDY = re.compile(r"[^\S ]")
 
 
 def texts(values: Sequence[object]) -> list[str]:
-    """``text_of`` of every cell: a column of text that needs no tidying is taken as it is."""
+    """``text_of`` of every cell: a column of text that needs no tidying is taken as it is
+    (its cells joined with NUL, which no text holds, and looked at once)."""
     if values and set(map(type, values)) == {str}:
         joined = "\x00".join(values)
-        if joined.count("\x00") == len(values) - 1 and not _UNTIDY.search(joined):
+        if joined.count("\x00") == len(values) - 1 and "  " not in joined and \
+                "\x00 " not in joined and " \x00" not in joined and \
+                not joined.startswith(" ") and not joined.endswith(" ") and \
+                not _UNTIDY.search(joined):
             return list(values)
         return [" ".join(v.split()) for v in values]
     return [text_of(v) for v in values]
@@ -106,7 +110,36 @@ def texts(values: Sequence[object]) -> list[str]:
 def dates(values: Sequence[object], order: str | None) -> tuple[list[dt.date | None],
                                                               cells.Errors]:
     """``cells.to_date`` of a column as dates (None for blank and for what is not a date),
-    each distinct value read once, without going through datetime64."""
+    without going through datetime64: each distinct value read once."""
+    parsed: dict[object, dt.date | str | None] | None = None
+    if bool not in set(map(type, values)):  # True == 1 would share a slot
+        try:
+            parsed = dict.fromkeys(values)
+        except TypeError:  # an unhashable cell
+            parsed = None
+    if parsed is None:
+        return _dates_one_by_one(values, order)
+    for v in parsed:
+        parsed[v] = _date(v, order)
+    out = list(map(parsed.__getitem__, values))
+    errors: cells.Errors = {}
+    if any(isinstance(d, str) for d in parsed.values()):
+        for i, d in enumerate(out):
+            if isinstance(d, str):
+                errors[i] = d
+                out[i] = None
+    return out, errors
+
+
+def _date(v: object, order: str | None) -> dt.date | str | None:
+    d = cells.date_or_reason(v, order)
+    if d is not None and not isinstance(d, str) and type(d) is not dt.date:
+        d = dt.date(d.year, d.month, d.day)  # as datetime64 gives it back
+    return d
+
+
+def _dates_one_by_one(values: Sequence[object], order: str | None
+                      ) -> tuple[list[dt.date | None], cells.Errors]:
     out: list[dt.date | None] = []
     errors: cells.Errors = {}
     cache: dict[object, dt.date | str | None] = {}
@@ -115,16 +148,14 @@ def dates(values: Sequence[object], order: str | None) -> tuple[list[dt.date | N
         try:
             d = cache[k]
         except (KeyError, TypeError):
-            d = cells.date_or_reason(v, order)
-            if d is not None and not isinstance(d, str) and type(d) is not dt.date:
-                d = dt.date(d.year, d.month, d.day)  # as datetime64 gives it back
+            d = _date(v, order)
             with contextlib.suppress(TypeError):
                 cache[k] = d
-        if d is None or d.__class__ is dt.date:
-            out.append(d)
-        else:
+        if isinstance(d, str):
             errors[i] = d
             out.append(None)
+        else:
+            out.append(d)
     return out, errors
 
 
@@ -137,8 +168,28 @@ def money_known(amount: float, open_: float) -> tuple[float, float, bool]:
     if amount != amount:
         return open_, 0.0, False
     if amount > 0 and 0 <= open_ <= amount + 0.005:
-        return amount, max(amount - open_, 0.0), True
+        paid = amount - open_
+        return amount, 0.0 if paid < 0.0 else paid, True  # max(paid, 0.0), faster
     return open_, 0.0, False
+
+
+def money_columns(amount: np.ndarray | None, open_: np.ndarray
+                  ) -> tuple[list[float], list[float], list[bool]]:
+    """``money_known(amount[k], open_[k])`` for every item at once (``amount`` None: every
+    item's is ``np.nan``), each value as ``money_known`` gives it: the amount or open balance
+    as the numpy scalar of its array, Paid as the difference or the float 0.0."""
+    n = len(open_)
+    a = np.full(n, np.nan) if amount is None else amount
+    o_nan, a_nan = np.isnan(open_), np.isnan(a)
+    with np.errstate(invalid="ignore"):
+        known_total = ~o_nan & ~a_nan & (a > 0) & (open_ >= 0) & (open_ <= a + 0.005)
+        paid = a - open_
+        real_paid = known_total & ~(paid < 0.0)
+    take_amount = (o_nan | known_total).tolist()
+    amounts = [np.nan] * n if amount is None else list(amount)
+    out = [x if t else y for x, y, t in zip(amounts, list(open_), take_amount, strict=True)]
+    paids = [x if t else 0.0 for x, t in zip(list(paid), real_paid.tolist(), strict=True)]
+    return out, paids, take_amount
 
 
 class Keys:
@@ -161,6 +212,9 @@ class Keys:
 def unique_numbers(result: ImportResult) -> None:
     """Every item's number unique within the import: a credit note or payment whose number an
     invoice already has gets its kind's prefix; another repeat gets '-2', '-3' (an issue)."""
+    folded = [it.invoice.casefold() for it in result.items]
+    if len(set(folded)) == len(folded):  # nothing to do
+        return
     seen: dict[str, int] = {}
     prefixes = {"credit note": "CN", "payment": "PAY", "overpayment": "OP",
                 "prepayment": "PP", "refund": "RF", "discount": "DS", "journal": "JNL"}

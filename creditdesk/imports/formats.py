@@ -19,7 +19,14 @@ import numpy as np
 from creditdesk.domain.cells import currency_of, is_blank, parse_number, parse_terms
 from creditdesk.domain.emails import split_addresses
 from creditdesk.domain.issues import Issue
-from creditdesk.imports.columns import ItemCells, Keys, Options, money_known, unique_numbers
+from creditdesk.imports.columns import (
+    ItemCells,
+    Keys,
+    Options,
+    money_columns,
+    money_known,
+    unique_numbers,
+)
 from creditdesk.imports.grid import (
     Group,
     Header,
@@ -162,6 +169,15 @@ _CREDIT_WORDS = ("credit", "payment", "receipt", "overpayment", "prepayment", "d
                  "discount")
 
 
+_CREDIT_KINDS = ("credit note", "payment", "overpayment", "prepayment", "discount")
+
+
+def _signed_column(kinds: list[str], values: np.ndarray) -> np.ndarray:
+    """``_signed`` of every item's value at once."""
+    credit = np.fromiter((k in _CREDIT_KINDS for k in kinds), bool, len(kinds))
+    return np.where(credit & ~np.isnan(values), -np.abs(values), values)
+
+
 def _signed(kind: str, value: float) -> float:
     """Credits and payments reduce the balance whichever sign the export shows them with."""
     if math.isnan(value):
@@ -223,6 +239,8 @@ def _xero_detail(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Im
     contacts: dict[str, Contact] = {}
     owners = _customers(w.groups_of)
     bad = c.bad.tolist()
+    amounts, paids, knowns = money_columns(total, open_)
+    where, at = sheet.where, c.numbers_at
     for k in range(len(c)):
         if bad[k]:
             continue
@@ -233,7 +251,7 @@ def _xero_detail(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Im
                     drop=True)
             continue
         cust = accts[k] or name
-        amount, paid, known = money_known(total[k] if total is not None else np.nan, open_[k])
+        amount, paid, known = amounts[k], paids[k], knowns[k]
         no, reference = numbers[k], refs[k]
         low = reference.casefold()
         kind = ("overpayment" if "overpayment" in low else "prepayment" if "prepayment" in low
@@ -243,11 +261,10 @@ def _xero_detail(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Im
                 kind, "INV")
             no = keys.make(prefix, cust, idates[k], reference)
         result.items.append(Item(no, cust, name, idates[k], ddates[k], amount, paid,
-                                 currencies[k].upper(), reference, kind,
-                                 c.numbers_at[k], sheet.where, known))
+                                 currencies[k].upper(), reference, kind, at[k], where, known))
         if cust not in contacts:
-            contacts[cust] = Contact(cust, name, emails[k], row=g.row if g else c.numbers_at[k],
-                                     where=sheet.where)
+            contacts[cust] = Contact(cust, name, emails[k], row=g.row if g else at[k],
+                                     where=where)
     result.contacts += contacts.values()
     return finish_items(result, [c])
 
@@ -547,19 +564,23 @@ def _qb_aging(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Impor
     cust_terms: dict[str, set[int]] = {}
     owners = _customers(w.groups_of)
     bad = c.bad.tolist()
-    kinds = _Once(lambda t: _QB_KINDS.get(key(t), "invoice" if not t else key(t)))
+    kind_of = list(map(_Once(lambda t: _QB_KINDS.get(key(t), "invoice" if not t else key(t)))
+                       .__getitem__, types))
+    amounts, paids, knowns = money_columns(_signed_column(kind_of, amount),
+                                           _signed_column(kind_of, open_))
     days = _Once(parse_terms)
+    where, at = sheet.where, c.numbers_at
+    by_heading = f["Customer"] is None
     for k in range(len(c)):
         if bad[k]:
             continue
         g = owners[k]
-        cust = custs[k] or (g.label if g and f["Customer"] is None else "")
+        cust = custs[k] or (g.label if g and by_heading else "")
         if not cust:
             c.issue(k, f["Customer"], "no customer for this item; left out", drop=True)
             continue
-        kind = kinds[types[k]]
-        a, o = _signed(kind, amount[k]), _signed(kind, open_[k])
-        am, paid, known = money_known(a, o)
+        kind = kind_of[k]
+        am, paid, known = amounts[k], paids[k], knowns[k]
         no = nums[k]
         reference = refs[k]
         if kind == "payment" or not no:
@@ -569,13 +590,12 @@ def _qb_aging(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Impor
                       "journal": "JNL"}.get(kind, "INV")
             no = keys.make(prefix, cust, idates[k], reference)
         result.items.append(Item(no, cust, cust, idates[k], ddates[k], am, paid,
-                                 ccys[k].upper(), reference, kind, c.numbers_at[k],
-                                 sheet.where, known))
+                                 ccys[k].upper(), reference, kind, at[k], where, known))
         t = days[terms[k]] if terms[k] else None
         if isinstance(t, int):
             cust_terms.setdefault(cust, set()).add(t)
         if cust not in contacts:
-            contacts[cust] = Contact(cust, cust, row=c.numbers_at[k], where=sheet.where)
+            contacts[cust] = Contact(cust, cust, row=at[k], where=where)
     for cust, ts in cust_terms.items():
         if len(ts) == 1:
             contacts[cust].terms = ts.pop()

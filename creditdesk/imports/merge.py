@@ -24,6 +24,7 @@ import numpy as np
 from creditdesk.domain import cells
 from creditdesk.domain.contract import CUSTOMERS, INVOICES, normalise_header
 from creditdesk.domain.issues import Issue
+from creditdesk.imports.collector import paused
 from creditdesk.imports.grid import text_of
 from creditdesk.imports.model import Contact, ImportResult, Item
 
@@ -165,7 +166,12 @@ def merge(existing: dict[str, Table] | None, result: ImportResult,
     cells (absent or empty for a new workbook); the workbook is not changed, the merged
     tables are returned. ``settled_on``: the date items that left the export are settled on
     (default: the export's own date, else today)."""
-    existing = existing or {}
+    with paused():
+        return _merge(existing or {}, result, settled_on)
+
+
+def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date | None
+           ) -> Merged:
     c_head, c_rows = existing.get("Customers", ([], []))
     i_head, i_rows = existing.get("Invoices", ([], []))
     c_head = list(c_head) or [c.header for c in CUSTOMERS.columns]
