@@ -186,16 +186,22 @@ class _First:
     percent: bool  # 'Percentage of total'
     ends_percent: bool  # '12%'
     extra: bool  # one of the format's information lines ('Turnover:')
+    header: bool  # text whose key is the first header's (the header row repeated?)
+    plain: bool  # none of skip, total, percent, extra: an item if a data column is filled
 
 
-def _first(value: object, skips: Sequence[str], extra_keys: Sequence[str]) -> _First:
+def _first(value: object, skips: Sequence[str], extra_keys: Sequence[str], hkey: str
+           ) -> _First:
     first = text_of(value)
     lowered = first.casefold()
     ek = key(first.split(":")[0] + ":") if ":" in first else ""
-    return _First(first, any(lowered.startswith(p) for p in skips),
-                  total_label(first) if isinstance(value, str) else None,
-                  bool(_PERCENT.match(first)), first.endswith("%"),
-                  bool(ek and any(ek.startswith(x.rstrip(":")) for x in extra_keys)))
+    skip = any(lowered.startswith(p) for p in skips)
+    total = total_label(first) if isinstance(value, str) else None
+    percent = bool(_PERCENT.match(first))
+    extra = bool(ek and any(ek.startswith(x.rstrip(":")) for x in extra_keys))
+    return _First(first, skip, total, percent, first.endswith("%"), extra,
+                  isinstance(value, str) and key(value) == hkey,
+                  not skip and total is None and not percent and not extra)
 
 
 @dataclass
@@ -238,6 +244,7 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
     extra_keys = [key(x) for x in extra_lines]
     skips = [p.casefold() for p in skip_prefixes if p]
     data_cols = list(data_cols)
+    data_set = set(data_cols)
     blank_from: int | None = None
     rows = sheet.rows
     items, groups_of, notes = w.items, w.groups_of, w.notes
@@ -276,33 +283,37 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
                                f"blank rows {a}-{b} (skipped)"))
             blank_from = None
         n = len(row)
-        if hfirst < n and isinstance(hv := row[hfirst], str):
-            if hv.__class__ is str:
-                hk = hkeys.get(hv)
-                if hk is None:
-                    hk = hkeys[hv] = key(hv)
-            else:
-                hk = key(hv)
-            if hk == hkey and [key(v) if isinstance(v, str) else ""
-                               for v in row[:width]] == header_key:
-                note(i, "the header row repeated (skipped)")
-                continue
         v0 = row[f]
         try:
             info = firsts.get((v0.__class__, v0))
             if info is None:
-                info = firsts[(v0.__class__, v0)] = _first(v0, skips, extra_keys)
+                info = firsts[(v0.__class__, v0)] = _first(v0, skips, extra_keys, hkey)
         except TypeError:  # an unhashable cell value
-            info = _first(v0, skips, extra_keys)
+            info = _first(v0, skips, extra_keys, hkey)
+        # the header row repeated: its first header's cell first (before the row's first
+        # filled cell it is blank, and no blank cell has that key)
+        if (info.header if hfirst == f else hfirst > f and hfirst < n and isinstance(
+                hv := row[hfirst], str) and _key_once(hkeys, hv) == hkey) and [
+                key(v) if isinstance(v, str) else "" for v in row[:width]] == header_key:
+            note(i, "the header row repeated (skipped)")
+            continue
+        # cells before the first filled one are blank: a data column at or after it decides
+        data = f in data_set
+        if not data:
+            for j in data_cols:
+                if f < j < n and not _blank_cell(row[j]):
+                    data = True
+                    break
+        if data and info.plain:  # an item, the common case
+            items.append(i)
+            if snap is None:
+                snap = list(stack)
+            groups_of.append(snap)
+            continue
         first = info.text
         if info.skip:
             note(i, f"'{first}': a row the mapping skips")
             continue
-        data = False
-        for j in data_cols:
-            if j < n and not _blank_cell(row[j]):
-                data = True
-                break
         tot = info.total
         if tot is not None and tot[1] and not _has_number(
                 row, [j for j in range(f + 1, n) if not _blank_cell(row[j])]) and not any(
@@ -369,6 +380,15 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
                       if summed is None else np.where(np.isnan(summed), 0.0, summed).tolist(),
                       decimal, thousands)
     return w
+
+
+def _key_once(keys: dict[str, str], text: str) -> str:
+    if text.__class__ is not str:
+        return key(text)
+    k = keys.get(text)
+    if k is None:
+        k = keys[text] = key(text)
+    return k
 
 
 def _running(v: object, decimal: str | None, thousands: str | None) -> float | None:
