@@ -15,6 +15,7 @@ typed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from creditdesk.imports.model import Contact, ImportResult, Item
 Table = tuple[list[str], list[list]]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """'Bluegate Joinery Limited' = 'bluegate  joinery ltd.' = 'BLUEGATE JOINERY LTD'."""
     t = name.casefold().replace("&", " and ")
@@ -252,20 +254,29 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
     p_inv, p_cust, p_idate, p_ddate = ip["Invoice"], ip["Customer"], ip["Invoice Date"], \
         ip["Due Date"]
     p_ccy, p_amount, p_paid, p_ref = ip["Currency"], ip["Amount"], ip["Paid"], ip["Reference"]
+    # the contract's own columns, in its order (a new workbook): a new row in one go
+    contract_order = i_head == [c.header for c in INVOICES.columns] and [
+        p_inv, p_cust, p_idate, p_ddate, p_ccy, p_amount, p_paid, ip["Settled Date"],
+        p_ref] == [0, 1, 2, 3, 4, 5, 6, 7, 9] and width == 10
     for it in result.items:
         cust = customer_of(it)
         folded = it.invoice.casefold()
         n = index.get(folded)
         if n is None:
-            row = [None] * width
-            row[p_inv] = it.invoice
-            row[p_cust] = cust
-            row[p_idate] = it.invoice_date
-            row[p_ddate] = it.due_date
-            row[p_ccy] = it.currency or None
-            row[p_amount] = it.amount
-            row[p_paid] = it.paid if it.paid else None
-            row[p_ref] = it.reference or None
+            if contract_order:
+                row = [it.invoice, cust, it.invoice_date, it.due_date, it.currency or None,
+                       it.amount, it.paid if it.paid else None, None, None,
+                       it.reference or None]
+            else:
+                row = [None] * width
+                row[p_inv] = it.invoice
+                row[p_cust] = cust
+                row[p_idate] = it.invoice_date
+                row[p_ddate] = it.due_date
+                row[p_ccy] = it.currency or None
+                row[p_amount] = it.amount
+                row[p_paid] = it.paid if it.paid else None
+                row[p_ref] = it.reference or None
             index[folded] = len(i_rows)
             in_export.add(len(i_rows))
             i_rows.append(row)
@@ -309,7 +320,9 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
                 continue  # entered after the export was made
             row[ip["Settled Date"]] = out.settled_on
             out.items_settled += 1
-    after = _balances(i_rows, ip)
+    # only a customer with a balance before can have left or changed: with none (a new
+    # workbook) the balances after are not needed
+    after = _balances(i_rows, ip) if any(abs(b) > 0.005 for b in before.values()) else {}
     for k in sorted(set(before) | set(after)):
         b, a = before.get(k, 0.0), after.get(k, 0.0)
         if abs(b) > 0.005 and abs(a) <= 0.005:
