@@ -163,6 +163,9 @@ class Walk:
     parsed: dict[tuple, tuple[np.ndarray, dict[int, str]]] = field(default_factory=dict)
 
 
+_NEVER_BLANK = frozenset((dt.date, dt.datetime, int, bool))  # cells is_blank never takes
+
+
 def _blank_cell(v: object) -> bool:
     """``is_blank``, with the common cell types first."""
     c = v.__class__
@@ -270,7 +273,7 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
                 if v == v:
                     f = j
                     break
-            elif not is_blank(v):
+            elif c in _NEVER_BLANK or not is_blank(v):
                 f = j
                 break
         if f < 0:
@@ -367,7 +370,10 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
         a, b = base + blank_from, base + len(rows) - 1
         notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
                            f"blank rows {a}-{b} (skipped)"))
-    raw = [r[amount_col] if amount_col < len(r) else None for r in (rows[i] for i in items)]
+    item_rows = list(map(rows.__getitem__, items))
+    raw = list(map(operator.itemgetter(amount_col), item_rows)) \
+        if item_rows and min(map(len, item_rows)) > amount_col else \
+        [r[amount_col] if amount_col < len(r) else None for r in item_rows]
     plain = plain_numbers(raw, decimal, thousands)
     if plain is not None:
         arr, errors, summed = plain, {}, plain
