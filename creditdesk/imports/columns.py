@@ -63,6 +63,8 @@ class ItemCells:
             self.bad[k] = True
 
     def text(self, j: int | None) -> list[str]:
+        if j is None:  # a column the export does not have
+            return [""] * len(self.rows)
         return texts(self.raw(j))
 
     def numbers(self, j: int | None, *, drop: bool) -> np.ndarray:
