@@ -163,6 +163,10 @@ def check(book: Path) -> str:
     return f"{len(cols[0]):,} items, {len(want):,} customers' balances equal to the cent"
 
 
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+
+
 def alternately(fns: list, repeat: int) -> list[list[float]]:
     """Wall-clock seconds of ``repeat`` rounds of calls, one of each function per round, after
     one untimed round; a garbage collection before each call."""
@@ -232,6 +236,7 @@ def main() -> None:
     from creditdesk.imports import parse_export
 
     CACHE.mkdir(parents=True, exist_ok=True)
+    load = [_load()]
     src = Path(__file__)
     for path, make in ((XERO, make_xero), (QBO, make_qbo)):
         if not path.exists() or path.stat().st_mtime < src.stat().st_mtime:
@@ -289,6 +294,7 @@ def main() -> None:
                               max(3, args.repeat // 2)):
             step_rows.append([f"{path.suffix[1:]}: {step}", s(min(ts)),
                               s(sorted(ts)[len(ts) // 2])])
+    load.append(_load())
     result = table(["what (in process, imports warm)", "best", "median", "vs plain read"],
                    rows)
     step_table = table(["the import's steps, one by one", "best", "median"], step_rows)
@@ -303,7 +309,9 @@ def main() -> None:
             f"per export, seed {SEED}), creditdesk {creditdesk.__version__}; run alternately, "
             f"best and median of {args.repeat} after a warm-up:", "",
             *machine(f"not pinned ({len(os.sched_getaffinity(0))} cores usable)"
-                     if hasattr(os, "sched_getaffinity") else ""), "",
+                     if hasattr(os, "sched_getaffinity") else ""),
+            f"- load average (1 minute) when the run began and ended: {load[0]} and {load[1]}"
+            " (the work of every process on the machine, this run's included)", "",
             result, "", *(f"- {v}" for v in verdicts), "",
             "Checked before timing: " + "; ".join(checks) + ".", "",
             step_table])
