@@ -25,8 +25,8 @@ __xlwings_func_namespace__ = "CD"
 @script(
     name="Refresh",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Ageing", "Credit", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Ageing", "Credit", "Dashboard", "Issues"
     ],
 )
 def refresh(book: xw.Book):
@@ -42,8 +42,8 @@ def refresh(book: xw.Book):
 @script(
     name="Preview reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def preview_reminders(book: xw.Book):
@@ -58,8 +58,8 @@ def preview_reminders(book: xw.Book):
 @script(
     name="Send reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def send_reminders(book: xw.Book):
@@ -75,8 +75,8 @@ def send_reminders(book: xw.Book):
 @script(
     name="Sync",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 def sync(book: xw.Book):
@@ -92,8 +92,8 @@ def sync(book: xw.Book):
 @script(
     name="Score",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Scores", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Scores", "Dashboard", "Issues"
     ],
 )
 def score(book: xw.Book):
