@@ -585,8 +585,8 @@ def dashboard(results: Results, *, source_name: str | None = None,
         sections.append(_reminders(results.remind))
     sections.append(Section("issues", "Issues", (Figure(
         "Problems found in the workbook", len(results.all_issues()), kind="int",
-        note="see the Issues sheet; rows with a problem were left out, every other row was "
-             "used"),)))
+        note="see the Issues sheet: each says what was done; only a row with a bad key was "
+             "left out, every other row was used"),)))
     title = "Receivables by age"
     if as_of is not None:
         title += f" on {as_of.isoformat()}"

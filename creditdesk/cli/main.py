@@ -225,7 +225,7 @@ def _issues_line(issues: list) -> str:
 
     if not issues:
         return "No issues in the workbook."
-    lines = [f"{len(issues)} issue(s) in the workbook (those rows were left out):"]
+    lines = [f"{len(issues)} issue(s) in the workbook (only a bad key leaves a row out):"]
     for i in issues[:20]:
         i = i if isinstance(i, IssueRow) else IssueRow.model_validate(i)
         where = i.sheet + (f" row {i.row}" if i.row is not None else "")
