@@ -29,8 +29,8 @@ __xlwings_func_namespace__ = "CD"
 @script(
     name="Refresh",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "History", "Ageing", "Credit",
-        "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Ageing",
+        "Credit", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -46,8 +46,8 @@ async def refresh(book: xw.BookAsync):
 @script(
     name="Preview reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
@@ -62,8 +62,8 @@ async def preview_reminders(book: xw.BookAsync):
 @script(
     name="Send reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -79,8 +79,8 @@ async def send_reminders(book: xw.BookAsync):
 @script(
     name="Sync",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -96,8 +96,8 @@ async def sync(book: xw.BookAsync):
 @script(
     name="Score",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "History", "Scores", "Dashboard",
-        "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Scores",
+        "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):

@@ -1,8 +1,10 @@
 """The ``creditdesk`` command.
 
-Exit status: 0 when the run completed (issues in the input or not; they are reported), 2 for a
-usage error, a workbook that cannot be used, or a backend that cannot be reached or refuses
-the key (one line on stderr), 1 for an internal error (one line on stderr, never a traceback).
+Exit status: 0 when the run completed (issues in the input or not; they are reported), 3 when
+it completed but could not use most of the workbook's invoice rows (said first, on stderr), 2
+for a usage error, a workbook that cannot be used, or a backend that cannot be reached or
+refuses the key (one line on stderr), 1 for an internal error (one line on stderr, never a
+traceback).
 
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
+MOSTLY_UNUSABLE = 3  # the run completed on less than half of the invoice rows
 URL_ENV = "CREDITDESK_URL"
 KEY_ENV = "CREDITDESK_API_KEY"
 
@@ -63,6 +66,13 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a three-letter currency code")
+    return code
+
+
 def _amount(text: str) -> float:
     try:
         value = float(text.replace(",", ""))
@@ -85,6 +95,9 @@ def _parser() -> CommandParser:
                          "with default settings, reminder levels and templates).")
     new.add_argument("path", type=Path, help="where to write the .xlsx")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.add_argument("--base-currency", metavar="CODE", type=_currency,
+                     help="the ledger's currency, e.g. GBP (default: blank, which follows "
+                     "the Country setting: GB is GBP)")
 
     for name, what in (("ageing", "ageing buckets per customer and the KPIs"),
                        ("check", "credit decisions (Approve, Review, Hold) with reasons"),
@@ -212,7 +225,7 @@ def _issues_line(issues: list) -> str:
 
     if not issues:
         return "No issues in the workbook."
-    lines = [f"{len(issues)} issue(s) in the workbook (those rows were left out):"]
+    lines = [f"{len(issues)} issue(s) in the workbook (only a bad key leaves a row out):"]
     for i in issues[:20]:
         i = i if isinstance(i, IssueRow) else IssueRow.model_validate(i)
         where = i.sheet + (f" row {i.row}" if i.row is not None else "")
@@ -248,7 +261,8 @@ def _show_ageing(doc) -> None:
 
     table = tables.fill(tables.AGEING, doc.customers, buckets=doc.buckets,
                         known_totals=doc.total)  # the currency is in the first line
-    shown = [*table.indices("buckets"), table.index("outstanding")]
+    shown = [*table.indices("buckets"), table.index("unapplied_credits"),
+             table.index("outstanding")]
     heads = [table.columns[j].header for j in shown]
     widths = [max(13, len(h) + 2) for h in heads]
     widths[-1] += 1
@@ -261,6 +275,9 @@ def _show_ageing(doc) -> None:
               + "".join(f"{_m(row[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
     print(f"{table.total_label:<44}" + "".join(
         f"{_m(table.totals[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
+    if doc.total.not_converted:
+        print(f"Not converted (no FX rate into {doc.base_currency}, in no figure above): "
+              + tables.amounts_text(doc.total.not_converted))
     print(f"\nKPIs over the last {doc.kpis.period_days} days:")
     for kpi in tables.KPIS:
         if kpi.unit in ("days", "%") and kpi.key != "period_days":
@@ -305,6 +322,11 @@ def _run_report(args: argparse.Namespace) -> int:
     from creditdesk.analysis.report import order_check
 
     analysis = _load(args.workbook, args.as_of)
+    status = 0
+    unusable = analysis.ledger.mostly_unusable()
+    if unusable:
+        print(f"{PROG}: {args.workbook}: {unusable}", file=sys.stderr)
+        status = MOSTLY_UNUSABLE
     if args.command == "check" and (args.customer or args.order is not None):
         if not (args.customer and args.order is not None):
             raise UsageError(f"{PROG} check: --customer and --order go together")
@@ -318,21 +340,21 @@ def _run_report(args: argparse.Namespace) -> int:
             _print_json(order)
         else:
             print(order.summary)
-        return 0
+        return status
     doc = {"ageing": analysis.ageing_report, "check": analysis.check_report,
            "remind": analysis.remind_report, "score": analysis.score_report}[args.command]()
     if args.output:
         _write_results(analysis, args.output, args.workbook)
     if args.json:
         _print_json(doc)
-        return 0
+        return status
     {"ageing": _show_ageing, "check": _show_check, "remind": _show_remind,
      "score": _show_score}[args.command](doc)
     print()
     print(_issues_line(doc.issues))
     if args.output:
         print(f"Results written to {args.output}")
-    return 0
+    return status
 
 
 def _run_interest(args: argparse.Namespace) -> int:
@@ -363,7 +385,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
     if args.path.exists() and not args.force:
         raise UsageError(f"{PROG} new: {args.path} exists; use --force to overwrite it")
-    write_template(args.path)
+    write_template(args.path, base_currency=args.base_currency)
     print(f"Wrote {args.path}: fill in Customers and Invoices, then run "
           f"'{PROG} ageing {args.path}'.")
     return 0
