@@ -81,6 +81,8 @@ def frames(ledger: Ledger, keys: str = "str") -> tuple[pd.DataFrame, pd.DataFram
         "Do Not Chase": c.do_not_chase,
         "Paused Until": date(c.paused_until),
         "Promise Date": date(c.promise_date),
+        "Promise Amount": c.promise_amount,
+        "Promise Made": date(c.promise_made),
     })
     history = pd.DataFrame({
         "Date": date(h.date),
@@ -119,11 +121,13 @@ def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: d
     rows or groups). Returns (buckets per customer, per customer, per customer+currency)."""
     as_of = p["as_of"]
 
-    # Open items as of the date: outstanding = amount - paid, or by the settled date.
+    # Open items as of the date: outstanding = amount - paid (on a credit note, paid reduces
+    # the credit, never beyond 0), or by the settled date.
     settled = inv["Settled Date"]
+    net = np.where(inv["Amount"] < 0, np.minimum(inv["Amount"] + inv["Paid"], 0.0),
+                   inv["Amount"] - inv["Paid"])
     outstanding = np.where(settled.notna(),
-                           np.where(settled > as_of, inv["Amount"], 0.0),
-                           inv["Amount"] - inv["Paid"])
+                           np.where(settled > as_of, inv["Amount"], 0.0), net)
     is_open = (inv["Invoice Date"] <= as_of).to_numpy() & (outstanding != 0)
     op = inv[is_open].copy()
     op["Outstanding"] = outstanding[is_open]
@@ -132,22 +136,22 @@ def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: d
     age = op["Days"] if p["basis"] == "Due Date" else (as_of - op["Invoice Date"]).dt.days
     op["Bucket"] = pd.cut(age, bins=[-np.inf, 0, *p["edges"], np.inf], labels=p["labels"])
 
-    # 1. Ageing: customer x bucket.
-    buckets = (op.groupby(["Customer", "Bucket"], observed=True)["Base"].sum()
+    # 1. Ageing: customer x bucket, debts only (credits are unapplied credits, apart).
+    debt = op["Outstanding"] > 0
+    buckets = (op[debt].groupby(["Customer", "Bucket"], observed=True)["Base"].sum()
                .unstack(fill_value=0.0)
                .reindex(index=cus["Customer"], columns=p["labels"], fill_value=0.0))
 
     # 2. Credit check: per-customer figures, merged with the customers' limits.
-    debt = op["Outstanding"] > 0
     chase = debt & ~op["Disputed"]
     promise = op["Customer"].map(cus.set_index("Customer")["Promise Date"])
     op = op.assign(
-        Overdue=op["Base"].where(op["Days"] > 0, 0.0),
+        Overdue=op["Base"].where(debt & (op["Days"] > 0), 0.0),
         DebtDays=op["Days"].where(debt),
         Late=chase & (op["Days"] > p["hold_days"]),
         Aging=chase & (op["Days"] > p["edges"][0]),
         DisputedOpen=debt & op["Disputed"],
-        Promised=debt & (op["Due Date"] <= promise),
+        Promised=chase & (op["Due Date"] <= promise),
         Debt=debt,
         Chase=chase,
     )
@@ -161,10 +165,21 @@ def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: d
     cr["exposure"] = cr["outstanding"] + cr["Open Orders"]
     limit = cr["Credit Limit"]
     has_limit = limit.notna()
-    cr["utilisation"] = (cr["exposure"] / limit * 100).where(has_limit & (limit > 0))
-    over = has_limit & (cr["exposure"] > limit) & (cr["exposure"] > 0)
+    cents = cr["exposure"].round(2)  # compared in cents, as shown
+    cr["utilisation"] = (cents / limit * 100).where(has_limit & (limit > 0))
+    over = has_limit & (cents > limit.fillna(0).round(2)) & (cents > 0)
+    # a promise is kept when its amount was paid by its date: here, by the invoices settled
+    # after it was made (else in the 30 days before its date)
+    made = cr["Promise Made"].fillna(cr["Promise Date"] - pd.Timedelta(days=30))
+    paid = inv[inv["Settled Date"].notna() & (inv["Amount"] > 0)].merge(
+        cr[["Customer", "Promise Date"]].assign(Made=made), on="Customer")
+    paid = paid[(paid["Settled Date"] > paid["Made"])
+                & (paid["Settled Date"] <= paid["Promise Date"])]
+    paid_by = (paid["Amount"] * paid["Rate"]).groupby(paid["Customer"], observed=True).sum()
+    kept = cr["Promise Amount"].notna() & (
+        cr["Customer"].map(paid_by).fillna(0.0).round(2) >= cr["Promise Amount"].round(2))
     cr["broken"] = (cr["Promise Date"].notna() & (cr["Promise Date"] < as_of)
-                    & (cr["n_promised"] > 0))
+                    & (cr["n_promised"] > 0) & ~kept)
     hold = over | (cr["n_late"] > 0) | cr["broken"]
     review = ~hold & ((has_limit & (cr["utilisation"] >= p["review_pct"])) | ~has_limit
                       | (cr["n_aging"] > 0) | (cr["n_disputed"] > 0))
@@ -173,21 +188,38 @@ def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: d
     # 3. Dunning: one message per customer and currency.
     days = p["days"]
     level_of = pd.cut(op["Days"], bins=[-np.inf, *days, np.inf], right=False, labels=False)
-    op["Reached"] = np.where(chase, level_of - 1, -1)
-    dunned = op["Reached"] >= 0
+    op["Listed"] = np.where(chase, level_of - 1, -1)
+    first_due = int(np.searchsorted(days, 0, side="left"))
+    # past its due date, an item counts for the courtesy level only until one was sent
+    op["ReachedDue"] = np.where((op["Days"] > 0) & (op["Listed"] < first_due), -1,
+                                op["Listed"])
+    dunned = op["Listed"] >= 0
     in_msg = dunned | (op["Outstanding"] < 0)
-    op["MsgAmount"] = op["Outstanding"].where(in_msg, 0.0)
-    op["MsgBase"] = op["Base"].where(in_msg, 0.0)
+    # asked for: the overdue items and the credits; items falling due only in a courtesy note
+    due_now = in_msg & (~debt | (op["Days"] > 0))
+    soon = in_msg & ~due_now
+    op["MsgAmount"] = op["Outstanding"].where(due_now, 0.0)
+    op["MsgBase"] = op["Base"].where(due_now, 0.0)
+    op["SoonAmount"] = op["Outstanding"].where(soon, 0.0)
+    op["SoonBase"] = op["Base"].where(soon, 0.0)
     op["DunnedDue"] = op["Due Date"].where(dunned)
     g = op.groupby(["Customer", "Currency"], observed=True).agg(
-        reached=("Reached", "max"), n_debt=("Debt", "sum"), n_chase=("Chase", "sum"),
-        amount=("MsgAmount", "sum"), base=("MsgBase", "sum"), oldest_due=("DunnedDue", "min"),
+        reached=("Listed", "max"), reached_due=("ReachedDue", "max"),
+        n_debt=("Debt", "sum"), n_chase=("Chase", "sum"),
+        amount=("MsgAmount", "sum"), base=("MsgBase", "sum"), soon=("SoonAmount", "sum"),
+        soon_base=("SoonBase", "sum"), oldest_due=("DunnedDue", "min"),
     ).reset_index()
 
     # History: the last reminder per group (cool-down) and the highest level sent about
     # these debts (escalation order), and the addresses that bounced.
     rem = hist[(hist["Type"] == "reminder") & hist["Date"].notna() & (hist["Date"] <= as_of)]
-    rem = rem.merge(g[["Customer", "Currency", "oldest_due"]], on=["Customer", "Currency"])
+    # a blank currency (NaN with categorical keys): every currency of the customer
+    blank = rem["Currency"].astype(object).fillna("").astype(str) == ""
+    rem = pd.concat([
+        rem[~blank].merge(g[["Customer", "Currency", "oldest_due"]],
+                          on=["Customer", "Currency"]),
+        rem[blank].drop(columns="Currency").merge(
+            g[["Customer", "Currency", "oldest_due"]], on="Customer")])
     last_date = rem.groupby(["Customer", "Currency"], observed=True)["Date"].max()
     rel = rem[rem["Date"] >= rem["oldest_due"] + pd.Timedelta(days=days[0])]
     last_level = (rel.assign(Level=rel["Level"].fillna(0))
@@ -203,26 +235,29 @@ def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: d
     last_idx = np.where(g["last_level"].notna(),
                         np.searchsorted(p["numbers"], g["last_level"].fillna(0),
                                         side="right") - 1, -1)
-    first_due = int(np.searchsorted(days, 0, side="left"))
+    g["reached"] = np.where(last_idx >= 0, g["reached_due"], g["reached"])
     allowed = np.maximum(last_idx + 1, min(first_due, max(len(days) - 1, 0)))
     g["level"] = np.where(g["reached"] >= 0, np.minimum(g["reached"], allowed), -1)
+    courtesy = np.array([d < 0 for d in days] + [False])[g["level"]]
+    g["amount"] = g["amount"] + np.where(courtesy, g["soon"], 0.0)
+    g["base"] = g["base"] + np.where(courtesy, g["soon_base"], 0.0)
     bounced = set(hist.loc[hist["Type"].isin(["bounce", "complaint"]) & (hist["Email"] != ""),
                            "Email"].str.strip().str.casefold())
     email_channel = np.array([*p["email_channel"], False])[g["level"]]
-    g["status"] = np.select([
-        (g["n_debt"] > 0) & (g["n_chase"] == 0),
-        g["n_debt"] == 0,
-        g["reached"] < 0,
+    g["status"] = np.select([  # in the engine's order: the first reason found is given
         g["Do Not Chase"],
         g["Paused Until"].notna() & (g["Paused Until"] >= as_of),
         g["Promise Date"].notna() & (g["Promise Date"] >= as_of),
+        (g["n_debt"] > 0) & (g["n_chase"] == 0),
+        g["n_debt"] == 0,
+        g["reached"] < 0,
         g["net"] <= 0,
         g["amount"] <= 0,
         g["base"] < p["minimum"],
         email_channel & (g["Email"] == ""),
         g["Email"].str.casefold().isin(bounced),
         g["last_date"].notna() & (g["last_date"] + pd.Timedelta(days=p["cooldown"]) > as_of),
-    ], [D.ALL_DISPUTED, D.CREDIT_ONLY, D.NOTHING_DUE, D.DO_NOT_CHASE, D.PAUSED, D.PROMISE,
+    ], [D.DO_NOT_CHASE, D.PAUSED, D.PROMISE, D.ALL_DISPUTED, D.CREDIT_ONLY, D.NOTHING_DUE,
         D.NET_NOT_POSITIVE, D.CREDITS_COVER, D.UNDER_MINIMUM, D.NO_ADDRESS, D.BOUNCED,
         D.COOL_DOWN], SEND)
     return buckets, cr, g

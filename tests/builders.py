@@ -9,6 +9,9 @@ from creditdesk.domain.contract import CUSTOMERS, INVOICES, normalise_header
 from creditdesk.domain.ledger import Ledger, build_ledger, raw_tables
 
 AS_OF = dt.date(2026, 6, 30)
+# The tests' ledgers are kept in EUR unless a test says otherwise (a blank Base Currency
+# follows Country, GB by default: GBP).
+SETTINGS = {"As Of Date": AS_OF, "Base Currency": "EUR"}
 
 
 def d(text: str) -> dt.date:
@@ -52,7 +55,7 @@ def tables(customers: Sequence[dict] = (), invoices: Sequence[dict] = (),
         "Customers": (headers_c, _rows(headers_c, customers or [customer()])),
         "Invoices": (headers_i, _rows(headers_i, invoices)),
         "Settings": (["Setting", "Value"],
-                     [[k, v] for k, v in {"As Of Date": AS_OF, **(settings or {})}.items()]),
+                     [[k, v] for k, v in {**SETTINGS, **(settings or {})}.items()]),
     }
     if fx:
         t["FX"] = (["Currency", "Rate"], [[k, v] for k, v in fx.items()])

@@ -51,8 +51,8 @@ log = logging.getLogger("creditdesk.addin")
 
 Loader = Callable[[], Analysis | None]
 # What a function's ledger needs: not the dunning levels or the templates.
-FUNCTION_TABLES = (contract.CUSTOMERS, contract.INVOICES, contract.SETTINGS, contract.FX,
-                   contract.HISTORY, contract.RATES)
+FUNCTION_TABLES = (contract.CUSTOMERS, contract.INVOICES, contract.PAYMENTS, contract.SETTINGS,
+                   contract.FX, contract.HISTORY, contract.RATES)
 DESCRIPTION_LIMIT = 255  # Excel cuts a function's description, and an argument's help, here
 
 

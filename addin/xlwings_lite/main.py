@@ -43,8 +43,8 @@ async def import_export(book: xw.BookAsync):
 @script(
     name="Refresh",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "History", "Rates", "Ageing",
-        "Credit", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
+        "Ageing", "Credit", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -60,9 +60,9 @@ async def refresh(book: xw.BookAsync):
 @script(
     name="Preview reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Rates", "Reminders", "Reminder invoices", "Not chased", "Dashboard",
-        "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Rates", "Reminders", "Reminder invoices", "Not chased",
+        "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
@@ -78,8 +78,8 @@ async def preview_reminders(book: xw.BookAsync):
 @script(
     name="Send reminders",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Rates", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -95,8 +95,8 @@ async def send_reminders(book: xw.BookAsync):
 @script(
     name="Sync",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "Dunning Levels", "Templates",
-        "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -112,8 +112,8 @@ async def sync(book: xw.BookAsync):
 @script(
     name="Score",
     include=[
-        "Customers", "Invoices", "Settings", "FX", "History", "Rates", "Scores",
-        "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
+        "Scores", "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):

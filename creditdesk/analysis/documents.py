@@ -62,26 +62,36 @@ class Report(Document):
 
 
 class AgeingRow(Document):
+    """A customer's ageing: the buckets hold its debts (never below zero); credit notes,
+    payments on account and overpayments are its unapplied credits (zero or below);
+    outstanding = the buckets + the unapplied credits. Amounts in a currency without an FX
+    rate are in ``not_converted``, in their own currency, and in no other figure."""
+
     customer: str
     name: str
     outstanding: float
     overdue: float
     buckets: list[float]  # one amount per label of ``AgeingReport.buckets``
+    unapplied_credits: float
     open_items: int
     oldest_days_overdue: int
+    not_converted: dict[str, float] = {}  # {currency: amount in it}
 
 
 class AgeingTotal(Document):
     outstanding: float
     overdue: float
     buckets: list[float]
+    unapplied_credits: float
+    not_converted: dict[str, float] = {}
 
 
 class KpiFigures(Document):
     """The KPIs of docs/kpis.md, keyed as in JSON; None where a denominator is zero."""
 
     period_days: int
-    credit_sales: float
+    credit_sales: float  # net: invoices less credit notes dated in the period
+    gross_credit_sales: float  # invoices only
     receivables: float
     overdue: float
     dso_simple: float | None
@@ -152,6 +162,7 @@ class ScoreRow(Document):
     score: float | None  # 1-100; None without settled history
     grade: str
     recommended_limit: float | None
+    limit_reason: str  # how the recommended limit was reached ("" without a score)
     days_beyond_terms: float | None
     reasons: list[str]
 

@@ -35,7 +35,7 @@ from creditdesk.domain import dunning
 from creditdesk.domain.ageing import Ageing, Position, ageing, position
 from creditdesk.domain.credit import CreditCheck, credit_check
 from creditdesk.domain.dunning import Selection, select
-from creditdesk.domain.interest import round_money
+from creditdesk.domain.interest import round_half_up, round_money
 from creditdesk.domain.issues import Issue
 from creditdesk.domain.kpis import Kpis, kpis
 from creditdesk.domain.ledger import Ledger
@@ -48,9 +48,14 @@ def _money(x: float) -> float:
 
 
 def _opt(x: float | None, digits: int = 2) -> float | None:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+    """A figure rounded half up, like money (0.25 -> 0.3 at one decimal); None for none."""
+    if x is None or np.isnan(x):
         return None
-    return round(float(x), digits)
+    return round_half_up(float(x), digits)
+
+
+def _foreign(not_converted: dict[str, np.ndarray], i: int) -> dict[str, float]:
+    return {c: _money(v[i]) for c, v in not_converted.items() if v[i]}
 
 
 @dataclass
@@ -121,18 +126,23 @@ class Analysis:
             outstanding=_money(a.outstanding[i]),
             overdue=_money(a.overdue[i]),
             buckets=[_money(x) for x in a.buckets[i]],
+            unapplied_credits=_money(a.unapplied[i]),
             open_items=int(a.open_items[i]),
             oldest_days_overdue=int(a.oldest_days_overdue[i]),
+            not_converted=_foreign(a.not_converted, int(i)),
         ) for i in np.flatnonzero(a.open_items > 0)]
         rows.sort(key=lambda r: (-r.outstanding, r.customer))
         k = self.kpis.as_dict()
-        money_keys = {"credit_sales", "receivables", "overdue"}
+        money_keys = {"credit_sales", "gross_credit_sales", "receivables", "overdue"}
         return AgeingReport(
             **self._head(),
             buckets=a.labels,
             customers=rows,
             total=AgeingTotal(outstanding=_money(a.total), overdue=_money(a.overdue.sum()),
-                              buckets=[_money(x) for x in a.total_buckets]),
+                              buckets=[_money(x) for x in a.total_buckets],
+                              unapplied_credits=_money(a.unapplied.sum()),
+                              not_converted={c: _money(v) for c, v in
+                                             a.total_not_converted.items() if v}),
             kpis=KpiFigures(**{key: (_money(v) if key in money_keys else
                                      v if key == "period_days" else _opt(v, 1))
                                for key, v in k.items()}),
@@ -168,6 +178,7 @@ class Analysis:
             score=_opt(sc.whole[i]),
             grade=sc.grade[i],
             recommended_limit=_opt(sc.recommended_limit[i]),
+            limit_reason=sc.limit_reasons[i] if sc.limit_reasons else "",
             days_beyond_terms=_opt(sc.days_beyond_terms[i], 1),
             reasons=sc.reasons[i],
         ) for i in range(len(c))]

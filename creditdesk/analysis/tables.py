@@ -167,9 +167,17 @@ def is_not_due(label: str) -> bool:
     return normalise_header(label) == "not due"
 
 
-def bucket_figure(label: str) -> str:
-    """An ageing bucket on the Dashboard and its chart: "1-30 days overdue", "Not due"."""
-    return label if is_not_due(label) else f"{label} days overdue"
+def bucket_figure(label: str, by_due_date: bool = True) -> str:
+    """An ageing bucket on the Dashboard and its chart: "1-30 days overdue", "Not due"; aged
+    by invoice date: "0 days old", "1-30 days old"."""
+    if is_not_due(label):
+        return label
+    return f"{label} days overdue" if by_due_date else f"{label} days old"
+
+
+def amounts_text(amounts: Mapping[str, float] | None) -> str:
+    """Amounts in their own currencies in one cell: "USD 1,250.00; JPY 5,000.00"."""
+    return "; ".join(f"{c} {v:,.2f}" for c, v in sorted((amounts or {}).items()))
 
 
 def join(items: Any) -> str:
@@ -247,6 +255,13 @@ AGEING = TableSpec("Ageing", (
     # buckets past the first edge in amber, the oldest in red (set by ``ageing``)
     Column("{label} days", "money", key="buckets", in_currency=True, total="sum",
            per_bucket=True),  # "1-30 days (GBP)"; the Not due bucket: "Not due (GBP)"
+    # credit notes, payments on account, overpayments: apart, so no bucket is ever negative
+    Column("Unapplied Credits", "money", key="unapplied_credits", in_currency=True,
+           total="sum"),
+    # amounts without an FX rate, in their own currency, in no other column (their total
+    # is the Dashboard's "Not converted")
+    Column("Not Converted", "label", key="not_converted",
+           get=lambda r: amounts_text(r.not_converted)),
     Column("Open Items", "int", key="open_items", total="sum"),
     Column("Oldest Days Overdue", "int", key="oldest_days_overdue", total="max"),
 ), total_label="Total")
@@ -272,6 +287,7 @@ SCORES = TableSpec("Scores", (
     Column("Grade", "label", key="grade", colours=Colours(words=GRADE_COLOURS)),
     Column("Credit Limit", "money", key="credit_limit", in_currency=True),
     Column("Recommended Limit", "money", key="recommended_limit", in_currency=True),
+    Column("Limit Basis", key="limit_reason", wrap=True, max_width=70),
     Column("Days Beyond Terms", "one", key="days_beyond_terms"),
     dataclasses.replace(REASONS, max_width=80),
 ))
@@ -475,13 +491,17 @@ class Kpi:
 KPIS: tuple[Kpi, ...] = (
     Kpi("period_days", "KPI period", "days", "the KPIs below cover this many days up to the "
         "as-of date"),
-    Kpi("credit_sales", "Credit sales in the period", "ccy", "invoices dated in the period"),
+    Kpi("credit_sales", "Credit sales in the period", "ccy", "invoices less credit notes dated "
+        "in the period (net); DSO, best possible DSO and CEI use it"),
+    Kpi("gross_credit_sales", "Gross credit sales", "ccy", "invoices dated in the period, "
+        "before credit notes"),
     Kpi("receivables", "Receivables", "ccy", "outstanding on the as-of date"),
-    Kpi("overdue", "Overdue receivables", "ccy", "outstanding and past the due date"),
+    Kpi("overdue", "Overdue receivables", "ccy", "debts outstanding and past the due date "
+        "(unapplied credits apart)"),
     Kpi("dso_simple", "DSO (simple)", "days", "receivables / credit sales x period days"),
     Kpi("dso_countback", "DSO (countback)", "days", "months of sales counted back from the "
         "as-of date until they add up to the receivables"),
-    Kpi("best_possible_dso", "Best possible DSO", "days", "receivables not yet due / credit "
+    Kpi("best_possible_dso", "Best possible DSO", "days", "debts not yet due / credit "
         "sales x period days"),
     Kpi("average_days_delinquent", "Average days delinquent (ADD)", "days",
         "DSO - best possible DSO"),
@@ -491,7 +511,8 @@ KPIS: tuple[Kpi, ...] = (
         "weighted by amount, for items settled in the period"),
     Kpi("average_days_late", "Average days late", "days", "due date to settlement, weighted "
         "by amount, for items settled in the period"),
-    Kpi("percent_overdue", "Overdue share", "%", "overdue receivables / receivables"),
+    Kpi("percent_overdue", "Overdue share", "%", "overdue debts / all debts outstanding "
+        "(unapplied credits apart), 0-100"),
 )
 
 
@@ -571,8 +592,8 @@ def dashboard(results: Results, *, source_name: str | None = None,
         sections.append(_reminders(results.remind))
     sections.append(Section("issues", "Issues", (Figure(
         "Problems found in the workbook", len(results.all_issues()), kind="int",
-        note="see the Issues sheet; rows with a problem were left out, every other row was "
-             "used"),)))
+        note="see the Issues sheet: each says what was done; only a row with a bad key was "
+             "left out, every other row was used"),)))
     title = "Receivables by age"
     if as_of is not None:
         title += f" on {as_of.isoformat()}"
@@ -585,11 +606,18 @@ def _receivables(report: AgeingReport | None, ccy: str) -> Section:
     total = report.total if report is not None else None
     labels = report.buckets if report is not None else []
     amounts = total.buckets if total is not None else []
+    by_due = not labels or is_not_due(labels[0])
+    foreign = amounts_text(total.not_converted) if total is not None else ""
     return Section("receivables", "Receivables", (
         Figure("Outstanding", total.outstanding if total else None, ccy, kind="money"),
         Figure("Overdue", total.overdue if total else None, ccy, kind="money"),
-        *(Figure(bucket_figure(label), _nth(amounts, k), ccy, kind="money", indent=True,
-                 plotted=True) for k, label in enumerate(labels)),
+        *(Figure(bucket_figure(label, by_due), _nth(amounts, k), ccy, kind="money",
+                 indent=True, plotted=True) for k, label in enumerate(labels)),
+        Figure("Unapplied credits", total.unapplied_credits if total else None, ccy,
+               note="credit notes, payments on account and overpayments", kind="money",
+               indent=True),
+        *((Figure("Not converted", foreign, kind="any",
+                  note=f"no FX rate into {ccy}: in no figure above"),) if foreign else ()),
         Figure("Customers with open items", len(report.customers) if report else 0,
                "customers", kind="int"),
     ))

@@ -1,8 +1,10 @@
 """The ``creditdesk`` command.
 
-Exit status: 0 when the run completed (issues in the input or not; they are reported), 2 for a
-usage error, a workbook that cannot be used, or a backend that cannot be reached or refuses
-the key (one line on stderr), 1 for an internal error (one line on stderr, never a traceback).
+Exit status: 0 when the run completed (issues in the input or not; they are reported), 3 when
+it completed but could not use most of the workbook's invoice rows (said first, on stderr), 2
+for a usage error, a workbook that cannot be used, or a backend that cannot be reached or
+refuses the key (one line on stderr), 1 for an internal error (one line on stderr, never a
+traceback).
 
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
+MOSTLY_UNUSABLE = 3  # the run completed on less than half of the invoice rows
 URL_ENV = "CREDITDESK_URL"
 KEY_ENV = "CREDITDESK_API_KEY"
 
@@ -57,6 +60,13 @@ _Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
 _date = date_option  # a date option: YYYY-MM-DD, 1900 to 2199
+
+
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a three-letter currency code")
+    return code
 
 
 MAX_AMOUNT = 1e12  # an amount of a trillion or more on the command line is a typing slip
@@ -140,6 +150,9 @@ def _parser() -> CommandParser:
                          "with default settings, reminder levels and templates).")
     new.add_argument("path", type=Path, help="where to write the .xlsx")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.add_argument("--base-currency", metavar="CODE", type=_currency,
+                     help="the ledger's currency, e.g. GBP (default: blank, which follows "
+                     "the Country setting: GB is GBP)")
 
     for name, what, description in _REPORTS:
         c = sub.add_parser(name, help=what, description=description + " Problems in the "
@@ -305,6 +318,11 @@ def _run_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{PROG} check: --order needs --customer (the customer the order "
                          "is for)")
     analysis = _load(args.workbook, args.as_of)
+    status = 0
+    unusable = analysis.ledger.mostly_unusable()
+    if unusable:
+        print(f"{PROG}: {args.workbook}: {unusable}", file=sys.stderr)
+        status = MOSTLY_UNUSABLE
     if one:
         try:
             order = order_check(analysis, args.customer, args.order or 0.0)
@@ -320,20 +338,20 @@ def _run_report(args: argparse.Namespace) -> int:
             print(order.summary)
             if args.output:
                 print(f"Results written to {args.output}")
-        return 0
+        return status
     doc = {"ageing": analysis.ageing_report, "check": analysis.check_report,
            "remind": analysis.remind_report, "score": analysis.score_report}[args.command]()
     if args.output:
         _write_results(analysis, args.output, args.workbook)
     if args.json:
         _print_json(doc)
-        return 0
+        return status
     _show(args.command, doc)
     print()
     print(_issues_line(doc.issues))
     if args.output:
         print(f"Results written to {args.output}")
-    return 0
+    return status
 
 
 def _run_interest(args: argparse.Namespace) -> int:
@@ -382,7 +400,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
     if args.path.exists() and not args.force:
         raise UsageError(f"{PROG} new: {args.path} exists; use --force to overwrite it")
-    write_template(args.path)
+    write_template(args.path, base_currency=args.base_currency)
     print(f"Wrote {args.path}: fill in Customers and Invoices, then run "
           f"'{PROG} ageing {args.path}'.")
     return 0

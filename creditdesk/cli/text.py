@@ -98,13 +98,17 @@ def ageing(doc) -> list[str]:
 
     table = tables.fill(tables.AGEING, doc.customers, buckets=doc.buckets,
                         known_totals=doc.total)  # the currency is in the first line
-    shown = [*table.indices("buckets"), table.index("outstanding")]
+    shown = [*table.indices("buckets"), table.index("unapplied_credits"),
+             table.index("outstanding")]
     customer, name = table.index("customer"), table.index("name")
     cols = [*customer_cols(), *(Col(table.columns[j].header, right=True) for j in shown)]
     rows = [[row[customer], row[name], *(money(row[j]) for j in shown)] for row in table.rows]
     rows.append([table.total_label, "", *(money(table.totals[j]) for j in shown)])
     head, lines = layout(cols, rows)
     out = [f"Ageing as of {doc.as_of.isoformat()} in {doc.base_currency}", head, *lines]
+    if doc.total.not_converted:
+        out.append(f"Not converted (no FX rate into {doc.base_currency}, in no figure above): "
+                   + tables.amounts_text(doc.total.not_converted))
     out.append(f"\nKPIs over the last {doc.kpis.period_days} days:")
     for kpi in tables.KPIS:
         if kpi.unit in ("days", "%") and kpi.key != "period_days":
@@ -163,7 +167,7 @@ def issues(rows: list) -> list[str]:
 
     if not rows:
         return ["No issues in the workbook."]
-    out = [f"{len(rows)} issue(s) in the workbook (those rows were left out):"]
+    out = [f"{len(rows)} issue(s) in the workbook (only a bad key leaves a row out):"]
     for i in rows[:20]:
         i = i if isinstance(i, IssueRow) else IssueRow.model_validate(i)
         where = i.sheet + (f" row {i.row}" if i.row is not None else "")

@@ -1,10 +1,16 @@
 """Ageing: each open item's age and bucket as of a date, summed per customer in base currency.
 
-Rules (BRIEF §3): age = as-of date - due date (or invoice date); age <= 0 is Not due; buckets
-are upper-inclusive (an item exactly 30 days past due is in 1-30); outstanding = amount - paid;
-credit notes (negative amounts) are aged by their own dates and reduce the balance; items
-dated after the as-of date are not in the ledger; every amount is converted to base currency;
-nothing is rounded here.
+Rules (BRIEF §3): age = as-of date - due date (or invoice date); age <= 0 is the first bucket
+(Not due; by invoice date: 0 days); buckets are upper-inclusive (an item exactly 30 days past
+due is in 1-30); outstanding = amount - paid (on a credit note, Paid reduces the credit:
+-100 with 40 paid is -60); items dated after the as-of date are not in the ledger; every
+amount is converted to base currency; nothing is rounded here.
+
+Credit notes, payments on account and overpaid invoices (anything with a negative
+outstanding) are **unapplied credits**: they reduce the customer's balance in a column of their
+own and never enter a bucket or Overdue, so neither is ever negative. An item in a currency
+without an FX rate stays with its customer in its own currency (``not_converted``), outside
+the base-currency sums.
 """
 
 from __future__ import annotations
@@ -31,25 +37,45 @@ class Position:
     currency: np.ndarray
     due: np.ndarray
     outstanding: np.ndarray  # document currency, never 0
-    outstanding_base: np.ndarray
+    outstanding_base: np.ndarray  # base currency; 0 where not converted
     days_overdue: np.ndarray  # as-of - due date (negative = not yet due)
     age: np.ndarray  # as-of - basis date
-    bucket: np.ndarray  # 0 = Not due, 1.. = the buckets in label order
+    bucket: np.ndarray  # 0 = the first (Not due), 1.. = the buckets in label order
+    converted: np.ndarray | None = None  # the item's currency has an FX rate
+
+    def __post_init__(self) -> None:
+        if self.converted is None:
+            self.converted = np.ones(len(self.idx), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.idx)
 
 
+def dated_paid_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
+    """Per invoice: the Payments allocated to it dated on or before ``day``."""
+    inv, pay = ledger.invoices, ledger.payments
+    dated = pay.date <= day
+    if not dated.any():
+        return np.zeros(len(inv))
+    return np.bincount(pay.invoice[dated], weights=pay.amount[dated], minlength=len(inv))
+
+
 def outstanding_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
     """What each invoice had outstanding on ``day`` (document currency).
 
-    Not yet issued: 0. Settled on or before ``day``: 0. Settled after ``day``: the full
-    amount (it was still open then). No settled date: amount - paid.
+    Not yet issued: 0. Settled on or before ``day``: 0. Settled after ``day``: the amount less
+    the Payments dated by then (the rest of Paid was paid after ``day``). Otherwise amount -
+    Paid (its undated part and the Payments dated by then). On a credit note what was paid
+    (refunded, used) reduces the credit, never beyond 0.
     """
     inv = ledger.invoices
+    dated = dated_paid_on(ledger, day)
     settled = inv.settled_date
-    out = np.where(np.isnat(settled), inv.amount - inv.paid,
-                   np.where(settled > day, inv.amount, 0.0))
+    later = ~np.isnat(settled) & (settled > day)
+    paid = np.where(later, dated, inv.paid + dated)
+    credit = inv.amount < 0
+    out = np.where(credit, np.minimum(inv.amount + paid, 0.0), inv.amount - paid)
+    out = np.where(~np.isnat(settled) & (settled <= day), 0.0, out)
     out[inv.invoice_date > day] = 0.0
     return out
 
@@ -68,18 +94,30 @@ def position(ledger: Ledger) -> Position:
         age = (as_of - inv.invoice_date[idx]).astype(np.int64)
     edges = np.array((0, *ledger.settings.bucket_edges), dtype=np.int64)
     bucket = np.searchsorted(edges, age, side="left")
-    return Position(idx, inv.customer[idx], inv.currency[idx], due, out, out * inv.rate[idx],
-                    days_overdue, age, bucket)
+    rate = inv.rate[idx]
+    converted = ~np.isnan(rate)
+    base = np.where(converted, out * np.nan_to_num(rate), 0.0)
+    return Position(idx, inv.customer[idx], inv.currency[idx], due, out, base, days_overdue,
+                    age, bucket, converted)
 
 
 @dataclass
 class Ageing:
     labels: list[str]
-    buckets: np.ndarray  # (customers, len(labels)) base currency
-    outstanding: np.ndarray  # per customer, base currency
-    overdue: np.ndarray  # per customer: outstanding of items past their due date
+    buckets: np.ndarray  # (customers, len(labels)) base currency, debts only (never < 0)
+    outstanding: np.ndarray  # per customer, base currency: the buckets + unapplied credits
+    overdue: np.ndarray  # per customer: outstanding of debts past their due date (>= 0)
     open_items: np.ndarray  # per customer: count of open items
     oldest_days_overdue: np.ndarray  # per customer, among open positive items; 0 if none
+    unapplied: np.ndarray | None = None  # per customer: credits not applied (<= 0)
+    # items without an FX rate, in their own currency: {currency: per customer}
+    not_converted: dict[str, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if self.unapplied is None:
+            self.unapplied = np.zeros(len(self.outstanding))
+        if self.not_converted is None:
+            self.not_converted = {}
 
     @property
     def total_buckets(self) -> np.ndarray:
@@ -89,6 +127,10 @@ class Ageing:
     def total(self) -> float:
         return float(self.outstanding.sum())
 
+    @property
+    def total_not_converted(self) -> dict[str, float]:
+        return {c: float(v.sum()) for c, v in self.not_converted.items()}
+
 
 def ageing(ledger: Ledger, pos: Position | None = None) -> Ageing:
     pos = pos or position(ledger)
@@ -96,12 +138,21 @@ def ageing(ledger: Ledger, pos: Position | None = None) -> Ageing:
     nb, nc = len(labels), len(ledger.customers)
     cust = pos.customer
     w = pos.outstanding_base
-    flat = np.bincount(cust * nb + pos.bucket, weights=w, minlength=nc * nb)
+    debt = (pos.outstanding > 0) & pos.converted
+    flat = np.bincount(cust[debt] * nb + pos.bucket[debt], weights=w[debt], minlength=nc * nb)
     buckets = flat.reshape(nc, nb)
-    late = pos.days_overdue > 0
+    credit = (pos.outstanding < 0) & pos.converted
+    unapplied = np.bincount(cust[credit], weights=w[credit], minlength=nc)
+    late = debt & (pos.days_overdue > 0)
     overdue = np.bincount(cust[late], weights=w[late], minlength=nc)
     count = np.bincount(cust, minlength=nc)
     oldest = np.zeros(nc, dtype=np.int64)
     owed = pos.outstanding > 0
     np.maximum.at(oldest, cust[owed], pos.days_overdue[owed])
-    return Ageing(labels, buckets, buckets.sum(axis=1), overdue, count, oldest)
+    foreign: dict[str, np.ndarray] = {}
+    for k in np.unique(pos.currency[~pos.converted]).tolist():
+        m = (pos.currency == k) & ~pos.converted
+        foreign[ledger.currencies[k]] = np.bincount(cust[m], weights=pos.outstanding[m],
+                                                    minlength=nc)
+    return Ageing(labels, buckets, buckets.sum(axis=1) + unapplied, overdue, count, oldest,
+                  unapplied, foreign)

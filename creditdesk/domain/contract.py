@@ -95,8 +95,25 @@ FX = Table(
     (
         Column("Currency", "text", True),
         Column("Rate", "number", True, "Base-currency units for one unit of the currency"),
+        Column("Date", "date", help="The day the rate applies from; blank = any day without "
+                                    "a dated rate"),
     ),
-    help="Exchange rates into the base currency.",
+    help="Exchange rates into the base currency. With dates, an as-of date uses the rate in "
+         "force on that day.",
+)
+
+PAYMENTS = Table(
+    "Payments",
+    (
+        Column("Date", "date", True, "The day the money came in"),
+        Column("Customer", "text", True, "Customer key"),
+        Column("Amount", "number", True, "Received (positive); a refund paid out is negative"),
+        Column("Currency", "text", help="Blank = the invoice's currency, else the customer's"),
+        Column("Reference", "text", help="The bank's or your reference"),
+        Column("Invoice", "text", help="The invoice it pays; blank = unallocated (on account)"),
+    ),
+    help="Payments received, with their dates: part payments, payments on account. "
+         "Optional; the Invoices' Paid column still works without it.",
 )
 
 DUNNING_LEVELS = Table(
@@ -108,6 +125,9 @@ DUNNING_LEVELS = Table(
         Column("Template", "text", True),
         Column("Channel", "text", help="Email (default) or Letter"),
         Column("Add Interest", "bool", help="Yes = claim statutory interest and compensation"),
+        Column("Days After Previous", "integer",
+               help="Blank = only the cool-down; else the level goes no sooner than this many "
+                    "days after the previous reminder"),
     ),
     help="The reminder policy. Empty = the default policy.",
 )
@@ -175,6 +195,7 @@ RATES = Table(
 TABLES: tuple[Table, ...] = (
     CUSTOMERS,
     INVOICES,
+    PAYMENTS,
     SETTINGS,
     FX,
     DUNNING_LEVELS,

@@ -1,12 +1,20 @@
 """Credit checks: exposure against limit, a decision per customer, and the reasons in words.
 
-Exposure = outstanding (base currency, net of credit notes) + open orders (+ a proposed order).
+Exposure = outstanding (base currency, net of credit notes) + open orders (+ a proposed order),
+compared with the limit in cents (what the user sees), never in floating-point noise.
 Hold when: exposure is over the credit limit; an undisputed invoice is more than
 ``Hold Days Overdue`` days past due; a promise to pay was broken.
 Review when (and not Hold): utilisation at or above ``Review Utilisation %``; no credit limit
 set; the payment score is below ``Review Score``; an invoice is more than the first bucket
-edge (30 days) past due; an invoice is disputed.
+edge (30 days) past due; an invoice is disputed; an amount in a currency without an FX rate
+(not in the exposure).
 Approve otherwise. Every decision carries its reasons.
+
+A promise to pay is broken when its date has passed, an undisputed invoice due by then is still
+open, and the promised amount (when one is given) was not paid by then: paid = the payments
+dated after the promise was made and on or before its date (the Payments table, and the
+invoices settled in that window for what their Settled Date closed). A promise typed into
+Customers has no date it was made: the ``PROMISE_WINDOW_DAYS`` before its date count.
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ import numpy as np
 
 from creditdesk.domain.ageing import Ageing, Position, ageing, position
 from creditdesk.domain.cells import date_or_none
+from creditdesk.domain.interest import round_money_array
 from creditdesk.domain.ledger import Ledger
 from creditdesk.domain.templates import money
 
 HOLD, REVIEW, APPROVE = "Hold", "Review", "Approve"
+PROMISE_WINDOW_DAYS = 30  # a promise typed into Customers: payments this long before it count
 
 
 @dataclass
@@ -41,6 +51,7 @@ class CreditCheck:
     disputed_amount: np.ndarray
     oldest: np.ndarray
     scores: np.ndarray | None
+    not_converted: dict[str, np.ndarray] | None = None  # {currency: per customer}
 
     def reasons_for(self, i: int) -> list[str]:
         s, c = self.ledger.settings, self.ledger.customers
@@ -74,6 +85,9 @@ class CreditCheck:
         if self.n_disputed[i]:
             r.append(f"{_plural(int(self.n_disputed[i]), 'invoice')} disputed "
                      f"({money(self.disputed_amount[i])} {base})")
+        foreign = [f"{money(v[i])} {c}" for c, v in (self.not_converted or {}).items() if v[i]]
+        if foreign:
+            r.append(f"{', '.join(foreign)} not in the exposure: no FX rate into {base}")
         if not r:
             share = (f"exposure {util:.0f}% of limit" if exposure > 0 and limit > 0
                      else f"exposure {money(exposure)} {base}")
@@ -93,14 +107,50 @@ def _plural(n: int, word: str) -> str:
 
 
 def broken_promises(ledger: Ledger, pos: Position) -> np.ndarray:
-    """A promise is broken when its date has passed and an invoice that was due by that date
-    is still open. Kept promises are cleared by the user (or by Sync)."""
+    """Per customer: the promise to pay's date has passed, an undisputed invoice due by that
+    date is still open, and the promised amount (if given) was not paid by that date."""
     c = ledger.customers
-    promise = c.promise_date[pos.customer]
-    unpaid = (pos.outstanding > 0) & (pos.due <= promise)
-    n = np.bincount(pos.customer[unpaid], minlength=len(c))
     passed = ~np.isnat(c.promise_date) & (c.promise_date < ledger.as_of)
-    return passed & (n > 0)
+    if not passed.any():
+        return passed
+    promise = c.promise_date[pos.customer]
+    chased = (pos.outstanding > 0) & ~ledger.invoices.disputed[pos.idx]
+    unpaid = chased & (pos.due <= promise)
+    n = np.bincount(pos.customer[unpaid], minlength=len(c))
+    made = np.where(np.isnat(c.promise_made),
+                    c.promise_date - np.timedelta64(PROMISE_WINDOW_DAYS, "D"), c.promise_made)
+    paid = paid_between(ledger, made, c.promise_date)
+    amount = c.promise_amount
+    kept = ~np.isnan(amount) & (round_money_array(paid) >= round_money_array(
+        np.nan_to_num(amount)))
+    return passed & (n > 0) & ~kept
+
+
+def paid_between(ledger: Ledger, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """What each customer paid (base currency) on the days after ``start`` up to and
+    including ``end`` (per customer): the dated payments, the payments on account, and
+    what an invoice's Settled Date closed (its amount less the payments dated before)."""
+    inv, pay, nc = ledger.invoices, ledger.payments, len(ledger.customers)
+    rate = np.nan_to_num(inv.rate)
+
+    def window(cust: np.ndarray, day: np.ndarray) -> np.ndarray:
+        return ~np.isnat(day) & (day > start[cust]) & (day <= end[cust])
+
+    p_cust = inv.customer[pay.invoice]
+    p_in = window(p_cust, pay.date) if len(pay) else np.zeros(0, dtype=bool)
+    total = np.zeros(nc)
+    total += np.bincount(p_cust[p_in], weights=(pay.amount * rate[pay.invoice])[p_in],
+                         minlength=nc)
+    on_account = inv.payment & window(inv.customer, inv.invoice_date)
+    total += np.bincount(inv.customer[on_account], weights=-inv.amount_base[on_account],
+                         minlength=nc)
+    settled = (inv.amount > 0) & ~inv.payment & window(inv.customer, inv.settled_date)
+    before = pay.date < inv.settled_date[pay.invoice] if len(pay) else np.zeros(0, bool)
+    dated = np.bincount(pay.invoice[before], weights=pay.amount[before],
+                        minlength=len(inv)) if len(pay) else np.zeros(len(inv))
+    rest = np.maximum(inv.amount - dated, 0.0) * rate
+    total += np.bincount(inv.customer[settled], weights=rest[settled], minlength=nc)
+    return total
 
 
 def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None = None,
@@ -116,9 +166,11 @@ def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None
         exposure = exposure + order_amount
     limit = c.credit_limit
     has_limit = ~np.isnan(limit)
+    # in cents, as the user sees them: 4,854.52 + 3,120.03 + 2,025.45 is at a 10,000 limit
+    cents = round_money_array(exposure)
     with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(has_limit & (limit > 0), exposure / limit * 100.0, np.nan)
-    over = has_limit & (exposure > limit) & (exposure > 0)
+        util = np.where(has_limit & (limit > 0), cents / limit * 100.0, np.nan)
+    over = has_limit & (cents > round_money_array(np.nan_to_num(limit))) & (cents > 0)
 
     disputed = ledger.invoices.disputed[pos.idx]
     chased = (pos.outstanding > 0) & ~disputed
@@ -133,12 +185,17 @@ def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None
     broken = broken_promises(ledger, pos)
     poor = np.zeros(nc, dtype=bool) if scores is None else (scores < s.review_score)
 
+    foreign = np.zeros(nc, dtype=bool)
+    for v in age.not_converted.values():
+        foreign |= v != 0
+
     hold = over | (n_late > 0) | broken
     review = ~hold & ((has_limit & (util >= s.review_utilisation_pct)) | ~has_limit | poor
-                      | (n_aging > 0) | (n_disputed > 0))
+                      | (n_aging > 0) | (n_disputed > 0) | foreign)
     decision = np.where(hold, HOLD, np.where(review, REVIEW, APPROVE)).astype(object)
     return CreditCheck(ledger, exposure, limit, util, decision, broken, over, n_late, n_aging,
-                       n_disputed, disputed_amt, age.oldest_days_overdue, scores)
+                       n_disputed, disputed_amt, age.oldest_days_overdue, scores,
+                       age.not_converted)
 
 
 def check_order(ledger: Ledger, customer: str, amount: float,

@@ -3,13 +3,18 @@
 One consolidated message per customer and currency carries every open, undisputed item that
 has reached a level (days past due >= the level's Days After Due; negative days = a courtesy
 note before the due date) and the open credit notes of that currency. It asks for the overdue
-items net of the credit notes; items not yet due are listed as falling due (in a courtesy
-note they are what is asked for). The message takes the
-highest level reached, but never more than one level above the last reminder sent about
-these items (escalation order), and no reminder goes within the cool-down of the previous
-one. Never chased, each with its reason: disputed items, customers marked do-not-chase or
-paused until a date, a promise to pay whose date has not passed, a net balance that is not
-positive, an amount under the minimum, an address that bounced or complained, no address.
+items net of the credit notes; items not yet due are listed as falling due (in a courtesy note
+they are what is asked for). The message takes the highest level reached, but never more than
+one level above the last reminder sent about these items (escalation order), and no reminder
+goes within the cool-down of the previous one, nor before the level's Days After Previous
+since the last reminder about these debts. A courtesy note (a level before the due date) is
+about items still to fall due: once it was sent, an item past its due date no longer counts
+for it, so the note is not sent again about it and the item waits for the next level's own
+day. A History reminder with a blank currency counts for every currency of its customer. Never
+chased, each with its reason: disputed items (and items whose Paid or Settled Date could not
+be read), customers marked do-not-chase (or whose chasing fields could not be read) or paused
+until a date, a promise to pay whose date has not passed, a net balance that is not positive,
+an amount under the minimum, an address that bounced or complained, no (usable) address.
 
 The selection is computed on whole columns; ``Selection.reminders()`` and ``.skipped()``
 build per-message objects only for what is shown.
@@ -119,6 +124,10 @@ class Selection:
     interest: np.ndarray  # per open item, document currency
     compensation: np.ndarray
     warnings: list[str]
+    group_next_level: np.ndarray | None = None  # index into levels of the next level, -1
+    group_wait_until: np.ndarray | None = None  # a level waiting for its Days After Previous
+    group_last_relevant: np.ndarray | None = None  # the last reminder about these debts
+    group_held: np.ndarray | None = None  # open debts not chased for a cell to fix
 
     @property
     def send(self) -> np.ndarray:
@@ -175,7 +184,8 @@ class Selection:
         code = self.code(g)
         if code is SkipCode.NOTHING_DUE:
             nxt = date_or_none(self.group_next_date[g])
-            first = self.levels[0].name if self.levels else "reminder"
+            k = -1 if self.group_next_level is None else int(self.group_next_level[g])
+            first = (self.levels[max(k, 0)].name if self.levels else "reminder")
             text = "nothing due for a reminder yet"
             if nxt:
                 text += f"; next reminder ({first}) on {nxt}"
@@ -184,11 +194,14 @@ class Selection:
                 text += f"; {disputed} disputed invoice{'s' if disputed > 1 else ''} not chased"
             return text
         if code is SkipCode.ALL_DISPUTED:
+            if self.group_held is not None and self.group_held[g]:
+                return ("every overdue invoice is disputed or has a cell to fix (see the "
+                        "issues)")
             return "every overdue invoice is disputed"
         if code is SkipCode.CREDIT_ONLY:
             return f"only credit notes open in {ccy}"
         if code is SkipCode.DO_NOT_CHASE:
-            return "customer marked do-not-chase"
+            return c.hold[i] or "customer marked do-not-chase"
         if code is SkipCode.PAUSED:
             why = c.pause_reason[i]
             return f"paused until {date_or_none(c.paused_until[i])}" + (f": {why}" if why else "")
@@ -204,34 +217,31 @@ class Selection:
             return (f"amount {money(self.group_base_amount[g])} {s.base_currency} is under the "
                     f"minimum of {money(s.minimum_reminder_amount)}")
         if code is SkipCode.NO_ADDRESS:
-            return "no e-mail address"
+            problem = c.email_problem[i]
+            return (f"no usable e-mail address (in Customers: {problem}); fix it there"
+                    if problem else "no e-mail address")
         if code is SkipCode.BOUNCED:
             return f"e-mail address {c.email[i]} bounced or complained; fix it in Customers"
         if code is SkipCode.COOL_DOWN:
-            last = date_or_none(self.group_last_date[g])
-            until = date_or_none(self.group_last_date[g]
-                                 + np.timedelta64(s.reminder_cooldown_days, "D"))
-            return (f"level {self.group_last_level[g]:g} sent on {last}; cool-down until "
-                    f"{until}")
+            return self._cool_down(g)
         raise AssertionError(code)
 
-
-def _last_reminders(ledger: Ledger, gkeys: np.ndarray, ncur: int
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reminder rows of the History table that belong to a group: (group, date, level)."""
-    h = ledger.history
-    rem = np.flatnonzero((h.type == "reminder") & ~np.isnat(h.date) & (h.date <= ledger.as_of))
-    index = ledger.customer_index
-    code = {cy: k for k, cy in enumerate(ledger.currencies)}
-    cust = np.fromiter((index.get(k, -1) for k in h.customer[rem]), np.int64, len(rem))
-    ccy = np.fromiter((code.get(k, -1) for k in h.currency[rem]), np.int64, len(rem))
-    ok = (cust >= 0) & (ccy >= 0)
-    keys = cust[ok] * ncur + ccy[ok]
-    g = np.searchsorted(gkeys, keys)
-    hit = g < len(gkeys)
-    hit[hit] = gkeys[g[hit]] == keys[hit]
-    rows = rem[ok][hit]
-    return g[hit], h.date[rows], h.level[rows]
+    def _cool_down(self, g: int) -> str:
+        """Why group ``g`` waits: the cool-down after the last reminder, or the next level's
+        Days After Previous."""
+        led = self.ledger
+        cool = self.group_last_date[g] + np.timedelta64(led.settings.reminder_cooldown_days,
+                                                        "D")
+        if np.isnat(cool) or cool <= led.as_of:  # waiting for the level's own day
+            lv = self.levels[int(self.group_level[g])]
+            wait = self.group_wait_until[g] if self.group_wait_until is not None else cool
+            return (f"level {self.group_last_level[g]:g} sent on "
+                    f"{date_or_none(self.group_last_relevant[g])}; level {lv.level} "
+                    f"({lv.name}) may go {lv.days_after_previous} days after it, on "
+                    f"{date_or_none(wait)}")
+        return (f"level {self.group_last_level[g]:g} sent on "
+                f"{date_or_none(self.group_last_date[g])}; cool-down until "
+                f"{date_or_none(cool)}")
 
 
 def _bounced_customers(ledger: Ledger) -> np.ndarray:
@@ -245,84 +255,227 @@ def _bounced_customers(ledger: Ledger) -> np.ndarray:
 
 
 _BIG = np.iinfo(np.int64).max
+_SMALL = np.iinfo(np.int64).min
+_NAT = np.datetime64("NaT", "D")
 
 
-def select(ledger: Ledger, pos: Position | None = None) -> Selection:
-    from creditdesk.domain.interest import interest_columns
+def _days_or_nat(values: np.ndarray, missing: int) -> np.ndarray:
+    return np.where(values == missing, _NAT, values.astype("datetime64[D]")
+                    ).astype("datetime64[D]")
 
-    pos = pos or position(ledger)
-    c, inv, s = ledger.customers, ledger.invoices, ledger.settings
-    as_of = ledger.as_of
-    ncur = max(len(ledger.currencies), 1)
-    levels = sorted(ledger.levels, key=lambda lv: (lv.days, lv.level))
-    days = np.array([lv.days for lv in levels], dtype=np.int64)
-    first_days = int(days[0]) if len(days) else 0
-    warnings: list[str] = []
 
+@dataclass
+class _Policy:
+    """The levels sorted by days, and what the steps read of them."""
+
+    levels: list[DunningLevel]
+    days: np.ndarray
+    first_due: int  # index of the first level on or after the due date (after the courtesy)
+    numbers: np.ndarray  # the level numbers, sorted
+    after: np.ndarray  # Days After Previous per level, -1 = none
+
+    @classmethod
+    def of(cls, levels: list[DunningLevel]) -> _Policy:
+        ordered = sorted(levels, key=lambda lv: (lv.days, lv.level))
+        days = np.array([lv.days for lv in ordered], dtype=np.int64)
+        return cls(ordered, days, int(np.searchsorted(days, 0, side="left")),
+                   np.sort(np.array([lv.level for lv in ordered], dtype=float)),
+                   np.array([-1 if lv.days_after_previous is None else lv.days_after_previous
+                             for lv in ordered], dtype=np.int64))
+
+    def flags(self, what: str) -> np.ndarray:
+        """A per-level flag with a False for "no level" (index -1) at the end."""
+        values = {"courtesy": [d < 0 for d in self.days.tolist()],
+                  "email": [lv.channel == "Email" for lv in self.levels],
+                  "interest": [lv.add_interest for lv in self.levels]}[what]
+        return np.array([*values, False], dtype=bool)
+
+
+@dataclass
+class _Items:
+    """Per open item: what it is and the level it reached."""
+
+    debt: np.ndarray
+    chase: np.ndarray  # an undisputed debt that may be chased
+    listed: np.ndarray  # highest level reached (-1: none); such an item is in the message
+
+
+def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
+    """Step 1: the level each open item reached (undisputed debts only)."""
+    inv = ledger.invoices
     debt = pos.outstanding > 0
-    chase = debt & ~inv.disputed[pos.idx]
-    reached = np.where(chase, np.searchsorted(days, pos.days_overdue, side="right") - 1, -1)
+    chase = debt & ~inv.disputed[pos.idx] & ~inv.held[pos.idx]
+    listed = np.where(chase, np.searchsorted(policy.days, pos.days_overdue, side="right") - 1,
+                      -1)
+    return _Items(debt, chase, listed)
 
-    # Groups: customer x currency, over the open items (keys are bounded: no sort needed).
+
+@dataclass
+class _Groups:
+    """One message per customer and currency, over the open items."""
+
+    keys: np.ndarray  # customer * ncur + currency, sorted
+    ncur: int
+    of_item: np.ndarray  # per open item: its group
+    customer: np.ndarray
+    currency: np.ndarray
+    n_debt: np.ndarray
+    n_chase: np.ndarray
+    n_held: np.ndarray  # open debts held for a cell to fix
+    oldest_due: np.ndarray  # int days: the earliest due date of an item that reached a level
+    converted: np.ndarray  # the group's currency has an FX rate
+    # from ``_reached``, once the reminders sent are known:
+    reached: np.ndarray | None = None  # the highest level reached for the message (-1: none)
+    next_date: np.ndarray | None = None  # first day a waiting item reaches a level (NaT)
+    next_level: np.ndarray | None = None  # that level (-1: none)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _groups(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -> _Groups:
+    """Step 2: the groups (keys are bounded: no sort needed) and their per-group figures."""
+    nc = len(ledger.customers)
+    ncur = max(len(ledger.currencies), 1)
     key = pos.customer * ncur + pos.currency
-    present = np.bincount(key, minlength=len(c) * ncur) > 0
-    gkeys = np.flatnonzero(present)
-    ng = len(gkeys)
-    inverse = (np.cumsum(present) - 1)[key]
-    g_cust = gkeys // ncur
-    g_ccy = gkeys % ncur
-
-    g_reached = np.full(ng, -1, dtype=np.int64)
-    np.maximum.at(g_reached, inverse, reached)
-    n_debt = np.bincount(inverse[debt], minlength=ng)
-    n_chase = np.bincount(inverse[chase], minlength=ng)
-    # the next day an undisputed item reaches the first level
-    waiting = chase & (reached < 0)
-    nxt = np.full(ng, _BIG, dtype=np.int64)
-    np.minimum.at(nxt, inverse[waiting], pos.due[waiting].astype(np.int64) + first_days)
-    g_next = np.where(nxt == _BIG, np.datetime64("NaT"),
-                      nxt.astype("datetime64[D]")).astype("datetime64[D]")
-
-    # An item is in the message when it reached a level, or it is an open credit note.
-    in_msg = (reached >= 0) | ~debt
-    item_group = np.where(in_msg, inverse, -1)
-    cust_net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=len(c))
-
-    # History: the last reminder per group.
-    hg, h_date, h_level = _last_reminders(ledger, gkeys, ncur)
-    last = np.full(ng, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, hg, h_date.astype(np.int64))
-    g_last = np.where(last == np.iinfo(np.int64).min, np.datetime64("NaT"),
-                      last.astype("datetime64[D]")).astype("datetime64[D]")
-    # Escalation counts reminders about these debts: sent once the oldest item in the
-    # message had reached the first level.
-    dunned = reached >= 0
+    present = np.bincount(key, minlength=nc * ncur) > 0
+    keys = np.flatnonzero(present)
+    ng = len(keys)
+    of_item = (np.cumsum(present) - 1)[key]
+    held = items.debt & ledger.invoices.held[pos.idx]
+    first_days = int(policy.days[0]) if len(policy.days) else 0
+    dunned = items.listed >= 0
     oldest_due = np.full(ng, _BIG - abs(first_days), dtype=np.int64)
-    np.minimum.at(oldest_due, inverse[dunned], pos.due[dunned].astype(np.int64))
-    relevant = h_date.astype(np.int64) >= oldest_due[hg] + first_days
+    np.minimum.at(oldest_due, of_item[dunned], pos.due[dunned].astype(np.int64))
+    converted = np.bincount(of_item[~pos.converted], minlength=ng) == 0
+    return _Groups(keys, ncur, of_item, keys // ncur, keys % ncur,
+                   np.bincount(of_item[items.debt], minlength=ng),
+                   np.bincount(of_item[items.chase], minlength=ng),
+                   np.bincount(of_item[held], minlength=ng), oldest_due, converted)
+
+
+def _reached(pos: Position, items: _Items, groups: _Groups, last: _Last,
+             policy: _Policy) -> None:
+    """Step 4: the highest level each group reached, and when a group with none reaches
+    one. A courtesy note (a level before the due date) is about items still to fall due:
+    once one was sent about these debts, an item past its due date no longer counts for the
+    courtesy level, so the note is not sent again about it: it waits for the next level's own
+    day."""
+    days, first_due = policy.days, policy.first_due
+    sent = last.index[groups.of_item] >= 0
+    fell_due = sent & (pos.days_overdue > 0) & (items.listed < first_due)
+    reached = np.where(fell_due, -1, items.listed)
+    ng = len(groups)
+    groups.reached = np.full(ng, -1, dtype=np.int64)
+    np.maximum.at(groups.reached, groups.of_item, reached)
+    # waiting: not yet due, for the first level; past due, for the first after the due date
+    waiting = np.flatnonzero(items.chase & (reached < 0))
+    nxt = np.where(pos.days_overdue[waiting] > 0, first_due, 0)
+    ok = nxt < len(days)
+    waiting, nxt = waiting[ok], nxt[ok]
+    day = pos.due[waiting].astype(np.int64) + days[nxt]
+    g = groups.of_item[waiting]
+    first = np.full(ng, _BIG, dtype=np.int64)
+    np.minimum.at(first, g, day)
+    at_first = day == first[g]
+    groups.next_level = np.full(ng, -1, dtype=np.int64)
+    np.maximum.at(groups.next_level, g[at_first], nxt[at_first])
+    groups.next_date = _days_or_nat(first, _BIG)
+
+
+@dataclass
+class _Last:
+    """Per group, from the History table's reminders."""
+
+    date: np.ndarray  # the last reminder (cool-down); NaT: none
+    level: np.ndarray  # the highest level number sent about these debts; NaN: none
+    index: np.ndarray  # that level's index in the policy; -1: none
+    relevant_date: np.ndarray  # the last reminder about these debts; NaT: none
+
+
+def _last(ledger: Ledger, groups: _Groups, policy: _Policy) -> _Last:
+    """Step 3: the reminders sent. A reminder counts for escalation when it was sent after
+    the oldest item in the message had reached the first level (older ones were about older
+    debts)."""
+    hg, h_date, h_level = _history_rows(ledger, groups)
+    ng = len(groups)
+    days = h_date.astype(np.int64)
+    last = np.full(ng, _SMALL, dtype=np.int64)
+    np.maximum.at(last, hg, days)
+    first_days = int(policy.days[0]) if len(policy.days) else 0
+    relevant = days >= groups.oldest_due[hg] + first_days
     top = np.full(ng, -np.inf)
     np.maximum.at(top, hg[relevant], np.nan_to_num(h_level[relevant]))
-    last_level = np.where(np.isfinite(top), top, np.nan)
-    # level numbers -> index in the days-sorted policy
-    numbers = np.sort(np.array([lv.level for lv in levels], dtype=float))
-    known = ~np.isnan(last_level)
-    last_idx = np.full(ng, -1, dtype=np.int64)
-    last_idx[known] = np.searchsorted(numbers, last_level[known], side="right") - 1
-    # A courtesy note (negative days) is never a prerequisite: the first level on or after
-    # the due date may go without one.
-    first_due = int(np.searchsorted(days, 0, side="left"))
-    allowed = np.maximum(last_idx + 1, min(first_due, max(len(levels) - 1, 0)))
-    g_level = np.where(g_reached >= 0, np.minimum(g_reached, allowed), -1)
+    level = np.where(np.isfinite(top), top, np.nan)
+    index = np.full(ng, -1, dtype=np.int64)
+    known = ~np.isnan(level)
+    index[known] = np.searchsorted(policy.numbers, level[known], side="right") - 1
+    last_relevant = np.full(ng, _SMALL, dtype=np.int64)
+    np.maximum.at(last_relevant, hg[relevant], days[relevant])
+    return _Last(_days_or_nat(last, _SMALL), level, index,
+                 _days_or_nat(last_relevant, _SMALL))
 
-    # What is asked for: the overdue items and the credit notes. Items not yet due are listed
-    # as falling due, and count only in a courtesy note (a level before the due date).
-    courtesy = np.append(days < 0, True)[g_level]
-    claim = in_msg & (~debt | (pos.days_overdue > 0) | courtesy[inverse])
-    g_amount = np.bincount(inverse[claim], weights=pos.outstanding[claim], minlength=ng)
-    g_base = np.bincount(inverse[claim], weights=pos.outstanding_base[claim], minlength=ng)
 
-    # Why not: checked in order, the first reason found is the one given.
-    status = np.zeros(ng, dtype=np.int8)
+def _history_rows(ledger: Ledger, groups: _Groups
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reminder rows of the History table that belong to a group: (group, date, level). A
+    row with a blank Currency belongs to every group of its customer."""
+    h = ledger.history
+    rem = np.flatnonzero((h.type == "reminder") & ~np.isnat(h.date) & (h.date <= ledger.as_of))
+    index = ledger.customer_index
+    code = {cy: k for k, cy in enumerate(ledger.currencies)}
+    cust = np.fromiter((index.get(k, -1) for k in h.customer[rem]), np.int64, len(rem))
+    ccy = np.fromiter((code.get(k, -1) for k in h.currency[rem]), np.int64, len(rem))
+    named = (cust >= 0) & (ccy >= 0)
+    keys = cust[named] * groups.ncur + ccy[named]
+    g = np.searchsorted(groups.keys, keys)
+    hit = g < len(groups)
+    hit[hit] = groups.keys[g[hit]] == keys[hit]
+    rows, out = [rem[named][hit]], [g[hit]]
+    blank = (cust >= 0) & (h.currency[rem] == "")
+    lo = np.searchsorted(groups.keys, cust[blank] * groups.ncur)
+    hi = np.searchsorted(groups.keys, (cust[blank] + 1) * groups.ncur)
+    counts = hi - lo
+    rows.append(np.repeat(rem[blank], counts))
+    starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    out.append(starts + np.arange(int(counts.sum())))
+    rows_all = np.concatenate(rows)
+    return np.concatenate(out).astype(np.int64), h.date[rows_all], h.level[rows_all]
+
+
+def _message_level(groups: _Groups, last: _Last, policy: _Policy) -> np.ndarray:
+    """Step 5: the message's level: the highest reached, but never more than one level above
+    the last sent about these debts (a courtesy note is never a prerequisite: the first level
+    on or after the due date may go without one). -1: none."""
+    n = len(policy.levels)
+    allowed = np.maximum(last.index + 1, min(policy.first_due, max(n - 1, 0)))
+    return np.where(groups.reached >= 0, np.minimum(groups.reached, allowed), -1)
+
+
+def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
+            policy: _Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 6: the items in each message (per item: its group or -1) and what is asked for
+    (document and base currency): the overdue items and the credit notes. Items not yet due
+    are listed as falling due and count only in a courtesy note."""
+    ng = len(groups)
+    in_msg = (items.listed >= 0) | ~items.debt
+    item_group = np.where(in_msg, groups.of_item, -1)
+    courtesy = policy.flags("courtesy")[level]
+    claim = in_msg & (~items.debt | (pos.days_overdue > 0) | courtesy[groups.of_item])
+    amount = np.bincount(groups.of_item[claim], weights=pos.outstanding[claim], minlength=ng)
+    base = np.bincount(groups.of_item[claim], weights=pos.outstanding_base[claim],
+                       minlength=ng)
+    return item_group, amount, base
+
+
+def _status(ledger: Ledger, pos: Position, groups: _Groups, level: np.ndarray,
+            amount: np.ndarray, base: np.ndarray, last: _Last, policy: _Policy
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Step 7: why not, checked in order (the first reason found is the one given); and the
+    day a level waiting for its Days After Previous may go (NaT: not waiting)."""
+    c, s, as_of = ledger.customers, ledger.settings, ledger.as_of
+    g_cust = groups.customer
+    status = np.zeros(len(groups), dtype=np.int8)
 
     def mark(cond: np.ndarray, code: int) -> None:
         status[(status == SEND) & cond] = code
@@ -330,44 +483,124 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     mark(c.do_not_chase[g_cust], DO_NOT_CHASE)
     mark(~np.isnat(c.paused_until[g_cust]) & (c.paused_until[g_cust] >= as_of), PAUSED)
     mark(~np.isnat(c.promise_date[g_cust]) & (c.promise_date[g_cust] >= as_of), PROMISE)
-    mark((n_debt > 0) & (n_chase == 0), ALL_DISPUTED)
-    mark(n_debt == 0, CREDIT_ONLY)
-    mark(g_reached < 0, NOTHING_DUE)
-    mark(cust_net[g_cust] <= 0, NET_NOT_POSITIVE)
-    mark(g_amount <= 0, CREDITS_COVER)
-    mark(g_base < s.minimum_reminder_amount, UNDER_MINIMUM)
-    channel_email = np.array([lv.channel == "Email" for lv in levels] + [False])[g_level]
-    mark(channel_email & (c.email[g_cust] == ""), NO_ADDRESS)
+    mark((groups.n_debt > 0) & (groups.n_chase == 0), ALL_DISPUTED)
+    mark(groups.n_debt == 0, CREDIT_ONLY)
+    mark(groups.reached < 0, NOTHING_DUE)
+    mark(~_net_positive(ledger, pos)[g_cust], NET_NOT_POSITIVE)
+    mark(amount <= 0, CREDITS_COVER)
+    # a currency without an FX rate cannot be held against the minimum (base currency)
+    mark(groups.converted & (base < s.minimum_reminder_amount), UNDER_MINIMUM)
+    mark(policy.flags("email")[level] & (c.email[g_cust] == ""), NO_ADDRESS)
     mark(_bounced_customers(ledger)[g_cust], BOUNCED)
-    cooling = ~np.isnat(g_last) & (g_last + np.timedelta64(s.reminder_cooldown_days, "D")
-                                   > as_of)
-    mark(cooling, COOL_DOWN)
+    cooling = ~np.isnat(last.date) & (last.date + np.timedelta64(s.reminder_cooldown_days, "D")
+                                      > as_of)
+    after = np.append(policy.after, -1)[level]
+    escalating = (level > last.index) & (last.index >= 0) & (after >= 0)
+    wait = np.where(escalating & ~np.isnat(last.relevant_date),
+                    last.relevant_date + np.where(after >= 0, after, 0).astype("timedelta64[D]"),
+                    _NAT).astype("datetime64[D]")
+    mark(cooling | (~np.isnat(wait) & (wait > as_of)), COOL_DOWN)
+    return status, wait
 
-    # Statutory interest and compensation on the dunned items of levels that add it.
+
+def _net_positive(ledger: Ledger, pos: Position) -> np.ndarray:
+    """Per customer: its net balance over all currencies is above zero. An amount without an
+    FX rate cannot be netted: a customer owing one is taken as owing."""
+    nc = len(ledger.customers)
+    net = np.bincount(pos.customer, weights=pos.outstanding_base, minlength=nc)
+    foreign = ~pos.converted & (pos.outstanding > 0)
+    return (net > 0) | (np.bincount(pos.customer[foreign], minlength=nc) > 0)
+
+
+def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
+              level: np.ndarray, status: np.ndarray, policy: _Policy
+              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Step 8: interest and compensation on the overdue items of the levels that add it:
+    statutory (with the contract rate when set) under a Late Payment Law, else at the
+    Contract Interest Rate alone (no fixed compensation: that is the law's)."""
+    from creditdesk.domain.interest import contract_interest_columns, interest_columns
+
+    s = ledger.settings
     interest = np.zeros(len(pos))
     compensation = np.zeros(len(pos))
-    law = s.late_payment_law
-    if law != "None":
-        adds = np.array([lv.add_interest for lv in levels] + [False])[g_level]
-        take = np.flatnonzero(dunned & (status[inverse] == SEND) & adds[inverse]
-                              & (pos.days_overdue > 0))
-        if len(take):
-            law_ccy = "GBP" if law == "UK" else "EUR"
-            law_rate = ledger.fx.get(law_ccy)
-            if law_rate is None:
-                warnings.append(f"no FX rate for {law_ccy}: statutory compensation is "
-                                f"claimed as if {s.base_currency} were {law_ccy}")
-                law_rate = 1.0
-            doc_rate = inv.rate[pos.idx[take]]
-            amount = pos.outstanding[take]
-            i_, comp, warn = interest_columns(
-                amount, pos.due[take], as_of, law, s.contract_interest_rate,
-                amount_in_law_currency=amount * doc_rate / law_rate,
-                rates=ledger.rates.get(law))  # the workbook's Rates table, else the shipped
-            interest[take] = i_
-            compensation[take] = comp * law_rate / doc_rate
-            warnings.extend(warn)
+    warnings: list[str] = []
+    law, rate = s.late_payment_law, s.contract_interest_rate
+    if law == "None" and rate is None:
+        return interest, compensation, warnings
+    adds = policy.flags("interest")[level]
+    take = np.flatnonzero((items.listed >= 0) & (status[groups.of_item] == SEND)
+                          & adds[groups.of_item] & (pos.days_overdue > 0))
+    if not len(take):
+        return interest, compensation, warnings
+    amount, due, as_of = pos.outstanding[take], pos.due[take], ledger.as_of
+    parts = _late_parts(ledger, pos.idx[take], due, as_of)
+    if law == "None":
+        interest[take] = contract_interest_columns(amount, due, as_of, rate)
+        for k, day, paid in parts:
+            interest[take[k]] += contract_interest_columns(paid, due[k], day, rate)
+        return interest, compensation, warnings
+    law_ccy = "GBP" if law == "UK" else "EUR"
+    law_rate = ledger.fx.get(law_ccy)
+    if law_rate is None:
+        warnings.append(f"no FX rate for {law_ccy}: statutory compensation is claimed as if "
+                        f"{s.base_currency} were {law_ccy}")
+        law_rate = 1.0
+    doc_rate = ledger.invoices.rate[pos.idx[take]]
+    table = ledger.rates.get(law)  # the workbook's Rates table; None: the shipped one
+    i_, comp, warn = interest_columns(amount, due, as_of, law, rate,
+                                      amount_in_law_currency=amount * doc_rate / law_rate,
+                                      rates=table)
+    for k, day, paid in parts:
+        more, _, w = interest_columns(paid, due[k], day, law, rate, rates=table)
+        i_[k] += more
+        warn += w
+    no_rate = np.isnan(doc_rate)
+    if no_rate.any():
+        warnings.append(f"{int(no_rate.sum())} item(s) in a currency without an FX rate: no "
+                        "fixed compensation claimed on them")
+    interest[take] = i_
+    compensation[take] = np.where(no_rate, 0.0, comp * law_rate / np.where(no_rate, 1.0,
+                                                                           doc_rate))
+    warnings.extend(warn)
+    return interest, compensation, warnings
 
-    return Selection(ledger, pos, levels, g_cust, g_ccy, g_level, g_reached, status, g_amount,
-                     g_base, g_next, n_debt - n_chase, g_last, last_level, item_group,
-                     interest, compensation, warnings)
+
+def _late_parts(ledger: Ledger, invoices: np.ndarray, due: np.ndarray, as_of: np.datetime64
+                ) -> list[tuple[np.ndarray, np.datetime64, np.ndarray]]:
+    """The parts of these invoices paid late, by payment day: (positions in ``invoices``, the
+    day, the amounts). Interest runs on each part until the day it was paid."""
+    pay = ledger.payments
+    if not len(pay):
+        return []
+    where = {int(k): j for j, k in enumerate(invoices.tolist())}
+    pos_of = np.fromiter((where.get(int(k), -1) for k in pay.invoice), np.int64, len(pay))
+    late = (pos_of >= 0) & (pay.date <= as_of)
+    late[late] = pay.date[late] > due[pos_of[late]]
+    out = []
+    for day in np.unique(pay.date[late]):
+        m = late & (pay.date == day)
+        out.append((pos_of[m], day, pay.amount[m]))
+    return out
+
+
+def select(ledger: Ledger, pos: Position | None = None) -> Selection:
+    """Today's reminders, in eight steps on whole columns: the level each open item reached;
+    the groups (customer x currency); the reminders sent; the level each group reached; each
+    message's level; what it lists and asks for; why a group gets none; the interest and
+    compensation claimed."""
+    pos = pos or position(ledger)
+    policy = _Policy.of(ledger.levels)
+    items = _items(ledger, pos, policy)
+    groups = _groups(ledger, pos, items, policy)
+    last = _last(ledger, groups, policy)
+    _reached(pos, items, groups, last, policy)
+    level = _message_level(groups, last, policy)
+    item_group, amount, base = _claims(pos, items, groups, level, policy)
+    status, wait = _status(ledger, pos, groups, level, amount, base, last, policy)
+    interest, compensation, warnings = _interest(ledger, pos, items, groups, level, status,
+                                                 policy)
+    return Selection(ledger, pos, policy.levels, groups.customer, groups.currency, level,
+                     groups.reached, status, amount, base, groups.next_date,
+                     groups.n_debt - groups.n_chase, last.date, last.level, item_group,
+                     interest, compensation, warnings, groups.next_level, wait,
+                     last.relevant_date, groups.n_held)

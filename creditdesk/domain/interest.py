@@ -48,10 +48,12 @@ __all__ = [
     "InterestResult",
     "RateTable",
     "compensation_for",
+    "contract_interest_columns",
     "interest_columns",
     "parse_rate_table",
     "rate_table",
     "reference_rate",
+    "round_half_up",
     "round_money",
     "round_money_array",
     "statutory_interest",
@@ -128,6 +130,20 @@ def round_money(x: float) -> float:
         return x + 0.0  # already whole cents (the common case for ledger amounts)
     q = Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     return float(q) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def round_half_up(x: float | None, digits: int = 2) -> float | None:
+    """Round to ``digits`` decimals half away from zero, on the shortest decimal form of
+    ``x``, as money is rounded (0.25 -> 0.3 at one decimal; Python's ``round`` gives 0.2).
+    None, NaN and infinities are returned as they are."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return x
+    q = Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
+                                  context=_WIDE)
+    return float(q) + 0.0
 
 
 _EXACT_LIMIT = 1e12  # below this the vectorised rounding is provably equal to round_money
@@ -498,6 +514,24 @@ def interest_columns(
         warnings.append(_stale_warning(law, table, _to_date(latest[stale].max()),
                                        int(stale.sum())))
     return interest, compensation, warnings
+
+
+def contract_interest_columns(amount: np.ndarray, due: np.ndarray, as_of: np.datetime64,
+                              rate: float) -> np.ndarray:
+    """Simple interest at a contract's annual ``rate`` (%) on unpaid items, from the day after
+    the due date to ``as_of``: principal x rate x days / 365 (no statutory law: no fixed
+    compensation). Nothing on credit notes or items not yet late; NaN for a missing due
+    date or amount."""
+    contract = _contract_rate(rate)
+    amount, due, _, as_of = _checked_columns(amount, due, None, as_of)
+    out = np.zeros(amount.shape)
+    missing = np.isnat(due) | ~np.isfinite(amount)
+    out[missing] = np.nan
+    days = np.zeros(amount.shape, dtype=np.int64)
+    days[~missing] = (as_of - due[~missing]).astype(np.int64)
+    late = (days > 0) & (amount > 0)
+    out[late] = _simple(amount[late], contract, days[late])
+    return out + 0.0
 
 
 def _checked_columns(amount, due, amount_in_law_currency, as_of):

@@ -22,6 +22,7 @@ from creditdesk.domain.contract import (
     FX,
     HISTORY,
     INVOICES,
+    PAYMENTS,
     RATES,
     SETTINGS,
     TEMPLATES,
@@ -35,7 +36,7 @@ from creditdesk.domain.interest import RateTable
 from creditdesk.domain.issues import Issue
 from creditdesk.domain.rates import workbook_rates
 from creditdesk.domain.settings import Settings, parse_settings
-from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template
+from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template, money
 
 
 @dataclass
@@ -75,6 +76,7 @@ class DunningLevel:
     template: str
     channel: str = "Email"
     add_interest: bool = False
+    days_after_previous: int | None = None  # None: only the cool-down
 
 
 @dataclass
@@ -95,6 +97,13 @@ class Customers:
     promise_amount: np.ndarray
     language: np.ndarray
     row: np.ndarray
+    # Why a customer is not chased although nothing says so: a chasing field (Do Not Chase,
+    # Paused Until, Promise Date) that could not be read; "" = none.
+    hold: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    # Why the Email cell was not used (the address is blank then); "" = none.
+    email_problem: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    # When the promise to pay was made (History's Date; NaT: typed into Customers, unknown).
+    promise_made: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -113,10 +122,43 @@ class Invoices:
     disputed: np.ndarray
     reference: np.ndarray
     row: np.ndarray
-    rate: np.ndarray  # base-currency units per unit of the document currency
+    rate: np.ndarray  # base-currency units per unit of the document currency; NaN: no rate
+    # Not chased: a cell that decides what is owed (Paid, Settled Date) could not be read.
+    held: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # The row is a payment on account from the Payments table (not an invoice or credit note).
+    payment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.invoice)
+
+    @property
+    def converted(self) -> np.ndarray:
+        """Items whose currency has an FX rate: the others stay in their own currency."""
+        return ~np.isnan(self.rate)
+
+    @property
+    def amount_base(self) -> np.ndarray:
+        """Amount in base currency; 0 for an item without a rate (counted apart)."""
+        return np.where(self.converted, self.amount * np.nan_to_num(self.rate), 0.0)
+
+
+@dataclass
+class Payments:
+    """Dated payments allocated to an invoice (the Payments table); payments on account are
+    rows of ``Invoices`` (``payment``), open credits like an unapplied credit note."""
+
+    date: np.ndarray  # datetime64[D]
+    invoice: np.ndarray  # index into Invoices
+    amount: np.ndarray  # in the invoice's currency; positive reduces what is owed
+    row: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Payments:
+        return cls(np.array([], dtype="datetime64[D]"), np.array([], dtype=np.int64),
+                   np.array([]), np.array([], dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.date)
 
 
 @dataclass
@@ -152,11 +194,33 @@ class Ledger:
     templates: list[Template]
     history: History
     issues: list[Issue] = field(default_factory=list)
+    payments: Payments = field(default_factory=Payments.empty)
+    # rows read and rows left out, per table with keys (Customers, Invoices)
+    rows_read: dict[str, tuple[int, int]] = field(default_factory=dict)
     rates: dict[str, RateTable] = field(default_factory=dict)  # law -> the Rates table's
 
     @property
     def as_of_date(self) -> dt.date:
         return self.as_of.astype("datetime64[D]").item()
+
+    def mostly_unusable(self) -> str | None:
+        """A sentence when most invoice rows could not be used (left out for a problem in a
+        key, or in a currency without an FX rate, so outside every base-currency figure);
+        else None."""
+        read, used = self.rows_read.get(INVOICES.name, (0, 0))
+        inv = self.invoices
+        foreign = int((~inv.converted & ~inv.payment).sum())
+        if read == 0 or (read - used + foreign) * 2 <= read:
+            return None
+        parts = []
+        if read - used:
+            parts.append(f"{read - used} left out (see the issues)")
+        if foreign:
+            codes = sorted({self.currencies[c] for c in inv.currency[~inv.converted]})
+            parts.append(f"{foreign} in {', '.join(codes)} without an FX rate into "
+                         f"{self.settings.base_currency}, outside its totals")
+        return (f"most invoice rows could not be used: {read - used + foreign} of {read} "
+                f"({'; '.join(parts)}); check Base Currency, FX and the issues")
 
     @cached_property
     def customer_index(self) -> dict[str, int]:
@@ -205,6 +269,8 @@ class _TableReader:
         self.missing = [c.header for c in spec.columns
                         if c.required and normalise_header(c.header) not in self.positions]
         self._blank: np.ndarray | None = None
+        self.address_problems: dict[int, str] = {}  # of the last e-mail column read
+        self.last_errors: dict[int, str] = {}  # the cells of the last column that did not read
 
     def note_blank_rows(self) -> np.ndarray:
         """Fully blank rows inside the table: one issue each (not one per required column);
@@ -233,7 +299,14 @@ class _TableReader:
         j = self.positions.get(normalise_header(c.header))
         return self.raw.columns[j] if j is not None else [None] * self.n
 
-    def get(self, header: str) -> np.ndarray:
+    def note(self, i: int, column: str, message: str) -> None:
+        """An issue about a cell that is not a key: the row is kept."""
+        self.issues.append(Issue(self.raw.sheet, int(self.rows[i]), column, message))
+
+    def get(self, header: str, ignore: str | None = None) -> np.ndarray:
+        """The column converted; a cell that cannot be read is an issue. ``ignore``: the
+        column is not a key, so such a cell is left blank, with the issue saying what that
+        means (``ignore``), and the row is kept; else the row is left out."""
         c = self.spec.column(header)
         blank_rows = self.note_blank_rows()
         values = self.values(c)
@@ -249,31 +322,51 @@ class _TableReader:
             arr, errors = col.to_terms(values)
         else:
             arr, errors = _CONVERT[c.kind](values)
+        self.last_errors = errors
         for i, message in errors.items():
-            self.report(i, c.header, message)
+            if ignore is None:
+                self.report(i, c.header, message)
+            elif not blank_rows[i]:
+                self.note(i, c.header, f"{message}; {ignore}")
         if c.required:
             blank = (arr == "") if arr.dtype == object else (
                 np.isnat(arr) if arr.dtype.kind == "M" else np.isnan(arr))
             for i in np.flatnonzero(blank & ~blank_rows):
                 if int(i) not in errors:
                     self.report(int(i), c.header, f"{c.header} is blank")
-        if c.kind == "email":
-            self._check_emails(arr, c.header, single=True)
-        elif c.kind == "emails":
-            self._check_emails(arr, c.header, single=False)
+        if c.kind in ("email", "emails"):
+            self.address_problems = self._check_emails(arr, c.header, c.kind == "email",
+                                                       ignore)
         return arr
 
-    def _check_emails(self, arr: np.ndarray, header: str, single: bool) -> None:
+    def _check_emails(self, arr: np.ndarray, header: str, single: bool,
+                      ignore: str | None = None) -> dict[int, str]:
+        """Each address checked; a bad one leaves the row out, or with ``ignore`` is itself
+        left out (arr is changed in place: a single address blanked, the good ones of a
+        list kept). Returns the problem found per row."""
+        found: dict[int, str] = {}
         for i in np.flatnonzero(arr != ""):
             addresses = split_addresses(arr[i])
             if single and len(addresses) > 1:
-                self.report(int(i), header, "one address only here; put further ones in CC")
-                continue
-            for address in addresses:
-                problem = email_problem(address)
-                if problem:
-                    self.report(int(i), header, problem)
-                    break
+                problem = "one address only here; put further ones in CC"
+            else:
+                bad = [(a, p) for a in addresses if (p := email_problem(a))]
+                if not bad:
+                    continue
+                problem = bad[0][1]
+                if ignore is not None and not single:
+                    keep = [a for a in addresses if not email_problem(a)]
+                    arr[i] = "; ".join(keep)
+                    self.note(int(i), header, f"{problem}; {ignore}")
+                    found[int(i)] = problem
+                    continue
+            found[int(i)] = problem
+            if ignore is None:
+                self.report(int(i), header, problem)
+            else:
+                arr[i] = ""
+                self.note(int(i), header, f"{problem}; {ignore}")
+        return found
 
     def duplicates(self, keys: np.ndarray, header: str, what: str) -> None:
         first: dict[str, int] = {}
@@ -340,128 +433,314 @@ def _settings(tables: Mapping[str, RawTable], issues: list[Issue]) -> Settings:
     return settings
 
 
-def _fx(tables: Mapping[str, RawTable], base: str, issues: list[Issue]) -> dict[str, float]:
+def _fx(tables: Mapping[str, RawTable], base: str, day: np.datetime64, issues: list[Issue]
+        ) -> dict[str, float]:
+    """The rate of each currency in force on ``day``: of its dated rows the latest on or
+    before that day, else its undated row. A currency whose rates are all dated after
+    ``day`` has none then: its items are not converted (an issue says so)."""
     fx = {base: 1.0}
     r = _optional(tables, FX, issues)
     if r is None:
         return fx
     ccy = np.array([c.upper() for c in r.get("Currency")], dtype=object)
     rate = r.get("Rate")
+    date = r.get("Date")
+    undated: dict[str, float] = {}
+    dated: dict[str, dict[np.datetime64, float]] = {}
     for i in range(r.n):
         if r.bad[i]:
             continue
+        on = "" if np.isnat(date[i]) else f" on {date[i]}"
+        rates = undated if np.isnat(date[i]) else dated.setdefault(ccy[i], {})
+        key = ccy[i] if np.isnat(date[i]) else date[i]
         if rate[i] <= 0:
             r.report(i, "Rate", f"rate {rate[i]:g} for {ccy[i]} must be above 0")
         elif ccy[i] == base and rate[i] != 1:
             r.report(i, "Rate", f"{base} is the base currency; its rate is 1, not {rate[i]:g}")
-        elif ccy[i] in fx and ccy[i] != base:
-            r.report(i, "Currency", f"second rate for {ccy[i]} (the first one is used)")
+        elif ccy[i] == base:
+            continue
+        elif key in rates:
+            r.report(i, "Currency", f"second rate for {ccy[i]}{on} (the first one is used)")
         else:
-            fx[ccy[i]] = float(rate[i])
+            rates[key] = float(rate[i])
+    for c, by_day in dated.items():
+        in_force = [d for d in by_day if d <= day]
+        if in_force:
+            fx[c] = by_day[max(in_force)]
+        elif c in undated:
+            fx[c] = undated[c]
+        else:
+            issues.append(Issue(r.raw.sheet, None, "Date",
+                                f"no {c} rate in force on {day}: the first is dated "
+                                f"{min(by_day)}; {c} items are not converted"))
+    for c, v in undated.items():
+        fx.setdefault(c, v)
     return fx
 
 
+# What happens to a Customers cell that cannot be used: the customer and its invoices stay.
+_CUSTOMER_IGNORED = {
+    "Email": "ignored: no e-mail reminders to this customer until it is fixed",
+    "CC": "left out of CC until it is fixed",
+    "Terms (days)": "ignored: the Default Terms (days) are used until it is fixed",
+    "Credit Limit": "ignored: no credit limit (the credit check asks for a review) until it "
+                    "is fixed",
+    "Open Orders": "ignored: no open orders are counted until it is fixed",
+    "External Rating": "ignored: the payment score is made without it",
+    "Do Not Chase": "not chased until it reads Yes or No",
+    "Paused Until": "not chased until it is fixed",
+    "Promise Date": "not chased until it is fixed",
+    "Promise Amount": "ignored: the promise has no amount",
+}
+_HOLD_COLUMNS = ("Do Not Chase", "Paused Until", "Promise Date")
+
+
 def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str, float],
-               issues: list[Issue]) -> Customers:
+               issues: list[Issue]) -> tuple[Customers, tuple[int, int]]:
+    """The Customers table; only a blank or repeated key leaves a row out. Also: (rows
+    read, rows used)."""
     r = _require(tables, CUSTOMERS, settings.dates())
     r.issues = issues
     ids = r.get("Customer")
-    data = {
-        "name": r.get("Name"),
-        "email": r.get("Email"),
-        "cc": r.get("CC"),
-        "currency": np.array([c.upper() for c in r.get("Currency")], dtype=object),
-        "terms": r.get("Terms (days)"),
-        "credit_limit": r.get("Credit Limit"),
-        "open_orders": r.get("Open Orders"),
-        "external_rating": r.get("External Rating"),
-        "do_not_chase": r.get("Do Not Chase"),
-        "paused_until": r.get("Paused Until"),
-        "pause_reason": r.get("Pause Reason"),
-        "promise_date": r.get("Promise Date"),
-        "promise_amount": r.get("Promise Amount"),
-        "language": np.array([c.lower() for c in r.get("Language")], dtype=object),
-    }
+    data: dict[str, np.ndarray] = {"name": r.get("Name")}
+    data["email"] = r.get("Email", _CUSTOMER_IGNORED["Email"])
+    problems = r.address_problems
+    data["email_problem"] = np.array([problems.get(i, "") for i in range(r.n)], dtype=object)
+    data["cc"] = r.get("CC", _CUSTOMER_IGNORED["CC"])
+    data["currency"] = np.array([c.upper() for c in r.get("Currency")], dtype=object)
+    hold = np.full(r.n, "", dtype=object)
     for header, key in (("Terms (days)", "terms"), ("Credit Limit", "credit_limit"),
-                        ("Open Orders", "open_orders"), ("Promise Amount", "promise_amount")):
-        for i in np.flatnonzero(data[key] < 0):
-            r.report(int(i), header, f"{header} {data[key][i]:g} must not be negative")
-    rating = data["external_rating"]
-    for i in np.flatnonzero((rating < 1) | (rating > 100)):
-        r.report(int(i), "External Rating", f"rating {rating[i]:g} is outside 1-100")
+                        ("Open Orders", "open_orders"), ("External Rating", "external_rating"),
+                        ("Do Not Chase", "do_not_chase"), ("Paused Until", "paused_until"),
+                        ("Promise Date", "promise_date"), ("Promise Amount", "promise_amount")):
+        data[key] = r.get(header, _CUSTOMER_IGNORED[header])
+        if header in _HOLD_COLUMNS:
+            for i in r.last_errors:
+                hold[i] = hold[i] or f"{header} in Customers could not be read; fix it there"
+    data["do_not_chase"] = data["do_not_chase"] | (hold != "")
+    data["pause_reason"] = r.get("Pause Reason")
+    data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
+    _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
-        if data["currency"][i] not in fx:
-            r.report(int(i), "Currency", f"no FX rate for currency '{data['currency'][i]}'")
+        code = data["currency"][i]
+        if code not in fx:
+            r.note(int(i), "Currency", f"no FX rate for '{code}': this customer's {code} "
+                   f"invoices are shown in {code} and counted as not converted until a rate is "
+                   "added to FX")
     r.duplicates(ids, "Customer", "customer")
     keep = ~r.bad
     data["currency"] = np.where(data["currency"] == "", settings.base_currency, data["currency"])
     data["terms"] = np.where(np.isnan(data["terms"]), settings.default_terms_days, data["terms"])
     data["open_orders"] = np.nan_to_num(data["open_orders"])
     data["language"] = np.where(data["language"] == "", "en", data["language"])
-    return Customers(ids=ids[keep], row=r.rows[keep], **{k: v[keep] for k, v in data.items()})
+    data["hold"] = hold
+    data["promise_made"] = np.full(r.n, np.datetime64("NaT"), dtype="datetime64[D]")
+    used = Customers(ids=ids[keep], row=r.rows[keep], **{k: v[keep] for k, v in data.items()})
+    return used, (r.n - int(r.note_blank_rows().sum()), int(keep.sum()))
 
 
-def _invoices(tables: Mapping[str, RawTable], customers: Customers, settings: Settings,
-              fx: dict[str, float], issues: list[Issue]) -> tuple[Invoices, list[str]]:
+def _out_of_range(r: _TableReader, data: dict[str, np.ndarray]) -> None:
+    """Numbers that read but cannot be right: blanked with an issue, the row kept."""
+    for header, key in (("Terms (days)", "terms"), ("Credit Limit", "credit_limit"),
+                        ("Open Orders", "open_orders"), ("Promise Amount", "promise_amount")):
+        for i in np.flatnonzero(data[key] < 0):
+            r.note(int(i), header, f"{header} {data[key][i]:g} must not be negative; "
+                   f"{_CUSTOMER_IGNORED[header]}")
+            data[key][i] = np.nan
+    rating = data["external_rating"]
+    for i in np.flatnonzero((rating < 1) | (rating > 100)):
+        r.note(int(i), "External Rating", f"rating {rating[i]:g} is outside 1-100; "
+               f"{_CUSTOMER_IGNORED['External Rating']}")
+        rating[i] = np.nan
+
+
+_NOT_CHASED = "and it is not chased until it is fixed"
+
+
+def _invoice_rows(tables: Mapping[str, RawTable], customers: Customers, settings: Settings,
+                  issues: list[Issue]) -> tuple[dict[str, np.ndarray], tuple[int, int]]:
+    """The Invoices table as columns (currency still as text), with the rows that have a
+    problem in a key (Invoice, Customer, Invoice Date, Amount) left out; a problem in any
+    other cell is an issue and the row stays. Also: (rows read, rows used)."""
     r = _require(tables, INVOICES, settings.dates())
     r.issues = issues
     number = r.get("Invoice")
     customer_key = r.get("Customer")
     invoice_date = r.get("Invoice Date")
-    due = r.get("Due Date")
     amount = r.get("Amount")
-    paid = r.get("Paid")
-    settled = r.get("Settled Date")
-    disputed = r.get("Disputed")
-    reference = r.get("Reference")
-    currency_text = np.array([c.upper() for c in r.get("Currency")], dtype=object)
-
     index = {k: i for i, k in enumerate(customers.ids.tolist())}
     cust = np.fromiter((index.get(k, -1) for k in customer_key), dtype=np.int64, count=r.n)
     for i in np.flatnonzero(cust < 0):
         if customer_key[i] != "":
             r.report(int(i), "Customer", f"unknown customer '{customer_key[i]}'"
                      " (not in the Customers table, or its row there has a problem)")
-
-    # Blank currency: the customer's currency (itself defaulting to the base currency).
     known = cust >= 0
-    blank_ccy = currency_text == ""
-    fill = blank_ccy & known
-    currency_text[fill] = customers.currency[cust[fill]]
-    currency_text[blank_ccy & ~known] = settings.base_currency
-    currencies = sorted(set(currency_text.tolist()))
-    code = {c: i for i, c in enumerate(currencies)}
-    ccy = np.fromiter((code[c] for c in currency_text), dtype=np.int64, count=r.n)
-    rate_of = np.array([fx.get(c, np.nan) for c in currencies])
-    rate = rate_of[ccy] if r.n else np.zeros(0)
-    for i in np.flatnonzero(np.isnan(rate)):
-        r.report(int(i), "Currency", f"no FX rate for currency '{currency_text[i]}'")
-
-    # Blank due date: invoice date + the customer's terms.
-    blank_due = np.isnat(due) & ~np.isnat(invoice_date) & known
     terms = customers.terms[np.where(known, cust, 0)] if len(customers) else np.zeros(r.n)
-    due = due.copy()
-    due[blank_due] = invoice_date[blank_due] + terms[blank_due].astype("timedelta64[D]")
-    for i in np.flatnonzero(due < invoice_date):
-        r.report(int(i), "Due Date", f"due date {due[i]} is before the invoice date "
-                 f"{invoice_date[i]}")
+    due = _due_dates(r, invoice_date, terms, known)
+    held = np.zeros(r.n, dtype=bool)
+    settled = r.get("Settled Date", f"ignored: the invoice counts as open {_NOT_CHASED}")
+    held[list(r.last_errors)] = True
     for i in np.flatnonzero(settled < invoice_date):
-        r.report(int(i), "Settled Date", f"settled date {settled[i]} is before the invoice "
-                 f"date {invoice_date[i]}")
+        r.note(int(i), "Settled Date", f"settled date {settled[i]} is before the invoice date "
+               f"{invoice_date[i]}; ignored: the invoice counts as open {_NOT_CHASED}")
+        settled[i], held[i] = np.datetime64("NaT"), True
+    paid = r.get("Paid", f"read as 0: the whole amount counts as outstanding {_NOT_CHASED}")
+    held[list(r.last_errors)] = True
     for i in np.flatnonzero(paid < 0):
-        r.report(int(i), "Paid", f"Paid {paid[i]:g} is negative; enter payments as positive "
-                 "amounts (a refund or credit is a negative Amount)")
-    paid = np.nan_to_num(paid)
+        r.note(int(i), "Paid", f"Paid {paid[i]:g} is negative (enter payments as positive "
+               "amounts; a refund or credit is a negative Amount); read as 0: the whole amount "
+               f"counts as outstanding {_NOT_CHASED}")
+        paid[i], held[i] = np.nan, True
+    disputed = r.get("Disputed", "read as Yes (disputed): not chased until it reads Yes or No")
+    disputed[list(r.last_errors)] = True
+    currency = np.array([c.upper() for c in r.get("Currency")], dtype=object)
+    blank_ccy = currency == ""
+    currency[blank_ccy & known] = customers.currency[cust[blank_ccy & known]]
+    currency[blank_ccy & ~known] = settings.base_currency
     r.duplicates(number, "Invoice", "invoice number")
-
     keep = ~r.bad
-    inv = Invoices(
-        invoice=number[keep], customer=cust[keep], invoice_date=invoice_date[keep],
-        due_date=due[keep], settled_date=settled[keep], currency=ccy[keep],
-        amount=amount[keep], paid=paid[keep], disputed=disputed[keep],
-        reference=reference[keep], row=r.rows[keep], rate=rate[keep],
-    )
-    return inv, currencies
+    cols = {"invoice": number, "customer": cust, "invoice_date": invoice_date, "due_date": due,
+            "settled_date": settled, "currency_text": currency, "amount": amount, "paid": paid,
+            "disputed": disputed, "reference": r.get("Reference"), "row": r.rows, "held": held,
+            "payment": np.zeros(r.n, dtype=bool)}
+    read = r.n - int(r.note_blank_rows().sum())
+    return {k: v[keep] for k, v in cols.items()}, (read, int(keep.sum()))
+
+
+def _due_dates(r: _TableReader, invoice_date: np.ndarray, terms: np.ndarray,
+               known: np.ndarray) -> np.ndarray:
+    """Due Date; blank, unreadable or before the invoice date: the invoice date + the
+    customer's terms."""
+    due = r.get("Due Date", "ignored: due on the invoice date + the customer's terms").copy()
+    by_terms = invoice_date + np.nan_to_num(terms).astype("timedelta64[D]")
+    for i in np.flatnonzero(due < invoice_date):
+        r.note(int(i), "Due Date", f"due date {due[i]} is before the invoice date "
+               f"{invoice_date[i]}; ignored: due on the invoice date + the customer's terms "
+               f"({by_terms[i]})")
+        due[i] = np.datetime64("NaT")
+    fill = np.isnat(due) & ~np.isnat(invoice_date) & known
+    due[fill] = by_terms[fill]
+    return due
+
+
+def _payments(tables: Mapping[str, RawTable], customers: Customers,
+              cols: dict[str, np.ndarray], settings: Settings, issues: list[Issue]
+              ) -> tuple[list[tuple[int, np.datetime64, int, float]], dict[str, np.ndarray]]:
+    """The Payments table: (allocated: invoice, date, row, amount in the invoice's currency)
+    and the payments on account as invoice rows (negative amounts). A payment whose invoice
+    is not found, or is in another currency, is kept on account (an issue says so)."""
+    r = _optional(tables, PAYMENTS, issues, settings.dates())
+    if r is None:
+        return [], {}
+    date, customer_key, amount = r.get("Date"), r.get("Customer"), r.get("Amount")
+    currency = np.array([c.upper() for c in r.get("Currency")], dtype=object)
+    reference, invoice = r.get("Reference"), r.get("Invoice")
+    index = {k: i for i, k in enumerate(customers.ids.tolist())}
+    cust = np.fromiter((index.get(k, -1) for k in customer_key), dtype=np.int64, count=r.n)
+    for i in np.flatnonzero((cust < 0) & (customer_key != "")):
+        r.report(int(i), "Customer", f"unknown customer '{customer_key[i]}' (not in the "
+                 "Customers table)")
+    number = {n: k for k, n in enumerate(cols["invoice"].tolist())}
+    allocated: list[tuple[int, np.datetime64, int, float]] = []
+    on_account: list[int] = []
+    for i in np.flatnonzero(~r.bad):
+        k = number.get(invoice[i], -1) if invoice[i] else -1
+        if k >= 0 and cols["customer"][k] != cust[i]:
+            r.note(int(i), "Invoice", f"invoice '{invoice[i]}' is not this customer's; kept as "
+                   "a payment on account")
+            k = -1
+        elif invoice[i] and k < 0:
+            r.note(int(i), "Invoice", f"no invoice '{invoice[i]}' in Invoices; kept as a "
+                   "payment on account")
+        if k >= 0 and currency[i] not in ("", cols["currency_text"][k]):
+            r.note(int(i), "Currency", f"{currency[i]}, but invoice '{invoice[i]}' is in "
+                   f"{cols['currency_text'][k]}; kept as a payment on account in {currency[i]}")
+            k = -1
+        if k >= 0:
+            allocated.append((k, date[i], int(r.rows[i]), float(amount[i])))
+        else:
+            on_account.append(int(i))
+    rows = np.array(on_account, dtype=np.int64)
+    ccy = currency[rows]
+    blank = ccy == ""
+    ccy[blank] = customers.currency[cust[rows][blank]]
+    refs = reference[rows]
+    extra = {"invoice": np.array([ref or f"Payment {date[i]}" for ref, i in
+                                  zip(refs.tolist(), rows.tolist(), strict=True)], dtype=object),
+             "customer": cust[rows], "invoice_date": date[rows], "due_date": date[rows],
+             "settled_date": np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"),
+             "currency_text": ccy, "amount": -amount[rows], "paid": np.zeros(len(rows)),
+             "disputed": np.zeros(len(rows), dtype=bool), "reference": refs,
+             "row": r.rows[rows], "held": np.zeros(len(rows), dtype=bool),
+             "payment": np.ones(len(rows), dtype=bool)}
+    return allocated, extra
+
+
+def _apply_payments(r_sheet: str, cols: dict[str, np.ndarray],
+                    allocated: list[tuple[int, np.datetime64, int, float]],
+                    issues: list[Issue]) -> Payments:
+    """Paid and the dated payments made one: the part of Paid the Payments table does not
+    account for stays undated (``cols['paid']``); Paid above the Amount is unapplied cash
+    (an issue), on a credit note it is capped at the credit."""
+    n = len(cols["amount"])
+    k = np.array([a[0] for a in allocated], dtype=np.int64)
+    pay_amount = np.array([a[3] for a in allocated], dtype=np.float64)
+    by_invoice = np.bincount(k, weights=pay_amount, minlength=n) if len(k) else np.zeros(n)
+    paid_col = cols["paid"]
+    given = ~np.isnan(paid_col)
+    undated = np.where(given, np.maximum(np.nan_to_num(paid_col) - by_invoice, 0.0), 0.0)
+    for i in np.flatnonzero(given & (by_invoice > np.nan_to_num(paid_col) + 0.005)):
+        issues.append(Issue(r_sheet, int(cols["row"][i]), "Paid", f"the Payments allocated to "
+                            f"it ({money(by_invoice[i])}) are more than its Paid "
+                            f"({money(paid_col[i])}); the Payments are used"))
+    total = undated + by_invoice
+    amount = cols["amount"]
+    for i in np.flatnonzero((amount >= 0) & (total > amount + 0.005) & ~cols["payment"]):
+        issues.append(Issue(r_sheet, int(cols["row"][i]), "Paid", f"Paid {money(total[i])} is "
+                            f"more than the Amount {money(amount[i])}: the "
+                            f"{money(total[i] - amount[i])} over is shown as unapplied cash"))
+    for i in np.flatnonzero((amount < 0) & (total > -amount + 0.005)):
+        issues.append(Issue(r_sheet, int(cols["row"][i]), "Paid", f"Paid {money(total[i])} is "
+                            f"more than the credit note's {money(-amount[i])}; counted as fully "
+                            "used"))
+        undated[i] = max(-amount[i] - by_invoice[i], 0.0)
+    cols["paid"] = undated
+    rows = np.array([a[2] for a in allocated], dtype=np.int64)
+    dates = np.array([a[1] for a in allocated], dtype="datetime64[D]")
+    return Payments(dates, k, pay_amount, rows)
+
+
+def _invoices(tables: Mapping[str, RawTable], customers: Customers, settings: Settings,
+              fx: dict[str, float], issues: list[Issue]
+              ) -> tuple[Invoices, list[str], Payments, tuple[int, int]]:
+    """Invoices and credit notes, the Payments table's payments on account among them, each
+    with its currency's rate (NaN: no rate; the item stays, not converted)."""
+    cols, counts = _invoice_rows(tables, customers, settings, issues)
+    allocated, extra = _payments(tables, customers, cols, settings, issues)
+    if extra:
+        cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
+    payments = _apply_payments(INVOICES.name, cols, allocated, issues)
+    text = cols.pop("currency_text")
+    currencies = sorted(set(text.tolist()))
+    code = {c: i for i, c in enumerate(currencies)}
+    ccy = np.fromiter((code[c] for c in text), dtype=np.int64, count=len(text))
+    rate_of = np.array([fx.get(c, np.nan) for c in currencies])
+    rate = rate_of[ccy] if len(text) else np.zeros(0)
+    for c in currencies:
+        if c not in fx:
+            rows = cols["row"][text == c]
+            are = "is" if len(rows) == 1 else "are"
+            issues.append(Issue(INVOICES.name, int(rows.min()), "Currency", f"no FX rate for "
+                                f"{c}: {_count(len(rows), 'item')} in {c} (the first on this "
+                                f"row) {are} shown in {c} and counted as not converted, outside "
+                                f"the {settings.base_currency} totals, until a rate is added to "
+                                "FX"))
+    inv = Invoices(currency=ccy, rate=rate, **cols)
+    return inv, currencies, payments, counts
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 DEFAULT_LEVELS = [
@@ -479,6 +758,10 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
         return list(DEFAULT_LEVELS)
     level, name, days = r.get("Level"), r.get("Name"), r.get("Days After Due")
     template, channel, interest = r.get("Template"), r.get("Channel"), r.get("Add Interest")
+    after = r.get("Days After Previous")
+    for i in np.flatnonzero(after < 0):
+        r.report(int(i), "Days After Previous", f"Days After Previous {after[i]:g} must not be "
+                 "negative")
     names = {t.name.casefold() for t in templates}
     r.duplicates(np.array([f"{v:g}" if not np.isnan(v) else "" for v in level], dtype=object),
                  "Level", "level")
@@ -494,7 +777,8 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
             r.report(i, "Channel", f"'{channel[i]}' is not Email or Letter")
             continue
         out.append(DunningLevel(int(level[i]), name[i] or f"Level {int(level[i])}",
-                                int(days[i]), template[i], ch, bool(interest[i])))
+                                int(days[i]), template[i], ch, bool(interest[i]),
+                                None if np.isnan(after[i]) else int(after[i])))
     out.sort(key=lambda lv: lv.level)
     for a, b in itertools.pairwise(out):
         if b.days <= a.days:
@@ -561,6 +845,7 @@ def _apply_history(customers: Customers, invoices: Invoices, history: History) -
         if np.isnat(current) or history.promised[r] > current:
             customers.promise_date[i] = history.promised[r]
             customers.promise_amount[i] = history.amount[r]
+            customers.promise_made[i] = history.date[r]
     disputed = {(history.customer[r], history.invoice[r])
                 for r in np.flatnonzero((history.type == "dispute") & (history.invoice != ""))}
     if disputed:
@@ -587,14 +872,16 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     tables = {normalise_header(k): v for k, v in tables.items()}
     issues: list[Issue] = [n for raw in tables.values() for n in raw.notes]
     settings = _settings(tables, issues)
-    fx = _fx(tables, settings.base_currency, issues)
-    customers = _customers(tables, settings, fx, issues)
-    invoices, currencies = _invoices(tables, customers, settings, fx, issues)
+    day = np.datetime64(as_of or settings.as_of(today), "D")
+    fx = _fx(tables, settings.base_currency, day, issues)
+    customers, customer_rows = _customers(tables, settings, fx, issues)
+    invoices, currencies, payments, invoice_rows = _invoices(tables, customers, settings, fx,
+                                                             issues)
     templates = _templates(tables, issues)
     levels = _levels(tables, templates, issues)
     history = _history(tables, issues, settings.dates())
     _apply_history(customers, invoices, history)
-    day = as_of or settings.as_of(today)
     rates = workbook_rates(_optional(tables, RATES, issues))
-    return Ledger(settings, np.datetime64(day, "D"), customers, invoices, currencies, fx,
-                  levels, templates, history, issues, rates=rates)
+    return Ledger(settings, day, customers, invoices, currencies, fx, levels, templates,
+                  history, issues, payments,
+                  {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows}, rates=rates)

@@ -1,7 +1,9 @@
 """Payment behaviour score per customer, in the spirit of PAYDEX; formulas in docs/score.md.
 
 A = the as-of date. History = invoices with a positive amount, dated and settled on or before
-A; a customer with no history has no score. Amounts are weighted in base currency.
+A, except those a credit note settled (cancelled, not paid); a customer with fewer settled
+invoices than the Minimum Settled Invoices setting (3) has no score. Amounts are weighted in
+base currency.
 
     d           = settled date - due date for a settled invoice (negative = paid early),
                   weight = its amount; and A - due date for an open invoice already past due
@@ -17,8 +19,8 @@ An adjustment smaller than half a point is dropped, so each one that moves the s
 reason in words. The score is shown rounded half up to a whole point (``whole``); the grade
 and the limit are read from that whole number: A >= 80, B >= 70, C >= 50, D >= 30, E below.
 Recommended limit = credit sales of the last 6 months / 6 x (terms + 30) / 30 x grade factor,
-rounded down to two significant figures. Nothing is rounded inside a sum, and the score is not
-rounded for ranking.
+rounded down to two significant figures; ``limit_reasons`` says it in words. Nothing is
+rounded inside a sum, and the score is not rounded for ranking.
 
 Recency weighting, a trend and a dispute penalty were measured on a public sample and made the
 ranking worse (docs/score.md section 7), so they are not part of the score; the current
@@ -38,7 +40,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from creditdesk.domain.ageing import Position, position
+from creditdesk.domain.interest import round_money_array
 from creditdesk.domain.ledger import Ledger
+from creditdesk.domain.templates import money
 
 # PAYDEX anchor points: days beyond terms -> score. Beyond 120 days the score falls linearly
 # to 1 at 180 days; before -30 days (30 days early) and after 180 days it stays at 100 / 1.
@@ -70,6 +74,8 @@ class Scores:
     weighted_days_beyond_terms: np.ndarray = field(default_factory=lambda: np.zeros(0))
     adjustments: dict[str, np.ndarray] = field(default_factory=dict)  # points, by name
     monthly_sales: np.ndarray = field(default_factory=lambda: np.zeros(0))  # base currency
+    # how the recommended limit was reached, in words ("" without a score)
+    limit_reasons: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.score)
@@ -129,9 +135,12 @@ def score(ledger: Ledger, pos: Position | None = None) -> Scores:
     the recommended limit from recent monthly sales, terms and grade."""
     pos = pos or position(ledger)
     nc = len(ledger.customers)
-    amount_base = ledger.invoices.amount * ledger.invoices.rate
-    dated = (ledger.invoices.invoice_date <= ledger.as_of) & (ledger.invoices.amount > 0)
-    has, dbt, wdbt, base = _payment_history(ledger, pos, amount_base, dated, nc)
+    amount_base = ledger.invoices.amount_base
+    dated = ((ledger.invoices.invoice_date <= ledger.as_of) & (ledger.invoices.amount > 0)
+             & ~ledger.invoices.payment)
+    n_hist, dbt, wdbt, base = _payment_history(ledger, pos, amount_base, dated, nc)
+    has = n_hist >= ledger.settings.minimum_settled_invoices
+    base = np.where(has, base, np.nan)
     util_points, utilisation = _utilisation_points(ledger, pos, nc)
     util_points[~has] = 0.0
     internal = np.clip(base + util_points, 1.0, 100.0)
@@ -142,32 +151,64 @@ def score(ledger: Ledger, pos: Position | None = None) -> Scores:
     final = np.where(has, np.clip(internal + external, 1.0, 100.0), np.nan)
     whole = np.floor(final + 0.5)  # half up; NaN stays NaN
     grade = grade_of(whole)
-    monthly, recommended = _recommended_limit(ledger, amount_base, dated, whole, has, nc)
+    monthly, recommended, raw = _recommended_limit(ledger, amount_base, dated, whole, has, nc)
 
     adjustments = {"utilisation": util_points, "external rating": external}
     reasons = _reasons(has, dbt, wdbt, base, adjustments, utilisation, rating)
+    minimum = ledger.settings.minimum_settled_invoices
+    for i in np.flatnonzero(~has & (n_hist > 0)).tolist():
+        n = int(n_hist[i])
+        reasons[i] = [f"{n} settled invoice{'s' if n != 1 else ''}; a score needs at least "
+                      f"{minimum} (Minimum Settled Invoices)"]
+    limits = _limit_reasons(ledger, has, monthly, grade, raw, recommended)
     return Scores(final, grade, recommended, np.where(has, dbt, np.nan), reasons, whole=whole,
                   base=base, weighted_days_beyond_terms=np.where(has, wdbt, np.nan),
-                  adjustments=adjustments, monthly_sales=np.where(has, monthly, np.nan))
+                  adjustments=adjustments, monthly_sales=np.where(has, monthly, np.nan),
+                  limit_reasons=limits)
 
 
 def _payment_history(ledger, pos, amount_base, dated, nc):
-    """(has a settled history, days beyond terms of the settled items, the same weighted with
-    the open items already past due, paid at least this late (censored), the paydex base)."""
+    """(the number of settled invoices, days beyond terms of the settled items, the same
+    weighted with the open items already past due, paid at least this late (censored), the
+    paydex base). An invoice a credit note settled was not paid: it is not history."""
     inv = ledger.invoices
     settled = inv.settled_date
-    hist = np.flatnonzero(dated & ~np.isnat(settled) & (settled <= ledger.as_of))
+    hist = np.flatnonzero(dated & ~np.isnat(settled) & (settled <= ledger.as_of)
+                          & ~settled_by_credit(ledger))
     hc = inv.customer[hist]
     hw = amount_base[hist]
     days = (settled[hist] - inv.due_date[hist]).astype(np.int64).astype(float)
-    has = np.bincount(hc, minlength=nc) > 0
+    count = np.bincount(hc, minlength=nc)
+    has = count > 0
     dbt, _ = _wmean(hc, days, hw, nc)
     pending = (pos.outstanding_base > 0) & (pos.days_overdue > 0)
     wdbt, _ = _wmean(np.concatenate([hc, pos.customer[pending]]),
                      np.concatenate([days, pos.days_overdue[pending].astype(float)]),
                      np.concatenate([hw, pos.outstanding_base[pending]]), nc)
     base = np.where(has, paydex(np.nan_to_num(wdbt)), np.nan)
-    return has, dbt, wdbt, base
+    return count, dbt, wdbt, base
+
+
+def settled_by_credit(ledger: Ledger) -> np.ndarray:
+    """Per invoice: settled by a credit note, not by a payment. A credit note of the same
+    customer settles an invoice when its Reference is the invoice's number, or when it is for
+    exactly the invoice's amount, in its currency, dated on the invoice's Settled Date."""
+    inv = ledger.invoices
+    out = np.zeros(len(inv), dtype=bool)
+    credit = np.flatnonzero((inv.amount < 0) & ~inv.payment)
+    if not len(credit):
+        return out
+    cust, ref = inv.customer.tolist(), inv.reference.tolist()
+    cents = np.rint(np.abs(inv.amount) * 100).astype(np.int64).tolist()
+    ccy, day = inv.currency.tolist(), inv.invoice_date.astype(np.int64).tolist()
+    by_ref = {(cust[k], ref[k]) for k in credit.tolist() if ref[k]}
+    by_amount = {(cust[k], ccy[k], cents[k], day[k]) for k in credit.tolist()}
+    settled = inv.settled_date.astype(np.int64).tolist()
+    number = inv.invoice.tolist()
+    for i in np.flatnonzero((inv.amount > 0) & ~np.isnat(inv.settled_date)).tolist():
+        out[i] = ((cust[i], number[i]) in by_ref
+                  or (cust[i], ccy[i], cents[i], settled[i]) in by_amount)
+    return out
 
 
 def _utilisation_points(ledger, pos, nc):
@@ -187,7 +228,7 @@ def _utilisation_points(ledger, pos, nc):
 
 def _recommended_limit(ledger, amount_base, dated, whole, has, nc):
     """(monthly sales over the last LIMIT_MONTHS, the recommended limit: monthly sales times
-    (terms + 30) / 30 times the grade's factor, rounded)."""
+    (terms + 30) / 30 times the grade's factor, rounded; the same before rounding)."""
     inv = ledger.invoices
     start = np.datetime64(months_before(ledger.as_of_date, LIMIT_MONTHS), "D")
     window = dated & (inv.invoice_date > start)
@@ -197,7 +238,29 @@ def _recommended_limit(ledger, amount_base, dated, whole, has, nc):
     factor = np.select([s >= low for _, low in GRADE_EDGES],
                        [GRADE_FACTOR[g] for g, _ in GRADE_EDGES], GRADE_FACTOR["E"])
     raw_limit = monthly * (ledger.customers.terms + 30.0) / 30.0 * factor
-    return monthly, np.where(has, round_limit(np.where(has, raw_limit, 0.0)), np.nan)
+    return (monthly, np.where(has, round_limit(np.where(has, raw_limit, 0.0)), np.nan),
+            raw_limit)
+
+
+def _limit_reasons(ledger, has, monthly, grade, raw, recommended) -> list[str]:
+    """How each recommended limit was reached, in words (what docs/score.md section 5
+    computes): "monthly sales 3,000.00 (18,000.00 over 6 months) x (30 + 30) / 30 days x 1.0
+    for grade A = 6,000.00"."""
+    terms = ledger.customers.terms
+    shown = round_money_array(np.nan_to_num(raw))
+    out = []
+    for i in range(len(has)):
+        if not has[i]:
+            out.append("")
+            continue
+        g = grade[i]
+        text = (f"monthly sales {money(monthly[i])} ({money(monthly[i] * LIMIT_MONTHS)} over "
+                f"{LIMIT_MONTHS} months) x ({int(terms[i])} + 30) / 30 days x "
+                f"{GRADE_FACTOR[g]} for grade {g} = {money(shown[i])}")
+        if recommended[i] != shown[i]:
+            text += f", rounded down to {money(recommended[i])}"
+        out.append(text)
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from creditdesk.domain.cells import FALSE_WORDS, TRUE_WORDS, date_or_reason, is_blank
 from creditdesk.domain.contract import normalise_header
@@ -22,6 +22,28 @@ MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH
 
 Percent = Annotated[float, Field(ge=0, le=1000)]
 
+EURO_AREA = frozenset({"AT", "BE", "HR", "CY", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV",
+                       "LT", "LU", "MT", "NL", "PT", "SK", "SI", "ES", "MC", "SM", "VA", "AD",
+                       "ME", "XK"})
+# The currency a ledger is kept in by default, by Country (the euro area: EUR).
+COUNTRY_CURRENCY = {
+    "GB": "GBP", "IM": "GBP", "JE": "GBP", "GG": "GBP", "US": "USD", "PR": "USD", "GU": "USD",
+    "VI": "USD", "AS": "USD", "MP": "USD", "UM": "USD", "EC": "USD", "SV": "USD", "PA": "USD",
+    "CA": "CAD", "AU": "AUD", "NZ": "NZD", "CH": "CHF", "LI": "CHF", "SE": "SEK", "NO": "NOK",
+    "DK": "DKK", "IS": "ISK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON", "BG": "BGN",
+    "JP": "JPY", "CN": "CNY", "HK": "HKD", "SG": "SGD", "IN": "INR", "ZA": "ZAR", "AE": "AED",
+    "SA": "SAR", "IL": "ILS", "TR": "TRY", "MX": "MXN", "BR": "BRL", "KR": "KRW", "MY": "MYR",
+    "PH": "PHP", "TH": "THB", "ID": "IDR", "NG": "NGN", "KE": "KES",
+    **{c: "EUR" for c in EURO_AREA},
+}
+FALLBACK_CURRENCY = "EUR"
+
+
+def country_currency(country: str) -> str | None:
+    """The Base Currency a blank setting means for ``country`` (GB: GBP, US: USD, the euro
+    area: EUR); None for a country not in the list."""
+    return COUNTRY_CURRENCY.get(str(country).strip().upper())
+
 
 class Settings(BaseModel):
     """Every setting has a default, so an empty Settings table is a valid workbook."""
@@ -29,8 +51,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     as_of_date: dt.date | None = Field(None, alias="As Of Date", description="Blank = today")
-    base_currency: str = Field("EUR", alias="Base Currency",
-                               description="Three-letter code all amounts are converted to")
+    base_currency: str = Field(
+        "GBP", alias="Base Currency",
+        description="Three-letter code all amounts are converted to; blank = from Country "
+                    "(GB: GBP, US: USD, the euro area: EUR)")
     ageing_basis: Literal["Due Date", "Invoice Date"] = Field(
         "Due Date", alias="Ageing Basis",
         description="Age items from the Due Date or the Invoice Date")
@@ -73,6 +97,9 @@ class Settings(BaseModel):
     review_score: float = Field(
         50.0, ge=1, le=100, alias="Review Score",
         description="Credit check: Review when the payment score is below this")
+    minimum_settled_invoices: int = Field(
+        3, ge=1, le=1000, alias="Minimum Settled Invoices",
+        description="Payment score: settled invoices a customer needs before it is scored")
     automation: bool = Field(
         False, alias="Automation",
         description="Yes = the backend runs the reminder cycle every business day")
@@ -89,6 +116,20 @@ class Settings(BaseModel):
     backend_url: str | None = Field(
         None, alias="Backend URL",
         description="The Creditdesk backend (Send and Sync); the API key is never kept here")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_from_country(cls, data: Any) -> Any:
+        """A blank or missing Base Currency is the Country's currency."""
+        if not isinstance(data, dict):
+            return data
+        keys = ("base_currency", "Base Currency")
+        if any(not is_blank(data.get(k)) for k in keys if k in data):
+            return data
+        country = next((data[k] for k in ("country", "Country") if k in data), "GB")
+        data = {k: v for k, v in data.items() if k not in keys}
+        data["base_currency"] = country_currency(str(country)) or FALLBACK_CURRENCY
+        return data
 
     @field_validator("as_of_date", mode="before")
     @classmethod
@@ -236,7 +277,9 @@ class Settings(BaseModel):
 
     # -- what the rules read ---------------------------------------------------------------
     def bucket_labels(self) -> list[str]:
-        labels = ["Not due"]
+        """The ageing buckets: Not due (by invoice date: 0, invoiced on the as-of date),
+        then one per edge, upper-inclusive, then Over the last edge."""
+        labels = ["Not due" if self.ageing_basis == "Due Date" else "0"]
         low = 1
         for edge in self.bucket_edges:
             labels.append(f"{low}-{edge}")
@@ -290,14 +333,21 @@ def parse_settings(
             Settings.model_validate({field: value})
         except ValidationError as exc:
             default = Settings.model_fields[field].default
-            shown = (format_setting(default) if isinstance(default, tuple)
+            shown = ("the currency of Country" if field == "base_currency"
+                     else format_setting(default) if isinstance(default, tuple)
                      else "today" if default is None else default)
             issues.append(
                 Issue(sheet, row, "Value", f"{name}: {_message(exc)}; using {shown!s}")
             )
             continue
         values[field] = value
-    return Settings.model_validate(values), issues
+    settings = Settings.model_validate(values)
+    if "base_currency" not in values and country_currency(settings.country) is None:
+        issues.append(Issue(sheet, None, "Base Currency",
+                            f"Base Currency is blank and Country {settings.country} has no "
+                            f"currency known to Creditdesk; using {settings.base_currency}: "
+                            "set Base Currency"))
+    return settings, issues
 
 
 def format_setting(value: Any) -> str:
@@ -314,13 +364,18 @@ def format_setting(value: Any) -> str:
 
 
 def settings_rows(settings: Settings | None = None) -> list[list]:
-    """[Setting, Value, Notes] rows for a Settings table: every setting, as typed in Excel."""
+    """[Setting, Value, Notes] rows for a Settings table: every setting, as typed in Excel.
+
+    Without ``settings``, the defaults, Base Currency left blank (it follows Country)."""
     from typing import Literal, get_args, get_origin
 
+    given = settings is not None
     settings = settings or Settings()
     rows = []
     for name, f in Settings.model_fields.items():
         value = getattr(settings, name)
+        if name == "base_currency" and not given:
+            value = None  # blank: the Country's currency
         if isinstance(value, bool | tuple):
             value = format_setting(value)
         note = f.description or ""

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from creditdesk.domain.errors import WorkbookError
+from creditdesk.imports.collector import paused
 from creditdesk.imports.model import Sheet
 
 _OLE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -26,8 +27,13 @@ MAX_BYTES = 512 * 1024 * 1024
 
 
 def read_export(path: str | os.PathLike) -> list[Sheet]:
-    """The file's sheets; ``WorkbookError`` (one line, naming the file) if it cannot be read."""
-    path = Path(path)
+    """The file's sheets; ``WorkbookError`` (one line, naming the file) if it cannot be read.
+    The garbage collector is paused while the rows are made (``imports.collector``)."""
+    with paused():
+        return _read_export(Path(path))
+
+
+def _read_export(path: Path) -> list[Sheet]:
     if not path.exists():
         raise WorkbookError(f"cannot read '{path}': no such file")
     if path.is_dir():

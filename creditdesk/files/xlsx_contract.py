@@ -89,8 +89,10 @@ def write_workbook(path: str | os.PathLike,
         close_workbook(wb, path)
 
 
-def template_tables() -> dict[str, tuple[list[str], list[list]]]:
-    """The blank contract workbook's tables: headers for all, defaults where they exist."""
+def template_tables(base_currency: str | None = None
+                    ) -> dict[str, tuple[list[str], list[list]]]:
+    """The blank contract workbook's tables: headers for all, defaults where they exist.
+    ``base_currency``: the Base Currency setting (None: blank, it follows Country)."""
     from creditdesk.domain.ledger import DEFAULT_LEVELS
     from creditdesk.domain.templates import DEFAULT_TEMPLATES
 
@@ -101,6 +103,10 @@ def template_tables() -> dict[str, tuple[list[str], list[list]]]:
         if t is contract.SETTINGS:
             headers = [*headers, "Notes"]
             rows = settings_rows()
+            if base_currency:
+                for row in rows:
+                    if row[0] == "Base Currency":
+                        row[1] = base_currency
         elif t is contract.DUNNING_LEVELS:
             rows = [[lv.level, lv.name, lv.days, lv.template, lv.channel,
                      "Yes" if lv.add_interest else "No"] for lv in DEFAULT_LEVELS]
@@ -115,10 +121,12 @@ TEMPLATE_WIDTHS = {"Templates": {"Subject": 45, "Body": 80},
                    "Settings": {"Setting": 28, "Value": 18, "Notes": 50}}
 
 
-def write_template(path: str | os.PathLike, *, created: dt.datetime | None = None) -> None:
+def write_template(path: str | os.PathLike, *, created: dt.datetime | None = None,
+                   base_currency: str | None = None) -> None:
     """The blank contract workbook: a Read me sheet, then every contract table; Settings,
-    Dunning Levels and Templates hold the defaults, the other tables only their headers."""
-    write_workbook(path, template_tables(), readme=True, created=created,
+    Dunning Levels and Templates hold the defaults (Base Currency ``base_currency``, else
+    blank: it follows Country), the other tables only their headers."""
+    write_workbook(path, template_tables(base_currency), readme=True, created=created,
                    widths=TEMPLATE_WIDTHS)
 
 

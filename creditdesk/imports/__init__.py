@@ -13,6 +13,7 @@ files), so the add-in can run the same code on a pasted sheet. Imports only the 
 from __future__ import annotations
 
 from creditdesk.domain.issues import Issue
+from creditdesk.imports.collector import paused
 from creditdesk.imports.columns import Options
 from creditdesk.imports.formats import FORMATS, Format, by_id
 from creditdesk.imports.grid import Header, find_header, key, text_of, title_texts
@@ -81,7 +82,12 @@ def parse_export(sheets: list[Sheet], format: str | None = None, mapping: Mappin
     Raises ``ExportError`` when no sheet is in a known format (or the one asked for), or a
     mapping does not fit; every other problem is an issue and every usable row is used.
     """
-    opts = opts or Options()
+    with paused():
+        return _parse_export(sheets, format, mapping, opts or Options())
+
+
+def _parse_export(sheets: list[Sheet], format: str | None, mapping: Mapping | None,
+                  opts: Options) -> ImportResult:
     sheets = [s for s in sheets if any(any(not _blank(v) for v in r) for r in s.rows)]
     if not sheets:
         raise ExportError("the file is empty")

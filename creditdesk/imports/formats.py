@@ -19,7 +19,14 @@ import numpy as np
 from creditdesk.domain.cells import currency_of, is_blank, parse_number, parse_terms
 from creditdesk.domain.emails import split_addresses
 from creditdesk.domain.issues import Issue
-from creditdesk.imports.columns import ItemCells, Keys, Options, money_known, unique_numbers
+from creditdesk.imports.columns import (
+    ItemCells,
+    Keys,
+    Options,
+    money_columns,
+    money_known,
+    unique_numbers,
+)
 from creditdesk.imports.grid import (
     Group,
     Header,
@@ -87,13 +94,42 @@ def _customer(groups: list[Group]) -> Group | None:
     return None
 
 
+def _customers(groups_of: list[list[Group]]) -> list[Group | None]:
+    """``_customer`` of each item's headings, once per list of headings (the items under the
+    same headings share one)."""
+    out: list[Group | None] = []
+    last: list[Group] | None = None
+    g = None
+    for groups in groups_of:
+        if groups is not last:
+            last, g = groups, _customer(groups)
+        out.append(g)
+    return out
+
+
+class _Once(dict):
+    """``fn(value)`` worked out once per distinct value."""
+
+    def __init__(self, fn: Callable[[str], object]):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, value: str) -> object:
+        out = self[value] = self.fn(value)
+        return out
+
+
+_MAYBE_CURRENCY = re.compile(r"[A-Z£€$¥₹₩₽₺₪]")  # what a currency code or symbol needs
+
+
 def _currency_from_cells(result: ImportResult, sheet: Sheet, col: int | None) -> None:
     """An export with no currency column may still show its currency in its amounts (or in
     its totals, as QuickBooks does)."""
     if col is None:
         return
     values = [r[col] for r in sheet.rows[:5000] if col < len(r)]
-    found = {c for v in values if isinstance(v, str) and (c := currency_of(v))}
+    found = {c for v in values if isinstance(v, str) and _MAYBE_CURRENCY.search(v)
+             and (c := currency_of(v))}
     if len(found) == 1 and not result.currency:
         result.currency = found.pop()
         result.currency_from = "the currency symbols in its amounts"
@@ -124,12 +160,22 @@ def finish_items(result: ImportResult, cellsets: list[ItemCells]) -> ImportResul
     for it in result.items:
         if it.due_date is None and it.amount < 0:
             it.due_date = it.invoice_date  # a credit is available from its own date
-        _undated(result, it)
+        if it.invoice_date is None:
+            _undated(result, it)
     return result
 
 
 _CREDIT_WORDS = ("credit", "payment", "receipt", "overpayment", "prepayment", "deposit",
                  "discount")
+
+
+_CREDIT_KINDS = ("credit note", "payment", "overpayment", "prepayment", "discount")
+
+
+def _signed_column(kinds: list[str], values: np.ndarray) -> np.ndarray:
+    """``_signed`` of every item's value at once."""
+    credit = np.fromiter((k in _CREDIT_KINDS for k in kinds), bool, len(kinds))
+    return np.where(credit & ~np.isnan(values), -np.abs(values), values)
 
 
 def _signed(kind: str, value: float) -> float:
@@ -191,17 +237,21 @@ def _xero_detail(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Im
     _currency_from_cells(result, sheet, open_col)
     keys = Keys("xero")
     contacts: dict[str, Contact] = {}
+    owners = _customers(w.groups_of)
+    bad = c.bad.tolist()
+    amounts, paids, knowns = money_columns(total, open_)
+    where, at = sheet.where, c.numbers_at
     for k in range(len(c)):
-        if c.bad[k]:
+        if bad[k]:
             continue
-        g = _customer(w.groups_of[k])
+        g = owners[k]
         name = names[k] or (g.label if g else "")
         if not name and not accts[k]:
             c.issue(k, None, "no contact for this item (no heading above it); left out",
                     drop=True)
             continue
         cust = accts[k] or name
-        amount, paid, known = money_known(total[k] if total is not None else np.nan, open_[k])
+        amount, paid, known = amounts[k], paids[k], knowns[k]
         no, reference = numbers[k], refs[k]
         low = reference.casefold()
         kind = ("overpayment" if "overpayment" in low else "prepayment" if "prepayment" in low
@@ -211,11 +261,10 @@ def _xero_detail(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Im
                 kind, "INV")
             no = keys.make(prefix, cust, idates[k], reference)
         result.items.append(Item(no, cust, name, idates[k], ddates[k], amount, paid,
-                                 currencies[k].upper(), reference, kind,
-                                 c.numbers_at[k], sheet.where, known))
+                                 currencies[k].upper(), reference, kind, at[k], where, known))
         if cust not in contacts:
-            contacts[cust] = Contact(cust, name, emails[k], row=g.row if g else c.numbers_at[k],
-                                     where=sheet.where)
+            contacts[cust] = Contact(cust, name, emails[k], row=g.row if g else at[k],
+                                     where=where)
     result.contacts += contacts.values()
     return finish_items(result, [c])
 
@@ -338,8 +387,10 @@ def _xero_invoices(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> 
     first: dict[str, int] = {}
     lines: dict[str, list[int]] = {}
     contacts: dict[str, Contact] = {}
+    keyed = _Once(key)
+    bad = c.bad.tolist()
     for k in range(len(c)):
-        if c.bad[k]:
+        if bad[k]:
             continue
         no = numbers[k]
         if not no:
@@ -350,7 +401,7 @@ def _xero_invoices(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> 
             continue
         first[no] = k
         lines[no] = [c.numbers_at[k]]
-        t, s = key(types[k]), key(status[k])
+        t, s = keyed[types[k]], keyed[status[k]]
         if t in _XERO_PAYABLE:
             result.notes.append(Issue(sheet.where, c.numbers_at[k], None,
                                       f"{no}: a {types[k]} (payables), not a receivable (skipped)"))
@@ -361,10 +412,10 @@ def _xero_invoices(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> 
             continue
         credit = t in _XERO_CREDIT or "credit" in t
         amount = total[k]
-        open_ = due_amt[k] if not np.isnan(due_amt[k]) else (
-            amount - paid_amt[k] if not np.isnan(paid_amt[k]) else np.nan)
+        open_ = due_amt[k] if not math.isnan(due_amt[k]) else (
+            amount - paid_amt[k] if not math.isnan(paid_amt[k]) else np.nan)
         if credit:
-            amount, open_ = -abs(amount), -abs(open_) if not np.isnan(open_) else open_
+            amount, open_ = -abs(amount), -abs(open_) if not math.isnan(open_) else open_
         a, p, known = money_known(amount, open_)
         name = names[k]
         result.items.append(Item(no, name, name, idates[k], ddates[k], a, p, ccys[k].upper(),
@@ -511,17 +562,25 @@ def _qb_aging(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Impor
     keys = Keys("quickbooks")
     contacts: dict[str, Contact] = {}
     cust_terms: dict[str, set[int]] = {}
+    owners = _customers(w.groups_of)
+    bad = c.bad.tolist()
+    kind_of = list(map(_Once(lambda t: _QB_KINDS.get(key(t), "invoice" if not t else key(t)))
+                       .__getitem__, types))
+    amounts, paids, knowns = money_columns(_signed_column(kind_of, amount),
+                                           _signed_column(kind_of, open_))
+    days = _Once(parse_terms)
+    where, at = sheet.where, c.numbers_at
+    by_heading = f["Customer"] is None
     for k in range(len(c)):
-        if c.bad[k]:
+        if bad[k]:
             continue
-        g = _customer(w.groups_of[k])
-        cust = custs[k] or (g.label if g and f["Customer"] is None else "")
+        g = owners[k]
+        cust = custs[k] or (g.label if g and by_heading else "")
         if not cust:
             c.issue(k, f["Customer"], "no customer for this item; left out", drop=True)
             continue
-        kind = _QB_KINDS.get(key(types[k]), "invoice" if not types[k] else key(types[k]))
-        a, o = _signed(kind, amount[k]), _signed(kind, open_[k])
-        am, paid, known = money_known(a, o)
+        kind = kind_of[k]
+        am, paid, known = amounts[k], paids[k], knowns[k]
         no = nums[k]
         reference = refs[k]
         if kind == "payment" or not no:
@@ -531,13 +590,12 @@ def _qb_aging(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> Impor
                       "journal": "JNL"}.get(kind, "INV")
             no = keys.make(prefix, cust, idates[k], reference)
         result.items.append(Item(no, cust, cust, idates[k], ddates[k], am, paid,
-                                 ccys[k].upper(), reference, kind, c.numbers_at[k],
-                                 sheet.where, known))
-        t = parse_terms(terms[k]) if terms[k] else None
+                                 ccys[k].upper(), reference, kind, at[k], where, known))
+        t = days[terms[k]] if terms[k] else None
         if isinstance(t, int):
             cust_terms.setdefault(cust, set()).add(t)
         if cust not in contacts:
-            contacts[cust] = Contact(cust, cust, row=c.numbers_at[k], where=sheet.where)
+            contacts[cust] = Contact(cust, cust, row=at[k], where=where)
     for cust, ts in cust_terms.items():
         if len(ts) == 1:
             contacts[cust].terms = ts.pop()
@@ -623,14 +681,17 @@ def _sage(sheet: Sheet, header: Header, opts: Options, fmt: Format) -> ImportRes
     idates = c.dates(f["Invoice Date"])
     nos, types, refs, details = (c.text(f["No"]), c.text(f["Type"]), c.text(f["Invoice"]),
                                  c.text(f["Reference"]))
+    owners = _customers(w.groups_of)
+    bad = c.bad.tolist()
+    codes = _Once(key)
     for k in range(len(c)):
-        if c.bad[k]:
+        if bad[k]:
             continue
-        g = _customer(w.groups_of[k])
+        g = owners[k]
         if g is None:
             c.issue(k, None, "no account heading above this transaction; left out", drop=True)
             continue
-        code = key(types[k])
+        code = codes[types[k]]
         kind = _SAGE_KINDS.get(code, "invoice")
         amount = -abs(bal[k]) if kind in ("credit note", "payment", "discount") else (
             abs(bal[k]) if kind == "refund" else bal[k])

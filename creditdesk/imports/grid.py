@@ -10,12 +10,23 @@ export's own totals are compared with the sum of the items read, never trusted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import math
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from creditdesk.domain.cells import date_or_reason, is_blank, parse_number
+import numpy as np
+
+from creditdesk.domain.cells import (
+    date_or_reason,
+    is_blank,
+    parse_number,
+    plain_numbers,
+    to_number,
+)
 from creditdesk.domain.issues import Issue
 from creditdesk.imports.model import Sheet
 
@@ -133,9 +144,7 @@ class Group:
     label: str
     row: int  # worksheet row
     info: list[str] = field(default_factory=list)  # the other texts on the heading row
-    total: float = 0.0
-    count: int = 0
-    closed: bool = False
+    first: int = 0  # its items are the item rows from this one (0-based, in the walk) on
 
 
 @dataclass
@@ -143,11 +152,71 @@ class Walk:
     """The rows of a sheet below its header, sorted into items and the rest."""
 
     items: list[int] = field(default_factory=list)  # indices into sheet.rows
-    groups_of: list[list[Group]] = field(default_factory=list)  # per item: the open groups
+    # per item: the open groups; items under the same headings share one list (read only)
+    groups_of: list[list[Group]] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     notes: list[Issue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     extras: list[tuple[int, str, list]] = field(default_factory=list)  # (row, kind, cells)
+    # (column, decimal, thousands) -> the items' cells of that column as ``to_number`` reads
+    # them: the amount column, read once for the totals and for the items
+    parsed: dict[tuple, tuple[np.ndarray, dict[int, str]]] = field(default_factory=dict)
+
+
+_NEVER_BLANK = frozenset((dt.date, dt.datetime, int, bool))  # cells is_blank never takes
+
+
+def _blank_cell(v: object) -> bool:
+    """``is_blank``, with the common cell types first."""
+    c = v.__class__
+    if c is str:
+        return not v or v.isspace()
+    if v is None:
+        return True
+    if c is float:
+        return v != v
+    return is_blank(v)
+
+
+@dataclass(frozen=True)
+class _First:
+    """What a row's first filled cell says about the row (worked out once per distinct
+    value: most rows of a long export start with one of a few dates or none)."""
+
+    text: str
+    skip: bool  # it starts with one of the mapping's skip prefixes
+    total: tuple[bool, str] | None  # total_label(), for text
+    percent: bool  # 'Percentage of total'
+    ends_percent: bool  # '12%'
+    extra: bool  # one of the format's information lines ('Turnover:')
+    header: bool  # text whose key is the first header's (the header row repeated?)
+    plain: bool  # none of skip, total, percent, extra: an item if a data column is filled
+
+
+def _first(value: object, skips: Sequence[str], extra_keys: Sequence[str], hkey: str
+           ) -> _First:
+    first = text_of(value)
+    lowered = first.casefold()
+    ek = key(first.split(":")[0] + ":") if ":" in first else ""
+    skip = any(lowered.startswith(p) for p in skips)
+    total = total_label(first) if isinstance(value, str) else None
+    percent = bool(_PERCENT.match(first))
+    extra = bool(ek and any(ek.startswith(x.rstrip(":")) for x in extra_keys))
+    return _First(first, skip, total, percent, first.endswith("%"), extra,
+                  isinstance(value, str) and key(value) == hkey,
+                  not skip and total is None and not percent and not extra)
+
+
+@dataclass
+class _Check:
+    """A total row, its figure checked against the items once they are all read."""
+
+    row: int  # worksheet row
+    value: object  # its cell in the amount column
+    first: str
+    grand: bool
+    group: Group | None
+    end: int  # the items above it
 
 
 def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int],
@@ -156,101 +225,233 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
     """Sorts every row below the header.
 
     ``amount_col`` holds each item's open amount as the report shows it; the report's totals
-    are read from it too and compared with the running sums of the items above them.
-    ``data_cols`` are the columns an item fills (dates, amounts): a row with none of them
-    filled is a heading, a total, a footer or blank. ``extra_lines`` are labels of information
-    lines a format has (Sage's 'Turnover:', 'Credit Limit:'), handed back in ``extras``.
+    are read from it too and compared with the sums of the items above them. ``data_cols``
+    are the columns an item fills (dates, amounts): a row with none of them filled is a
+    heading, a total, a footer or blank. ``extra_lines`` are labels of information lines a
+    format has (Sage's 'Turnover:', 'Credit Limit:'), handed back in ``extras``.
+
+    Each row is looked at once, up to its first filled cell and its first filled data
+    column; what that first cell says (a total's label, a percentage line, ...) is worked out
+    once per distinct value. The amount column is read once, as a whole column, after the
+    rows are sorted (``Walk.parsed``); the totals are checked against it then.
     """
     w = Walk()
     where = sheet.where
     base = sheet.first_row
     stack: list[Group] = []
-    grand = 0.0
-    count = 0
+    snap: list[Group] | None = []  # the stack as the items under it share it
     header_key = list(header.keys)
+    width = len(header_key)
     hfirst = next(j for j, k in enumerate(header_key) if k)
+    hkey = header_key[hfirst]
     extra_keys = [key(x) for x in extra_lines]
     skips = [p.casefold() for p in skip_prefixes if p]
+    data_cols = list(data_cols)
+    data_set = set(data_cols)
     blank_from: int | None = None
     rows = sheet.rows
-
-    def flush_blank(upto: int) -> None:
-        nonlocal blank_from
-        if blank_from is not None:
-            a, b = base + blank_from, base + upto - 1
-            w.notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
-                                 f"blank rows {a}-{b} (skipped)"))
-            blank_from = None
+    items, groups_of, notes = w.items, w.groups_of, w.notes
+    firsts: dict[tuple[type, object], _First] = {}
+    hkeys: dict[str, str] = {}
+    checks: list[_Check] = []
 
     def note(i: int, message: str) -> None:
-        w.notes.append(Issue(where, base + i, None, message))
+        notes.append(Issue(where, base + i, None, message))
 
     for i in range(header.row + 1, len(rows)):
         row = rows[i]
-        filled = [j for j, v in enumerate(row) if not is_blank(v)]
-        if not filled:
+        f = -1
+        for j, v in enumerate(row):
+            c = v.__class__
+            if c is str:
+                if v and not v.isspace():
+                    f = j
+                    break
+            elif v is None:
+                continue
+            elif c is float:
+                if v == v:
+                    f = j
+                    break
+            elif c in _NEVER_BLANK or not is_blank(v):
+                f = j
+                break
+        if f < 0:
             if blank_from is None:
                 blank_from = i
             continue
-        flush_blank(i)
-        first = text_of(row[filled[0]])
-        lowered = first.casefold()
-        if hfirst < len(row) and isinstance(row[hfirst], str) and \
-                key(row[hfirst]) == header_key[hfirst] and \
-                [key(v) if isinstance(v, str) else "" for v in row[:len(header_key)]] == header_key:
+        if blank_from is not None:
+            a, b = base + blank_from, base + i - 1
+            notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
+                               f"blank rows {a}-{b} (skipped)"))
+            blank_from = None
+        n = len(row)
+        v0 = row[f]
+        try:
+            info = firsts.get((v0.__class__, v0))
+            if info is None:
+                info = firsts[(v0.__class__, v0)] = _first(v0, skips, extra_keys, hkey)
+        except TypeError:  # an unhashable cell value
+            info = _first(v0, skips, extra_keys, hkey)
+        # the header row repeated: its first header's cell first (before the row's first
+        # filled cell it is blank, and no blank cell has that key)
+        if (info.header if hfirst == f else hfirst > f and hfirst < n and isinstance(
+                hv := row[hfirst], str) and _key_once(hkeys, hv) == hkey) and [
+                key(v) if isinstance(v, str) else "" for v in row[:width]] == header_key:
             note(i, "the header row repeated (skipped)")
             continue
-        if any(lowered.startswith(p) for p in skips):
+        # cells before the first filled one are blank: a data column at or after it decides
+        data = f in data_set
+        if not data:
+            for j in data_cols:
+                if f < j < n and not _blank_cell(row[j]):
+                    data = True
+                    break
+        if data and info.plain:  # an item, the common case
+            items.append(i)
+            if snap is None:
+                snap = list(stack)
+            groups_of.append(snap)
+            continue
+        first = info.text
+        if info.skip:
             note(i, f"'{first}': a row the mapping skips")
             continue
-        data = any(j in filled for j in data_cols)
-        tot = total_label(first) if isinstance(row[filled[0]], str) else None
-        if tot is not None and tot[1] and not _has_number(row, filled[1:]) and not any(
+        tot = info.total
+        if tot is not None and tot[1] and not _has_number(
+                row, [j for j in range(f + 1, n) if not _blank_cell(row[j])]) and not any(
                 key(g.label) == key(tot[1]) for g in stack):
             tot = None  # a heading that starts with the word: 'Total Solutions Ltd'
-        if tot is not None and filled[0] != amount_col:
-            _check_total(w, where, base + i, row, amount_col, tot, stack, grand, count,
-                         first, decimal, thousands)
-            if not tot[0]:
-                _close(stack, tot[1])
+        if tot is not None and f != amount_col:
+            is_grand, label = tot
+            g = None
+            if not is_grand:
+                if label:
+                    k = key(label)
+                    g = next((s for s in reversed(stack) if key(s.label) == k), None)
+                if g is None and stack:
+                    g = stack[-1]
+            notes.append(Issue(where, base + i, None, f"'{first}': a "
+                               f"{'grand ' if is_grand else ''}total row (skipped; its figure "
+                               "is checked against the items)"))
+            checks.append(_Check(base + i, row[amount_col] if amount_col < n else None,
+                                 first, is_grand, g, len(items)))
+            if not is_grand:
+                _close(stack, label)
+                snap = None
             continue
-        if _PERCENT.match(first) or (not data and first.endswith("%")):
+        if info.percent or (not data and info.ends_percent):
             note(i, f"'{first}': a percentage line (skipped)")
             continue
-        ek = key(first.split(":")[0] + ":") if ":" in first else ""
-        if ek and any(ek.startswith(x.rstrip(":")) for x in extra_keys):
+        if info.extra:
             w.extras.append((base + i, first, list(row)))
             note(i, f"'{first}': account information (read, not an item)")
             continue
         if not data:
-            texts = [text_of(row[j]) for j in filled]
+            filled = [j for j in range(f, n) if not _blank_cell(row[j])]
             if len(filled) == 1 and generated_at(first):
                 note(i, f"'{first}': the date the report was made (skipped)")
                 continue
-            g = Group(texts[0], base + i, texts[1:])
+            texts = [text_of(row[j]) for j in filled]
+            g = Group(texts[0], base + i, texts[1:], len(items))
             # a heading inside an open group of the same kind nests; a new heading at the same
             # level (the previous group had no subtotal) replaces it
-            while stack and stack[-1].count != 0 and not _nests(stack[-1], g):
+            while stack and stack[-1].first != len(items) and not _nests(stack[-1], g):
                 stack.pop()
             stack.append(g)
             w.groups.append(g)
+            snap = None
             continue
-        w.items.append(i)
-        w.groups_of.append(list(stack))
-        count += 1
-        v = row[amount_col] if amount_col < len(row) else None
-        x = v if isinstance(v, float) else parse_number(v, decimal, thousands) \
-            if not is_blank(v) else None
-        if isinstance(x, float) and not math.isnan(x):
-            grand += x
-            for g in stack:
-                g.total += x
-                g.count += 1
-        else:
-            for g in stack:
-                g.count += 1
-    flush_blank(len(rows))
+        items.append(i)
+        if snap is None:
+            snap = list(stack)
+        groups_of.append(snap)
+    if blank_from is not None:
+        a, b = base + blank_from, base + len(rows) - 1
+        notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
+                           f"blank rows {a}-{b} (skipped)"))
+    item_rows = list(map(rows.__getitem__, items))
+    raw = list(map(operator.itemgetter(amount_col), item_rows)) \
+        if item_rows and min(map(len, item_rows)) > amount_col else \
+        [r[amount_col] if amount_col < len(r) else None for r in item_rows]
+    plain = plain_numbers(raw, decimal, thousands)
+    if plain is not None:
+        arr, errors, summed = plain, {}, plain
+    else:
+        arr, errors = to_number(raw, decimal, thousands)
+        summed = None
+    w.parsed[(amount_col, decimal, thousands)] = (arr, errors)
+    if checks:
+        _check_totals(w, where, checks, _summed(raw, arr, errors, decimal, thousands)
+                      if summed is None else np.where(np.isnan(summed), 0.0, summed).tolist(),
+                      decimal, thousands)
     return w
+
+
+def _key_once(keys: dict[str, str], text: str) -> str:
+    if text.__class__ is not str:
+        return key(text)
+    k = keys.get(text)
+    if k is None:
+        k = keys[text] = key(text)
+    return k
+
+
+def _running(v: object, decimal: str | None, thousands: str | None) -> float | None:
+    """The figure of an item's amount cell that the totals above it are checked with: a
+    number cell as it is, text as ``parse_number`` reads it; None for blank and what is not
+    a number."""
+    x = v if isinstance(v, float) else parse_number(v, decimal, thousands) \
+        if not is_blank(v) else None
+    return x if isinstance(x, float) and not math.isnan(x) else None
+
+
+def _summed(raw: list, arr: np.ndarray, errors: dict[int, str], decimal: str | None,
+            thousands: str | None) -> list[float]:
+    """``_running`` of every item's amount cell (0.0 for None), from the column as
+    ``to_number`` read it: that is the same figure except for an infinite number (not a
+    number to ``to_number``) and, when numpy read the whole column with ``float()``, for
+    cells that are not numbers (text, True/False)."""
+    out = np.where(np.isnan(arr), 0.0, arr).tolist()
+    types = set(map(type, raw))
+    if types <= {float, type(None)} or errors:
+        fix = [k for k in errors if isinstance(raw[k], float)]
+    else:
+        fix = [k for k, v in enumerate(raw) if v.__class__ not in (float, int, type(None))]
+    for k in fix:
+        x = _running(raw[k], decimal, thousands)
+        out[k] = 0.0 if x is None else x
+    return out
+
+
+def _check_totals(w: Walk, where: str, checks: list[_Check], summed: list[float],
+                  decimal: str | None, thousands: str | None) -> None:
+    """Each total row's figure against the sum of the items above it (of its group, or all
+    for a grand total), added up one by one from 0.0 in the order of the rows."""
+    grand = list(itertools.accumulate(summed, initial=0.0))
+    for c in checks:
+        if c.grand:
+            expect, n, what = grand[c.end], c.end, "all items"
+        elif c.group is not None:
+            g = c.group
+            n = c.end - g.first
+            expect = functools.reduce(operator.add, summed[g.first:c.end], 0.0)
+            what = f"the {n} item(s) of '{g.label}'"
+        else:
+            expect, n, what = 0.0, 0, "no items"
+        if is_blank(c.value):
+            continue
+        stated = parse_number(c.value, decimal, thousands)
+        if isinstance(stated, str):
+            w.issues.append(Issue(where, c.row, None, f"the total '{text_of(c.value)}' is not a "
+                                  "number (not checked)"))
+            continue
+        if abs(stated - expect) > 0.005:
+            hint = (" (a 0.00 total is often a formula Excel never recalculated)"
+                    if stated == 0 else "")
+            w.issues.append(Issue(where, c.row, None, f"'{c.first}' says {money(stated)}, but "
+                                  f"{what} add up to {money(expect)}; the items are imported, "
+                                  f"not the total{hint}"))
 
 
 def _has_number(row: list, cols: Sequence[int]) -> bool:
@@ -273,37 +474,3 @@ def _close(stack: list[Group], label: str) -> None:
                 del stack[n:]
                 return
     stack.pop()
-
-
-def _check_total(w: Walk, where: str, row: int, cells: list, amount_col: int,
-                 tot: tuple[bool, str], stack: list[Group], grand: float, count: int,
-                 first: str, decimal: str | None, thousands: str | None) -> None:
-    """A total row: skipped with a note; its figure compared with the items' sum."""
-    is_grand, label = tot
-    value = cells[amount_col] if amount_col < len(cells) else None
-    if is_grand:
-        expect, n, what = grand, count, "all items"
-    else:
-        g = None
-        if label:
-            k = key(label)
-            g = next((s for s in reversed(stack) if key(s.label) == k), None)
-        if g is None and stack:
-            g = stack[-1]
-        expect, n = (g.total, g.count) if g else (0.0, 0)
-        what = f"the {n} item(s) of '{g.label}'" if g else "no items"
-    w.notes.append(Issue(where, row, None, f"'{first}': a {'grand ' if is_grand else ''}total "
-                         "row (skipped; its figure is checked against the items)"))
-    if is_blank(value):
-        return
-    stated = parse_number(value, decimal, thousands)
-    if isinstance(stated, str):
-        w.issues.append(Issue(where, row, None, f"the total '{text_of(value)}' is not a number "
-                              "(not checked)"))
-        return
-    if abs(stated - expect) > 0.005:
-        hint = (" (a 0.00 total is often a formula Excel never recalculated)"
-                if stated == 0 else "")
-        w.issues.append(Issue(where, row, None, f"'{first}' says {money(stated)}, but "
-                              f"{what} add up to {money(expect)}; the items are imported, "
-                              f"not the total{hint}"))

@@ -15,19 +15,24 @@ typed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from creditdesk.domain import cells
 from creditdesk.domain.contract import CUSTOMERS, INVOICES, normalise_header
 from creditdesk.domain.issues import Issue
+from creditdesk.imports.collector import paused
 from creditdesk.imports.grid import text_of
 from creditdesk.imports.model import Contact, ImportResult, Item
 
 Table = tuple[list[str], list[list]]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """'Bluegate Joinery Limited' = 'bluegate  joinery ltd.' = 'BLUEGATE JOINERY LTD'."""
     t = name.casefold().replace("&", " and ")
@@ -81,7 +86,11 @@ def _combine(result: ImportResult) -> tuple[list[Contact], dict[str, int]]:
         by_key[out[i].key.casefold()] = i
         if c.name:
             by_name[name_key(c.name)] = i
+    done: set[str] = set()  # customers already known (their key stays in by_key)
     for it in result.items:  # items whose customer no contact row names
+        if it.customer in done:
+            continue
+        done.add(it.customer)
         if it.customer.casefold() in by_key:
             continue
         i = by_name.get(name_key(it.name)) if it.name else None
@@ -116,7 +125,10 @@ def _pad(rows: list[list], width: int) -> None:
 
 
 def _num(v: object) -> float:
-    if cells.is_blank(v):
+    c = v.__class__
+    if c is float or c is np.float64:  # the common cases: a number, finite or not
+        return float(v) if v - v == 0 else 0.0
+    if v is None or cells.is_blank(v):
         return 0.0
     x = cells.parse_number(v)
     return x if isinstance(x, float) else 0.0
@@ -129,11 +141,20 @@ def _date(v: object) -> dt.date | None:
 
 def _balances(rows: list[list], p: dict[str, int]) -> dict[str, float]:
     out: dict[str, float] = {}
+    settled, customer, amount, paid = p["Settled Date"], p["Customer"], p["Amount"], p["Paid"]
+    names: dict[str, str] = {}
     for r in rows:
-        if not cells.is_blank(r[p["Settled Date"]]):
+        s = r[settled]
+        if s is not None and not cells.is_blank(s):
             continue
-        k = text_of(r[p["Customer"]])
-        out[k] = out.get(k, 0.0) + _num(r[p["Amount"]]) - _num(r[p["Paid"]])
+        c = r[customer]
+        if c.__class__ is str:
+            k = names.get(c)
+            if k is None:
+                k = names[c] = text_of(c)
+        else:
+            k = text_of(c)
+        out[k] = out.get(k, 0.0) + _num(r[amount]) - _num(r[paid])
     return out
 
 
@@ -147,7 +168,12 @@ def merge(existing: dict[str, Table] | None, result: ImportResult,
     cells (absent or empty for a new workbook); the workbook is not changed, the merged
     tables are returned. ``settled_on``: the date items that left the export are settled on
     (default: the export's own date, else today)."""
-    existing = existing or {}
+    with paused():
+        return _merge(existing or {}, result, settled_on)
+
+
+def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date | None
+           ) -> Merged:
     c_head, c_rows = existing.get("Customers", ([], []))
     i_head, i_rows = existing.get("Invoices", ([], []))
     c_head = list(c_head) or [c.header for c in CUSTOMERS.columns]
@@ -206,8 +232,13 @@ def merge(existing: dict[str, Table] | None, result: ImportResult,
                 out.kept += 1
         key_of.append(text_of(row[cp["Customer"]]))
 
+    customer_keys: dict[str, str] = {}
+
     def customer_of(it: Item) -> str:
-        return key_of[alias[it.customer.casefold()]]
+        k = customer_keys.get(it.customer)
+        if k is None:
+            k = customer_keys[it.customer] = key_of[alias[it.customer.casefold()]]
+        return k
 
     # -- invoices
     if not result.items and not result.lists_items:
@@ -219,22 +250,36 @@ def merge(existing: dict[str, Table] | None, result: ImportResult,
         if k:
             index.setdefault(k, n)
     in_export: set[int] = set()
+    width = len(i_head)
+    p_inv, p_cust, p_idate, p_ddate = ip["Invoice"], ip["Customer"], ip["Invoice Date"], \
+        ip["Due Date"]
+    p_ccy, p_amount, p_paid, p_ref = ip["Currency"], ip["Amount"], ip["Paid"], ip["Reference"]
+    # the contract's own columns, in its order (a new workbook): a new row in one go
+    contract_order = i_head == [c.header for c in INVOICES.columns] and [
+        p_inv, p_cust, p_idate, p_ddate, p_ccy, p_amount, p_paid, ip["Settled Date"],
+        p_ref] == [0, 1, 2, 3, 4, 5, 6, 7, 9] and width == 10
     for it in result.items:
         cust = customer_of(it)
-        n = index.get(it.invoice.casefold())
+        folded = it.invoice.casefold()
+        n = index.get(folded)
         if n is None:
-            row = [None] * len(i_head)
-            row[ip["Invoice"]] = it.invoice
-            row[ip["Customer"]] = cust
-            row[ip["Invoice Date"]] = it.invoice_date
-            row[ip["Due Date"]] = it.due_date
-            row[ip["Currency"]] = it.currency or None
-            row[ip["Amount"]] = it.amount
-            row[ip["Paid"]] = it.paid if it.paid else None
-            row[ip["Reference"]] = it.reference or None
+            if contract_order:
+                row = [it.invoice, cust, it.invoice_date, it.due_date, it.currency or None,
+                       it.amount, it.paid if it.paid else None, None, None,
+                       it.reference or None]
+            else:
+                row = [None] * width
+                row[p_inv] = it.invoice
+                row[p_cust] = cust
+                row[p_idate] = it.invoice_date
+                row[p_ddate] = it.due_date
+                row[p_ccy] = it.currency or None
+                row[p_amount] = it.amount
+                row[p_paid] = it.paid if it.paid else None
+                row[p_ref] = it.reference or None
+            index[folded] = len(i_rows)
+            in_export.add(len(i_rows))
             i_rows.append(row)
-            index[it.invoice.casefold()] = len(i_rows) - 1
-            in_export.add(len(i_rows) - 1)
             out.items_added += 1
             continue
         in_export.add(n)
@@ -275,7 +320,9 @@ def merge(existing: dict[str, Table] | None, result: ImportResult,
                 continue  # entered after the export was made
             row[ip["Settled Date"]] = out.settled_on
             out.items_settled += 1
-    after = _balances(i_rows, ip)
+    # only a customer with a balance before can have left or changed: with none (a new
+    # workbook) the balances after are not needed
+    after = _balances(i_rows, ip) if any(abs(b) > 0.005 for b in before.values()) else {}
     for k in sorted(set(before) | set(after)):
         b, a = before.get(k, 0.0), after.get(k, 0.0)
         if abs(b) > 0.005 and abs(a) <= 0.005:

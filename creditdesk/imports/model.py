@@ -25,9 +25,10 @@ class Sheet:
         return f"{self.source} [{self.name}]" if self.name else self.source
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One open item (or settled document) of the export, in the workbook contract's terms."""
+    """One open item (or settled document) of the export, in the workbook contract's terms.
+    (Slots: an import holds 100,000 of them, and the garbage collector walks fewer objects.)"""
 
     invoice: str
     customer: str  # the customer's key in the export (account number, else name)
@@ -48,7 +49,7 @@ class Item:
         return self.amount - self.paid
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     """What the export knows about a customer beyond its items."""
 

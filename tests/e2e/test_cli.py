@@ -79,13 +79,16 @@ def test_ageing_json_matches_the_hand_computed_figures(capsys, good):
     assert doc["as_of"] == "2026-06-30" and doc["base_currency"] == "EUR"
     assert doc["buckets"] == ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120"]
     by = {c["customer"]: c for c in doc["customers"]}
-    assert by["C1"]["buckets"] == [-100.0, 1000.0, 300.0, 0.0, 0.0, 0.0]
+    # the credit note CN1 is an unapplied credit, not a negative Not due bucket
+    assert by["C1"]["buckets"] == [0.0, 1000.0, 300.0, 0.0, 0.0, 0.0]
+    assert by["C1"]["unapplied_credits"] == -100.0
     assert by["C1"]["outstanding"] == 1200.0
     assert by["C2"]["buckets"] == [0.0, 0.0, 0.0, 0.0, 0.0, 1000.0]
     assert by["C2"]["name"] == EVIL
     assert doc["total"] == {"outstanding": 2200.0, "overdue": 2300.0,
-                            "buckets": [-100.0, 1000.0, 300.0, 0.0, 0.0, 1000.0]}
-    assert doc["kpis"]["percent_overdue"] == pytest.approx(104.5, abs=0.05)
+                            "buckets": [0.0, 1000.0, 300.0, 0.0, 0.0, 1000.0],
+                            "unapplied_credits": -100.0, "not_converted": {}}
+    assert doc["kpis"]["percent_overdue"] == 100.0  # every debt is overdue; never above 100
     assert doc["issues"] == []
 
 
@@ -140,7 +143,10 @@ def test_bad_rows_are_issues_naming_the_cell_and_the_good_rows_still_count(capsy
         ("Invoices", 9, "Due Date"), ("Invoices", 10, "Currency"),
     }
     assert all(i["message"] for i in doc["issues"])
-    assert doc["total"]["outstanding"] == 300.0  # OK1 + OK2
+    # OK1 + OK2, and the rows whose problem is not in a key: B2 (due date from the terms),
+    # B6 (Paid read as 0), B7 (due date from the terms); B8 stays in XYZ, not converted
+    assert doc["total"]["outstanding"] == 600.0
+    assert doc["total"]["not_converted"] == {"XYZ": 100.0}
 
 
 @pytest.mark.parametrize("command", ["check", "remind", "score"])
@@ -406,7 +412,7 @@ def _fields(line: str) -> list[str]:
     ("check", ["Customer", "Name", "Exposure (EUR)", "Decision: reasons"]),
     ("score", ["Customer", "Name", "Score", "Grade", "Recommended Limit (EUR)"]),
     ("ageing", ["Customer", "Name", "Not due", "1-30 days", "31-60 days", "61-90 days",
-                "91-120 days", "Over 120 days", "Outstanding"]),
+                "91-120 days", "Over 120 days", "Unapplied Credits", "Outstanding"]),
 ])
 def test_text_reports_have_headers_and_never_run_columns_together(capsys, wide, command,
                                                                   headers, monkeypatch):
@@ -422,8 +428,8 @@ def test_text_reports_have_headers_and_never_run_columns_together(capsys, wide, 
         assert fields[2] == "864,197,532.55"
         assert fields[3].startswith("HOLD: exposure 576% of limit")
     if command == "ageing":
-        assert fields[2:] == ["0.00", "-123,456,789.00", "0.00", "987,654,321.55", "0.00",
-                              "0.00", "864,197,532.55"]
+        assert fields[2:] == ["0.00", "0.00", "0.00", "987,654,321.55", "0.00", "0.00",
+                              "-123,456,789.00", "864,197,532.55"]
     if command == "score":
         assert fields[2:4] == ["-", "-"]
 

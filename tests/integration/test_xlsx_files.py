@@ -358,7 +358,7 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
 
     book = openpyxl.load_workbook(path)
 
-    assert book.sheetnames == ["Read me", "Customers", "Invoices", "Settings", "FX",
+    assert book.sheetnames == ["Read me", "Customers", "Invoices", "Payments", "Settings", "FX",
                                "Dunning Levels", "Templates", "History", "Mappings", "Rates"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
@@ -404,11 +404,11 @@ def sample_docs(names: list[str] | None = None) -> dict:
     labels = ["Not due", "1-30", "31-60", "61-90", "91-120", "Over 120"]
     ageing_rows = [
         {"customer": ids[i], "name": names[i], "outstanding": out, "overdue": over,
-         "buckets": b, "open_items": n, "oldest_days_overdue": old}
-        for i, (out, over, b, n, old) in enumerate([
-            (1500.0, 1000.0, [500.0, 1000.0, 0.0, 0.0, 0.0, 0.0], 2, 20),
-            (250.5, 250.5, [0.0, 0.0, 0.0, 0.0, 0.0, 250.5], 1, 130),
-            (-40.0, 0.0, [-40.0, 0.0, 0.0, 0.0, 0.0, 0.0], 1, 0),
+         "buckets": b, "unapplied_credits": cr, "open_items": n, "oldest_days_overdue": old}
+        for i, (out, over, b, cr, n, old) in enumerate([
+            (1500.0, 1000.0, [500.0, 1000.0, 0.0, 0.0, 0.0, 0.0], 0.0, 2, 20),
+            (250.5, 250.5, [0.0, 0.0, 0.0, 0.0, 0.0, 250.5], 0.0, 1, 130),
+            (-40.0, 0.0, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], -40.0, 1, 0),
         ])]
     head = {"as_of": "2026-11-24", "base_currency": "GBP", "issues": []}
     return {
@@ -416,8 +416,10 @@ def sample_docs(names: list[str] | None = None) -> dict:
             **head, "buckets": labels,
             "customers": ageing_rows,
             "total": {"outstanding": 1710.5, "overdue": 1250.5,
-                      "buckets": [460.0, 1000.0, 0.0, 0.0, 0.0, 250.5]},
-            "kpis": {"period_days": 90, "credit_sales": 9000.0, "receivables": 1710.5,
+                      "buckets": [500.0, 1000.0, 0.0, 0.0, 0.0, 250.5],
+                      "unapplied_credits": -40.0},
+            "kpis": {"period_days": 90, "credit_sales": 9000.0, "gross_credit_sales": 9500.0,
+                     "receivables": 1710.5,
                      "overdue": 1250.5, "dso_simple": 17.1, "dso_countback": 16.0,
                      "best_possible_dso": 4.6, "average_days_delinquent": 12.5,
                      "cei": 91.2, "average_days_to_pay": 35.0, "average_days_late": None,
@@ -440,9 +442,11 @@ def sample_docs(names: list[str] | None = None) -> dict:
         "score": {**head, "customers": [
             {"customer": ids[0], "name": names[0], "score": 41.0, "grade": "D",
              "recommended_limit": 800.0, "days_beyond_terms": 21.5,
+             "limit_reason": "monthly sales 1,600.00 (9,600.00 over 6 months) x (30 + 30) / "
+                             "30 days x 0.25 for grade D = 800.00",
              "reasons": ["pays 21 days late", "trend worsening"]},
             {"customer": ids[1], "name": names[1], "score": None, "grade": "n/a",
-             "recommended_limit": None, "days_beyond_terms": None,
+             "recommended_limit": None, "days_beyond_terms": None, "limit_reason": "",
              "reasons": ["no settled history"]},
         ]},
         "remind": {
@@ -558,7 +562,7 @@ def test_the_dashboard_has_a_column_per_ageing_bucket_beside_the_receivables(tmp
     assert [c.value for (c,) in labels] == ["Not due", "1-30 days overdue",
                                             "31-60 days overdue", "61-90 days overdue",
                                             "91-120 days overdue", "Over 120 days overdue"]
-    assert [c.value for (c,) in values] == [460, 1000, 0, 0, 0, 250.5]
+    assert [c.value for (c,) in values] == [500, 1000, 0, 0, 0, 250.5]
     assert len(series.dPt) == 6  # a colour per bucket
     title = "".join(r.t for p in chart.title.tx.rich.p for r in p.r or [])
     assert title == "Receivables by age on 2026-11-24 (GBP)"
@@ -580,10 +584,12 @@ def test_the_ageing_sheet_is_a_table_with_money_headers_in_the_base_currency(tmp
     assert rows[0] == ("Customer", "Name", "Outstanding (GBP)", "Overdue (GBP)",
                        "Not due (GBP)", "1-30 days (GBP)", "31-60 days (GBP)",
                        "61-90 days (GBP)", "91-120 days (GBP)", "Over 120 days (GBP)",
-                       "Open Items", "Oldest Days Overdue")
-    assert rows[1] == ("C-1", "Acme Ltd", 1500, 1000, 500, 1000, 0, 0, 0, 0, 2, 20)
+                       "Unapplied Credits (GBP)", "Not Converted", "Open Items",
+                       "Oldest Days Overdue")
+    assert rows[1] == ("C-1", "Acme Ltd", 1500, 1000, 500, 1000, 0, 0, 0, 0, 0, None, 2, 20)
     assert ws["C2"].number_format == "#,##0.00;[Red]-#,##0.00"
     assert ws["C4"].value == -40  # shown red, with a minus
+    assert ws["K4"].value == -40 and ws["E4"].value == 0  # a credit, not a negative bucket
     assert ws.freeze_panes == "C2"
     assert ws.tables["Ageing"].autoFilter is not None
 
@@ -615,8 +621,8 @@ def test_the_cached_total_row_values_are_the_totals_of_the_document(tmp_path):
 
     ws = openpyxl.load_workbook(path, data_only=True)["Ageing"]
 
-    assert table_rows(ws, "Ageing")[-1] == ("Total", None, 1710.5, 1250.5, 460, 1000, 0, 0,
-                                            0, 250.5, 4, 130)
+    assert table_rows(ws, "Ageing")[-1] == ("Total", None, 1710.5, 1250.5, 500, 1000, 0, 0,
+                                            0, 250.5, -40, None, 4, 130)
 
 
 @pytest.mark.slow
@@ -625,7 +631,8 @@ def test_libreoffice_calculates_the_total_row_itself(tmp_path):
     """Cached totals made wrong on purpose; LibreOffice told to recalculate on load: what it
     shows is what it computed from the formulas (it used to show Err:508)."""
     docs = sample_docs()
-    docs["ageing"]["total"] = {"outstanding": 1.0, "overdue": 2.0, "buckets": [3.0] * 6}
+    docs["ageing"]["total"] = {"outstanding": 1.0, "overdue": 2.0, "buckets": [3.0] * 6,
+                               "unapplied_credits": 4.0}
     path = tmp_path / "results.xlsx"
     write_results(path, docs)
     profile = tmp_path / "profile"
@@ -643,7 +650,7 @@ def test_libreoffice_calculates_the_total_row_itself(tmp_path):
 
     total = (tmp_path / "results-Ageing.csv").read_text().splitlines()[-1]
 
-    assert total == "Total,,1710.5,1250.5,460,1000,0,0,0,250.5,4,130"
+    assert total == "Total,,1710.5,1250.5,500,1000,0,0,0,250.5,-40,,4,130"
 
 
 def test_credit_decisions_are_coloured_hold_red_review_amber_approve_green(tmp_path):
@@ -780,10 +787,12 @@ def test_scores_show_the_current_credit_limit_next_to_the_recommended_one(tmp_pa
     rows = table_rows(ws, "Scores")
 
     assert rows[0] == ("Customer", "Name", "Score", "Grade", "Credit Limit (GBP)",
-                       "Recommended Limit (GBP)", "Days Beyond Terms", "Reasons")
+                       "Recommended Limit (GBP)", "Limit Basis", "Days Beyond Terms",
+                       "Reasons")
     assert rows[1][4:6] == (1000, 800)  # the limit from the credit check's document
+    assert rows[1][6].startswith("monthly sales 1,600.00")  # how the 800 was reached
     assert rows[2][4:6] == (None, None)
-    assert ws["H2"].alignment.wrap_text
+    assert ws["I2"].alignment.wrap_text and ws["G2"].alignment.wrap_text
 
 
 def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(tmp_path):
@@ -866,12 +875,14 @@ def test_a_ledger_without_issues_says_no_issues(tmp_path):
 def test_empty_documents_give_a_results_workbook_without_crashing(tmp_path):
     path = tmp_path / "results.xlsx"
     head = {"as_of": "2026-11-24", "base_currency": "EUR", "issues": []}
-    kpis = {"period_days": 90, "credit_sales": 0.0, "receivables": 0.0, "overdue": 0.0,
+    kpis = {"period_days": 90, "credit_sales": 0.0, "gross_credit_sales": 0.0,
+            "receivables": 0.0, "overdue": 0.0,
             **dict.fromkeys(["dso_simple", "dso_countback", "best_possible_dso",
                              "average_days_delinquent", "cei", "average_days_to_pay",
                              "average_days_late", "percent_overdue"])}
     docs = {"ageing": {**head, "buckets": ["Not due", "1-30", "Over 30"], "customers": [],
-                       "total": {"outstanding": 0.0, "overdue": 0.0, "buckets": [0, 0, 0]},
+                       "total": {"outstanding": 0.0, "overdue": 0.0, "buckets": [0, 0, 0],
+                                 "unapplied_credits": 0.0},
                        "kpis": kpis},
             "check": {**head, "customers": []}, "score": {**head, "customers": []},
             "remind": {**head, "reminders": [], "skipped": []}, "issues": []}

@@ -50,12 +50,13 @@ def test_part_payment_leaves_amount_minus_paid():
     assert buckets_of(ledger)["31-60"] == 600.0
 
 
-def test_credit_note_reduces_the_balance_and_is_shown_in_its_own_bucket():
+def test_credit_note_reduces_the_balance_and_is_shown_as_an_unapplied_credit():
     ledger = make_ledger(invoices=[invoice("I1", 1000.0, days_before(45)),
                                    invoice("CN1", -250.0, days_before(5))])
     got = buckets_of(ledger)
     assert got["31-60"] == 1000.0
-    assert got["1-30"] == -250.0
+    assert got["1-30"] == 0.0
+    assert ageing(ledger).unapplied.tolist() == [-250.0]
     assert ageing(ledger).outstanding.tolist() == [750.0]
 
 
@@ -136,7 +137,7 @@ item = st.tuples(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(item, min_size=1, max_size=25))
-def test_buckets_always_sum_to_outstanding(items):
+def test_buckets_and_unapplied_credits_always_sum_to_outstanding(items):
     invoices = []
     expected = 0.0
     for k, (days, amount, share, ccy) in enumerate(items):
@@ -147,5 +148,6 @@ def test_buckets_always_sum_to_outstanding(items):
     ledger = make_ledger(invoices=invoices, fx={"USD": 0.8})
     assert not ledger.issues
     a = ageing(ledger)
-    assert np.isclose(a.buckets.sum(axis=1), a.outstanding).all()
+    assert np.isclose(a.buckets.sum(axis=1) + a.unapplied, a.outstanding).all()
+    assert (a.buckets >= 0).all() and (a.unapplied <= 0).all() and (a.overdue >= 0).all()
     assert a.total == pytest.approx(expected, abs=1e-6)

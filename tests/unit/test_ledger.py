@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from creditdesk.domain.errors import WorkbookError
@@ -18,8 +19,8 @@ def one_issue(ledger):
     return ledger.issues[0]
 
 
-def good(n="I0"):
-    return invoice(n, 100.0, days_before(10))
+def good(n="I0", customer="C1"):
+    return invoice(n, 100.0, days_before(10), customer=customer)
 
 
 def test_text_in_a_number_column_names_the_cell_and_keeps_the_other_rows():
@@ -82,11 +83,16 @@ def test_a_due_date_before_the_invoice_date_is_an_issue():
     assert issue.column == "Due Date" and "before the invoice date" in issue.message
 
 
-def test_a_currency_without_an_fx_rate_is_an_issue():
-    issue = one_issue(make_ledger(invoices=[good(), invoice("I1", 10.0, days_before(5),
-                                                            Currency="JPY")]))
+def test_a_currency_without_an_fx_rate_is_an_issue_and_the_item_stays_not_converted():
+    ledger = make_ledger(invoices=[good(), invoice("I1", 10.0, days_before(5),
+                                                   Currency="JPY")])
+    issue = one_issue(ledger)
     assert (issue.row, issue.column) == (3, "Currency")
-    assert "no FX rate for currency 'JPY'" in issue.message
+    assert issue.message == ("no FX rate for JPY: 1 item in JPY (the first on this row) is "
+                             "shown in JPY and counted as not converted, outside the EUR "
+                             "totals, until a rate is added to FX")
+    assert ledger.invoices.invoice.tolist() == ["I0", "I1"]
+    assert ledger.invoices.converted.tolist() == [True, False]
 
 
 @pytest.mark.parametrize(("email", "words"), [
@@ -100,8 +106,11 @@ def test_invalid_email_addresses_are_issues(email, words):
     issue = one_issue(ledger)
     assert (issue.sheet, issue.row, issue.column) == ("Customers", 3, "Email")
     assert words in issue.message
-    # the customer with a bad address is left out, the other still used
-    assert ledger.customers.ids.tolist() == ["C1"]
+    assert issue.message.endswith("ignored: no e-mail reminders to this customer until it is "
+                                  "fixed")
+    # the address is left out, the customer kept
+    assert ledger.customers.ids.tolist() == ["C1", "C2"]
+    assert ledger.customers.email.tolist() == ["ap@c1.example.com", ""]
 
 
 def test_cc_takes_several_addresses():
@@ -109,10 +118,21 @@ def test_cc_takes_several_addresses():
     assert not ledger.issues
 
 
-def test_invoices_of_a_customer_whose_row_is_bad_say_why():
+def test_invoices_of_a_customer_whose_key_is_bad_say_why():
+    ledger = make_ledger(customers=[customer("C1"), customer("C1", Name="again")],
+                         invoices=[good(), good("I2", customer="C9")])
+    assert issues_of(ledger) == [("Customers", 3, "Customer"), ("Invoices", 3, "Customer")]
+    assert ledger.invoices.invoice.tolist() == ["I0"]
+
+
+def test_a_bad_credit_limit_is_ignored_and_the_customer_kept():
     ledger = make_ledger(customers=[customer("C1", **{"Credit Limit": "lots"})],
                          invoices=[good()])
-    assert issues_of(ledger) == [("Customers", 2, "Credit Limit"), ("Invoices", 2, "Customer")]
+    assert issues_of(ledger) == [("Customers", 2, "Credit Limit")]
+    assert ledger.issues[0].message == ("text 'lots' is not a number; ignored: no credit limit "
+                                        "(the credit check asks for a review) until it is "
+                                        "fixed")
+    assert np.isnan(ledger.customers.credit_limit[0]) and len(ledger.invoices) == 1
 
 
 def test_a_row_with_several_problems_reports_each_once_per_column():
@@ -149,7 +169,9 @@ def test_a_bad_setting_keeps_its_default_and_says_so():
     ledger = make_ledger(settings={"Bucket Edges": "30,20", "Base Currency": "Euro"})
     assert [(i.sheet, i.column) for i in ledger.issues] == [("Settings", "Value")] * 2
     assert ledger.settings.bucket_edges == (30, 60, 90, 120)
-    assert ledger.settings.base_currency == "EUR"
+    assert ledger.settings.base_currency == "GBP"  # Country GB
+    assert ledger.issues[0].message == ("Base Currency: 'Euro' is not a three-letter currency "
+                                        "code; using the currency of Country")
 
 
 def test_a_table_not_starting_at_row_one_reports_worksheet_rows():

@@ -19,7 +19,16 @@ from creditdesk.domain.score import (
     round_limit,
     score,
 )
-from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
+from tests import builders
+from tests.builders import AS_OF, customer, days_before, invoice
+
+# These cases check the formulas on one or two payments: the minimum history (3 settled
+# invoices by default) is tested on its own, with the setting at its default.
+ONE_IS_ENOUGH = {"Minimum Settled Invoices": 1}
+
+
+def make_ledger(settings=None, **kw):
+    return builders.make_ledger(settings={**ONE_IS_ENOUGH, **(settings or {})}, **kw)
 
 
 def paid(number: str, amount: float, due: dt.date, days_late: int, cid: str = "C1",
