@@ -152,7 +152,7 @@ def main() -> None:
 
     out = CACHE / "cli-results.xlsx"
     cli_json, plain_json = CACHE / "cli-stdout.json", CACHE / "plain-stdout.json"
-    cli = [*creditdesk_command(), "ageing", str(WORKBOOK), "--json", "-o", str(out)]
+    cli = [*creditdesk_command(), "ageing", str(WORKBOOK), "--json", "-o", str(out), "--force"]
     plain = [sys.executable, str(PLAIN), str(WORKBOOK), AS_OF.isoformat(), "GBP",
              str(CACHE / "plain-results.xlsx")]
 
@@ -166,7 +166,7 @@ def main() -> None:
 
     def in_process() -> None:
         with (CACHE / "inproc-stdout.json").open("w") as f, contextlib.redirect_stdout(f):
-            code = cli_main(["ageing", str(WORKBOOK), "--json", "-o", str(out)])
+            code = cli_main(["ageing", str(WORKBOOK), "--json", "-o", str(out), "--force"])
         if code != 0:
             sys.exit(f"creditdesk.cli.main.main exited {code}")
 

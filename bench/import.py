@@ -252,7 +252,7 @@ def main() -> None:
 
         def imp(path: Path = path, out: Path = out) -> None:
             with open(os.devnull, "w") as f, contextlib.redirect_stdout(f):
-                code = cli_main(["import", str(path), "-o", str(out), "--json"])
+                code = cli_main(["import", str(path), "-o", str(out), "--force", "--json"])
             if code != 0:
                 sys.exit(f"creditdesk import {path.name} exited {code}")
 
@@ -264,7 +264,7 @@ def main() -> None:
         imp()
         checks.append(f"{name}: {check(out)}")
         with contextlib.redirect_stdout(io.StringIO()) as buf:
-            cli_main(["import", str(path), "-o", str(out), "--json"])
+            cli_main(["import", str(path), "-o", str(out), "--force", "--json"])
         doc = json.loads(buf.getvalue())
         checks[-1] += f"; {len(doc['issues'])} issue(s), {len(doc['notes']):,} rows skipped"
         print(f"timing {path.name} ...")

@@ -6,8 +6,9 @@ reminder policy and templates, the same seed giving the same tables):
   drawn in turn, the situations a controller meets every week put on a handful of named
   customers: part payments, credit notes, disputes, a paused account, a do-not-chase
   account, promises to pay (one kept in force, one broken), reminders already sent and a
-  bounced address; ``messy`` adds the bad rows of a real export. Rows, for
-  ``write_workbook``: the demo's workbook and the tests'.
+  bounced address; ``messy`` adds the bad rows of a real export, ``hostile`` text that starts
+  like a formula (the tests' only). Rows, for ``write_workbook``: the demo's workbook and the
+  tests'.
 - ``full_sheet_tables``: a full worksheet (1,048,575 invoices, 50,000 customers by default),
   drawn in whole numpy arrays with an exact invoice count, the same situations spread over
   the whole customer base (plus invoices dated after the as-of date), or an open-items
@@ -79,14 +80,25 @@ def policy_tables(as_of: dt.date = AS_OF, base_currency: str = "GBP"
 # -- the small realistic workbook -----------------------------------------------------------
 
 
+# Text meant to attack the workbook (formulas, a DDE call), on customers 9 to 12: for the
+# tests that show it stays text; never in the demo a user opens first.
+HOSTILE_NAMES = ('=HYPERLINK("http://evil.example","Click me")', "+SUM(1,2) Trading",
+                 "@SUM(A1) Holdings", "=cmd|' /C calc'!A0")
+HOSTILE_REFERENCE = "-2+3"
+
+
 def sample_tables(customers: int = 60, invoices_per_customer: float = 25.0,
                   as_of: dt.date = AS_OF, seed: int = 7, base_currency: str = "GBP",
-                  messy: bool = False) -> dict[str, tuple[list[str], list[list]]]:
+                  messy: bool = False, hostile: bool = False
+                  ) -> dict[str, tuple[list[str], list[list]]]:
     """The small realistic ledger: the contract tables as (header, rows), for
     ``write_workbook`` or ``raw_tables``. Each invoice is drawn in turn (about 9 µs a row).
 
     ``messy`` adds the kind of rows a real ledger export has (text in an amount, a customer
-    missing from Customers, an impossible date), to show how they are reported.
+    missing from Customers, an impossible date), to show how they are reported (the demo
+    shows them). ``hostile`` gives customers 9 to 12 names that start like formulas (and a
+    DDE call) and one invoice a formula-like reference (``HOSTILE_NAMES``), for the tests
+    that check text stays text; the demo has none.
     """
     rng = np.random.default_rng(seed)
     n = customers
@@ -158,7 +170,9 @@ def sample_tables(customers: int = 60, invoices_per_customer: float = 25.0,
         cust_rows[6][13] = 2500.0
         cust_rows[7][12] = as_of - dt.timedelta(days=10)  # a broken promise
         cust_rows[7][13] = 1200.0
-        cust_rows[8][1] = '=HYPERLINK("http://evil.example","Click me")'  # stays text
+        if hostile:
+            for i, name in enumerate(HOSTILE_NAMES, start=8):
+                cust_rows[i][1] = name  # stays text, wherever it lands
     history: list[list] = []
     if n >= 12:
         history = [
@@ -176,6 +190,8 @@ def sample_tables(customers: int = 60, invoices_per_customer: float = 25.0,
         for level, days_ago in ((2, 35), (3, 16)):
             history.append([as_of - dt.timedelta(days=days_ago), ids[i], "Reminder", level,
                             str(ccy[i]), cust_rows[i][2], "", ""])
+    if hostile and len(rows) > 23:
+        rows[23][9] = HOSTILE_REFERENCE
     if messy:
         rows[5][5] = "TBC"  # text in the Amount column
         rows[11][1] = "C-9999"  # a customer missing from Customers

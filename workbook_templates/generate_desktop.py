@@ -20,6 +20,8 @@ from creditdesk.files.xlsx_write import template_tables, write_workbook
 HERE = Path(__file__).resolve().parent
 CREATED = dt.datetime(2025, 1, 1)
 BUTTONS = [
+    ("CD_ImportExport", "Import", "An export pasted onto the Import sheet into Customers and "
+     "Invoices"),
     ("CD_Refresh", "Refresh", "Ageing, Credit and Dashboard from Customers and Invoices"),
     ("CD_PreviewReminders", "Preview reminders", "Today's reminders on the Reminders sheet"),
     ("CD_SendReminders", "Send reminders", "Hands the ticked reminders to the backend"),

@@ -36,6 +36,10 @@ def _caller() -> Any:
     return xw.Book.caller()
 
 
+def import_export() -> str:
+    return scripts.import_export(_caller())
+
+
 def refresh() -> str:
     return scripts.refresh(_caller())
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from creditdesk.analysis.report import Analysis, order_check
+from creditdesk.analysis.report import Analysis, order_amount_problem, order_check
 from creditdesk.domain import contract
 from creditdesk.domain.cells import to_date
 from creditdesk.domain.errors import CreditdeskError
@@ -52,7 +52,7 @@ log = logging.getLogger("creditdesk.addin")
 Loader = Callable[[], Analysis | None]
 # What a function's ledger needs: not the dunning levels or the templates.
 FUNCTION_TABLES = (contract.CUSTOMERS, contract.INVOICES, contract.PAYMENTS, contract.SETTINGS,
-                   contract.FX, contract.HISTORY)
+                   contract.FX, contract.HISTORY, contract.RATES)
 DESCRIPTION_LIMIT = 255  # Excel cuts a function's description, and an argument's help, here
 
 
@@ -218,11 +218,14 @@ def credit_check(customer: Any, order_amount: Any = 0.0, *, load: Loader | None 
     ...". From the ledger of the last Refresh.
 
     #N/A: unknown customer, or nothing loaded yet; #VALUE!: an order amount that is not a
-    number."""
+    number; #NUM!: a negative or implausibly large one."""
     def answer(customer: Any, order_amount: Any) -> str:
         a = _ledger(load)
         i = _customer(a, customer)
         amount = 0.0 if _blank(order_amount) else _number(order_amount, "order amount")
+        problem = order_amount_problem(amount)
+        if problem:
+            raise _Fail(NUM, f"the order amount {problem}")
         if not _orders_of or _orders_of[0] is not a or len(_orders) > 10_000:
             _orders.clear()
             _orders_of[:] = [a]
@@ -258,7 +261,8 @@ def ageing_bucket(date: Any, as_of: Any = None, *, load: Loader | None = None) -
     return _spill(answer, 1, date, as_of)
 
 
-def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date | None]:
+def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date | None, Any]:
+    """(law, contract rate, as-of date, the workbook's rate table of the law or None)."""
     a = session.recall()
     settings = a.ledger.settings if a is not None else None
     if _blank(law):
@@ -272,14 +276,16 @@ def _law_terms(law: Any, contract_rate: Any) -> tuple[str, float | None, dt.date
             raise _Fail(NUM, "the contract rate cannot be negative")
     elif settings is not None:
         rate = settings.contract_interest_rate
-    return str(law).strip().upper(), rate, (a.ledger.as_of_date if a is not None else None)
+    law = str(law).strip().upper()
+    rates = a.ledger.rates.get(law) if a is not None else None
+    return law, rate, (a.ledger.as_of_date if a is not None else None), rates
 
 
 def _statutory(amount: Any, due: Any, paid: Any, law: Any, contract_rate: Any) -> Any:
-    law_, rate, as_of = _law_terms(law, contract_rate)
+    law_, rate, as_of, rates = _law_terms(law, contract_rate)
     end = (as_of or dt.date.today()) if _blank(paid) else _date(paid, "paid")
     value = 0.0 if _blank(amount) else _number(amount, "amount")
-    return statutory_interest(value, _date(due, "due date"), end, law_, rate)
+    return statutory_interest(value, _date(due, "due date"), end, law_, rate, rates=rates)
 
 
 def late_interest(amount: Any, due: Any, paid: Any = None, law: Any = None,

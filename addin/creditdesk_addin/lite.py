@@ -41,6 +41,7 @@ LITE_ORIGIN = "https://addin.xlwings.org"  # xlwings Lite's add-in (the backend'
 WHEEL_PLACEHOLDER = "https://YOUR-SERVER/creditdesk-0.1.0-py3-none-any.whl"
 
 BUTTONS = [  # (function, button name)
+    ("import_export", "Import"),
     ("refresh", "Refresh"),
     ("preview_reminders", "Preview reminders"),
     ("send_reminders", "Send reminders"),
@@ -110,14 +111,13 @@ def _one_line_doc(text: str | None) -> str:
 def main_py() -> str:
     out = [HEADER]
     for name, button in BUTTONS:
-        include = textwrap.fill(", ".join(_q(s) for s in scripts.INCLUDE[name]), width=88,
-                                initial_indent=" " * 8, subsequent_indent=" " * 8)
+        sheets = scripts.INCLUDE[name]
+        include = "" if sheets is None else "\n    include=[\n" + textwrap.fill(
+            ", ".join(_q(s) for s in sheets), width=88, initial_indent=" " * 8,
+            subsequent_indent=" " * 8) + "\n    ],"  # None: every sheet
         out.append(f'''
 @script(
-    name={_q(button)},
-    include=[
-{include}
-    ],
+    name={_q(button)},{include}
 )
 async def {name}(book: xw.BookAsync):
 {_doc(scripts.SCRIPTS[name].__doc__)}

@@ -54,14 +54,15 @@ def _mark_loaded(sheet: Any) -> None:
     get_range_api.cache_clear()
 
 
-async def load_in_parts(book: Any, sheets: list[str], part_bytes: int | None = None,
+async def load_in_parts(book: Any, sheets: list[str] | None, part_bytes: int | None = None,
                         progress: Callable[[str], None] | None = None) -> list[int]:
-    """Read the values of ``sheets`` in parts (see the module); returns each read's size."""
+    """Read the values of ``sheets`` (None: every sheet, as a script without ``include=``
+    gets them) in parts (see the module); returns each read's size."""
     part_bytes = part_bytes or PART_BYTES
-    wanted = {name.casefold() for name in sheets}
+    wanted = None if sheets is None else {name.casefold() for name in sheets}
     sizes: list[int] = []
     for sheet in book.sheets:
-        if sheet.name.casefold() not in wanted:  # as include= leaves it: nothing to read
+        if wanted is not None and sheet.name.casefold() not in wanted:  # include= left it
             sheet.api.update(values=[[]], tables=[], used_range_address=None)
             _mark_loaded(sheet)
             continue
@@ -151,7 +152,7 @@ async def flush_in_parts(book: Any, part_bytes: int | None = None) -> list[int]:
     return sizes
 
 
-async def run(book: Any, script: Callable[[Any], str], sheets: list[str]) -> str:
+async def run(book: Any, script: Callable[[Any], str], sheets: list[str] | None) -> str:
     """A script as xlwings Lite runs it on a book of structure only (``xw.BookAsync``)."""
     from creditdesk_addin.workbook import Progress
 

@@ -71,9 +71,11 @@ CONTRACT_SHEETS = [t.name for t in contract.TABLES]
 _POLICY, _IMPORT = ("Dunning Levels", "Templates"), ("Mappings",)
 _LEDGER = [t for t in CONTRACT_SHEETS if t not in _POLICY + _IMPORT]
 _REMINDING = [t for t in CONTRACT_SHEETS if t not in _IMPORT]
-INCLUDE: dict[str, list[str]] = {
+INCLUDE: dict[str, list[str] | None] = {
+    "import_export": None,  # every sheet: the export may be on the sheet the user is on
     "refresh": [*_LEDGER, AGEING, CREDIT, DASHBOARD, ISSUES],
-    "preview_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
+    "preview_reminders": [*_REMINDING, REMINDERS, *tables.REMINDER_SHEETS[1:],
+                          tables.NOT_CHASED_SHEET, DASHBOARD, ISSUES],
     "send_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
     "sync": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
     "score": [*_LEDGER, SCORES, DASHBOARD, ISSUES],
@@ -85,6 +87,17 @@ BackendFactory = Callable[[Settings], Any]  # Settings -> creditdesk.api.client.
 
 # ---------------------------------------------------------------------------------------
 # The scripts
+
+
+def import_export(book: Any) -> str:
+    """Import: an accounting system's export into Customers and Invoices.
+
+    Paste a Xero, QuickBooks or Sage export (title rows and totals included) onto a sheet
+    named Import, or go to the sheet that holds it, and click Import: its items go into the
+    Invoices table and its customers into Customers, and what you typed there (limits,
+    e-mails, notes) is kept. The Import report sheet lists what was read, skipped and
+    changed; problems are on the Issues sheet. Then click Refresh."""
+    return _run(book, "Import", _import)
 
 
 def refresh(book: Any) -> str:
@@ -100,9 +113,10 @@ def refresh(book: Any) -> str:
 def preview_reminders(book: Any) -> str:
     """Preview reminders: today's reminders, one per customer and currency.
 
-    Fills the Reminders sheet: each reminder with its level, amounts, interest and subject,
-    the invoices in it, and the customers not chased with the reason. Untick (Send = No) what
-    should not go, then click Send reminders. Nothing is sent here."""
+    Fills the Reminders sheet (each reminder with its level, amounts, interest and subject),
+    the Reminder invoices sheet (the invoices in each) and the Not chased sheet (the
+    customers not chased, with the reason). Untick (Send = No) what should not go, then click
+    Send reminders. Nothing is sent here."""
     return _run(book, "Preview reminders", _preview)
 
 
@@ -135,6 +149,7 @@ def score(book: Any) -> str:
 
 
 SCRIPTS: dict[str, Callable[..., str]] = {
+    "import_export": import_export,
     "refresh": refresh,
     "preview_reminders": preview_reminders,
     "send_reminders": send_reminders,
@@ -208,6 +223,18 @@ def _rows_in(tables: dict[str, RawTable], key: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------
+# Import (creditdesk_addin.importing)
+
+
+def _import(book: Any, progress: Progress) -> str:
+    from creditdesk_addin import importing
+
+    summary = importing.run(book, progress)
+    _summary(book, summary)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------
 # Refresh
 
 
@@ -270,13 +297,12 @@ def _score(book: Any, progress: Progress) -> str:
 
 REM_SUMMARY = (1, 1)  # Reminders!A1
 BATCH_LABEL, BATCH_CELL = (2, 1), (2, 2)  # Reminders!A2:B2
-REM_TITLES, REM_TOP = 3, 4  # titles row, header row of the three tables
-
-# The three tables side by side (columns: creditdesk.analysis.tables)
-REMINDER_COLS = tables.REMINDERS.columns
-LINE_COLS = tables.REMINDER_INVOICES.columns
-_LEFT = {"Reminders": 1, "ReminderInvoices": len(REMINDER_COLS) + 2,
-         "NotChased": len(REMINDER_COLS) + len(LINE_COLS) + 3}
+REM_TITLES, REM_TOP = 3, 4  # Reminders: the title row, the table's header row
+# The invoices in the reminders and the customers not chased: each on its own sheet (as in
+# the results workbook), so filtering one table never hides rows of another.
+LINES_TOP, NOT_CHASED_TOP = 2, 4  # header rows, under the title (and the summary line)
+REMINDER_INVOICES = tables.REMINDER_SHEETS[1]
+NOT_CHASED = tables.NOT_CHASED_SHEET
 _STATUS_COLS = ("Status", "Message Id", "Detail")
 
 
@@ -284,6 +310,7 @@ def _preview(book: Any, progress: Progress) -> str:
     a = _load(book, progress)
     progress("selecting today's reminders")
     doc = a.remind_report()
+    _refuse_the_old_layout(book)
     sheet = get_sheet(book, REMINDERS)
     batch = new_batch_id(a.ledger.as_of_date)
     reminders = tables.reminders(doc, keys=[preview_key(m.as_data()) for m in doc.reminders])
@@ -291,17 +318,24 @@ def _preview(book: Any, progress: Progress) -> str:
     skipped = tables.not_chased(doc)
     progress(f"writing {len(reminders.rows):,} reminders")
     write_block(sheet, *BATCH_LABEL, [["Batch", neutralise(batch)]])
-    for name, title in (
-            ("Reminders", tables.reminders_title(len(reminders.rows), live=True)),
-            ("ReminderInvoices", tables.reminder_invoices_title(len(lines.rows))),
-            ("NotChased", tables.not_chased_title(len(skipped.rows)))):
-        write_block(sheet, REM_TITLES, _LEFT[name], [[title]])
-    for table in (reminders, lines, skipped):
-        write_result_table(sheet, table, REM_TOP, _LEFT[table.name])
+    write_block(sheet, REM_TITLES, 1, [[tables.reminders_title(len(reminders.rows),
+                                                               live=True)]])
+    write_result_table(sheet, reminders, REM_TOP, 1)
     send = column(sheet, REM_TOP, 1, reminders.index("send"), len(reminders.rows))
     cosmetic("validation", lambda: send.data_validation.set_list(list(tables.SEND_COLOURS)))
     cosmetic("freeze panes", lambda: sheet.freeze_panes.freeze_at(sheet.range((REM_TOP + 1,
                                                                                3))))
+    lines_sheet = get_sheet(book, REMINDER_INVOICES, after=sheet)
+    write_block(lines_sheet, 1, 1, [[tables.reminder_invoices_title(len(lines.rows))]])
+    write_result_table(lines_sheet, lines, LINES_TOP, 1)
+    skipped_sheet = get_sheet(book, NOT_CHASED, after=lines_sheet)
+    write_block(skipped_sheet, 1, 1, [[tables.not_chased_title(len(skipped.rows))],
+                                      [tables.not_chased_summary(doc.skipped)]])
+    write_result_table(skipped_sheet, skipped, NOT_CHASED_TOP, 1)
+    for s in (lines_sheet, skipped_sheet):
+        top = LINES_TOP if s is lines_sheet else NOT_CHASED_TOP
+        cosmetic("freeze panes", lambda s=s, top=top: s.freeze_panes.freeze_at(
+            s.range((top + 1, 1))))
     write_issues(book, doc.issues)
     total: dict[str, float] = {}
     for m in doc.reminders:
@@ -315,15 +349,30 @@ def _preview(book: Any, progress: Progress) -> str:
     return summary
 
 
+def _refuse_the_old_layout(book: Any) -> None:
+    """A Reminders sheet an earlier Creditdesk wrote holds the invoices and the customers not
+    chased beside the reminders; Excel table names are the workbook's, so they cannot be
+    written on their own sheets until that sheet is gone."""
+    sheet = _named(book, REMINDERS)
+    if sheet is not None and any(find_table(sheet, t.name) is not None
+                                 for t in (tables.REMINDER_INVOICES, tables.NOT_CHASED)):
+        raise CreditdeskError(
+            "the Reminders sheet has the layout of an earlier Creditdesk (three tables side "
+            "by side); delete the Reminders sheet (right-click its tab > Delete), then click "
+            "Preview reminders again: the invoices and the customers not chased now have "
+            "sheets of their own")
+
+
+def _named(book: Any, name: str) -> Any | None:
+    return next((s for s in book.sheets if s.name.casefold() == name.casefold()), None)
+
+
 class _Sheet:
     """The Reminders table as the controller left it."""
 
     def __init__(self, book: Any):
-        sheet = None
-        for s in book.sheets:
-            if s.name.casefold() == REMINDERS.casefold():
-                sheet = s
-        table = find_table(sheet, "Reminders") if sheet is not None else None
+        sheet = _named(book, REMINDERS)
+        table = find_table(sheet, tables.REMINDERS.name) if sheet is not None else None
         if table is None:
             raise CreditdeskError("there is no Reminders sheet with a preview: click Preview "
                                   "reminders first")
@@ -334,7 +383,7 @@ class _Sheet:
         self.top = table.range.row
         self.left = table.range.column
         self.col = {contract.normalise_header(h): j for j, h in enumerate(self.header)}
-        missing = [c.header for c in REMINDER_COLS
+        missing = [c.header for c in tables.REMINDERS.columns
                    if contract.normalise_header(c.header) not in self.col]
         if missing:
             raise CreditdeskError("the Reminders table has no column " + ", ".join(

@@ -6,6 +6,10 @@ Attribute VB_Name = "Creditdesk"
 ' edit here.
 Option Explicit
 
+Sub CD_ImportExport()
+    RunPython "import creditdesk_addin.desktop as cd; cd.import_export()"
+End Sub
+
 Sub CD_Refresh()
     RunPython "import creditdesk_addin.desktop as cd; cd.refresh()"
 End Sub

@@ -27,10 +27,24 @@ __xlwings_func_namespace__ = "CD"
 
 
 @script(
+    name="Import",
+)
+async def import_export(book: xw.BookAsync):
+    """# Import: an accounting system's export into Customers and Invoices.
+
+    Paste a Xero, QuickBooks or Sage export (title rows and totals included) onto a sheet
+    named Import, or go to the sheet that holds it, and click Import: its items go into the
+    Invoices table and its customers into Customers, and what you typed there (limits,
+    e-mails, notes) is kept. The Import report sheet lists what was read, skipped and
+    changed; problems are on the Issues sheet. Then click Refresh."""
+    await lite_io.run(book, scripts.import_export, scripts.INCLUDE["import_export"])
+
+
+@script(
     name="Refresh",
     include=[
-        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Ageing",
-        "Credit", "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
+        "Ageing", "Credit", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -47,15 +61,17 @@ async def refresh(book: xw.BookAsync):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Reminders", "Reminder invoices", "Not chased",
+        "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
     """# Preview reminders: today's reminders, one per customer and currency.
 
-    Fills the Reminders sheet: each reminder with its level, amounts, interest and subject,
-    the invoices in it, and the customers not chased with the reason. Untick (Send = No) what
-    should not go, then click Send reminders. Nothing is sent here."""
+    Fills the Reminders sheet (each reminder with its level, amounts, interest and subject),
+    the Reminder invoices sheet (the invoices in each) and the Not chased sheet (the
+    customers not chased, with the reason). Untick (Send = No) what should not go, then click
+    Send reminders. Nothing is sent here."""
     await lite_io.run(book, scripts.preview_reminders, scripts.INCLUDE["preview_reminders"])
 
 
@@ -63,7 +79,7 @@ async def preview_reminders(book: xw.BookAsync):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -80,7 +96,7 @@ async def send_reminders(book: xw.BookAsync):
     name="Sync",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Mappings", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -96,8 +112,8 @@ async def sync(book: xw.BookAsync):
 @script(
     name="Score",
     include=[
-        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Scores",
-        "Dashboard", "Issues"
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
+        "Scores", "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):

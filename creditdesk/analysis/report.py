@@ -8,6 +8,7 @@ own currency) and rounded to cents here, at the edge, never inside sums.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -294,10 +295,30 @@ class Analysis:
         return self.results().as_data()
 
 
-def order_check(analysis: Analysis, customer: str, amount: float) -> OrderCheck:
-    """The order desk's question: may this customer have an order of ``amount`` more?"""
+MAX_ORDER = 1e12  # a proposed order of a trillion or more (base currency) is a typing slip
+
+
+def order_amount_problem(amount: float) -> str | None:
+    """Why ``amount`` cannot be a proposed order (negative, not a number, absurdly large),
+    in words; None when it can."""
+    if not math.isfinite(amount):
+        return "is not a number"
+    if amount < 0:
+        return "is negative: an order adds to what the customer owes"
+    if amount >= MAX_ORDER:
+        return f"is not a plausible order (the most taken is {MAX_ORDER - 0.01:,.2f})"
+    return None
+
+
+def order_check(analysis: Analysis, customer: str, amount: float = 0.0) -> OrderCheck:
+    """The order desk's question: may this customer have an order of ``amount`` more? (0:
+    the customer's decision as it stands.) Raises ValueError for an amount that cannot be an
+    order (``order_amount_problem``), KeyError for an unknown customer."""
     from creditdesk.domain.credit import check_order
 
+    problem = order_amount_problem(float(amount))
+    if problem:
+        raise ValueError(f"the order amount {amount:g} {problem}")
     decision, reasons, exposure = check_order(analysis.ledger, customer, amount,
                                               analysis.scores.whole)
     return OrderCheck(customer=customer, order_amount=_money(amount),

@@ -438,6 +438,13 @@ def receivables_by_age(board: Dashboard) -> Table:
     return fill(RECEIVABLES_BY_AGE, board.plotted, board.currency)
 
 
+# The sheets of the reminders, the invoices in them and the customers not chased: one table
+# each (in the results workbook and in the add-in's workbook alike), so filtering one never
+# hides rows of another.
+REMINDER_SHEETS = ("Reminders", "Reminder invoices")
+NOT_CHASED_SHEET = "Not chased"
+
+
 def reminders_title(n: int, live: bool = False) -> str:
     title = f"Reminders to send ({n}), amounts in the reminder's currency"
     return title + (": untick Send to hold one back" if live else "")

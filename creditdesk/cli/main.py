@@ -24,14 +24,14 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import math
 import os
-import shutil
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from creditdesk.cli.options import date_option
 from creditdesk.domain.errors import CreditdeskError
 
 if TYPE_CHECKING:
@@ -59,11 +59,7 @@ class CommandParser(argparse.ArgumentParser):
 _Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+_date = date_option  # a date option: YYYY-MM-DD, 1900 to 2199
 
 
 def _currency(text: str) -> str:
@@ -73,14 +69,73 @@ def _currency(text: str) -> str:
     return code
 
 
-def _amount(text: str) -> float:
+MAX_AMOUNT = 1e12  # an amount of a trillion or more on the command line is a typing slip
+
+
+def _number(text: str, what: str = "an amount") -> float:
     try:
         value = float(text.replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an amount") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"'{text}' is not an amount")
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
     return value
+
+
+def _amount(text: str) -> float:
+    """A debt: a number, not negative, below a trillion."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text} is negative: interest is due on a debt, and a credit note or a payment "
+            "on account earns none")
+    if value >= MAX_AMOUNT:
+        raise argparse.ArgumentTypeError(f"{text} is not a plausible debt (at most "
+                                         f"{MAX_AMOUNT - 0.01:,.2f})")
+    return value
+
+
+def _order(text: str) -> float:
+    """A proposed order, as ``order_check`` takes it."""
+    from creditdesk.analysis.report import order_amount_problem
+
+    value = _number(text)
+    problem = order_amount_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text} {problem}")
+    return value
+
+
+MAX_RATE = 100.0  # % a year: a contract rate above it is a typing slip (8.5, not 850)
+
+
+def _rate(text: str) -> float:
+    """A contract rate: annual percent, 0 to 100."""
+    value = _number(text, "a rate (annual percent, e.g. 8.5)")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative: a contract rate is 0 or more "
+                                         "(annual percent)")
+    if value > MAX_RATE:
+        raise argparse.ArgumentTypeError(f"{text}% a year is not a plausible contract rate "
+                                         f"(at most {MAX_RATE:g}); give the annual percent, "
+                                         "e.g. 8.5")
+    return value
+
+
+_REPORTS = (  # (command, help, description)
+    ("ageing", "ageing buckets per customer and the KPIs",
+     "Show the ageing buckets per customer, the totals and the KPIs of a workbook."),
+    ("check", "credit decisions (Approve, Review, Hold) with reasons",
+     "Show the credit decision (Approve, Review or Hold) and its reasons for each customer "
+     "of a workbook; with --customer, for one customer, and with --order, for a proposed "
+     "order."),
+    ("remind", "preview today's reminders and who is skipped, and why",
+     "Preview the reminders due today, one per customer and currency, and list the "
+     "customers who are not chased, with the reason. Nothing is sent ('send' sends)."),
+    ("score", "payment scores, grades and recommended limits",
+     "Show each customer's payment score, grade and recommended credit limit, with the "
+     "reasons."),
+)
 
 
 def _parser() -> CommandParser:
@@ -99,35 +154,39 @@ def _parser() -> CommandParser:
                      help="the ledger's currency, e.g. GBP (default: blank, which follows "
                      "the Country setting: GB is GBP)")
 
-    for name, what in (("ageing", "ageing buckets per customer and the KPIs"),
-                       ("check", "credit decisions (Approve, Review, Hold) with reasons"),
-                       ("remind", "preview today's reminders and who is skipped, and why"),
-                       ("score", "payment scores, grades and recommended limits")):
-        c = sub.add_parser(name, help=what, description=f"Show {what} for a workbook. "
-                           "Problems in the workbook are listed as issues; every good row is "
-                           "still used.")
+    for name, what, description in _REPORTS:
+        c = sub.add_parser(name, help=what, description=description + " Problems in the "
+                           "workbook are listed as issues; every good row is still used.")
         c.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
         c.add_argument("--as-of", type=_date, metavar="DATE",
                        help="the as-of date (default: Settings' As Of Date, else today)")
         c.add_argument("--json", action="store_true", help="print one JSON document")
         c.add_argument("-o", "--output", type=Path, metavar="RESULTS.xlsx",
                        help="also write a results workbook (the input is never changed)")
+        c.add_argument("--force", action="store_true",
+                       help="let -o overwrite an existing file")
         if name == "check":
-            c.add_argument("--customer", help="check one customer for a proposed order")
-            c.add_argument("--order", type=_amount, metavar="AMOUNT",
-                           help="the proposed order amount, base currency")
+            c.add_argument("--customer", help="check one customer (with --order: for a "
+                           "proposed order)")
+            c.add_argument("--order", type=_order, metavar="AMOUNT",
+                           help="a proposed order amount, base currency (needs --customer)")
 
     it = sub.add_parser("interest", help="statutory interest and compensation on a debt",
                         description="Late-payment interest and fixed compensation under the "
                         "UK Late Payment of Commercial Debts (Interest) Act 1998 or the EU "
                         "Late Payment Directive 2011/7/EU.")
-    it.add_argument("--amount", type=_amount, required=True, help="the debt")
+    it.add_argument("--amount", type=_amount, required=True,
+                    help="the debt, in the invoice's currency")
     it.add_argument("--due", type=_date, required=True, metavar="DATE", help="due date")
     it.add_argument("--paid", type=_date, metavar="DATE",
                     help="payment date (default: today, for a debt still unpaid)")
     it.add_argument("--law", choices=("UK", "EU"), type=str.upper, required=True)
-    it.add_argument("--contract-rate", type=_amount, metavar="PERCENT",
-                    help="a contractual annual rate that replaces the statutory rate")
+    it.add_argument("--contract-rate", type=_rate, metavar="PERCENT",
+                    help="a contractual annual rate (0 to 100) that replaces the statutory "
+                    "rate")
+    it.add_argument("--workbook", type=Path, metavar="WORKBOOK",
+                    help="take the reference rates from this workbook's Rates table (see "
+                    "'rates update'; default: the rates Creditdesk ships)")
     it.add_argument("--json", action="store_true", help="print one JSON document")
 
     sy = sub.add_parser("sync", help="send the workbook to the backend; show what it holds",
@@ -156,9 +215,10 @@ def _parser() -> CommandParser:
                     help="how long to wait for the batch (default 600)")
     _backend_options(se)
 
-    from creditdesk.cli import import_command
+    from creditdesk.cli import import_command, rates_command
 
     import_command.register(sub)
+    rates_command.register(sub)
     _add_plugins(sub)
     return p
 
@@ -221,125 +281,63 @@ def _print_json(doc) -> None:
 
 
 def _issues_line(issues: list) -> str:
-    from creditdesk.analysis.documents import IssueRow
+    from creditdesk.cli import text
 
-    if not issues:
-        return "No issues in the workbook."
-    lines = [f"{len(issues)} issue(s) in the workbook (only a bad key leaves a row out):"]
-    for i in issues[:20]:
-        i = i if isinstance(i, IssueRow) else IssueRow.model_validate(i)
-        where = i.sheet + (f" row {i.row}" if i.row is not None else "")
-        where += f", column {i.column}" if i.column else ""
-        lines.append(_line("  ", f"{where}: {i.message}"))
-    if len(issues) > 20:
-        lines.append(f"  ... and {len(issues) - 20} more (use --json or -o for all)")
-    return "\n".join(lines)
+    return "\n".join(text.issues(issues))
 
 
 def _m(x: float | None) -> str:
     return "" if x is None else f"{x:,.2f}"
 
 
-def _line(head: str, text: str) -> str:
-    """``head`` then ``text``, the text wrapped to the terminal (100 columns when there is
-    none) under itself, or below the head when the window is too narrow for that."""
-    width = shutil.get_terminal_size((100, 24)).columns
-    if len(head) + len(text) <= width:
-        return head + text
-    indent = len(head) if width - len(head) >= 30 else 4  # too narrow: the text goes below
-    lines = textwrap.wrap(text, max(width - indent, 20), break_on_hyphens=False,
-                          break_long_words=False)
-    first = head if indent == len(head) else head.rstrip() + "\n" + " " * indent
-    return first + ("\n" + " " * indent).join(lines or [""])
+def _show(report: str, doc) -> None:
+    """The text report of ``creditdesk.cli.text`` named ``report``, printed."""
+    from creditdesk.cli import text
+
+    print("\n".join(getattr(text, report)(doc)))
 
 
-def _show_ageing(doc) -> None:
-    """The ageing table's bucket columns and its outstanding total, in the words of its one
-    definition (``creditdesk.analysis.tables``); then the KPIs of the KPI table that are not
-    amounts (those are in the table above)."""
-    from creditdesk.analysis import tables
-
-    table = tables.fill(tables.AGEING, doc.customers, buckets=doc.buckets,
-                        known_totals=doc.total)  # the currency is in the first line
-    shown = [*table.indices("buckets"), table.index("unapplied_credits"),
-             table.index("outstanding")]
-    heads = [table.columns[j].header for j in shown]
-    widths = [max(13, len(h) + 2) for h in heads]
-    widths[-1] += 1
-    customer, name = table.index("customer"), table.index("name")
-    print(f"Ageing as of {doc.as_of.isoformat()} in {doc.base_currency}")
-    print(f"{table.columns[customer].header:<12}{table.columns[name].header:<32}"
-          + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
-    for row in table.rows:
-        print(f"{row[customer][:11]:<12}{row[name][:31]:<32}"
-              + "".join(f"{_m(row[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
-    print(f"{table.total_label:<44}" + "".join(
-        f"{_m(table.totals[j]):>{w}}" for j, w in zip(shown, widths, strict=True)))
-    if doc.total.not_converted:
-        print(f"Not converted (no FX rate into {doc.base_currency}, in no figure above): "
-              + tables.amounts_text(doc.total.not_converted))
-    print(f"\nKPIs over the last {doc.kpis.period_days} days:")
-    for kpi in tables.KPIS:
-        if kpi.unit in ("days", "%") and kpi.key != "period_days":
-            v = getattr(doc.kpis, kpi.key)
-            label = f"{kpi.label}, {kpi.unit}"
-            print(f"  {label:<42}{'n/a' if v is None else f'{v:,.1f}':>10}")
-
-
-def _show_check(doc) -> None:
-    print(f"Credit checks as of {doc.as_of.isoformat()} in {doc.base_currency}")
-    for r in doc.customers:
-        print(_line(f"{r.customer:<12}{r.name[:30]:<31}{_m(r.exposure):>14}  ", r.summary))
-
-
-def _show_score(doc) -> None:
-    print(f"Payment scores as of {doc.as_of.isoformat()}")
-    for r in doc.customers:
-        s = "  -" if r.score is None else f"{r.score:>3.0f}"
-        print(_line(f"{r.customer:<12}{r.name[:30]:<31}{s} {r.grade:<2}"
-                    f"{_m(r.recommended_limit):>14}  ", "; ".join(r.reasons)))
-
-
-def _show_remind(doc) -> None:
-    """The reminders and the skipped customers; ``doc`` is the remind document, as a model
-    or as its JSON dict."""
-    from creditdesk.analysis.documents import RemindReport
-
-    if not isinstance(doc, RemindReport):
-        doc = RemindReport.model_validate(doc)
-    print(f"Reminders as of {doc.as_of.isoformat()}: {len(doc.reminders)} to send, "
-          f"{len(doc.skipped)} skipped")
-    for r in doc.reminders:
-        print(_line(f"  {r.customer:<10} L{r.level} {r.currency} "
-                    f"{_m(r.total):>12}  ", f"{r.to}  {r.subject}"))
-    if doc.skipped:
-        print("Skipped:")
-        for k in doc.skipped:
-            print(_line(f"  {k.customer:<10} {k.currency}  ", k.reason))
+def _check_output(args: argparse.Namespace, source: Path | None) -> None:
+    """``-o`` is never the input, and overwrites an existing file only with ``--force``
+    (checked before any work is done)."""
+    out = args.output
+    if out is None:
+        return
+    if source is not None and out.resolve() == source.resolve():
+        raise UsageError(f"{PROG}: -o must not be the input workbook {source}")
+    if out.exists() and not args.force:
+        raise UsageError(f"{PROG} {args.command}: {out} exists; use --force to overwrite it")
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from creditdesk.analysis.report import order_check
 
+    _check_output(args, args.workbook)
+    one = args.command == "check" and (args.customer is not None or args.order is not None)
+    if one and not args.customer:
+        raise UsageError(f"{PROG} check: --order needs --customer (the customer the order "
+                         "is for)")
     analysis = _load(args.workbook, args.as_of)
     status = 0
     unusable = analysis.ledger.mostly_unusable()
     if unusable:
         print(f"{PROG}: {args.workbook}: {unusable}", file=sys.stderr)
         status = MOSTLY_UNUSABLE
-    if args.command == "check" and (args.customer or args.order is not None):
-        if not (args.customer and args.order is not None):
-            raise UsageError(f"{PROG} check: --customer and --order go together")
+    if one:
         try:
-            order = order_check(analysis, args.customer, args.order)
+            order = order_check(analysis, args.customer, args.order or 0.0)
         except KeyError:
             raise UsageError(f"{PROG} check: no customer '{args.customer}' in the "
                              "Customers table") from None
         order = order.model_copy(update={"issues": analysis.issue_rows()})
+        if args.output:
+            _write_results(analysis, args.output, args.workbook)
         if args.json:
             _print_json(order)
         else:
             print(order.summary)
+            if args.output:
+                print(f"Results written to {args.output}")
         return status
     doc = {"ageing": analysis.ageing_report, "check": analysis.check_report,
            "remind": analysis.remind_report, "score": analysis.score_report}[args.command]()
@@ -348,8 +346,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(doc)
         return status
-    {"ageing": _show_ageing, "check": _show_check, "remind": _show_remind,
-     "score": _show_score}[args.command](doc)
+    _show(args.command, doc)
     print()
     print(_issues_line(doc.issues))
     if args.output:
@@ -362,7 +359,16 @@ def _run_interest(args: argparse.Namespace) -> int:
     from creditdesk.domain.interest import round_money, statutory_interest
 
     paid = args.paid or dt.date.today()
-    r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate)
+    rates = None
+    if args.workbook is not None:
+        from creditdesk.app.workbook import Workbook
+
+        rates = Workbook.read(args.workbook).analysis.ledger.rates.get(args.law)
+    try:
+        r = statutory_interest(args.amount, args.due, paid, args.law, args.contract_rate,
+                               rates=rates)
+    except ValueError as exc:  # a due date before the rate table starts, for one
+        raise UsageError(f"{PROG} interest: {exc}") from None
     doc = InterestReport(
         law=r.law, amount=round_money(args.amount), due=args.due, paid=paid, rate=r.rate,
         days=r.days, interest=round_money(r.interest),
@@ -371,12 +377,21 @@ def _run_interest(args: argparse.Namespace) -> int:
         warnings=[r.warning] if r.warning else [])
     if args.json:
         _print_json(doc)
+        return 0
+    early = (args.due - paid).days
+    if early >= 0:
+        when = "on the due date" if early == 0 else \
+            f"{early} day{'s' if early != 1 else ''} before the due date {args.due}"
+        print(f"Not late: paid on {paid}, {when}. No interest and no fixed compensation are "
+              "due.")
+    elif args.amount == 0:
+        print(f"Nothing is due on an amount of 0 ({-early} days late).")
     else:
         print(f"{r.days} days late at {r.rate:g}% a year ({r.law}): interest "
               f"{doc.interest:,.2f}, fixed compensation {r.compensation_currency} "
               f"{doc.compensation:,.2f}")
-        for w in doc.warnings:
-            print(f"Note: {w}")
+    for w in doc.warnings:
+        print(f"Note: {w}")
     return 0
 
 
@@ -499,7 +514,7 @@ def _run_send(args: argparse.Namespace, transport=None) -> int:
     cd = _client(args, transport)  # checks URL and key before anything is shown
     with cd:
         with contextlib.redirect_stdout(out):
-            _show_remind(doc)
+            _show("remind", doc)
             for h in held:
                 print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
                       f"{h['reason']}")

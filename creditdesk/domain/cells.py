@@ -30,6 +30,7 @@ NAT = np.datetime64("NaT", "D")
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (with Excel's 1900 leap-year bug)
 _MIN_DATE = dt.date(1900, 1, 1)
 _MAX_DATE = dt.date(2199, 12, 31)
+FIRST_DATE, LAST_DATE = _MIN_DATE, _MAX_DATE  # the dates a workbook may hold (and the CLI takes)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 # Currency codes and symbols a number may carry (the code list: the currencies controllers

@@ -176,6 +176,22 @@ MAPPINGS = Table(
          "(creditdesk import --mapping NAME); one row per field or option.",
 )
 
+RATES = Table(
+    "Rates",
+    (
+        Column("Law", "text", True, "UK (the Bank of England's Bank Rate) or EU (the ECB's "
+               "main refinancing rate)"),
+        Column("Effective Date", "date", True, "The day the rate took effect"),
+        Column("Rate", "number", True, "The reference rate in percent, without the 8 points"),
+        Column("Checked Until", "date",
+               help="The rates are known complete up to this day (the latest counts)"),
+        Column("Source", "text", help="Where the rates come from"),
+    ),
+    help="Reference rates for late-payment interest newer than the ones Creditdesk ships, "
+         "filled by creditdesk rates update or typed in; a row on a date the shipped table "
+         "has replaces it. Empty = the shipped tables.",
+)
+
 TABLES: tuple[Table, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -186,6 +202,7 @@ TABLES: tuple[Table, ...] = (
     TEMPLATES,
     HISTORY,
     MAPPINGS,
+    RATES,
 )
 
 

@@ -546,10 +546,12 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
                         f"{s.base_currency} were {law_ccy}")
         law_rate = 1.0
     doc_rate = ledger.invoices.rate[pos.idx[take]]
+    table = ledger.rates.get(law)  # the workbook's Rates table; None: the shipped one
     i_, comp, warn = interest_columns(amount, due, as_of, law, rate,
-                                      amount_in_law_currency=amount * doc_rate / law_rate)
+                                      amount_in_law_currency=amount * doc_rate / law_rate,
+                                      rates=table)
     for k, day, paid in parts:
-        more, _, w = interest_columns(paid, due[k], day, law, rate)
+        more, _, w = interest_columns(paid, due[k], day, law, rate, rates=table)
         i_[k] += more
         warn += w
     no_rate = np.isnan(doc_rate)

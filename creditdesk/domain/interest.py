@@ -24,9 +24,12 @@ Otherwise interest is computed exactly (floats, never rounded inside sums) and r
 cents, half away from zero, only where it is reported: ``round_money`` / ``round_money_array``.
 
 The reference rates live in ``creditdesk/data/uk_bank_rate.csv`` and
-``creditdesk/data/ecb_mro_rate.csv``; see docs/interest.md for their sources and how to update
-them. A result whose reference date is after the table's ``checked_until`` date still uses the
-last known rate and carries a warning that the table needs updating.
+``creditdesk/data/ecb_mro_rate.csv``; see docs/interest.md for their sources. A user never
+edits them: newer rates go into the workbook's Rates table (``creditdesk.domain.rates``, which
+``creditdesk rates update`` fills from the central bank's file), and every calculation takes
+that table as ``rates=``. A result whose reference date is after the table's
+``checked_until`` date still uses the last known rate and carries a warning that the table
+needs updating.
 """
 
 from __future__ import annotations
@@ -283,7 +286,8 @@ def _stale_warning(law: str, table: RateTable, latest_ref: date, count: int = 1)
         f"{_RATE_NAME[law]} table ({table.name}) is checked only until "
         f"{table.checked_until.isoformat()}, but late-payment interest{items} needs the rate "
         f"of {latest_ref.isoformat()}: the last known rate {table.last_rate:g}% was used. "
-        "Update the table with the rates since then."
+        "Add the rates since then to the workbook's Rates table: creditdesk rates update "
+        "FILE --into WORKBOOK reads them from the central bank's published file."
     )
 
 

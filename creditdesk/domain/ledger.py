@@ -23,6 +23,7 @@ from creditdesk.domain.contract import (
     HISTORY,
     INVOICES,
     PAYMENTS,
+    RATES,
     SETTINGS,
     TEMPLATES,
     Column,
@@ -31,7 +32,9 @@ from creditdesk.domain.contract import (
 )
 from creditdesk.domain.emails import email_problem, split_addresses
 from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.interest import RateTable
 from creditdesk.domain.issues import Issue
+from creditdesk.domain.rates import workbook_rates
 from creditdesk.domain.settings import Settings, parse_settings
 from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template, money
 
@@ -194,6 +197,7 @@ class Ledger:
     payments: Payments = field(default_factory=Payments.empty)
     # rows read and rows left out, per table with keys (Customers, Invoices)
     rows_read: dict[str, tuple[int, int]] = field(default_factory=dict)
+    rates: dict[str, RateTable] = field(default_factory=dict)  # law -> the Rates table's
 
     @property
     def as_of_date(self) -> dt.date:
@@ -877,6 +881,7 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     levels = _levels(tables, templates, issues)
     history = _history(tables, issues, settings.dates())
     _apply_history(customers, invoices, history)
+    rates = workbook_rates(_optional(tables, RATES, issues))
     return Ledger(settings, day, customers, invoices, currencies, fx, levels, templates,
                   history, issues, payments,
-                  {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows})
+                  {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows}, rates=rates)

@@ -114,6 +114,16 @@ def close_workbook(wb: Any, target: str | os.PathLike) -> None:
         raise WorkbookError(f"cannot write '{target}': {exc}") from None
 
 
+def print_setup(ws: Any, header_row: int | None, *, one_page: bool = False) -> None:
+    """How a sheet prints: landscape, one page wide (``one_page``: one page in all), the
+    header row (0-based) on every page, the sheet name and page number in the footer."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1 if one_page else 0)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+    ws.set_footer("&L&A&RPage &P of &N")
+
+
 # ---------------------------------------------------------------------------------------
 # Cells
 

@@ -1,5 +1,6 @@
 """Writing contract workbooks: the tables Creditdesk reads, each an Excel table on its own
-sheet (``creditdesk new``, the blank template in workbook_templates/, the demo's sample).
+sheet (``creditdesk new``, the blank template in workbook_templates/, the demo's sample),
+its header row frozen, printed landscape one page wide with the header row on every page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from collections.abc import Mapping, Sequence
 
 from creditdesk.domain import contract
 from creditdesk.domain.settings import settings_rows
-from creditdesk.files.xlsx_book import Book, Col, Rows, close_workbook, new_workbook, target_file
+from creditdesk.files.xlsx_book import (
+    Book,
+    Col,
+    Rows,
+    close_workbook,
+    new_workbook,
+    print_setup,
+    target_file,
+)
 
 _KIND = {"text": "text", "email": "text", "emails": "text", "number": "any",
          "integer": "any", "date": "date", "bool": "any"}
@@ -33,10 +42,11 @@ def _columns_for(name: str, headers: Sequence[str], rows: Rows) -> list[Col]:
                 kind = _KIND[spec.column(h).kind]
         if kind == "any" and contract.normalise_header(h) in _MONEY_HEADERS:
             kind = "money"
-        if kind == "any":
-            sample = [r[j] for r in rows[:50] if j < len(r) and r[j] not in (None, "")]
-            if sample and all(isinstance(v, dt.date) for v in sample):
-                kind = "date"
+        sample = [r[j] for r in rows[:50] if j < len(r) and r[j] not in (None, "")]
+        if kind == "any" and sample and all(isinstance(v, dt.date) for v in sample):
+            kind = "date"
+        if kind in ("text", "any") and any(isinstance(v, str) and "\n" in v for v in sample):
+            kind = "wrap"  # texts of several lines (a template's body) read, and print, wrapped
         cols.append(Col(str(h), kind))
     return cols
 
@@ -45,6 +55,8 @@ def _contract_table(book: Book, name: str, headers: Sequence[str], rows: Rows,
                     widths: Mapping[str, float] | Sequence[float] | None) -> None:
     ws = book.sheet(name)
     cols = _columns_for(name, headers, rows)
+    if widths is None:
+        widths = TEMPLATE_WIDTHS.get(name)
     if isinstance(widths, Mapping):
         keyed = {contract.normalise_header(k): v for k, v in widths.items()}
         given = {j: keyed[contract.normalise_header(h)] for j, h in enumerate(headers)
@@ -55,6 +67,7 @@ def _contract_table(book: Book, name: str, headers: Sequence[str], rows: Rows,
         given = {}
     book.table(ws, name, 0, 0, cols, rows, widths=given)
     ws.freeze_panes(1, 0)
+    print_setup(ws, 0)
 
 
 def write_workbook(path: str | os.PathLike,
@@ -66,7 +79,8 @@ def write_workbook(path: str | os.PathLike,
 
     ``tables`` maps a table name ("Dunning Levels") to (headers, rows); the Excel table is
     named without spaces ("DunningLevels"). ``widths`` optionally gives column widths per
-    table, by header or by position. ``readme`` puts a "Read me" sheet first that explains
+    table, by header or by position (default: ``TEMPLATE_WIDTHS`` for the texts a user
+    edits, else fitted to the values). ``readme`` puts a "Read me" sheet first that explains
     the contract tables. ``source`` is the input workbook, which is never overwritten.
     """
     with target_file(path, source) as tmp:
@@ -135,6 +149,7 @@ _KIND_WORDS = {"text": "text", "number": "number", "integer": "whole number", "d
 
 def _readme(book: Book) -> None:
     ws = book.sheet("Read me")
+    print_setup(ws, None)
     f = book.f
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 16)

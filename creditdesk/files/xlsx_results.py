@@ -1,5 +1,6 @@
-"""Writing the results workbook: Dashboard, Ageing, Credit, Scores, Reminders, Not chased,
-Issues, from the documents of an analysis (``creditdesk.analysis.documents.Results``).
+"""Writing the results workbook: Dashboard, Ageing, Credit, Scores, Reminders, Reminder
+invoices, Not chased, Issues, from the documents of an analysis
+(``creditdesk.analysis.documents.Results``).
 
 What each sheet says (columns, headers, number formats, totals, colours, the Dashboard's
 figures) is defined once in ``creditdesk.analysis.tables``, which the add-in writes into the
@@ -23,10 +24,12 @@ from creditdesk.files.xlsx_book import (
     close_workbook,
     is_number,
     new_workbook,
+    print_setup,
     target_file,
     write_value,
 )
 
+REMINDERS_SHEET, REMINDER_INVOICES_SHEET = tables.REMINDER_SHEETS
 DASHBOARD_WIDTHS = (36, 16, 11, 70)  # label, value, unit, note (and the chart)
 CHART_ROWS = 15  # the least rows beside the chart: 300 pixels high
 
@@ -36,7 +39,8 @@ def write_results(path: str | os.PathLike, results: Results | Mapping[str, Any],
                   made: dt.datetime | None = None) -> None:
     """The results workbook from an analysis' documents (``Analysis.results()``, or the
     same as the JSON dict of ``Analysis.all_docs()``; any document may be missing):
-    Dashboard, Ageing, Credit, Scores, Reminders, Not chased, Issues. ``source`` is the
+    Dashboard, Ageing, Credit, Scores, Reminders, Reminder invoices, Not chased, Issues.
+    ``source`` is the
     input workbook, which is never overwritten; ``source_name`` is the input's file name
     shown on the Dashboard (blank: none), ``made`` the time the results were made (default:
     now)."""
@@ -117,44 +121,34 @@ def _table_sheet(book: Book, name: str, table: tables.Table, *, freeze_columns: 
     ws = book.sheet(name)
     _write_table(book, ws, table, 0, 0)
     ws.freeze_panes(1, freeze_columns)
-    _print_setup(ws, 0)
+    print_setup(ws, 0)
 
 
 def _reminders_sheet(book: Book, reminders: tables.Table, lines: tables.Table) -> None:
-    """Two tables side by side (so filtering one never hides rows of the other): the
-    reminders and their invoice lines, each under its title. Amounts are in each reminder's
-    own currency."""
-    ws = book.sheet("Reminders")
-    left = 0
-    for title, table in ((tables.reminders_title(len(reminders.rows)), reminders),
-                         (tables.reminder_invoices_title(len(lines.rows)), lines)):
-        ws.write_string(0, left, title, book.f.bold)
-        _write_table(book, ws, table, 1, left)
-        left += len(table.columns) + 1
-        ws.set_column(left - 1, left - 1, 3)
-    ws.freeze_panes(2, 0)
-    _print_setup(ws, 1)
+    """The reminders and their invoice lines, each table on its own sheet under its title
+    (``REMINDERS_SHEET``, ``REMINDER_INVOICES_SHEET``). Side by side, Excel's filter of one
+    table would hide whole worksheet rows, and so rows of the other; on their own sheets
+    each filters, sorts, freezes and prints with its own header. Amounts are in each
+    reminder's own currency."""
+    for sheet, title, table in (
+            (REMINDERS_SHEET, tables.reminders_title(len(reminders.rows)), reminders),
+            (REMINDER_INVOICES_SHEET, tables.reminder_invoices_title(len(lines.rows)), lines)):
+        ws = book.sheet(sheet)
+        ws.write_string(0, 0, title, book.f.bold)
+        _write_table(book, ws, table, 1, 0)
+        ws.freeze_panes(2, 0)
+        print_setup(ws, 1)
 
 
 def _not_chased_sheet(book: Book, table: tables.Table, summary: str) -> None:
     """The customers (per currency) left out of the reminders, under a title and a line
     saying how many are exceptions and how many simply not due yet."""
-    ws = book.sheet("Not chased")
+    ws = book.sheet(tables.NOT_CHASED_SHEET)
     ws.write_string(0, 0, tables.not_chased_title(len(table.rows)), book.f.title)
     ws.write_string(1, 0, summary)
     _write_table(book, ws, table, 3, 0)
     ws.freeze_panes(4, 0)
-    _print_setup(ws, 3)
-
-
-def _print_setup(ws: Any, header_row: int | None, *, one_page: bool = False) -> None:
-    """Landscape, one page wide (``one_page``: one page in all), the header row on every
-    page, the sheet name and page number in the footer."""
-    ws.set_landscape()
-    ws.fit_to_pages(1, 1 if one_page else 0)
-    if header_row is not None:
-        ws.repeat_rows(header_row)
-    ws.set_footer("&L&A&RPage &P of &N")
+    print_setup(ws, 3)
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,7 +184,7 @@ class _Dashboard:
     def setup(self) -> None:
         for c, width in enumerate(DASHBOARD_WIDTHS):
             self.ws.set_column(c, c, width)
-        _print_setup(self.ws, None, one_page=True)
+        print_setup(self.ws, None, one_page=True)
 
     def title(self, text: str) -> None:
         self.ws.write_string(0, 0, text, self.f.title)

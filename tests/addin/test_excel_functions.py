@@ -214,8 +214,9 @@ def test_without_a_refresh_a_desktop_function_reads_only_the_tables_it_needs(goo
     assert desktop.cd_credit_check([["C2"]], None, caller=caller).startswith(
         "HOLD: exposure 125% of limit")
     assert desktop.cd_score([["C1"]], None, caller=caller) is not None
-    # once; Payments, as promises are judged by what was paid by their date
-    assert reads == [["Customers", "Invoices", "Payments", "Settings", "FX", "History"]]
+    # once; Payments, as promises are judged by what was paid by their date; Rates for interest
+    assert reads == [["Customers", "Invoices", "Payments", "Settings", "FX", "History",
+                      "Rates"]]
 
 
 def test_a_function_whose_workbook_cannot_be_read_answers_na(monkeypatch):

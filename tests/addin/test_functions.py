@@ -27,6 +27,12 @@ def test_credit_check_answers_for_an_order_as_the_cli_does(refreshed, capsys):
     assert fn.credit_check("C1", "lots") == fn.VALUE  # not a number
 
 
+@pytest.mark.parametrize("amount", [-5, 1e300, 1e12])
+def test_an_order_that_cannot_be_one_answers_num(refreshed, amount):
+    """As the CLI refuses it: never a percentage of hundreds of digits in a cell."""
+    assert fn.credit_check("C1", amount) == fn.NUM
+
+
 def test_functions_that_need_the_ledger_answer_na_before_a_refresh():
     assert fn.credit_check("C1", 100) == fn.NA
     assert fn.customer_score("C1") == fn.NA
@@ -96,3 +102,20 @@ def test_score_gives_the_score_grade_limit_and_reasons(tmp_path):
     assert fn.customer_score(row["Customer"], "limit") == row["Recommended Limit (GBP)"]
     assert fn.customer_score(row["Customer"], "reasons") == row["Reasons"]
     assert fn.customer_score(row["Customer"], "mood") == fn.VALUE
+
+
+def test_late_interest_uses_the_workbooks_rates_table(tmp_path):
+    """A Rates table (as creditdesk rates update writes it) counts in a cell, as in the CLI."""
+    from creditdesk.files.xlsx_write import write_workbook
+    from tests.builders import invoice, tables
+
+    path = tmp_path / "rates.xlsx"
+    write_workbook(path, tables(
+        invoices=[invoice("I1", 100.0, dt.date(2026, 7, 15))],
+        settings={"As Of Date": dt.date(2026, 9, 30), "Late Payment Law": "UK"},
+        extra={"Rates": (["Law", "Effective Date", "Rate", "Checked Until"],
+                         [["UK", dt.date(2026, 5, 7), 3.5, dt.date(2026, 9, 30)]])}))
+    assert fn.late_interest(10_000, "2026-07-15", "2026-09-30", "UK") == 247.94  # shipped
+    run(payload_from_file(path), scripts.refresh)
+    assert fn.late_interest(10_000, "2026-07-15", "2026-09-30", "UK") == 242.55  # 11.50%
+    assert fn.late_interest(10_000, "2026-07-15", "2026-09-30", "EU") == 214.12  # shipped, 10.15%

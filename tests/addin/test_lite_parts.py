@@ -130,3 +130,32 @@ def test_a_block_of_values_larger_than_a_part_goes_in_row_blocks():
     starts = [a["start_row"] for a in flat[:-1]]
     assert starts[0] == 4 and all(a["row_count"] == len(a["values"]) for a in flat)
     assert starts == sorted(starts) and starts[-1] + flat[-2]["row_count"] == 1004
+
+
+@pytest.mark.parametrize("dates", ["iso", "serial"])
+def test_the_import_button_reads_every_sheet_in_parts_and_imports_as_one_read(
+        main_module, in_lite, tmp_path, monkeypatch, dates):
+    """Import has no include=: the export may be on any sheet (here: the one the user is
+    on, not named Import)."""
+    from devkit.officejs import sheet_entry
+    from tests import exports as ex
+
+    xero = tmp_path / "Aged Receivables Detail.xlsx"
+    ex.write_xero_detail_xlsx(xero)
+    book = tmp_path / "ledger.xlsx"
+    write_workbook(book, sample_tables(customers=20))
+    payload = payload_from_file(book, dates=dates)
+    payload["sheets"].append(sheet_entry(
+        "Pasted", payload_from_file(xero, dates=dates)["sheets"][0]["values"]))
+    payload["book"]["active_sheet_index"] = len(payload["sheets"]) - 1
+    summary, _, eager = run(copy.deepcopy(payload), scripts.import_export)
+    assert summary.startswith("Imported 8 item(s) for 3 customer(s) from the Pasted sheet")
+    session.forget()
+    monkeypatch.setattr(lite_io, "PART_BYTES", 20_000)
+    monkeypatch.setattr(lite_io, "FIRST_PART_CELLS", 1_000)
+    excel = Excel(payload)
+    in_lite(excel)
+    after = click(main_module, excel, "import_export")
+    for name in ("Customers", "Invoices"):
+        assert table(after, name) == table(eager, name), name
+    assert len(table(after, "Invoices")) == len(table(payload, "Invoices")) + 8

@@ -16,7 +16,7 @@ from tests.addin.engine import book_of
 @pytest.fixture
 def sample(tmp_path):
     path = tmp_path / "sample.xlsx"
-    write_workbook(path, sample_tables(customers=40, messy=True))
+    write_workbook(path, sample_tables(customers=40, messy=True, hostile=True))
     return path
 
 

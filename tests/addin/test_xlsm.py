@@ -115,8 +115,8 @@ def test_every_button_runs_an_argument_less_sub_of_the_project():
 def test_there_is_a_button_for_every_script():
     assert sorted(b.macro for b in xlsm.BUTTONS) == sorted(
         "CD_" + "".join(w.capitalize() for w in name.split("_")) for name in scripts.SCRIPTS)
-    assert [b.caption for b in xlsm.BUTTONS[:5]] == [
-        "Refresh", "Preview reminders", "Send reminders", "Sync", "Score"]
+    assert [b.caption for b in xlsm.BUTTONS[:6]] == [
+        "Import", "Refresh", "Preview reminders", "Send reminders", "Sync", "Score"]
 
 
 def test_the_tool_buttons_call_argument_less_subs_of_xlwings():

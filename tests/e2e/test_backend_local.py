@@ -57,7 +57,7 @@ def client(stack):
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wb") / "ledger.xlsx"
-    write_workbook(path, sample_tables(as_of=dt.date(2026, 11, 24), messy=True))
+    write_workbook(path, sample_tables(as_of=dt.date(2026, 11, 24), messy=True, hostile=True))
     return path
 
 

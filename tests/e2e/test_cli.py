@@ -202,7 +202,8 @@ def test_new_writes_a_workbook_the_other_commands_read(capsys, tmp_path):
     ["ageing"], ["nonsense"], ["ageing", "x.xlsx", "--as-of", "30/06/2026"],
     ["interest", "--amount", "ten", "--due", "2026-01-01", "--law", "UK"],
     ["interest", "--amount", "10", "--due", "2026-01-01", "--law", "FR"],
-    ["check", "x.xlsx", "--customer", "C1"],
+    ["check", "x.xlsx", "--order", "100"],
+    ["check", "x.xlsx", "--customer", "C404"],
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, args, good):
     args = [str(good) if a == "x.xlsx" else a for a in args]
@@ -212,7 +213,8 @@ def test_usage_errors_exit_2_with_one_line(capsys, args, good):
 
 
 def test_help_is_there_for_every_command(capsys):
-    for command in ["new", "demo", "ageing", "check", "remind", "score", "interest"]:
+    for command in ["new", "demo", "ageing", "check", "remind", "score", "interest", "rates",
+                    "import"]:
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
@@ -291,3 +293,165 @@ def test_text_reports_fit_a_narrow_terminal_and_lose_no_words(command, bad, caps
     assert texts
     for text in texts:
         assert " ".join(text.split()) in words
+
+
+# -- first contact: what a new user typed, and what they now see -------------------------
+
+LONG_NAME = "Northwind Consolidated Wholesale Distribution Holdings Europe"[:60]  # 60 chars
+
+
+def test_check_for_one_customer_needs_no_order(capsys, good):
+    code, out, err = run(capsys, "check", good, "--customer", "C2")
+    assert code == 0, err
+    assert out.startswith("HOLD: exposure 125% of limit (1,000.00 of 800.00 EUR)")
+    doc = run_json(capsys, "check", good, "--customer", "C2")
+    assert (doc["decision"], doc["exposure"], doc["order_amount"]) == ("Hold", 1000.0, 0.0)
+
+
+@pytest.mark.parametrize("amount", ["-5", "nan", "inf", "1e300", "1e12", "1,000,000,000,000"])
+def test_an_order_that_cannot_be_one_is_refused(capsys, good, amount):
+    code, out, err = run(capsys, "check", good, "--customer", "C1", "--order", amount)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and len(err) < 200, err
+
+
+def test_no_percentage_runs_to_hundreds_of_digits(capsys, good):
+    """The largest order taken, against the smallest limit a workbook has."""
+    code, out, err = run(capsys, "check", good, "--customer", "C2", "--order", "999999999999")
+    assert code == 0, err
+    percentages = [w for w in out.split() if w.endswith("%")]
+    assert percentages and all(len(p) < 20 for p in percentages), percentages
+
+
+def test_a_negative_contract_rate_is_a_usage_error(capsys):
+    code, out, err = run(capsys, "interest", "--amount", "1000", "--due", "2025-01-01",
+                         "--law", "UK", "--contract-rate", "-3")
+    assert code == 2 and out == ""
+    assert "--contract-rate" in err and "negative" in err and "internal" not in err
+
+
+@pytest.mark.parametrize("args", [
+    ["--contract-rate", "850"],  # 8.50 meant
+    ["--due", "2001-01-01", "--paid", "2002-01-01"],  # before the rate table starts
+    ["--amount", "1e300"],
+])
+def test_interest_input_that_cannot_be_right_is_a_usage_error(capsys, args):
+    base = {"--amount": "1000", "--due": "2025-01-01", "--paid": "2025-03-01", "--law": "UK"}
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    argv = [x for k, v in {**base, **given}.items() for x in (k, v)]
+    code, out, err = run(capsys, "interest", *argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "internal" not in err, err
+
+
+def test_a_negative_amount_says_why_no_interest_is_due(capsys):
+    code, out, err = run(capsys, "interest", "--amount", "-1000", "--due", "2025-01-01",
+                         "--law", "UK")
+    assert code == 2 and out == ""
+    assert "negative" in err and "credit note" in err
+
+
+def test_a_debt_paid_before_its_due_date_says_it_was_not_late(capsys):
+    code, out, err = run(capsys, "interest", "--amount", "1000", "--due", "2025-01-01",
+                         "--paid", "2024-12-01", "--law", "UK")
+    assert code == 0, err
+    assert out.startswith("Not late: paid on 2024-12-01, 31 days before the due date "
+                          "2025-01-01. No interest and no fixed compensation are due.")
+    assert "0 days late at 0%" not in out
+    code, out, _ = run(capsys, "interest", "--amount", "1000", "--due", "2025-01-01",
+                       "--paid", "2025-01-01", "--law", "EU")
+    assert out.startswith("Not late: paid on 2025-01-01, on the due date.")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"])
+def test_a_date_outside_a_sane_range_is_refused(capsys, good, day):
+    for args in (["ageing", good, "--as-of", day],
+                 ["interest", "--amount", "10", "--due", day, "--law", "UK"],
+                 ["interest", "--amount", "10", "--due", "2025-01-01", "--paid", day,
+                  "--law", "UK"]):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == "", args
+        assert "1900-01-01 to 2199-12-31" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["ageing", "check", "remind", "score"])
+def test_writing_over_an_existing_file_asks_for_force(capsys, good, tmp_path, command):
+    out = tmp_path / "results.xlsx"
+    out.write_bytes(b"the controller's own file")
+    code, text, err = run(capsys, command, good, "-o", out)
+    assert code == 2 and text == ""
+    assert err.strip() == f"creditdesk {command}: {out} exists; use --force to overwrite it"
+    assert out.read_bytes() == b"the controller's own file"
+    code, text, err = run(capsys, command, good, "-o", out, "--force")
+    assert code == 0, err
+    assert zipfile.is_zipfile(out)
+
+
+@pytest.fixture
+def wide(tmp_path) -> Path:
+    """A 60-character name, a long customer key and nine-digit amounts."""
+    path = tmp_path / "wide.xlsx"
+    write_workbook(path, tables(
+        customers=[customer("C-000000000042", Name=LONG_NAME,
+                            **{"Credit Limit": 150_000_000}),
+                   customer("C2", Name="Short Ltd", **{"Credit Limit": 5000})],
+        invoices=[invoice("I1", 987_654_321.55, days_before(70), customer="C-000000000042"),
+                  invoice("I2", -123_456_789.0, days_before(5), customer="C-000000000042"),
+                  invoice("I3", 1000.0, days_before(5), customer="C2")]))
+    return path
+
+
+def _fields(line: str) -> list[str]:
+    """A text report's line cut at its column gaps (two spaces or more)."""
+    import re
+
+    return re.split(r" {2,}", line.strip())
+
+
+@pytest.mark.parametrize("command, headers", [
+    ("check", ["Customer", "Name", "Exposure (EUR)", "Decision: reasons"]),
+    ("score", ["Customer", "Name", "Score", "Grade", "Recommended Limit (EUR)"]),
+    ("ageing", ["Customer", "Name", "Not due", "1-30 days", "31-60 days", "61-90 days",
+                "91-120 days", "Over 120 days", "Unapplied Credits", "Outstanding"]),
+])
+def test_text_reports_have_headers_and_never_run_columns_together(capsys, wide, command,
+                                                                  headers, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    code, out, err = run(capsys, command, wide)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert _fields(lines[1])[:len(headers)] == headers
+    row = next(ln for ln in lines if ln.startswith("C-000000000042"))
+    fields = _fields(row)
+    assert fields[:2] == ["C-000000000042", LONG_NAME[:27] + "..."]
+    if command == "check":
+        assert fields[2] == "864,197,532.55"
+        assert fields[3].startswith("HOLD: exposure 576% of limit")
+    if command == "ageing":
+        assert fields[2:] == ["0.00", "0.00", "0.00", "987,654,321.55", "0.00", "0.00",
+                              "-123,456,789.00", "864,197,532.55"]
+    if command == "score":
+        assert fields[2:4] == ["-", "-"]
+
+
+def test_the_reminders_text_keeps_its_columns_apart(capsys, wide):
+    code, out, err = run(capsys, "remind", wide)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert _fields(lines[1]) == ["Customer", "Level", "Currency", "Total", "To, subject"]
+    fields = _fields(next(ln for ln in lines if ln.startswith("C-000000000042")))
+    assert fields[:4] == ["C-000000000042", "L2", "EUR", "864,197,532.55"]
+
+
+@pytest.mark.parametrize("command", ["ageing", "check", "remind", "score"])
+def test_report_help_reads_as_english(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    description = " ".join(out.split("\n\n")[1].split())
+    assert description[0].isupper() and description.endswith("still used.")
+    assert "Show preview" not in description and "why for a" not in description
+    if command == "remind":
+        assert description.startswith("Preview the reminders due today, one per customer "
+                                       "and currency, and list the customers who are not "
+                                       "chased, with the reason.")

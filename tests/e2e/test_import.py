@@ -254,6 +254,17 @@ def test_the_output_may_not_be_an_input(capsys, tmp_path):
     assert code == 2 and "is one of the inputs" in err
 
 
+def test_an_existing_output_is_overwritten_only_with_force(capsys, tmp_path):
+    src = tmp_path / "x.xlsx"
+    ex.write_xero_detail_xlsx(src)
+    out = tmp_path / "ledger.xlsx"
+    imported(capsys, src, "-o", out)
+    code, text, err = run(capsys, "import", src, "-o", out)
+    assert code == 2 and text == ""
+    assert err.strip() == f"creditdesk import: {out} exists; use --force to overwrite it"
+    assert imported(capsys, src, "-o", out, "--force")["items"]["imported"]
+
+
 def test_an_html_file_named_xls_is_named_for_what_it_is(capsys, tmp_path):
     src = tmp_path / "report.xls"
     src.write_text("<html><body><table><tr><td>Aged</td></tr></table></body></html>")

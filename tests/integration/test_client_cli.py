@@ -25,7 +25,7 @@ AS_OF = dt.date(2026, 11, 24)
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wb") / "ledger.xlsx"
-    write_workbook(path, sample_tables(as_of=AS_OF, messy=True))
+    write_workbook(path, sample_tables(as_of=AS_OF, messy=True, hostile=True))
     return path
 
 

@@ -359,7 +359,7 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Read me", "Customers", "Invoices", "Payments", "Settings", "FX",
-                               "Dunning Levels", "Templates", "History", "Mappings"]
+                               "Dunning Levels", "Templates", "History", "Mappings", "Rates"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
     assert "Open items and settled history" in text
@@ -494,7 +494,7 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
-                               "Not chased", "Issues"]
+                               "Reminder invoices", "Not chased", "Issues"]
     assert book.active.title == "Dashboard"
 
 
@@ -713,23 +713,33 @@ def test_formula_like_text_from_the_ledger_is_stored_as_text_on_every_sheet(tmp_
     assert not [c for ws in book for row in ws.iter_rows() for c in row if c.hyperlink]
 
 
-def test_the_reminders_sheet_has_the_reminders_and_their_invoices(tmp_path):
+def test_the_reminders_and_their_invoices_have_a_sheet_each_so_no_filter_hides_the_other(
+        tmp_path):
+    """Side by side, filtering the reminders (by level, say) would hide worksheet rows, and
+    with them invoice lines of other reminders. Each table on its own sheet, under its
+    title, with its own frozen header."""
     path = tmp_path / "results.xlsx"
     write_results(path, sample_docs())
 
-    ws = openpyxl.load_workbook(path)["Reminders"]
+    book = openpyxl.load_workbook(path)
+    ws, lines_ws = book["Reminders"], book["Reminder invoices"]
 
-    assert list(ws.tables) == ["Reminders", "ReminderInvoices"]
+    assert (list(ws.tables), list(lines_ws.tables)) == (["Reminders"], ["ReminderInvoices"])
+    assert ws["A1"].value == "Reminders to send (1), amounts in the reminder's currency"
+    assert lines_ws["A1"].value == "Invoices in the reminders (2)"
     reminders = table_rows(ws, "Reminders")
     head = dict(zip(reminders[0], reminders[1], strict=True))
     assert (head["Customer"], head["Currency"], head["Level"], head["To"], head["Invoices"],
             head["Amount"], head["Total"]) == ("C-1", "GBP", 2, "ap@acme.example.com", 2,
                                                1500, 1500)
-    lines = table_rows(ws, "ReminderInvoices")
+    lines = table_rows(lines_ws, "ReminderInvoices")
+    assert lines[0][:4] == ("Customer", "Currency", "Level", "Invoice")
     assert [r[3] for r in lines[1:]] == ["INV-1", "+INV-2"]
     assert lines[1][4] == dt.datetime(2026, 9, 1)
-    assert ws.cell(3, 1 + len(reminders[0]) + 1 + 4).is_date
-    assert ws.freeze_panes == "A3"
+    assert lines_ws.cell(3, 5).is_date
+    assert ws.freeze_panes == lines_ws.freeze_panes == "A3"
+    assert ws.tables["Reminders"].ref.startswith("A2:")
+    assert lines_ws.tables["ReminderInvoices"].ref.startswith("A2:")
 
 
 def test_customers_not_chased_have_their_own_sheet_with_the_exceptions_first(tmp_path):
@@ -799,7 +809,8 @@ def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(
     assert book["Dashboard"].page_setup.fitToHeight in (None, 1)  # one page in all
     assert all(book[n].page_setup.fitToHeight == 0 for n in titles if n != "Dashboard")
     assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
-                      "Scores": "$1:$1", "Reminders": "$2:$2", "Not chased": "$4:$4",
+                      "Scores": "$1:$1", "Reminders": "$2:$2", "Reminder invoices": "$2:$2",
+                      "Not chased": "$4:$4",
                       "Issues": "$1:$1"}
 
 
@@ -812,7 +823,7 @@ def test_every_date_in_the_results_reads_the_same_in_every_locale(tmp_path):
 
     assert len(dates) >= 6
     assert {c.number_format for c in dates} <= {"yyyy-mm-dd", "yyyy-mm-dd hh:mm"}
-    assert book["Reminders"]["T3"].number_format == "yyyy-mm-dd"  # invoice date
+    assert book["Reminder invoices"]["E3"].number_format == "yyyy-mm-dd"  # invoice date
     assert book["Dashboard"]["B3"].number_format == "yyyy-mm-dd"  # as of
 
 
@@ -1001,3 +1012,31 @@ def test_an_existing_results_file_is_replaced(tmp_path):
     write_results(target, sample_docs())
 
     assert openpyxl.load_workbook(target).sheetnames[0] == "Dashboard"
+
+
+@pytest.mark.parametrize("which", ["sample", "template"])
+def test_every_contract_sheet_prints_landscape_one_page_wide_with_its_header_row(
+        tmp_path, which):
+    """The demo's sample workbook (the first a user opens) and the blank template print as
+    the results do: landscape, one page wide, the header row on every page."""
+    from devkit.sample import sample_tables
+
+    path = tmp_path / f"{which}.xlsx"
+    if which == "sample":
+        write_workbook(path, sample_tables(customers=30, messy=True, hostile=True), readme=True)
+    else:
+        write_template(path)
+
+    book = openpyxl.load_workbook(path)
+
+    for ws in book:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1), ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages down as it takes
+        assert ws.oddFooter.right.text == "Page &P of &N", ws.title
+        assert ws.print_title_rows == (None if ws.title == "Read me" else "$1:$1"), ws.title
+    templates = book["Templates"]
+    body = next(c for c in templates[2] if isinstance(c.value, str) and "\n" in c.value)
+    assert body.alignment.wrap_text  # a template's body prints as the lines it has
+    assert templates.column_dimensions[body.column_letter].width <= 81

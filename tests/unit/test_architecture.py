@@ -41,7 +41,7 @@ LAYERS = {
                          "creditdesk.imports"},
     "creditdesk.imports": {"creditdesk.domain", "creditdesk.imports"},
     "creditdesk.app": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
-                       "creditdesk.api", "creditdesk.app"},
+                       "creditdesk.imports", "creditdesk.api", "creditdesk.app"},
 }
 # Third-party packages a layer must not import (it runs where they are absent: xlwings Lite
 # has no file libraries, the Lambda has no xlwings).

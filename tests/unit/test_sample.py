@@ -5,6 +5,8 @@ from __future__ import annotations
 from creditdesk.domain.ledger import build_ledger, raw_tables
 from devkit.sample import (
     CUSTOMER_HEADER,
+    HOSTILE_NAMES,
+    HOSTILE_REFERENCE,
     INVOICE_HEADER,
     full_sheet_tables,
     policy_tables,
@@ -36,3 +38,29 @@ def test_the_same_seed_gives_the_same_tables():
     assert sample_tables(customers=15, seed=3) == sample_tables(customers=15, seed=3)
     a, b = (full_sheet_tables(invoices=500, customers=50, seed=3) for _ in range(2))
     assert all(a[k].columns == b[k].columns for k in a)
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _formula_like(tables) -> set[str]:
+    return {v for _, rows in tables.values() for row in rows for v in row
+            if isinstance(v, str) and v.startswith(_FORMULA_START)}
+
+
+def test_the_demo_a_user_opens_first_has_no_injection_test_customers():
+    """The demo's sample (messy: the bad rows of a real export, shown on the Issues sheet)
+    names no customer like a formula; those are the tests' (hostile)."""
+    demo = sample_tables(messy=True)
+    assert _formula_like(demo) == set()
+    names = [r[1] for r in demo["Customers"][1]]
+    assert all(not n.startswith(_FORMULA_START) for n in names)
+
+
+def test_the_tests_data_keeps_them():
+    hostile = sample_tables(messy=True, hostile=True)
+    assert _formula_like(hostile) >= {*HOSTILE_NAMES, HOSTILE_REFERENCE}
+    # and they change nothing else: the same ledger, names and one reference apart
+    demo = sample_tables(messy=True)
+    assert len(hostile["Invoices"][1]) == len(demo["Invoices"][1])
+    assert [r[0] for r in hostile["Customers"][1]] == [r[0] for r in demo["Customers"][1]]
