@@ -15,11 +15,12 @@ and ISO text (``2026-06-30``) in JSON.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from creditdesk.domain.dunning import SkipCode
+from creditdesk.domain.kpis import Kpis
 
 
 class Document(BaseModel):
@@ -86,22 +87,13 @@ class AgeingTotal(Document):
     not_converted: dict[str, float] = {}
 
 
-class KpiFigures(Document):
-    """The KPIs of docs/kpis.md, keyed as in JSON; None where a denominator is zero."""
-
-    period_days: int
-    credit_sales: float  # net: invoices less credit notes dated in the period
-    gross_credit_sales: float  # invoices only
-    receivables: float
-    overdue: float
-    dso_simple: float | None
-    dso_countback: float | None
-    best_possible_dso: float | None
-    average_days_delinquent: float | None
-    cei: float | None
-    average_days_to_pay: float | None
-    average_days_late: float | None
-    percent_overdue: float | None
+# The KPI figures are the fields of ``creditdesk.domain.kpis.Kpis``, defined there once (net
+# credit sales: invoices less credit notes dated in the period; gross: invoices only).
+KpiFigures = create_model(
+    "KpiFigures", __base__=Document, __module__=__name__,
+    **{name: (kind, ...) for name, kind in get_type_hints(Kpis).items()})
+KpiFigures.__doc__ = ("The KPIs of docs/kpis.md, keyed as in JSON; None where a denominator "
+                      "is zero.")
 
 
 class AgeingReport(Report):

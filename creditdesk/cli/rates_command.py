@@ -13,7 +13,6 @@ would change.
 from __future__ import annotations
 
 import argparse
-import codecs
 import datetime as dt
 import json
 import sys
@@ -73,14 +72,9 @@ def _text(path: Path) -> str:
     if data.startswith((b"PK\x03\x04", bytes.fromhex("D0CF11E0"))):
         raise RatesUsageError(f"creditdesk rates: '{path}' is a workbook; download the CSV "
                               "file instead (both banks offer one)")
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(enc, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    from creditdesk.files.exports import decode_text
+
+    return decode_text(data)
 
 
 def _check_paths(args: argparse.Namespace) -> None:

@@ -65,7 +65,9 @@ def _looks_like_html(head: bytes) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """An exported text file's bytes as text: by its byte-order mark, else UTF-8, else
+    Windows-1252 (what Excel and older accounting systems write)."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -92,7 +94,7 @@ def _csv(path: Path) -> Sheet:
         data = path.read_bytes()
     except OSError as exc:
         raise WorkbookError(f"cannot read '{path}': {exc.strerror or exc}") from None
-    text = _decode(data)
+    text = decode_text(data)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
