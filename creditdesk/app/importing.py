@@ -97,6 +97,7 @@ def mapping(name: str | None, map_pairs: Sequence[tuple[str, str]],
 
 
 MOSTLY_UNUSABLE = 3  # the exit status when most rows that looked like items could not be used
+MERGED = ("Customers", "Invoices", "Payments")  # the tables an import merges into
 
 
 @dataclass
@@ -149,7 +150,11 @@ class ImportRun:
                                    for k, b in m.left],
                           "changed": [{"customer": k, "before": round(b, 2),
                                        "after": round(a, 2)} for k, b, a in m.changed],
-                          "fields_filled": m.filled, "fields_kept": m.kept},
+                          "fields_filled": m.filled, "fields_kept": m.kept,
+                          "not_in_export_left_alone": m.untouched},
+            "payments": {"added": m.payments_added, "updated": m.payments_updated,
+                         "removed": list(m.payments_removed)},
+            "partial": m.partial,
             "rows": {"looked_like_items": r.candidates, "unusable": r.unusable},
             "notes": [_issue(n) for n in self.notes],
             "issues": [_issue(i) for i in self.issues],
@@ -175,6 +180,17 @@ class ImportRun:
                    f"{m.items_added} item(s) added, {m.items_updated} updated, "
                    f"{m.items_settled} no longer in the export marked settled on "
                    f"{m.settled_on}.")
+        if m.partial:
+            out.append(f"Partial export: only the {len(self.customers)} customer(s) it lists "
+                       f"were updated; {m.untouched} other customer(s) with a balance were "
+                       "left as they were.")
+        if m.payments_added or m.payments_updated or m.payments_removed:
+            out.append(f"Payments: {m.payments_added} dated unapplied payment(s) added to the "
+                       f"Payments table, {m.payments_updated} updated"
+                       + (f"; {len(m.payments_removed)} no longer unapplied in the export "
+                          f"(applied or refunded there) removed: "
+                          + ", ".join(m.payments_removed[:limit]) if m.payments_removed
+                          else "") + ".")
         if m.filled or m.kept:
             out.append(f"Customer details: {m.filled} empty cell(s) filled from the export; "
                        f"{m.kept} value(s) you typed kept where the export differs.")
@@ -210,12 +226,14 @@ class ImportRun:
 
 def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTable], *,
                   fresh: Mapping[str, Table] | None = None, format: str | None = None,
-                  mapping=None, save_mapping: bool = False) -> ImportRun:
+                  mapping=None, save_mapping: bool = False, partial: bool = False
+                  ) -> ImportRun:
     """Each source's sheets (a file, or a pasted sheet) read and merged into ``tables`` (the
     workbook's contract tables as read, keyed by normalised name). ``fresh``: the tables of a
     new workbook, used instead when there are none (the CLI without --into: the template's;
     its Base Currency becomes the export's). ``save_mapping``: the mapping's rows go into the
-    Mappings table. Raises ``ExportError`` when a source is not an export Creditdesk knows."""
+    Mappings table. ``partial``: the export lists some customers only; nobody else's items
+    are settled. Raises ``ExportError`` when a source is not an export Creditdesk knows."""
     from creditdesk.imports import merge, parse_export
 
     opts = Options(*date_order(tables))
@@ -224,11 +242,11 @@ def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTa
     for sheets in sources:
         result.extend(parse_export(list(sheets), format, mapping, opts))
         names += sorted({s.source for s in sheets} - set(names))
-    existing = {name: table_of(tables[name.casefold()]) for name in ("Customers", "Invoices")
+    existing = {name: table_of(tables[name.casefold()]) for name in MERGED
                 if name.casefold() in tables}
-    merged = merge(existing, result)
+    merged = merge(existing, result, partial=partial)
     out: dict[str, Table] = {}
-    new = fresh is not None and not existing
+    new = fresh is not None and not {"Customers", "Invoices"} & set(existing)
     if not new:
         for spec in contract.TABLES:
             raw = tables.get(contract.normalise_header(spec.name))
@@ -243,6 +261,9 @@ def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTa
     out["Customers"] = merged.customers
     out["Invoices"] = merged.invoices
     written = ["Customers", "Invoices"]
+    if merged.payments is not None:
+        out["Payments"] = merged.payments
+        written.append("Payments")
     if mapping is not None and save_mapping:
         header, rows = out.get("Mappings", (["Mapping", "Field", "Value"], []))
         keep = [r for r in rows if str(r[0] or "").strip().casefold() != mapping.name.casefold()]

@@ -59,7 +59,8 @@ def with_sheet(payload: dict, name: str, values: list[list], active: bool = Fals
 def contract(payload: dict) -> dict:
     """Customers and Invoices as the add-in reads them (the file reader's cell types)."""
     tables = read_tables(book_of(payload))
-    return {k: (tables[k].header, tables[k].columns) for k in ("customers", "invoices")}
+    return {k: (tables[k].header, tables[k].columns) for k in ("customers", "invoices",
+                                                               "payments")}
 
 
 def test_an_export_pasted_onto_the_import_sheet_gives_the_tables_the_cli_writes(
@@ -72,14 +73,14 @@ def test_an_export_pasted_onto_the_import_sheet_gives_the_tables_the_cli_writes(
                             scripts.import_export)
 
     assert summary.startswith("Imported 8 item(s) for 3 customer(s) from the Import sheet "
-                              "(Xero Aged Receivables Detail, as at 2026-11-30): 7 added, "
+                              "(Xero Aged Receivables Detail, as at 2026-11-30): 5 added, "
                               "1 updated, 1 no longer in the export marked settled; 2 new "
-                              "customer(s).")
+                              "customer(s); 2 dated payment(s) in Payments.")
     assert summary.endswith("Click Refresh for the ageing.")
     assert cell(after, "Dashboard", 2, 1).endswith(summary)
     on_file = read_workbook(out)
     in_excel = contract(after)
-    for key in ("customers", "invoices"):
+    for key in ("customers", "invoices", "payments"):
         assert in_excel[key][0] == on_file[key].header, key
         assert in_excel[key][1] == on_file[key].columns, key
     customers = {r["Customer"]: r for r in table(after, "Customers")}
