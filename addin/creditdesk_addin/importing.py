@@ -87,6 +87,10 @@ def run(book: Any, progress: Progress) -> str:
             f"'{source.name}, Invoice, <your header>' per field), then click Import "
             "again") from None
     imported.sources = [f"the {source.name} sheet"]
+    refused = imported.settles_too_much("creditdesk import --partial",
+                                        "creditdesk import --settle-missing")
+    if refused:  # nothing is written: a filtered export would remove the others' balances
+        raise CreditdeskError(refused[0].upper() + refused[1:])
     progress(f"writing {len(imported.result.items):,} items into "
              + " and ".join(imported.written))
     for name in imported.written:  # Customers, Invoices, and Payments when it has some

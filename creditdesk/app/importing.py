@@ -97,6 +97,7 @@ def mapping(name: str | None, map_pairs: Sequence[tuple[str, str]],
 
 
 MOSTLY_UNUSABLE = 3  # the exit status when most rows that looked like items could not be used
+SETTLES_TOO_MUCH = 4  # the exit status when an export would settle most of the ledger
 MERGED = ("Customers", "Invoices", "Payments")  # the tables an import merges into
 
 
@@ -114,6 +115,27 @@ class ImportRun:
     @property
     def status(self) -> int:
         return MOSTLY_UNUSABLE if self.result.mostly_unusable else 0
+
+    def settles_too_much(self, partial_hint: str = "--partial",
+                         settle_hint: str = "--settle-missing") -> str | None:
+        """Why the import is refused, or None: an export that is not said to be partial
+        would settle more than half of the workbook's open balance, or make more than half
+        of its customers with a balance leave the ledger (a filtered export, one contact or
+        one period, would silently remove the others' balances)."""
+        m = self.merged
+        if m.partial or not m.items_settled:
+            return None
+        share = m.settled_balance / m.open_before if m.open_before > 0.005 else 0.0
+        many = m.with_balance > 0 and len(m.left) * 2 > m.with_balance
+        if share <= 0.5 and not many:
+            return None
+        return (f"the export would settle {_m(m.settled_balance)} of the workbook's "
+                f"{_m(m.open_before)} open balance ({share:.0%}), and {len(m.left)} of its "
+                f"{m.with_balance} customer(s) with a balance would leave the ledger; more "
+                "than a whole ledger's export usually settles, so nothing was written. If "
+                "it is filtered (one contact, one period), import it with "
+                f"{partial_hint} (only the customers it lists are updated); if it is the "
+                f"whole ledger and the others did pay, with {settle_hint}")
 
     @property
     def notes(self) -> list[Issue]:

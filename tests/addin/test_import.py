@@ -143,7 +143,8 @@ def test_an_unknown_layout_says_how_to_map_it_in_excel(mine):
 
 
 def test_a_mapping_saved_under_the_sheets_name_reads_any_layout(mine, tmp_path):
-    rows = [["Doc No", "Client", "Date", "Gross"], ["A-1", "Acme", "2026-11-01", "100.00"]]
+    rows = [["Doc No", "Client", "Date", "Gross"], ["A-1", "Acme", "2026-11-01", "100.00"],
+            ["INV-0412", "BLU001", "2026-10-12", "1500.00"]]
     book = tmp_path / "mapped.xlsx"
     wb = openpyxl.load_workbook(mine)
     ws = wb.create_sheet("Mappings")
@@ -154,5 +155,22 @@ def test_a_mapping_saved_under_the_sheets_name_reads_any_layout(mine, tmp_path):
     wb.save(book)
     summary, _, after = run(with_sheet(payload_from_file(book), "Import", rows),
                             scripts.import_export)
-    assert summary.startswith("Imported 1 item(s) for 1 customer(s) from the Import sheet")
+    assert summary.startswith("Imported 2 item(s) for 2 customer(s) from the Import sheet")
     assert "A-1" in {r["Invoice"] for r in table(after, "Invoices")}
+
+
+def test_a_filtered_export_pasted_in_excel_is_refused_and_nothing_is_written(mine, xero):
+    """One contact's Aged Receivables pasted: it would settle every other customer's items
+    (here all of Bluegate's 1,400.00 and Gone Away's 75.00); the Import button refuses, naming the
+    figures, and Customers and Invoices stay as they were."""
+    rows = pasted(xero)
+    one = rows[:6] + rows[11:15]  # the title block, the header, Quarry Lane Cafe's rows
+    assert one[6][0] == "Quarry Lane Cafe" and one[-1][0] == "Total Quarry Lane Cafe"
+    before = payload_from_file(mine)
+    summary, _, after = run(with_sheet(before, "Import", one), scripts.import_export)
+    assert "would settle 1,475.00 of the workbook's 1,475.00 open balance (100%)" in summary
+    assert "--partial" in summary and "--settle-missing" in summary
+    invoices = table(after, "Invoices")
+    assert [r["Invoice"] for r in invoices] == ["INV-0412", "OLD-1"]
+    assert all("Settled Date" not in r for r in invoices)  # the table was not written
+    assert [r["Customer"] for r in table(after, "Customers")] == ["BLU001", "OLD01"]

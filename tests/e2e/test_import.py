@@ -238,8 +238,14 @@ def test_a_mapping_made_once_is_saved_and_used_by_name_the_next_morning(capsys, 
                         ["A-1", "C1", "Acme GmbH", "03.11.2026", "03.12.2026", "250,00", "INV"],
                         ["A-4", "C2", "Beta AG", "29.11.2026", "29.12.2026", "10,00", "INV"]],
                   delimiter=";")
+    # C2 paid its 2,000.50: 1,900.50 of the 3,150.50 open leaves the ledger, more than half;
+    # refused until the user says the export is the whole ledger
+    code, out, err = run(capsys, "import", day2, "--into", tmp_path / "one.xlsx", "-o",
+                         tmp_path / "two.xlsx", "--mapping", "acme-erp")
+    assert code == 4 and out == "" and not (tmp_path / "two.xlsx").exists()
+    assert "would settle 1,900.50 of the workbook's 3,150.50 open balance (60%)" in err
     doc = imported(capsys, day2, "--into", tmp_path / "one.xlsx", "-o", tmp_path / "two.xlsx",
-                   "--mapping", "acme-erp")
+                   "--mapping", "acme-erp", "--settle-missing")
     assert doc["format"] == "mapping 'acme-erp'"
     assert {c["customer"] for c in doc["customers"]["changed"]} == {"C1", "C2"}
     # no date in this export: what left it is settled today, so ask on that day
