@@ -138,7 +138,8 @@ def _values(path: Path) -> Any:
     import python_calamine as pc
 
     try:
-        return pc.CalamineWorkbook.from_path(str(path))
+        return pc.CalamineWorkbook.from_path(
+            str(path), load_tables=path.suffix.lower() in (".xlsx", ".xlsm"))
     except Exception as exc:
         raise WorkbookError(f"cannot read '{path}': {' '.join(str(exc).split())[:120]}"
                             ) from None
@@ -296,11 +297,18 @@ def write_carried(book: Any, carry: Carry) -> None:
     for sheet in carry.sheets:
         ws = book.sheet(sheet.name)
         for j in sorted(set(sheet.widths) | sheet.hidden_cols):
-            ws.set_column(j, j, sheet.widths.get(j), None, {"hidden": j in sheet.hidden_cols})
+            options = {"hidden": j in sheet.hidden_cols}
+            if j in sheet.widths:  # the file's width includes the cell padding: in pixels
+                ws.set_column_pixels(j, j, round(sheet.widths[j] * 7), None, options)
+            else:
+                ws.set_column(j, j, None, None, options)
+        headers = set()  # a table's header cells are its column names, written with it
         for t in sheet.tables:
             _table(book, ws, t)
+            headers |= {(t.first_row, j) for j in range(t.first_col, t.last_col + 1)}
         for c in sheet.cells:
-            _cell(ws, c, fmt(c.number_format, isinstance(c.value, dt.date | dt.time)))
+            if (c.row, c.col) not in headers:
+                _cell(ws, c, fmt(c.number_format, isinstance(c.value, dt.date | dt.time)))
         if sheet.hidden:
             ws.hide()
     for name, ref in carry.names:

@@ -179,6 +179,17 @@ def _balances(rows: list[list], p: dict[str, int]) -> dict[str, float]:
     return out
 
 
+def _customer_balances(w: _Work) -> dict[str, float]:
+    """Each customer's open balance: the open items less the unallocated payments."""
+    out = _balances(w.i_rows, w.ip)
+    pp = w.pp
+    for r in w.p_rows:
+        if _blank_cell(r[pp["Invoice"]]):
+            k = text_of(r[pp["Customer"]])
+            out[k] = out.get(k, 0.0) - _num(r[pp["Amount"]])
+    return out
+
+
 def _blank_cell(v: object) -> bool:
     return cells.is_blank(v)
 
@@ -245,7 +256,7 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
     if not result.items and not result.lists_items:
         _payments_out(w, out)
         return out
-    before = _balances(w.i_rows, w.ip)
+    before = _customer_balances(w)
     out.open_before = sum(before.values())
     out.with_balance = sum(1 for b in before.values() if abs(b) > 0.005)
     in_export, listed = _merge_items(w, result, out, customer_of)
@@ -259,7 +270,7 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
     _payments_out(w, out)
     # only a customer with a balance before can have left or changed: with none (a new
     # workbook) the balances after are not needed
-    after = _balances(w.i_rows, w.ip) if out.with_balance else {}
+    after = _customer_balances(w) if out.with_balance else {}
     _balance_changes(out, before, after)
     return out
 
@@ -521,6 +532,7 @@ def _unapplied_payments_gone(w: _Work, out: Merged, scope: set[str] | None) -> N
                 scope is None or text_of(r[pp["Customer"]]).casefold() in scope)
         if gone:
             out.payments_removed.append(text_of(r[pp["Reference"]]).split()[0])
+            out.settled_balance -= _num(r[pp["Amount"]])
         else:
             keep.append(r)
     w.p_rows[:] = keep
