@@ -119,17 +119,19 @@ class ImportRun:
     def settles_too_much(self, partial_hint: str = "--partial",
                          settle_hint: str = "--settle-missing") -> str | None:
         """Why the import is refused, or None: an export that is not said to be partial
-        would settle more than half of the workbook's open balance, or make more than half
-        of its customers with a balance leave the ledger (a filtered export, one contact or
-        one period, would silently remove the others' balances)."""
+        would settle items worth more than half of the workbook's open balance (what it
+        takes off the customers' balances, one by one: items replaced by new ones of the same
+        customer do not count), or make more than half of its customers with a balance leave
+        the ledger (a filtered export, one contact or one period, would silently remove the
+        others' balances)."""
         m = self.merged
         if m.partial or not m.items_settled:
             return None
-        share = m.settled_balance / m.open_before if m.open_before > 0.005 else 0.0
+        share = m.removed_balance / m.open_before if m.open_before > 0.005 else 0.0
         many = m.with_balance > 0 and len(m.left) * 2 > m.with_balance
         if share <= 0.5 and not many:
             return None
-        return (f"the export would settle {_m(m.settled_balance)} of the workbook's "
+        return (f"the export would take {_m(m.removed_balance)} off the workbook's "
                 f"{_m(m.open_before)} open balance ({share:.0%}), and {len(m.left)} of its "
                 f"{m.with_balance} customer(s) with a balance would leave the ledger; more "
                 "than a whole ledger's export usually settles, so nothing was written. If "

@@ -16,7 +16,7 @@ typed.
   export no longer shows was applied (or refunded) there, and is removed.
 - The report: new customers, customers that left the ledger (a balance before, none now),
   changed balances, items added, updated and settled, payments added, updated and
-  removed, and the figures the caller's guard needs (``open_before``, ``settled_balance``).
+  removed, and the figures the caller's guard needs (``open_before``, ``removed_balance``).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Merged:
     untouched: int = 0  # partial: customers with a balance the export does not list
     open_before: float = 0.0  # the workbook's open balance before the import
     with_balance: int = 0  # customers with a balance before the import
-    settled_balance: float = 0.0  # what the items settled by their absence had open
+    removed_balance: float = 0.0  # the balances the import lowers, customer by customer
 
 
 def _combine(result: ImportResult) -> tuple[list[Contact], dict[str, int]]:
@@ -452,8 +452,7 @@ def _settle_missing(w: _Work, out: Merged, as_at: dt.date | None, in_export: set
     for n, row in enumerate(w.i_rows):
         if n in in_export or not _blank_cell(row[ip["Settled Date"]]):
             continue
-        left = _num(row[ip["Amount"]]) - _num(row[ip["Paid"]])
-        if abs(left) < 0.005:
+        if abs(_num(row[ip["Amount"]]) - _num(row[ip["Paid"]])) < 0.005:
             continue
         if scope is not None and text_of(row[ip["Customer"]]).casefold() not in scope:
             continue
@@ -462,12 +461,13 @@ def _settle_missing(w: _Work, out: Merged, as_at: dt.date | None, in_export: set
             continue  # entered after the export was made
         row[ip["Settled Date"]] = out.settled_on
         out.items_settled += 1
-        out.settled_balance += left
 
 
 def _balance_changes(out: Merged, before: dict[str, float], after: dict[str, float]) -> None:
     for k in sorted(set(before) | set(after)):
         b, a = before.get(k, 0.0), after.get(k, 0.0)
+        if b - a > 0.005:
+            out.removed_balance += b - a
         if abs(b) > 0.005 and abs(a) <= 0.005:
             out.left.append((k, b))
         elif abs(b) > 0.005 and abs(a - b) > 0.005:
@@ -532,7 +532,6 @@ def _unapplied_payments_gone(w: _Work, out: Merged, scope: set[str] | None) -> N
                 scope is None or text_of(r[pp["Customer"]]).casefold() in scope)
         if gone:
             out.payments_removed.append(text_of(r[pp["Reference"]]).split()[0])
-            out.settled_balance -= _num(r[pp["Amount"]])
         else:
             keep.append(r)
     w.p_rows[:] = keep

@@ -168,7 +168,7 @@ def test_a_filtered_export_pasted_in_excel_is_refused_and_nothing_is_written(min
     assert one[6][0] == "Quarry Lane Cafe" and one[-1][0] == "Total Quarry Lane Cafe"
     before = payload_from_file(mine)
     summary, _, after = run(with_sheet(before, "Import", one), scripts.import_export)
-    assert "would settle 1,475.00 of the workbook's 1,475.00 open balance (100%)" in summary
+    assert "would take 1,475.00 off the workbook's 1,475.00 open balance (100%)" in summary
     assert "--partial" in summary and "--settle-missing" in summary
     invoices = table(after, "Invoices")
     assert [r["Invoice"] for r in invoices] == ["INV-0412", "OLD-1"]

@@ -180,9 +180,9 @@ def test_a_filtered_export_is_refused_and_partial_updates_only_the_customers_it_
     out = tmp_path / "after.xlsx"
     code, text, err = run(capsys, "import", one, "--into", ledger, "-o", out)
     assert code == 4 and text == "" and not out.exists()
-    # Bluegate's 1,560.00 and Harrow's 1,700.00 (its prepayment too), less the 50.00
-    # overpayment applied, of 3,850.50 open (83%); 2 of the 3 customers would leave
-    assert ("the export would settle 3,210.00 of the workbook's 3,850.50 open balance (83%), "
+    # Bluegate's 1,560.00 and Harrow's 1,700.00 (its prepayment in Payments counted), of
+    # 3,850.50 open (85%); 2 of the 3 customers would leave
+    assert ("the export would take 3,260.00 off the workbook's 3,850.50 open balance (85%), "
             "and 2 of its 3 customer(s) with a balance would leave the ledger") in err
     assert "--partial" in err and "--settle-missing" in err and "Traceback" not in err
     code, text, err = run(capsys, "import", one, "--into", ledger, "-o", out, "--partial")
@@ -264,3 +264,29 @@ def test_merge_is_named_stages_none_over_60_lines():
     assert {"_merge_customers", "_merge_items", "_settle_missing", "_merge_payment"} <= set(
         sizes)
     assert max(sizes.values()) <= 60, sizes
+
+
+def test_the_next_days_summary_replaces_its_balance_items_without_being_refused(
+        capsys, tmp_path):
+    """A Xero Aged Receivables Summary has no invoices: each day's balance items have new
+    keys, so every old one is settled; no customer's balance falls, so the guard lets it
+    through, and the changes are what the customers' balances did."""
+    def summary(path, day, bluegate):
+        ex.write_csv(path, [["Aged Receivables Summary"], ["Harbourside Widgets Ltd"],
+                            [f"As at {day} November 2026"], ["Ageing by due date"], [],
+                            ["Contact", "Current", "< 1 Month", "1 Month", "Total"],
+                            ["Bluegate Joinery Ltd", "360.00", bluegate, "0.00",
+                             f"{360 + float(bluegate):.2f}"],
+                            ["Quarry Lane Cafe", "0.00", "0.00", "590.50", "590.50"]])
+    summary(tmp_path / "s1.csv", 29, "1200.00")
+    assert run(capsys, "import", tmp_path / "s1.csv", "-o", tmp_path / "one.xlsx")[0] == 0
+    summary(tmp_path / "s2.csv", 30, "1300.00")
+    code, text, err = run(capsys, "import", tmp_path / "s2.csv", "--into",
+                          tmp_path / "one.xlsx", "-o", tmp_path / "two.xlsx", "--json")
+    assert code == 0, err
+    doc = json.loads(text)
+    assert doc["items"]["settled"] == 3 and doc["customers"]["left"] == []
+    assert doc["customers"]["changed"] == [{"customer": "Bluegate Joinery Ltd",
+                                            "before": 1560.0, "after": 1660.0}]
+    assert balances(capsys, tmp_path / "two.xlsx") == {"Bluegate Joinery Ltd": 1660.0,
+                                                       "Quarry Lane Cafe": 590.5}
