@@ -185,25 +185,13 @@ class ImportRun:
             "exit_status": self.status,
         }
 
-    def lines(self, written_to: str, *, base_currency_set: bool = False, limit: int = 20,
-              issue_lines: bool = True) -> list[str]:
-        """The report for people: what was read and what changed in ``written_to``
-        (``issue_lines``: each issue too, else their count)."""
-        r, m = self.result, self.merged
-        out = [f"Read {', '.join(self.sources)}: {r.format}"
-               + (f", as at {r.as_at}" if r.as_at else "") + "."]
-        if r.matched:
-            out.append("Columns: " + ", ".join(f"{f} <- {h}" for f, h in r.matched.items()))
-        if r.currency:
-            out.append(f"Currency: {r.currency} ({r.currency_from or 'its Currency column'})"
-                       + ("; set as the Base Currency" if base_currency_set else ""))
-        out.append(f"{len(r.items)} item(s) for {len(self.customers)} customer(s), "
-                   f"{_m(self.outstanding)} outstanding"
-                   + (f"; {len(r.contacts)} contact(s)" if not r.items else "") + ".")
-        out.append(f"Wrote {written_to}: {len(m.new_customers)} new customer(s), "
-                   f"{m.items_added} item(s) added, {m.items_updated} updated, "
-                   f"{m.items_settled} no longer in the export marked settled on "
-                   f"{m.settled_on}.")
+    def _changes(self, written_to: str, limit: int) -> list[str]:
+        """What the merge changed: items, payments, customers and their balances."""
+        m = self.merged
+        out = [f"Wrote {written_to}: {len(m.new_customers)} new customer(s), "
+               f"{m.items_added} item(s) added, {m.items_updated} updated, "
+               f"{m.items_settled} no longer in the export marked settled on "
+               f"{m.settled_on}."]
         if m.partial:
             out.append(f"Partial export: only the {len(self.customers)} customer(s) it lists "
                        f"were updated; {m.untouched} other customer(s) with a balance were "
@@ -226,6 +214,24 @@ class ImportRun:
             out += [f"  {k:<24} {_m(b):>14} -> {_m(a):>14}" for k, b, a in m.changed[:limit]]
             if len(m.changed) > limit:
                 out.append(f"  ... and {len(m.changed) - limit} more")
+        return out
+
+    def lines(self, written_to: str, *, base_currency_set: bool = False, limit: int = 20,
+              issue_lines: bool = True) -> list[str]:
+        """The report for people: what was read and what changed in ``written_to``
+        (``issue_lines``: each issue too, else their count)."""
+        r = self.result
+        out = [f"Read {', '.join(self.sources)}: {r.format}"
+               + (f", as at {r.as_at}" if r.as_at else "") + "."]
+        if r.matched:
+            out.append("Columns: " + ", ".join(f"{f} <- {h}" for f, h in r.matched.items()))
+        if r.currency:
+            out.append(f"Currency: {r.currency} ({r.currency_from or 'its Currency column'})"
+                       + ("; set as the Base Currency" if base_currency_set else ""))
+        out.append(f"{len(r.items)} item(s) for {len(self.customers)} customer(s), "
+                   f"{_m(self.outstanding)} outstanding"
+                   + (f"; {len(r.contacts)} contact(s)" if not r.items else "") + ".")
+        out += self._changes(written_to, limit)
         notes, issues = self.notes, self.issues
         if notes:
             out.append(f"{len(notes)} row(s) were not items and were skipped: "
