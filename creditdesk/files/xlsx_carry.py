@@ -104,6 +104,11 @@ def read_carry(path: str | os.PathLike, table_sheets: set[str]) -> Carry:
         names = [n for n in members if n.casefold() not in skip]
         _read_sheets(path, names, members, carry)
         carry.lost = _lost(path, [members[n] for n in names], carry.has_vba)
+        tables = [n for n in members if n.casefold() in skip - CREDITDESK_SHEETS]
+        with_formulas = _with_formulas(path, [(n, members[n]) for n in tables])
+        if with_formulas:
+            carry.lost.append("the formulas in the contract tables (their values are kept): "
+                              + ", ".join(with_formulas))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise WorkbookError(f"cannot read the other sheets of '{path}': {exc}") from None
     return carry
@@ -185,15 +190,24 @@ def _read_sheets(path: Path, names: list[str], members: dict[str, str], carry: C
 
 
 def _cells(ws: Any, cached: list[list]) -> list[Cell]:
+    """The sheet's cells; the cells an array formula spans other than its first are left
+    to the formula."""
+    from openpyxl.utils.cell import range_boundaries
     from openpyxl.worksheet.formula import ArrayFormula
 
     out = []
+    spans: list[tuple[int, int, int, int]] = []
     for row in ws.iter_rows():
         for c in row:
             v = getattr(c, "value", None)
             if v is None or not hasattr(c, "row"):
                 continue
             r, col = c.row - 1, c.column - 1
+            if any(r0 <= r <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in spans):
+                continue
+            if isinstance(v, ArrayFormula) and v.ref:
+                c0, r0, c1, r1 = range_boundaries(v.ref)
+                spans.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))  # this cell comes first
             value = cached[r][col] if r < len(cached) and col < len(cached[r]) else v
             fmt = c.number_format if c.number_format != "General" else None
             if isinstance(v, ArrayFormula):
@@ -245,6 +259,21 @@ def _defined_names(wb: Any) -> list[tuple[str, str]]:
         for name, dn in wb.defined_names.items():
             if not name.startswith("_xlnm.") and dn.attr_text:
                 out.append((name, "=" + dn.attr_text.lstrip("=")))
+    return out
+
+
+def _with_formulas(path: Path, sheets: list[tuple[str, str]]) -> list[str]:
+    """The sheets among ``sheets`` (name, part) that hold a formula."""
+    out = []
+    with zipfile.ZipFile(path) as z:
+        for name, member in sheets:
+            with z.open(member) as f:
+                tail = b""
+                while chunk := f.read(1 << 20):
+                    if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                        out.append(name)
+                        break
+                    tail = chunk[-3:]
     return out
 
 

@@ -290,3 +290,33 @@ def test_the_next_days_summary_replaces_its_balance_items_without_being_refused(
                                             "before": 1560.0, "after": 1660.0}]
     assert balances(capsys, tmp_path / "two.xlsx") == {"Bluegate Joinery Ltd": 1660.0,
                                                        "Quarry Lane Cafe": 590.5}
+
+
+def test_array_formulas_and_formulas_inside_contract_tables(capsys, tmp_path):
+    """An array formula is carried as one (its other cells are its own); a formula the user
+    put in a contract table becomes its value, and the warning says so."""
+    book = tmp_path / "mine.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    cust = wb.add_worksheet("Customers")
+    cust.write_row(0, 0, ["Customer", "Name"])
+    cust.write_row(1, 0, ["BLU001", "Bluegate Joinery"])
+    inv = wb.add_worksheet("Invoices")
+    inv.write_row(0, 0, ["Invoice", "Customer", "Invoice Date", "Amount", "Paid", "Open"])
+    inv.write_row(1, 0, ["INV-0412", "BLU001", "2026-10-12", 1500.0, 100.0])
+    inv.write_formula(1, 5, "=D2-E2", None, 1400.0)
+    calc = wb.add_worksheet("Calc")
+    calc.write_column(0, 0, [1, 2, 3])
+    calc.write_column(0, 1, [10, 20, 30])
+    calc.write_array_formula("C1:C3", "{=A1:A3*B1:B3}", None, 10)
+    calc.write_number(1, 2, 40)  # the cached results of the array's other cells
+    calc.write_number(2, 2, 90)
+    wb.close()
+    src = tmp_path / "xero.xlsx"
+    ex.write_xero_detail_xlsx(src)
+    out = tmp_path / "out.xlsx"
+    code, _, err = run(capsys, "import", src, "--into", book, "-o", out)
+    assert code == 0, err
+    assert "the formulas in the contract tables (their values are kept): Invoices" in err
+    ws = openpyxl.load_workbook(out)["Calc"]
+    assert ws["C1"].value.text == "=A1:A3*B1:B3" and ws["C1"].value.ref == "C1:C3"
+    assert read_workbook(out)["invoices"].columns[5][0] == 1400.0
