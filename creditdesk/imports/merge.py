@@ -407,10 +407,11 @@ def _update_invoice_row(w: _Work, row: list, it: Item, cust: str, out: Merged) -
 
 
 def is_dated_payment(it: Item) -> bool:
-    """Money received that the export dates and shows unapplied: a Payments row (the
-    ledger counts an unallocated payment as a credit on account, once)."""
+    """Money received that the export dates and shows unapplied, under a key an import
+    makes (so a re-import finds it): a Payments row (the ledger counts an unallocated
+    payment as a credit on account, once)."""
     return it.kind in PAYMENT_KINDS and it.dated and it.invoice_date is not None and \
-        it.outstanding < -0.005
+        it.outstanding < -0.005 and _IMPORTED_PAYMENT.match(it.invoice) is not None
 
 
 def _merge_items(w: _Work, result: ImportResult, out: Merged,
