@@ -480,13 +480,11 @@ def _balance_changes(out: Merged, before: dict[str, float], after: dict[str, flo
 
 
 def _payment_index(w: _Work) -> dict[str, int]:
-    """The unallocated Payments rows an import made, by the key their Reference starts
-    with."""
+    """The Payments rows an import made, by the key their Reference starts with (one the
+    user has since allocated to an invoice too: it is updated, never added again)."""
     pp = w.pp
     out: dict[str, int] = {}
     for n, r in enumerate(w.p_rows):
-        if not _blank_cell(r[pp["Invoice"]]):
-            continue
         m = _IMPORTED_PAYMENT.match(text_of(r[pp["Reference"]]))
         if m:
             out.setdefault(m[0].casefold(), n)

@@ -320,3 +320,48 @@ def test_array_formulas_and_formulas_inside_contract_tables(capsys, tmp_path):
     ws = openpyxl.load_workbook(out)["Calc"]
     assert ws["C1"].value.text == "=A1:A3*B1:B3" and ws["C1"].value.ref == "C1:C3"
     assert read_workbook(out)["invoices"].columns[5][0] == 1400.0
+
+
+def test_a_payment_already_an_item_stays_one_and_an_allocated_one_is_not_added_again(
+        capsys, tmp_path):
+    """A workbook from before payments went into Payments holds QuickBooks' payment as a
+    negative item: re-imported, it stays that item (updated), never also a Payments row.
+    And a Payments row the user allocated to an invoice is updated, not added again."""
+    from creditdesk.files.exports import read_export
+    from creditdesk.files.xlsx_write import write_workbook
+    from creditdesk.imports import parse_export
+
+    src = tmp_path / "qb.csv"
+    ex.write_csv(src, _qbo("November 30, 2026", [
+        ["07/03/2026", "Invoice", "1355", "Quarry Lane Cafe", "08/02/2026", "640.50",
+         "640.50"],
+        ["11/28/2026", "Payment", "", "Quarry Lane Cafe", "11/28/2026", "-50.00", "-50.00"]]))
+    key = next(it.invoice for it in parse_export(read_export(src)).items
+               if it.kind == "payment")
+    customers = (["Customer", "Name"], [["Quarry Lane Cafe", "Quarry Lane Cafe"]])
+    invoice = ["1355", "Quarry Lane Cafe", "2026-07-03", "2026-08-02", 640.5, None]
+    head = ["Invoice", "Customer", "Invoice Date", "Due Date", "Amount", "Paid"]
+    old = tmp_path / "old.xlsx"
+    write_workbook(old, {"Customers": customers, "Invoices": (head, [
+        invoice, [key, "Quarry Lane Cafe", "2026-11-28", "2026-11-28", -50.0, None]])})
+    out = tmp_path / "out.xlsx"
+    code, text, err = run(capsys, "import", src, "--into", old, "-o", out, "--json")
+    doc = json.loads(text)
+    assert code == 0, err
+    assert doc["items"]["updated"] == 2 and doc["payments"] == {"added": 0, "updated": 0,
+                                                                "removed": []}
+    assert "payments" not in read_workbook(out)
+    assert balances(capsys, out) == {"Quarry Lane Cafe": 590.5}
+    allocated = tmp_path / "allocated.xlsx"
+    write_workbook(allocated, {"Customers": customers, "Invoices": (head, [invoice]),
+                               "Payments": (["Date", "Customer", "Amount", "Reference",
+                                             "Invoice"],
+                                            [["2026-11-28", "Quarry Lane Cafe", 50.0, key,
+                                              "1355"]])})
+    out2 = tmp_path / "out2.xlsx"
+    code, text, err = run(capsys, "import", src, "--into", allocated, "-o", out2, "--json")
+    assert code == 0, err
+    assert json.loads(text)["payments"] == {"added": 0, "updated": 1, "removed": []}
+    pay = read_workbook(out2)["payments"]
+    assert pay.columns[pay.header.index("Invoice")] == ["1355"]
+    assert balances(capsys, out2) == {"Quarry Lane Cafe": 590.5}
