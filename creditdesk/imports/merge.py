@@ -26,6 +26,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -229,8 +230,10 @@ _INVOICE_FIELDS = ["Invoice", "Customer", "Invoice Date", "Due Date", "Currency"
 _PAYMENT_FIELDS = ["Date", "Customer", "Amount", "Currency", "Reference", "Invoice"]
 
 
-def _table(existing: dict[str, Table], spec, fields: list[str]
+def _table(existing: dict[str, Table], spec: Any, fields: list[str]
            ) -> tuple[list[str], list[list], dict[str, int]]:
+    """A table to merge into: its header (the contract's for a new one, the contract
+    columns it lacks appended), its rows copied and padded, the fields' positions."""
     head, rows = existing.get(spec.name, ([], []))
     head = list(head) or [c.header for c in spec.columns]
     rows = [list(r) for r in rows]
@@ -261,9 +264,9 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
     out.with_balance = sum(1 for b in before.values() if abs(b) > 0.005)
     in_export, listed = _merge_items(w, result, out, customer_of)
     if result.lists_items:
-        scope = listed if partial else None
+        scope = listed if partial else None  # partial: nobody else is touched
         _settle_missing(w, out, result.as_at, in_export, scope)
-        _unapplied_payments_gone(w, out, listed if partial else None)
+        _unapplied_payments_gone(w, out, scope)
     if partial:
         out.untouched = sum(1 for k, b in before.items()
                             if abs(b) > 0.005 and k.casefold() not in listed)
