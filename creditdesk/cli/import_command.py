@@ -37,8 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Read accounting-system exports (.xlsx, .xls, .csv) into a Creditdesk "
         "workbook. The format is detected from the title rows and headers; title, heading, "
         "subtotal and total rows are skipped (one note each) and the export's totals are "
-        "checked against its items. With --into, the workbook's own tables and what you "
-        "typed (limits, e-mails, settings, history) are kept. See docs/import.md.",
+        "checked against its items. With --into, the workbook's own tables, what you "
+        "typed (limits, e-mails, settings, history) and your own sheets are kept (what "
+        "cannot be, such as charts and macros, is named); a filtered export needs "
+        "--partial. See docs/import.md.",
         epilog="formats: " + ", ".join(f"{f.id} ({f.name})" for f in FORMATS)
         + ". --map fields: " + ", ".join(FIELDS) + "; options: " + ", ".join(OPTIONS) + ".")
     p.add_argument("sources", nargs="+", type=Path, metavar="SOURCE",
