@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
     if refused:
         print(f"creditdesk import: {refused}", file=sys.stderr)
         return SETTLES_TOO_MUCH
-    carry = read_carry(args.into, {r.sheet for r in tables.values()}) if args.into else None
-    write_workbook(out, imported.tables, readme=True, source=args.into, carry=carry)
+    carry = read_carry(args.into, tables) if args.into else None
+    write_workbook(out, imported.tables, readme=True, source=args.into, carry=carry,
+                   widths=carry.table_widths if carry else None)
     doc = imported.report()
     doc.update({"output": str(out), "into": str(args.into) if args.into else None,
                 "sheets_carried": carry.sheet_names if carry else [],

@@ -4,6 +4,7 @@ The output is written anew with XlsxWriter (``xlsx_contract``), so every sheet t
 contract table (a Notes sheet, a pivot table's source, the user's own formulas, the add-in's
 Dashboard) is read here and written again after the contract tables:
 
+- the contract tables' column widths, where the user set them (by header);
 - every cell's value, and each formula as a formula (its last computed value cached, so a
   viewer that does not calculate shows it), its number format, the column widths and hidden
   columns, the sheet's hidden state, the Excel tables on it (name, range, headers) and the
@@ -26,11 +27,13 @@ import math
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from creditdesk.domain.errors import WorkbookError
+from creditdesk.domain.ledger import RawTable
 
 CREDITDESK_SHEETS = {"read me"}  # written anew by Creditdesk itself: not carried
 
@@ -71,6 +74,8 @@ class Carry:
 
     sheets: list[CarriedSheet] = field(default_factory=list)
     names: list[tuple[str, str]] = field(default_factory=list)  # (name or Sheet!name, =ref)
+    # the contract tables' column widths as the user set them: table -> header -> width
+    table_widths: dict[str, dict[str, float]] = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)
     has_vba: bool = False
 
@@ -91,18 +96,20 @@ def has_vba(path: str | os.PathLike) -> bool:
         return False
 
 
-def read_carry(path: str | os.PathLike, table_sheets: set[str]) -> Carry:
-    """The sheets of ``path`` other than ``table_sheets`` (those holding its contract tables)
-    and Creditdesk's own Read me, ready to write again; what cannot be carried, named."""
+def read_carry(path: str | os.PathLike, tables: Mapping[str, RawTable]) -> Carry:
+    """The sheets of ``path`` other than those holding its contract ``tables`` (as
+    ``xlsx_read.read_workbook`` read them) and Creditdesk's own Read me, ready to write
+    again; the tables' column widths; what cannot be carried, named."""
     path = Path(path)
     carry = Carry(has_vba=has_vba(path))
-    skip = {s.casefold() for s in table_sheets} | CREDITDESK_SHEETS
+    skip = {t.sheet.casefold() for t in tables.values()} | CREDITDESK_SHEETS
     if path.suffix.lower() not in (".xlsx", ".xlsm"):  # .xls, .ods: values only
         return _values_only(path, skip, carry)
     try:
         members = _sheet_members(path)
         names = [n for n in members if n.casefold() not in skip]
         _read_sheets(path, names, members, carry)
+        carry.table_widths = _table_widths(path, tables, members)
         carry.lost = _lost(path, [members[n] for n in names], carry.has_vba)
         tables = [n for n in members if n.casefold() in skip - CREDITDESK_SHEETS]
         with_formulas = _with_formulas(path, [(n, members[n]) for n in tables])
@@ -235,6 +242,41 @@ def _columns(xml: bytes, sheet: CarriedSheet) -> None:
                 sheet.hidden_cols.add(j)
         if int(hi[1]) - int(lo[1]) > 1000:  # a width for "all the other columns": stop there
             break
+
+
+_PADDING = 5 / 7  # what Excel adds to a width in characters (5 pixels of 7 a digit)
+
+
+def _table_widths(path: Path, tables: Mapping[str, RawTable], members: dict[str, str]
+                  ) -> dict[str, dict[str, float]]:
+    """Each contract table's columns that have a width of their own, by header, in the
+    characters ``xlsx_contract.write_workbook`` takes (the file's width less its padding):
+    read from the table's header row and its sheet's ``<cols>``."""
+    import openpyxl
+
+    out: dict[str, dict[str, float]] = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        with zipfile.ZipFile(path) as z:
+            for t in tables.values():
+                if t.sheet not in members or t.first_row < 2:
+                    continue
+                sheet = CarriedSheet(t.sheet)
+                _columns(z.read(members[t.sheet]), sheet)
+                if not sheet.widths:
+                    continue
+                row = next(wb[t.sheet].iter_rows(min_row=t.first_row - 1,
+                                                 max_row=t.first_row - 1), ())
+                wanted = {str(h).strip().casefold() for h in t.header}
+                widths = {str(c.value).strip(): max(sheet.widths[c.column - 1] - _PADDING, 1)
+                          for c in row if getattr(c, "value", None) is not None
+                          and str(c.value).strip().casefold() in wanted
+                          and c.column - 1 in sheet.widths}
+                if widths:
+                    out[t.name] = widths
+    finally:
+        wb.close()
+    return out
 
 
 def _tables(values: Any, sheets: set[str]) -> dict[str, list[CarriedTable]]:

@@ -38,6 +38,7 @@ def users_workbook(path: Path, *, chart: bool = False) -> None:
     day = wb.add_format({"num_format": "d mmm yyyy"})
     pct = wb.add_format({"num_format": "0.0%"})
     cust = wb.add_worksheet("Customers")
+    cust.set_column(1, 1, 30)  # a wide Name column
     for r, row in enumerate([["Customer", "Name", "Email", "Credit Limit", "My Notes"],
                              ["BLU001", "Bluegate Joinery", "ap@typed.example", 9000,
                               "call Tom"],
@@ -126,6 +127,9 @@ def test_into_keeps_the_users_own_sheets_with_values_formulas_formats_and_widths
     assert "My Column" in inv.header and "Disputed" in inv.header
     cust = read_workbook(out)["customers"]
     assert "My Notes" in cust.header
+    # the contract tables keep the widths the user gave their columns
+    assert wb["Customers"].column_dimensions["B"].width == openpyxl.load_workbook(book)[
+        "Customers"].column_dimensions["B"].width
     assert balances(capsys, out) == {"BLU001": 1560.0, "QLC002": 590.5,
                                      "Harrow & Sons Limited": 1700.0}
 
