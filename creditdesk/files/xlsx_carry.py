@@ -110,7 +110,10 @@ def read_carry(path: str | os.PathLike, tables: Mapping[str, RawTable]) -> Carry
         names = [n for n in members if n.casefold() not in skip]
         _read_sheets(path, names, members, carry)
         carry.table_widths = _table_widths(path, tables, members)
-        carry.lost = _lost(path, [members[n] for n in names], carry.has_vba)
+        carry.lost += [f"the {t.name} table's place on sheet '{t.sheet}' (it moves to a sheet "
+                       f"'{t.name}': formulas naming '{t.sheet}' need pointing at it)"
+                       for t in tables.values() if t.sheet.casefold() != t.name.casefold()]
+        carry.lost = _lost(path, [members[n] for n in names], carry.has_vba) + carry.lost
         tables = [n for n in members if n.casefold() in skip - CREDITDESK_SHEETS]
         with_formulas = _with_formulas(path, [(n, members[n]) for n in tables])
         if with_formulas:

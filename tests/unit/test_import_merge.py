@@ -298,13 +298,17 @@ def test_the_next_days_summary_replaces_its_balance_items_without_being_refused(
 
 def test_array_formulas_and_formulas_inside_contract_tables(capsys, tmp_path):
     """An array formula is carried as one (its other cells are its own); a formula the user
-    put in a contract table becomes its value, and the warning says so."""
+    put in a contract table becomes its value, and a table on a sheet of another name moves
+    to one of its own name: the warning says both."""
     book = tmp_path / "mine.xlsx"
     wb = xlsxwriter.Workbook(str(book))
     cust = wb.add_worksheet("Customers")
     cust.write_row(0, 0, ["Customer", "Name"])
     cust.write_row(1, 0, ["BLU001", "Bluegate Joinery"])
-    inv = wb.add_worksheet("Invoices")
+    inv = wb.add_worksheet("Ledger")
+    inv.add_table(0, 0, 1, 5, {"name": "Invoices", "columns": [
+        {"header": h} for h in ("Invoice", "Customer", "Invoice Date", "Amount", "Paid",
+                                "Open")]})
     inv.write_row(0, 0, ["Invoice", "Customer", "Invoice Date", "Amount", "Paid", "Open"])
     inv.write_row(1, 0, ["INV-0412", "BLU001", "2026-10-12", 1500.0, 100.0])
     inv.write_formula(1, 5, "=D2-E2", None, 1400.0)
@@ -320,7 +324,8 @@ def test_array_formulas_and_formulas_inside_contract_tables(capsys, tmp_path):
     out = tmp_path / "out.xlsx"
     code, _, err = run(capsys, "import", src, "--into", book, "-o", out)
     assert code == 0, err
-    assert "the formulas in the contract tables (their values are kept): Invoices" in err
+    assert "the formulas in the contract tables (their values are kept): Ledger" in err
+    assert "the Invoices table's place on sheet 'Ledger' (it moves to a sheet 'Invoices'" in err
     ws = openpyxl.load_workbook(out)["Calc"]
     assert ws["C1"].value.text == "=A1:A3*B1:B3" and ws["C1"].value.ref == "C1:C3"
     assert read_workbook(out)["invoices"].columns[5][0] == 1400.0
