@@ -101,26 +101,33 @@ def read_carry(path: str | os.PathLike, tables: Mapping[str, RawTable]) -> Carry
     ``xlsx_read.read_workbook`` read them) and Creditdesk's own Read me, ready to write
     again; the tables' column widths; what cannot be carried, named."""
     path = Path(path)
-    carry = Carry(has_vba=has_vba(path))
     skip = {t.sheet.casefold() for t in tables.values()} | CREDITDESK_SHEETS
     if path.suffix.lower() not in (".xlsx", ".xlsm"):  # .xls, .ods: values only
-        return _values_only(path, skip, carry)
+        return _values_only(path, skip, Carry(has_vba=has_vba(path)),
+                            "cell formats and formulas (an .xls or .ods file: values only)")
     try:
-        members = _sheet_members(path)
-        names = [n for n in members if n.casefold() not in skip]
-        _read_sheets(path, names, members, carry)
-        carry.table_widths = _table_widths(path, tables, members)
-        carry.lost += [f"the {t.name} table's place on sheet '{t.sheet}' (it moves to a sheet "
-                       f"'{t.name}': formulas naming '{t.sheet}' need pointing at it)"
-                       for t in tables.values() if t.sheet.casefold() != t.name.casefold()]
-        carry.lost = _lost(path, [members[n] for n in names], carry.has_vba) + carry.lost
-        tables = [n for n in members if n.casefold() in skip - CREDITDESK_SHEETS]
-        with_formulas = _with_formulas(path, [(n, members[n]) for n in tables])
-        if with_formulas:
-            carry.lost.append("the formulas in the contract tables (their values are kept): "
-                              + ", ".join(with_formulas))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise WorkbookError(f"cannot read the other sheets of '{path}': {exc}") from None
+        return _read_xlsx(path, tables, skip)
+    except Exception as exc:  # a part openpyxl cannot parse: the values still come along
+        why = " ".join(str(exc).split())[:120] or type(exc).__name__
+        return _values_only(path, skip, Carry(has_vba=has_vba(path)),
+                            f"cell formats and formulas (they could not be read: {why})")
+
+
+def _read_xlsx(path: Path, tables: Mapping[str, RawTable], skip: set[str]) -> Carry:
+    carry = Carry(has_vba=has_vba(path))
+    members = _sheet_members(path)
+    names = [n for n in members if n.casefold() not in skip]
+    _read_sheets(path, names, members, carry)
+    carry.table_widths = _table_widths(path, tables, members)
+    carry.lost = _lost(path, [members[n] for n in names], carry.has_vba)
+    carry.lost += [f"the {t.name} table's place on sheet '{t.sheet}' (it moves to a sheet "
+                   f"'{t.name}': formulas naming '{t.sheet}' need pointing at it)"
+                   for t in tables.values() if t.sheet.casefold() != t.name.casefold()]
+    contract_sheets = [n for n in members if n.casefold() in skip - CREDITDESK_SHEETS]
+    with_formulas = _with_formulas(path, [(n, members[n]) for n in contract_sheets])
+    if with_formulas:
+        carry.lost.append("the formulas in the contract tables (their values are kept): "
+                          + ", ".join(with_formulas))
     return carry
 
 
@@ -160,18 +167,21 @@ def _values(path: Path) -> Any:
                             ) from None
 
 
-def _values_only(path: Path, skip: set[str], carry: Carry) -> Carry:
+def _values_only(path: Path, skip: set[str], carry: Carry, lost: str) -> Carry:
+    """The other sheets' values only (``lost``: what that leaves out, and why)."""
+    import python_calamine as pc
+
     book = _values(path)
     with contextlib.closing(book):
         for meta in book.sheets_metadata:
-            if meta.name.casefold() in skip or meta.typ.name != "WorkSheet":
+            if meta.name.casefold() in skip or meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             sheet = CarriedSheet(meta.name)
             sheet.cells = [Cell(r, c, v) for r, row in enumerate(rows)
                            for c, v in enumerate(row) if v not in ("", None)]
             carry.sheets.append(sheet)
-    carry.lost = ["cell formats and formulas (an .xls or .ods file: values only)"]
+    carry.lost = [lost]
     return carry
 
 

@@ -374,3 +374,28 @@ def test_a_payment_already_an_item_stays_one_and_an_allocated_one_is_not_added_a
     pay = read_workbook(out2)["payments"]
     assert pay.columns[pay.header.index("Invoice")] == ["1355"]
     assert balances(capsys, out2) == {"Quarry Lane Cafe": 590.5}
+
+
+def test_a_workbook_whose_formats_cannot_be_read_still_has_its_sheets_values_carried(
+        capsys, tmp_path, monkeypatch):
+    """openpyxl failing on a part it cannot parse (simulated here): the sheets still come
+    along with their values, and the warning says formats and formulas did not."""
+    import openpyxl as opx
+
+    def broken(*args, **kwargs):
+        raise ValueError("unsupported part xl/styles.xml")
+
+    book = tmp_path / "mine.xlsx"
+    users_workbook(book)
+    src = tmp_path / "xero.xlsx"
+    ex.write_xero_detail_xlsx(src)
+    monkeypatch.setattr(opx, "load_workbook", broken)
+    out = tmp_path / "out.xlsx"
+    code, text, err = run(capsys, "import", src, "--into", book, "-o", out)
+    assert code == 0, err
+    assert ("cell formats and formulas (they could not be read: unsupported part "
+            "xl/styles.xml)") in err
+    monkeypatch.undo()
+    wb = openpyxl.load_workbook(out)
+    assert wb["Notes"]["A1"].value == "Call Bluegate about the hinges"
+    assert wb["My formulas"]["B1"].value == 2100.0  # the formula's value
