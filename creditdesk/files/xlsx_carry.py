@@ -62,8 +62,8 @@ class CarriedTable:
 class CarriedSheet:
     name: str
     cells: list[Cell] = field(default_factory=list)
-    widths: dict[int, float] = field(default_factory=dict)  # column (0-based) -> width
-    hidden_cols: set[int] = field(default_factory=set)
+    # column ranges (first, last: 0-based) with their width (None: the default) and hidden
+    columns: list[tuple[int, int, float | None, bool]] = field(default_factory=list)
     hidden: bool = False
     tables: list[CarriedTable] = field(default_factory=list)
 
@@ -247,14 +247,15 @@ def _columns(xml: bytes, sheet: CarriedSheet) -> None:
         if not lo or not hi:
             continue
         width = re.search(r'\bwidth="([\d.]+)"', col)
-        hidden = re.search(r'\bhidden="(1|true)"', col)
-        for j in range(int(lo[1]) - 1, min(int(hi[1]), 16384)):
-            if width and re.search(r'\bcustomWidth="(1|true)"', col):
-                sheet.widths[j] = float(width[1])
-            if hidden:
-                sheet.hidden_cols.add(j)
-        if int(hi[1]) - int(lo[1]) > 1000:  # a width for "all the other columns": stop there
-            break
+        custom = width is not None and re.search(r'\bcustomWidth="(1|true)"', col)
+        hidden = re.search(r'\bhidden="(1|true)"', col) is not None
+        if custom or hidden:
+            sheet.columns.append((int(lo[1]) - 1, min(int(hi[1]), 16384) - 1,
+                                  float(width[1]) if custom else None, hidden))
+
+
+def _width_at(sheet: CarriedSheet, j: int) -> float | None:
+    return next((w for lo, hi, w, _ in sheet.columns if lo <= j <= hi), None)
 
 
 _PADDING = 5 / 7  # what Excel adds to a width in characters (5 pixels of 7 a digit)
@@ -276,15 +277,15 @@ def _table_widths(path: Path, tables: Mapping[str, RawTable], members: dict[str,
                     continue
                 sheet = CarriedSheet(t.sheet)
                 _columns(z.read(members[t.sheet]), sheet)
-                if not sheet.widths:
+                if not any(w for _, _, w, _ in sheet.columns):
                     continue
                 row = next(wb[t.sheet].iter_rows(min_row=t.first_row - 1,
                                                  max_row=t.first_row - 1), ())
                 wanted = {str(h).strip().casefold() for h in t.header}
-                widths = {str(c.value).strip(): max(sheet.widths[c.column - 1] - _PADDING, 1)
-                          for c in row if getattr(c, "value", None) is not None
+                widths = {str(c.value).strip(): max(w - _PADDING, 1) for c in row
+                          if getattr(c, "value", None) is not None
                           and str(c.value).strip().casefold() in wanted
-                          and c.column - 1 in sheet.widths}
+                          and (w := _width_at(sheet, c.column - 1)) is not None}
                 if widths:
                     out[t.name] = widths
     finally:
@@ -380,12 +381,11 @@ def write_carried(book: Any, carry: Carry) -> None:
 
     for sheet in carry.sheets:
         ws = book.sheet(sheet.name)
-        for j in sorted(set(sheet.widths) | sheet.hidden_cols):
-            options = {"hidden": j in sheet.hidden_cols}
-            if j in sheet.widths:  # the file's width includes the cell padding: in pixels
-                ws.set_column_pixels(j, j, round(sheet.widths[j] * 7), None, options)
+        for lo, hi, width, hidden in sheet.columns:
+            if width is not None:  # the file's width includes the cell padding: in pixels
+                ws.set_column_pixels(lo, hi, round(width * 7), None, {"hidden": hidden})
             else:
-                ws.set_column(j, j, None, None, options)
+                ws.set_column(lo, hi, None, None, {"hidden": hidden})
         headers = set()  # a table's header cells are its column names, written with it
         for t in sheet.tables:
             _table(book, ws, t)
