@@ -119,11 +119,11 @@ class ImportRun:
     def settles_too_much(self, partial_hint: str = "--partial",
                          settle_hint: str = "--settle-missing") -> str | None:
         """Why the import is refused, or None: an export that is not said to be partial
-        would settle items worth more than half of the workbook's open balance (what it
-        takes off the customers' balances, one by one: items replaced by new ones of the same
-        customer do not count), or make more than half of its customers with a balance leave
-        the ledger (a filtered export, one contact or one period, would silently remove the
-        others' balances)."""
+        would take more than half of the workbook's open balance off its customers by
+        settling the items it no longer lists (customer by customer, no more than each
+        balance falls: items replaced by new ones of the same customer take nothing off), or
+        make more than half of its customers with a balance leave the ledger (a filtered
+        export, one contact or one period, would silently remove the others' balances)."""
         m = self.merged
         if m.partial or not m.items_settled:
             return None

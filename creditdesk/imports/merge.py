@@ -77,7 +77,9 @@ class Merged:
     untouched: int = 0  # partial: customers with a balance the export does not list
     open_before: float = 0.0  # the workbook's open balance before the import
     with_balance: int = 0  # customers with a balance before the import
-    removed_balance: float = 0.0  # the balances the import lowers, customer by customer
+    # what settling by absence takes off the balances, customer by customer (no more than
+    # each balance falls: a summary's items replaced by the next day's take nothing off)
+    removed_balance: float = 0.0
 
 
 def _combine(result: ImportResult) -> tuple[list[Contact], dict[str, int]]:
@@ -221,6 +223,7 @@ class _Work:
     pp: dict[str, int]
     had_payments: bool
     p_seen: set[int] = field(default_factory=set)  # Payments rows this export holds
+    settled_by: dict[str, float] = field(default_factory=dict)  # customer -> settled open
 
 
 _CUSTOMER_FIELDS = ["Customer", "Name", "Email", "CC", "Currency", "Terms (days)",
@@ -274,7 +277,7 @@ def _merge(existing: dict[str, Table], result: ImportResult, settled_on: dt.date
     # only a customer with a balance before can have left or changed: with none (a new
     # workbook) the balances after are not needed
     after = _customer_balances(w) if out.with_balance else {}
-    _balance_changes(out, before, after)
+    _balance_changes(out, before, after, w.settled_by)
     return out
 
 
@@ -456,22 +459,26 @@ def _settle_missing(w: _Work, out: Merged, as_at: dt.date | None, in_export: set
     for n, row in enumerate(w.i_rows):
         if n in in_export or not _blank_cell(row[ip["Settled Date"]]):
             continue
-        if abs(_num(row[ip["Amount"]]) - _num(row[ip["Paid"]])) < 0.005:
+        left = _num(row[ip["Amount"]]) - _num(row[ip["Paid"]])
+        if abs(left) < 0.005:
             continue
-        if scope is not None and text_of(row[ip["Customer"]]).casefold() not in scope:
+        cust = text_of(row[ip["Customer"]])
+        if scope is not None and cust.casefold() not in scope:
             continue
         d = _date(row[ip["Invoice Date"]])
         if as_at is not None and d is not None and d > as_at:
             continue  # entered after the export was made
         row[ip["Settled Date"]] = out.settled_on
         out.items_settled += 1
+        w.settled_by[cust] = w.settled_by.get(cust, 0.0) + left
 
 
-def _balance_changes(out: Merged, before: dict[str, float], after: dict[str, float]) -> None:
+def _balance_changes(out: Merged, before: dict[str, float], after: dict[str, float],
+                     settled_by: dict[str, float]) -> None:
+    """Who left the ledger, whose balance changed, and what settling took off."""
     for k in sorted(set(before) | set(after)):
         b, a = before.get(k, 0.0), after.get(k, 0.0)
-        if b - a > 0.005:
-            out.removed_balance += b - a
+        out.removed_balance += max(min(b - a, settled_by.get(k, 0.0)), 0.0)
         if abs(b) > 0.005 and abs(a) <= 0.005:
             out.left.append((k, b))
         elif abs(b) > 0.005 and abs(a - b) > 0.005:

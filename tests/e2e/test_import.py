@@ -238,12 +238,12 @@ def test_a_mapping_made_once_is_saved_and_used_by_name_the_next_morning(capsys, 
                         ["A-1", "C1", "Acme GmbH", "03.11.2026", "03.12.2026", "250,00", "INV"],
                         ["A-4", "C2", "Beta AG", "29.11.2026", "29.12.2026", "10,00", "INV"]],
                   delimiter=";")
-    # C1 paid 1,000.00 and got its 100.00 credit; C2 paid its 2,000.50: 2,890.50 of the
-    # 3,150.50 open, more than half; refused until the user says it is the whole ledger
+    # C2's 2,000.50 is no longer listed (less its new 10.00: 1,990.50 off its balance), of
+    # the 3,150.50 open, more than half; refused until the user says it is the whole ledger
     code, out, err = run(capsys, "import", day2, "--into", tmp_path / "one.xlsx", "-o",
                          tmp_path / "two.xlsx", "--mapping", "acme-erp")
     assert code == 4 and out == "" and not (tmp_path / "two.xlsx").exists()
-    assert "would take 2,890.50 off the workbook's 3,150.50 open balance (92%)" in err
+    assert "would take 1,990.50 off the workbook's 3,150.50 open balance (63%)" in err
     doc = imported(capsys, day2, "--into", tmp_path / "one.xlsx", "-o", tmp_path / "two.xlsx",
                    "--mapping", "acme-erp", "--settle-missing")
     assert doc["format"] == "mapping 'acme-erp'"
