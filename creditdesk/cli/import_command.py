@@ -133,19 +133,14 @@ def run(args: argparse.Namespace) -> int:
 def _check_output(args: argparse.Namespace) -> None:
     """-o is never an input, overwrites only with --force, and never a workbook with
     macros: when --into or -o holds a VBA project, -o must name a new file."""
-    from creditdesk.files.xlsx_carry import has_vba
+    from creditdesk.files.xlsx_carry import overwrites_macros
 
     out = args.output
     for src in [*args.sources, *([args.into] if args.into else [])]:
         if src.exists() and out.exists() and out.resolve() == src.resolve():
             raise ImportUsageError(f"creditdesk import: -o {out} is one of the inputs; write to "
                                    "a new file (your workbook and exports are never changed)")
-    if not out.exists():
-        return
-    if has_vba(out) or (args.into is not None and has_vba(args.into)):
-        macros = out if has_vba(out) else args.into
-        raise ImportUsageError(f"creditdesk import: {macros} holds macros (a VBA project) that "
-                               f"the output cannot carry; -o must name a new file, not the "
-                               f"existing {out} (--force does not apply)")
-    if not args.force:
+    if (why := overwrites_macros(out, args.into)) is not None:
+        raise ImportUsageError(f"creditdesk import: {why}")
+    if out.exists() and not args.force:
         raise ImportUsageError(f"creditdesk import: {out} exists; use --force to overwrite it")

@@ -90,6 +90,10 @@ def _check_paths(args: argparse.Namespace) -> None:
             args.output.resolve() == args.into.resolve():
         raise RatesUsageError("creditdesk rates update: -o must not be the --into workbook; "
                               "write to a new file")
+    from creditdesk.files.xlsx_carry import overwrites_macros
+
+    if (why := overwrites_macros(args.output, args.into)) is not None:
+        raise RatesUsageError(f"creditdesk rates update: {why}")
     if args.output.exists() and not args.force:
         raise RatesUsageError(f"creditdesk rates update: {args.output} exists; use --force to "
                               "overwrite it")

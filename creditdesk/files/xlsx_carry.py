@@ -96,6 +96,21 @@ def has_vba(path: str | os.PathLike) -> bool:
         return False
 
 
+def overwrites_macros(output: str | os.PathLike, into: str | os.PathLike | None
+                      ) -> str | None:
+    """Why ``output`` must be a new file, or None: it exists and ``into`` or it holds a VBA
+    project (the rewrite cannot carry macros, so no macro workbook is written over, whatever
+    --force says)."""
+    if not Path(output).exists():
+        return None
+    macros = output if has_vba(output) else into if into is not None and has_vba(into) \
+        else None
+    if macros is None:
+        return None
+    return (f"{macros} holds macros (a VBA project) that the output cannot carry; -o must "
+            f"name a new file, not the existing {output} (--force does not apply)")
+
+
 def read_carry(path: str | os.PathLike, tables: Mapping[str, RawTable]) -> Carry:
     """The sheets of ``path`` other than those holding its contract ``tables`` (as
     ``xlsx_read.read_workbook`` read them) and Creditdesk's own Read me, ready to write
