@@ -87,8 +87,13 @@ def run(book: Any, progress: Progress) -> str:
             f"'{source.name}, Invoice, <your header>' per field), then click Import "
             "again") from None
     imported.sources = [f"the {source.name} sheet"]
-    progress(f"writing {len(imported.result.items):,} items into Customers and Invoices")
-    for name in ("Customers", "Invoices"):
+    refused = imported.settles_too_much("creditdesk import --partial",
+                                        "creditdesk import --settle-missing")
+    if refused:  # nothing is written: a filtered export would remove the others' balances
+        raise CreditdeskError(refused[0].upper() + refused[1:])
+    progress(f"writing {len(imported.result.items):,} items into "
+             + " and ".join(imported.written))
+    for name in imported.written:  # Customers, Invoices, and Payments when it has some
         write_contract_table(book, contract.table(name), *imported.tables[name])
     currency_set = imported.result.currency and "settings" not in tables
     if currency_set:  # a workbook without Settings: the export's currency is the base one
@@ -119,7 +124,9 @@ def _summary(imported: ImportRun, sheet: str) -> str:
             f"from the {sheet} sheet ({r.format}"
             + (f", as at {r.as_at}" if r.as_at else "") + f"): {m.items_added:,} added, "
             f"{m.items_updated:,} updated, {m.items_settled:,} no longer in the export marked "
-            f"settled; {len(m.new_customers):,} new customer(s). " + problems
+            f"settled; {len(m.new_customers):,} new customer(s)"
+            + (f"; {m.payments_added + m.payments_updated:,} dated payment(s) in Payments"
+               if m.payments_added or m.payments_updated else "") + ". " + problems
             + " Click Refresh for the ageing.")
 
 

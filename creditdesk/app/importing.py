@@ -97,6 +97,8 @@ def mapping(name: str | None, map_pairs: Sequence[tuple[str, str]],
 
 
 MOSTLY_UNUSABLE = 3  # the exit status when most rows that looked like items could not be used
+SETTLES_TOO_MUCH = 4  # the exit status when an export would settle most of the ledger
+MERGED = ("Customers", "Invoices", "Payments")  # the tables an import merges into
 
 
 @dataclass
@@ -113,6 +115,29 @@ class ImportRun:
     @property
     def status(self) -> int:
         return MOSTLY_UNUSABLE if self.result.mostly_unusable else 0
+
+    def settles_too_much(self, partial_hint: str = "--partial",
+                         settle_hint: str = "--settle-missing") -> str | None:
+        """Why the import is refused, or None: an export that is not said to be partial
+        would take more than half of the workbook's open balance off its customers by
+        settling the items it no longer lists (customer by customer, no more than each
+        balance falls: items replaced by new ones of the same customer take nothing off), or
+        make more than half of its customers with a balance leave the ledger (a filtered
+        export, one contact or one period, would silently remove the others' balances)."""
+        m = self.merged
+        if m.partial or not m.items_settled:
+            return None
+        share = m.removed_balance / m.open_before if m.open_before > 0.005 else 0.0
+        many = m.with_balance > 0 and len(m.left) * 2 > m.with_balance
+        if share <= 0.5 and not many:
+            return None
+        return (f"the export would take {_m(m.removed_balance)} off the workbook's "
+                f"{_m(m.open_before)} open balance ({share:.0%}), and {len(m.left)} of its "
+                f"{m.with_balance} customer(s) with a balance would leave the ledger; more "
+                "than a whole ledger's export usually settles, so nothing was written. If "
+                "it is filtered (one contact, one period), import it with "
+                f"{partial_hint} (only the customers it lists are updated); if it is the "
+                f"whole ledger and the others did pay, with {settle_hint}")
 
     @property
     def notes(self) -> list[Issue]:
@@ -149,32 +174,35 @@ class ImportRun:
                                    for k, b in m.left],
                           "changed": [{"customer": k, "before": round(b, 2),
                                        "after": round(a, 2)} for k, b, a in m.changed],
-                          "fields_filled": m.filled, "fields_kept": m.kept},
+                          "fields_filled": m.filled, "fields_kept": m.kept,
+                          "not_in_export_left_alone": m.untouched},
+            "payments": {"added": m.payments_added, "updated": m.payments_updated,
+                         "removed": list(m.payments_removed)},
+            "partial": m.partial,
             "rows": {"looked_like_items": r.candidates, "unusable": r.unusable},
             "notes": [_issue(n) for n in self.notes],
             "issues": [_issue(i) for i in self.issues],
             "exit_status": self.status,
         }
 
-    def lines(self, written_to: str, *, base_currency_set: bool = False, limit: int = 20,
-              issue_lines: bool = True) -> list[str]:
-        """The report for people: what was read and what changed in ``written_to``
-        (``issue_lines``: each issue too, else their count)."""
-        r, m = self.result, self.merged
-        out = [f"Read {', '.join(self.sources)}: {r.format}"
-               + (f", as at {r.as_at}" if r.as_at else "") + "."]
-        if r.matched:
-            out.append("Columns: " + ", ".join(f"{f} <- {h}" for f, h in r.matched.items()))
-        if r.currency:
-            out.append(f"Currency: {r.currency} ({r.currency_from or 'its Currency column'})"
-                       + ("; set as the Base Currency" if base_currency_set else ""))
-        out.append(f"{len(r.items)} item(s) for {len(self.customers)} customer(s), "
-                   f"{_m(self.outstanding)} outstanding"
-                   + (f"; {len(r.contacts)} contact(s)" if not r.items else "") + ".")
-        out.append(f"Wrote {written_to}: {len(m.new_customers)} new customer(s), "
-                   f"{m.items_added} item(s) added, {m.items_updated} updated, "
-                   f"{m.items_settled} no longer in the export marked settled on "
-                   f"{m.settled_on}.")
+    def _changes(self, written_to: str, limit: int) -> list[str]:
+        """What the merge changed: items, payments, customers and their balances."""
+        m = self.merged
+        out = [f"Wrote {written_to}: {len(m.new_customers)} new customer(s), "
+               f"{m.items_added} item(s) added, {m.items_updated} updated, "
+               f"{m.items_settled} no longer in the export marked settled on "
+               f"{m.settled_on}."]
+        if m.partial:
+            out.append(f"Partial export: only the {len(self.customers)} customer(s) it lists "
+                       f"were updated; {m.untouched} other customer(s) with a balance were "
+                       "left as they were.")
+        if m.payments_added or m.payments_updated or m.payments_removed:
+            out.append(f"Payments: {m.payments_added} dated unapplied payment(s) added to the "
+                       f"Payments table, {m.payments_updated} updated"
+                       + (f"; {len(m.payments_removed)} no longer unapplied in the export "
+                          f"(applied or refunded there) removed: "
+                          + ", ".join(m.payments_removed[:limit]) if m.payments_removed
+                          else "") + ".")
         if m.filled or m.kept:
             out.append(f"Customer details: {m.filled} empty cell(s) filled from the export; "
                        f"{m.kept} value(s) you typed kept where the export differs.")
@@ -186,6 +214,24 @@ class ImportRun:
             out += [f"  {k:<24} {_m(b):>14} -> {_m(a):>14}" for k, b, a in m.changed[:limit]]
             if len(m.changed) > limit:
                 out.append(f"  ... and {len(m.changed) - limit} more")
+        return out
+
+    def lines(self, written_to: str, *, base_currency_set: bool = False, limit: int = 20,
+              issue_lines: bool = True) -> list[str]:
+        """The report for people: what was read and what changed in ``written_to``
+        (``issue_lines``: each issue too, else their count)."""
+        r = self.result
+        out = [f"Read {', '.join(self.sources)}: {r.format}"
+               + (f", as at {r.as_at}" if r.as_at else "") + "."]
+        if r.matched:
+            out.append("Columns: " + ", ".join(f"{f} <- {h}" for f, h in r.matched.items()))
+        if r.currency:
+            out.append(f"Currency: {r.currency} ({r.currency_from or 'its Currency column'})"
+                       + ("; set as the Base Currency" if base_currency_set else ""))
+        out.append(f"{len(r.items)} item(s) for {len(self.customers)} customer(s), "
+                   f"{_m(self.outstanding)} outstanding"
+                   + (f"; {len(r.contacts)} contact(s)" if not r.items else "") + ".")
+        out += self._changes(written_to, limit)
         notes, issues = self.notes, self.issues
         if notes:
             out.append(f"{len(notes)} row(s) were not items and were skipped: "
@@ -210,12 +256,14 @@ class ImportRun:
 
 def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTable], *,
                   fresh: Mapping[str, Table] | None = None, format: str | None = None,
-                  mapping=None, save_mapping: bool = False) -> ImportRun:
+                  mapping=None, save_mapping: bool = False, partial: bool = False
+                  ) -> ImportRun:
     """Each source's sheets (a file, or a pasted sheet) read and merged into ``tables`` (the
     workbook's contract tables as read, keyed by normalised name). ``fresh``: the tables of a
     new workbook, used instead when there are none (the CLI without --into: the template's;
     its Base Currency becomes the export's). ``save_mapping``: the mapping's rows go into the
-    Mappings table. Raises ``ExportError`` when a source is not an export Creditdesk knows."""
+    Mappings table. ``partial``: the export lists some customers only; nobody else's items
+    are settled. Raises ``ExportError`` when a source is not an export Creditdesk knows."""
     from creditdesk.imports import merge, parse_export
 
     opts = Options(*date_order(tables))
@@ -224,11 +272,11 @@ def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTa
     for sheets in sources:
         result.extend(parse_export(list(sheets), format, mapping, opts))
         names += sorted({s.source for s in sheets} - set(names))
-    existing = {name: table_of(tables[name.casefold()]) for name in ("Customers", "Invoices")
+    existing = {name: table_of(tables[name.casefold()]) for name in MERGED
                 if name.casefold() in tables}
-    merged = merge(existing, result)
+    merged = merge(existing, result, partial=partial)
     out: dict[str, Table] = {}
-    new = fresh is not None and not existing
+    new = fresh is not None and not {"Customers", "Invoices"} & set(existing)
     if not new:
         for spec in contract.TABLES:
             raw = tables.get(contract.normalise_header(spec.name))
@@ -243,6 +291,9 @@ def import_sheets(sources: Sequence[Sequence[Sheet]], tables: Mapping[str, RawTa
     out["Customers"] = merged.customers
     out["Invoices"] = merged.invoices
     written = ["Customers", "Invoices"]
+    if merged.payments is not None:
+        out["Payments"] = merged.payments
+        written.append("Payments")
     if mapping is not None and save_mapping:
         header, rows = out.get("Mappings", (["Mapping", "Field", "Value"], []))
         keep = [r for r in rows if str(r[0] or "").strip().casefold() != mapping.name.casefold()]

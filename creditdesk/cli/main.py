@@ -3,8 +3,9 @@
 Exit status: 0 when the run completed (issues in the input or not; they are reported), 3 when
 it completed but could not use most of the workbook's invoice rows (said first, on stderr), 2
 for a usage error, a workbook that cannot be used, or a backend that cannot be reached or
-refuses the key (one line on stderr), 1 for an internal error (one line on stderr, never a
-traceback).
+refuses the key (one line on stderr), 4 when ``import --into`` refuses an export that would
+settle most of the workbook's balance (see ``import_command``), 1 for an internal error (one
+line on stderr, never a traceback).
 
 Other packages add command groups through the ``creditdesk.commands`` entry point group: each
 entry point names a ``register(subparsers)`` function that adds its parsers and sets

@@ -90,6 +90,10 @@ def _check_paths(args: argparse.Namespace) -> None:
             args.output.resolve() == args.into.resolve():
         raise RatesUsageError("creditdesk rates update: -o must not be the --into workbook; "
                               "write to a new file")
+    from creditdesk.files.xlsx_carry import overwrites_macros
+
+    if (why := overwrites_macros(args.output, args.into)) is not None:
+        raise RatesUsageError(f"creditdesk rates update: {why}")
     if args.output.exists() and not args.force:
         raise RatesUsageError(f"creditdesk rates update: {args.output} exists; use --force to "
                               "overwrite it")
@@ -136,15 +140,19 @@ def run(args: argparse.Namespace) -> int:
         "into": str(args.into) if args.into else None,
         "output": str(args.output) if args.output else None,
     }
-    left_behind: list[str] = []
+    carry = None
     if args.into is not None:
-        left_behind = _write(args, tables, law, new, source, contract, rates)
-        doc["sheets_not_carried"] = left_behind
+        carry = _write(args, tables, law, new, source, contract, rates)
+        doc["sheets_carried"], doc["not_carried"] = carry.sheet_names, carry.lost
+        if carry.lost:  # loudly, on stderr too: it is gone from the output
+            print(f"creditdesk rates: WARNING: {args.output} does not have what XlsxWriter "
+                  f"cannot rewrite from {args.into}: {'; '.join(carry.lost)}. {args.into} "
+                  "itself is unchanged: keep it for them.", file=sys.stderr)
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    _show(args, doc, file, base, new, left_behind)
+    _show(args, doc, file, base, new, carry)
     return 0
 
 
@@ -153,8 +161,10 @@ def _rate_before(was: dict, day: dt.date) -> float | None:
     return was[max(earlier)] if earlier else None
 
 
-def _write(args, tables, law, new, source, contract, rates) -> list[str]:
-    from creditdesk.files.exports import sheets_without_tables
+def _write(args, tables, law, new, source, contract, rates):
+    """The workbook with its Rates table: returns the ``xlsx_carry.Carry`` of its own
+    sheets, carried into the output."""
+    from creditdesk.files.xlsx_carry import read_carry
     from creditdesk.files.xlsx_write import write_workbook
 
     out: dict[str, tuple[list[str], list[list]]] = {}
@@ -174,11 +184,13 @@ def _write(args, tables, law, new, source, contract, rates) -> list[str]:
             kept.append([r[at[contract.normalise_header(h)]]
                          if contract.normalise_header(h) in at else None for h in header])
     out["Rates"] = (header, kept + rates.table_rows(law, new, source))
-    write_workbook(args.output, out, readme=True, source=args.into)
-    return sheets_without_tables(args.into, {r.sheet for r in tables.values()})
+    carry = read_carry(args.into, tables)
+    write_workbook(args.output, out, readme=True, source=args.into, carry=carry,
+                   widths=carry.table_widths)
+    return carry
 
 
-def _show(args, doc, file, base, new, left_behind) -> None:
+def _show(args, doc, file, base, new, carry) -> None:
     from creditdesk.domain.rates import RATE_NAME
 
     name = RATE_NAME[doc["law"]]
@@ -210,6 +222,9 @@ def _show(args, doc, file, base, new, left_behind) -> None:
     print(f"Wrote {args.output}: the tables of {args.into}, its Rates table holding the "
           f"{doc['law']} rates ({len(new.rates)} row(s)); every calculation on "
           f"{args.output.name} uses them.")
-    if left_behind:
-        print(f"Not carried into {args.output} (not contract tables): sheet(s) "
-              + ", ".join(left_behind))
+    if carry.sheets:
+        print(f"Your own sheets carried into {args.output} (values, formulas, number "
+              "formats, widths): " + ", ".join(carry.sheet_names))
+    if carry.lost:
+        print(f"NOT CARRIED into {args.output} (XlsxWriter cannot rewrite them): "
+              + "; ".join(carry.lost))

@@ -135,21 +135,3 @@ def _workbook(path: Path) -> list[Sheet]:
         with contextlib.suppress(Exception):
             book.close()
     return out
-
-
-def sheets_without_tables(path: str | os.PathLike, table_sheets: set[str]) -> list[str]:
-    """The worksheets of a workbook other than ``table_sheets`` (those holding its contract
-    tables): an import's output does not carry them, and says so."""
-    import python_calamine as pc
-
-    try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception:
-        return []
-    try:
-        return [m.name for m in book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet
-                and m.name.casefold() not in {s.casefold() for s in table_sheets}
-                and m.name.casefold() != "read me"]
-    finally:
-        with contextlib.suppress(Exception):
-            book.close()

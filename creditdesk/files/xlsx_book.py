@@ -390,6 +390,10 @@ class Book:
         self.sheet_names.add(cand.casefold())
         return self.wb.add_worksheet(cand, xlsx_bulk.sheet_class())
 
+    def unique_table_name(self, name: str) -> str:
+        """An Excel table name for ``name`` that no table of the workbook has yet."""
+        return self._table_name(name)
+
     def _table_name(self, name: str) -> str:
         base = table_name(name)
         cand, k = base, 2

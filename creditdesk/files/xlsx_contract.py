@@ -21,6 +21,7 @@ from creditdesk.files.xlsx_book import (
     print_setup,
     target_file,
 )
+from creditdesk.files.xlsx_carry import Carry, write_carried
 
 _KIND = {"text": "text", "email": "text", "emails": "text", "number": "any",
          "integer": "any", "date": "date", "bool": "any"}
@@ -74,7 +75,7 @@ def write_workbook(path: str | os.PathLike,
                    tables: Mapping[str, tuple[Sequence[str], Rows]], *,
                    widths: Mapping[str, Mapping[str, float] | Sequence[float]] | None = None,
                    readme: bool = False, source: str | os.PathLike | None = None,
-                   created: dt.datetime | None = None) -> None:
+                   created: dt.datetime | None = None, carry: Carry | None = None) -> None:
     """Each table as an Excel table on its own sheet named like the table.
 
     ``tables`` maps a table name ("Dunning Levels") to (headers, rows); the Excel table is
@@ -82,10 +83,13 @@ def write_workbook(path: str | os.PathLike,
     table, by header or by position (default: ``TEMPLATE_WIDTHS`` for the texts a user
     edits, else fitted to the values). ``readme`` puts a "Read me" sheet first that explains
     the contract tables. ``source`` is the input workbook, which is never overwritten.
+    ``carry``: the input's own sheets (``xlsx_carry.read_carry``), written after the tables.
     """
     with target_file(path, source) as tmp:
         wb = new_workbook(tmp, created)
-        add_contract_sheets(wb, tables, widths=widths, readme=readme)
+        book = add_contract_sheets(wb, tables, widths=widths, readme=readme)
+        if carry is not None:
+            write_carried(book, carry)
         close_workbook(wb, path)
 
 
@@ -132,15 +136,16 @@ def write_template(path: str | os.PathLike, *, created: dt.datetime | None = Non
 
 def add_contract_sheets(wb, tables: Mapping[str, tuple[Sequence[str], Rows]], *,
                         widths: Mapping[str, Mapping[str, float] | Sequence[float]] | None
-                        = None, readme: bool = False) -> None:
+                        = None, readme: bool = False) -> Book:
     """The sheets ``write_workbook`` writes, onto an XlsxWriter workbook the caller opened
     with ``WORKBOOK_OPTIONS`` and closes (the desktop ``.xlsm`` adds its own sheets and its
-    VBA project around them)."""
+    VBA project around them); returns the ``Book`` (its sheet and table names)."""
     book = Book(wb)
     if readme:
         _readme(book)
     for name, (headers, rows) in tables.items():
         _contract_table(book, name, list(headers), rows, (widths or {}).get(name))
+    return book
 
 
 _KIND_WORDS = {"text": "text", "number": "number", "integer": "whole number", "date": "date",

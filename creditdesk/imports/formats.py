@@ -140,6 +140,7 @@ def _undated(result: ImportResult, it: Item) -> None:
     by the export's date, and says so."""
     if it.invoice_date is not None:
         return
+    it.dated = False
     if it.due_date is not None:
         it.invoice_date = it.due_date
         result.issues.append(Issue(it.where, it.row, None, f"{it.invoice} has no date; dated "

@@ -43,6 +43,7 @@ class Item:
     row: int = 0
     where: str = ""
     amount_known: bool = False  # the document's own total is known, not only what is open
+    dated: bool = True  # the export gave its date (False: dated by its due date or the export's)
 
     @property
     def outstanding(self) -> float:

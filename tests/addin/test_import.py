@@ -59,7 +59,8 @@ def with_sheet(payload: dict, name: str, values: list[list], active: bool = Fals
 def contract(payload: dict) -> dict:
     """Customers and Invoices as the add-in reads them (the file reader's cell types)."""
     tables = read_tables(book_of(payload))
-    return {k: (tables[k].header, tables[k].columns) for k in ("customers", "invoices")}
+    return {k: (tables[k].header, tables[k].columns) for k in ("customers", "invoices",
+                                                               "payments")}
 
 
 def test_an_export_pasted_onto_the_import_sheet_gives_the_tables_the_cli_writes(
@@ -72,14 +73,14 @@ def test_an_export_pasted_onto_the_import_sheet_gives_the_tables_the_cli_writes(
                             scripts.import_export)
 
     assert summary.startswith("Imported 8 item(s) for 3 customer(s) from the Import sheet "
-                              "(Xero Aged Receivables Detail, as at 2026-11-30): 7 added, "
+                              "(Xero Aged Receivables Detail, as at 2026-11-30): 5 added, "
                               "1 updated, 1 no longer in the export marked settled; 2 new "
-                              "customer(s).")
+                              "customer(s); 2 dated payment(s) in Payments.")
     assert summary.endswith("Click Refresh for the ageing.")
     assert cell(after, "Dashboard", 2, 1).endswith(summary)
     on_file = read_workbook(out)
     in_excel = contract(after)
-    for key in ("customers", "invoices"):
+    for key in ("customers", "invoices", "payments"):
         assert in_excel[key][0] == on_file[key].header, key
         assert in_excel[key][1] == on_file[key].columns, key
     customers = {r["Customer"]: r for r in table(after, "Customers")}
@@ -142,7 +143,8 @@ def test_an_unknown_layout_says_how_to_map_it_in_excel(mine):
 
 
 def test_a_mapping_saved_under_the_sheets_name_reads_any_layout(mine, tmp_path):
-    rows = [["Doc No", "Client", "Date", "Gross"], ["A-1", "Acme", "2026-11-01", "100.00"]]
+    rows = [["Doc No", "Client", "Date", "Gross"], ["A-1", "Acme", "2026-11-01", "100.00"],
+            ["INV-0412", "BLU001", "2026-10-12", "1500.00"]]
     book = tmp_path / "mapped.xlsx"
     wb = openpyxl.load_workbook(mine)
     ws = wb.create_sheet("Mappings")
@@ -153,5 +155,22 @@ def test_a_mapping_saved_under_the_sheets_name_reads_any_layout(mine, tmp_path):
     wb.save(book)
     summary, _, after = run(with_sheet(payload_from_file(book), "Import", rows),
                             scripts.import_export)
-    assert summary.startswith("Imported 1 item(s) for 1 customer(s) from the Import sheet")
+    assert summary.startswith("Imported 2 item(s) for 2 customer(s) from the Import sheet")
     assert "A-1" in {r["Invoice"] for r in table(after, "Invoices")}
+
+
+def test_a_filtered_export_pasted_in_excel_is_refused_and_nothing_is_written(mine, xero):
+    """One contact's Aged Receivables pasted: it would settle every other customer's items
+    (here all of Bluegate's 1,400.00 and Gone Away's 75.00); the Import button refuses, naming the
+    figures, and Customers and Invoices stay as they were."""
+    rows = pasted(xero)
+    one = rows[:6] + rows[11:15]  # the title block, the header, Quarry Lane Cafe's rows
+    assert one[6][0] == "Quarry Lane Cafe" and one[-1][0] == "Total Quarry Lane Cafe"
+    before = payload_from_file(mine)
+    summary, _, after = run(with_sheet(before, "Import", one), scripts.import_export)
+    assert "would take 1,475.00 off the workbook's 1,475.00 open balance (100%)" in summary
+    assert "--partial" in summary and "--settle-missing" in summary
+    invoices = table(after, "Invoices")
+    assert [r["Invoice"] for r in invoices] == ["INV-0412", "OLD-1"]
+    assert all("Settled Date" not in r for r in invoices)  # the table was not written
+    assert [r["Customer"] for r in table(after, "Customers")] == ["BLU001", "OLD01"]

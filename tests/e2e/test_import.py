@@ -73,7 +73,9 @@ def test_items_without_a_number_get_keys_that_a_reimport_of_the_same_export_keep
     assert first.issues == []  # the totals agree when they are not stale
     imported(capsys, src, "-o", tmp_path / "one.xlsx")
     doc = imported(capsys, src, "--into", tmp_path / "one.xlsx", "-o", tmp_path / "two.xlsx")
-    assert doc["items"]["added"] == 0 and doc["items"]["updated"] == 8
+    # the credit note is an item; the overpayment and prepayment, dated, are Payments rows
+    assert doc["items"]["added"] == 0 and doc["items"]["updated"] == 6
+    assert doc["payments"] == {"added": 0, "updated": 2, "removed": []}
     assert doc["customers"]["new"] == [] and doc["customers"]["changed"] == []
 
 
@@ -91,7 +93,12 @@ def test_quickbooks_csv_with_bom_crlf_dollar_totals_and_bracket_negatives(capsys
     book = read_workbook(tmp_path / "qb.xlsx")["invoices"]
     numbers = book.columns[0]
     assert "1021" in numbers and "CN-1021" in numbers  # a credit memo sharing a number
-    assert sum(1 for n in numbers if n.startswith("PAY-")) == 2
+    # the unapplied payments, dated, are in Payments (on account), not Invoices: once
+    assert not any(n.startswith("PAY-") for n in numbers)
+    pay = read_workbook(tmp_path / "qb.xlsx")["payments"]
+    refs = [r.split()[0] for r in pay.columns[pay.header.index("Reference")]]
+    assert sum(1 for r in refs if r.startswith("PAY-")) == 2
+    assert all(v == "" for v in pay.columns[pay.header.index("Invoice")])
 
 
 def test_a_wrong_grand_total_is_an_issue_naming_both_figures(capsys, tmp_path):
@@ -116,7 +123,17 @@ def test_sage_50_aged_debtors_with_credit_limits_and_payments_on_account(capsys,
                       strict=True))
     assert limits == {"BLU001": 5000.0, "QLC002": 1000.0}
     invoices = read_workbook(tmp_path / "sage.xlsx")["invoices"].columns[0]
-    assert {"SA-460", "SA-461", "SR-450", "SP-470", "CN-0021"} <= set(invoices)
+    assert {"SP-470", "CN-0021"} <= set(invoices)
+    assert not {"SA-460", "SA-461", "SR-450"} & set(invoices)
+    # receipts and payments on account: dated rows of Payments, invoice blank
+    pay = read_workbook(tmp_path / "sage.xlsx")["payments"]
+    rows = {ref.split()[0]: (d, c, a, inv) for d, c, a, ref, inv in zip(
+        *(pay.columns[pay.header.index(h)] for h in ("Date", "Customer", "Amount",
+                                                      "Reference", "Invoice")), strict=True)}
+    assert {k: (str(v[0])[:10], v[1], v[2], v[3]) for k, v in rows.items()} == {
+        "SR-450": ("2026-11-28", "BLU001", 100.0, ""),
+        "SA-460": ("2026-09-15", "QLC002", 50.0, ""),
+        "SA-461": ("2026-09-15", "QLC002", 50.0, "")}
 
 
 def test_quickbooks_desktop_xlsx_with_indent_columns_and_age_sections(capsys, tmp_path):
@@ -221,8 +238,14 @@ def test_a_mapping_made_once_is_saved_and_used_by_name_the_next_morning(capsys, 
                         ["A-1", "C1", "Acme GmbH", "03.11.2026", "03.12.2026", "250,00", "INV"],
                         ["A-4", "C2", "Beta AG", "29.11.2026", "29.12.2026", "10,00", "INV"]],
                   delimiter=";")
+    # C2's 2,000.50 is no longer listed (less its new 10.00: 1,990.50 off its balance), of
+    # the 3,150.50 open, more than half; refused until the user says it is the whole ledger
+    code, out, err = run(capsys, "import", day2, "--into", tmp_path / "one.xlsx", "-o",
+                         tmp_path / "two.xlsx", "--mapping", "acme-erp")
+    assert code == 4 and out == "" and not (tmp_path / "two.xlsx").exists()
+    assert "would take 1,990.50 off the workbook's 3,150.50 open balance (63%)" in err
     doc = imported(capsys, day2, "--into", tmp_path / "one.xlsx", "-o", tmp_path / "two.xlsx",
-                   "--mapping", "acme-erp")
+                   "--mapping", "acme-erp", "--settle-missing")
     assert doc["format"] == "mapping 'acme-erp'"
     assert {c["customer"] for c in doc["customers"]["changed"]} == {"C1", "C2"}
     # no date in this export: what left it is settled today, so ask on that day

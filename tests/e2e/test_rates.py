@@ -156,3 +156,24 @@ def test_the_workbook_itself_is_never_written(capsys, tmp_path, ledger):
     taken.write_bytes(b"mine")
     code, _, err = run(capsys, "rates", "update", src, "--into", ledger, "-o", taken)
     assert code == 2 and "use --force" in err and taken.read_bytes() == b"mine"
+
+
+def test_the_workbooks_own_sheets_are_carried_into_the_output(capsys, tmp_path, ledger):
+    """A Notes sheet and a sheet of formulas the user added survive `rates update --into`
+    (the same carrying as `import --into`)."""
+    wb = openpyxl.load_workbook(ledger)
+    notes = wb.create_sheet("Notes")
+    notes["A1"] = "Ask C1 about the July invoice"
+    notes["B1"] = "=1+1"
+    mine = tmp_path / "mine.xlsx"
+    wb.save(mine)
+    page = tmp_path / "Bank Rate.csv"
+    page.write_text(rf.boe_bank_rate_page(), encoding="utf-8")
+    new = tmp_path / "new.xlsx"
+    code, out, err = run(capsys, "rates", "update", page, "--into", mine, "-o", new,
+                         "--checked-until", "2026-09-30")
+    assert code == 0, err
+    assert f"Your own sheets carried into {new} (values, formulas, number formats, " \
+        "widths): Notes" in out
+    after = openpyxl.load_workbook(new)["Notes"]
+    assert (after["A1"].value, after["B1"].value) == ("Ask C1 about the July invoice", "=1+1")
