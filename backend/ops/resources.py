@@ -184,6 +184,19 @@ def cloudformation() -> dict[str, Any]:
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_ref, "Arn"]},
                               "maxReceiveCount": receives}}}
 
+    def dlq_alarm(dlq_ref: str, name: str) -> dict[str, Any]:
+        """Any message in a dead-letter queue: `creditdesk backend redrive` brings it back."""
+        return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"{name}-not-empty", "AlarmDescription": (
+                f"Messages in {name}: their reminders failed with the reason; after fixing "
+                "the cause, `creditdesk backend redrive` sends them again"),
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName",
+                            "Value": {"Fn::GetAtt": [dlq_ref, "QueueName"]}}],
+            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "OperatorAlarmsTopic"}]}}
+
     table = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
              "UpdateReplacePolicy": "Retain",
              "Properties": {**TABLE_DEFINITION,
@@ -208,6 +221,10 @@ def cloudformation() -> dict[str, Any]:
                                      "SSEAlgorithm": "AES256"}}]}}},
         "SendDeadLetterQueue": dlq(names["send_dlq"]),
         "WorkDeadLetterQueue": dlq(names["work_dlq"]),
+        "OperatorAlarmsTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": "creditdesk-operator-alarms"}},  # subscribe the operators to it
+        "SendDeadLetterAlarm": dlq_alarm("SendDeadLetterQueue", names["send_dlq"]),
+        "WorkDeadLetterAlarm": dlq_alarm("WorkDeadLetterQueue", names["work_dlq"]),
         "SendQueue": queue(names["send_queue"], "SendDeadLetterQueue", SEND_WORKER_TIMEOUT,
                            _config.SEND_MAX_RECEIVES),
         "WorkQueue": queue(names["work_queue"], "WorkDeadLetterQueue", WORK_WORKER_TIMEOUT,

@@ -2,29 +2,40 @@
 
 For every queued reminder of a message:
 
-1. skip it if its row is already final (a redelivered message);
-2. skip it if the address is suppressed (hard bounce or complaint);
+1. skip it if its row is already final (a redelivered message); a row failed when its
+   message was dead-lettered is queued again (the message was redriven);
+2. skip it if the address is suppressed (hard bounce or complaint), or fail it if its
+   customer was erased (the tombstone, ``tombstones``: read for each chunk, and again just
+   before each SES call, so a send in flight stops before SES);
 3. claim its key with a conditional write (``CLAIM#<key>``, only if absent) *before* SES is
    called, ``CHUNK`` reminders at a time (one ``TransactWriteItems``; a key taken already is
    named by the cancellation and the others are claimed again without it); a claim that exists
    already means: sent (message id there: this batch's row is repaired, another batch's is
-   skipped as a duplicate) or possibly sent (no message id: a worker stopped between its claim
-   and its record: the reminder goes to **review** and is never resent on its own);
+   skipped as a duplicate, naming the message), possibly sent (no message id: a worker stopped
+   between its claim and its record, in this batch or in the batch holding it whose row is in
+   review: the reminder goes to **review** and is never resent on its own), or held by
+   another batch still at work: the row waits (``queued``, "held by batch X") and the message
+   comes back in ``HELD_BACKOFF`` seconds; then the reminder is either sent by X (skipped
+   here, with X's message id) or, once X released the claim (throttled, refused, quota, time),
+   claimed and sent by this batch;
 4. send through SES at a pace under the account's rate (read at run start);
 5. record the message id on the claim, the reminder's row and the customer's history: one
-   BatchWriteItem per chunk (and whatever happens, before the worker returns or raises).
-   A worker killed before the write (nothing of it runs any more) leaves the chunk's claims
-   without a message id: those reminders go to review (at most ``CHUNK``; some went out,
-   perhaps not all); a crash after it is repaired on redelivery from the claim. Claims not
-   used (throttled, out of time, refused, or not tried yet when an error stops the worker)
-   are released before it returns, and it takes no reminder it could not send and record
-   before its Lambda times out. (Per reminder that is one SES call and a quarter of a
-   DynamoDB call; one conditional write per reminder would double the calls.)
+   BatchWriteItem per chunk (and whatever happens, before the worker returns or raises),
+   then read the tombstones again and scrub what was written for a customer erased
+   meanwhile. A worker killed before the write (nothing of it runs any more) leaves the
+   chunk's claims without a message id: those reminders go to review (at most ``CHUNK``;
+   some went out, perhaps not all); a crash after it is repaired on redelivery from the
+   claim. Claims not used (throttled, out of time, refused, erased, or not tried yet when an
+   error stops the worker) are released before it returns, and it takes no reminder it could
+   not send and record before its Lambda times out. (Per reminder that is one SES call and
+   about 1.5 DynamoDB calls: the tombstone read before the send, a quarter of a claim
+   transaction and of a BatchWriteItem.)
 
 A throttled send releases its claim and the message comes back later (a batch item failure);
 a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
 fails that reminder; an unknown outcome (a timeout after the request left) keeps the claim and
-goes to review.
+goes to review. On a message's last receive (``SEND_MAX_RECEIVES``) whatever is still queued
+fails with the reason (``give_up``) before the dead-letter queue takes it.
 """
 
 from __future__ import annotations
@@ -329,6 +340,10 @@ class _Message:
         if run.out_of_time():
             return "time"
         run.pace()
+        if tombstones.erased(run.deps, self.tenant, [r.customer]):  # erased while in flight
+            release(key)
+            self.row(key, "failed", tombstones.ERASED, only_if_queued=True)
+            return ""
         untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
                     cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
