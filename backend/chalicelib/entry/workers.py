@@ -56,7 +56,7 @@ def send_worker(event):
             failed.append(mid)
             _last_receive(deps, raw, record.body, _WHY.get(outcome, outcome))
             deps.queue.retry_later("send", record.receipt_handle,
-                                   sending.BACKOFF.get(outcome, 0))
+                                   sending.backoff(outcome, _receives(raw)))
         if outcome in ("throttled", "time"):
             stop = outcome
     return _failures(failed)
@@ -66,12 +66,19 @@ _WHY = {"throttled": "SES throttled it on every try", "time": "the worker ran ou
         "held": "another batch held its claim"}
 
 
+def _receives(raw: dict) -> int:
+    try:
+        return int((raw.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+    except ValueError:
+        return 1
+
+
 def _last_receive(deps, raw: dict, body: str, why: str) -> None:
     """On a message's last receive (the dead-letter queue takes it next), its rows fail with
     the reason instead of staying queued."""
     from ..services import sending
 
-    receives = int((raw.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+    receives = _receives(raw)
     if receives < SEND_MAX_RECEIVES:
         return
     try:

@@ -15,7 +15,7 @@ For every queued reminder of a message:
    between its claim and its record, in this batch or in the batch holding it whose row is in
    review: the reminder goes to **review** and is never resent on its own), or held by
    another batch still at work: the row waits (``queued``, "held by batch X") and the message
-   comes back in ``HELD_BACKOFF`` seconds; then the reminder is either sent by X (skipped
+   comes back after a backoff (``backoff``); then the reminder is either sent by X (skipped
    here, with X's message id) or, once X released the claim (throttled, refused, quota, time),
    claimed and sent by this batch;
 4. send through SES at a pace under the account's rate (read at run start);
@@ -71,8 +71,15 @@ log = logging.getLogger(__name__)
 # claimed reminder is sent or released before the timeout, not stranded in review.
 RESERVE_MS = 30_000
 THROTTLE_BACKOFF = 30  # seconds before a throttled message comes back
-HELD_BACKOFF = 60  # seconds before a message waiting for another batch's claim comes back
-BACKOFF = {"throttled": THROTTLE_BACKOFF, "held": HELD_BACKOFF}
+HELD_BACKOFF = 5  # seconds before a message waiting for another batch's claim comes back,
+# doubled on each receive (at most 15 minutes): 10 receives wait about 50 minutes in all
+
+
+def backoff(outcome: str, receives: int) -> int:
+    """Seconds before a message that must come back ("throttled", "time", "held") does."""
+    if outcome == "held":
+        return min(HELD_BACKOFF * 2 ** max(receives - 1, 0), 900)
+    return THROTTLE_BACKOFF if outcome == "throttled" else 0
 CHUNK = 8  # reminders claimed together, then recorded together (one BatchWriteItem of 3 each)
 
 
