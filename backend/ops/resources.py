@@ -160,6 +160,20 @@ def create_local_resources(region: str | None = None,
 # -- the same resources for CloudFormation -------------------------------------------------
 
 
+def _dlq_alarm(dlq_ref: str, name: str) -> dict[str, Any]:
+    """Any message in a dead-letter queue: `creditdesk backend redrive` brings it back."""
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": f"{name}-not-empty", "AlarmDescription": (
+            f"Messages in {name}: their reminders failed with the reason; after fixing "
+            "the cause, `creditdesk backend redrive` sends them again"),
+        "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName",
+                        "Value": {"Fn::GetAtt": [dlq_ref, "QueueName"]}}],
+        "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "OperatorAlarmsTopic"}]}}
+
+
 def cloudformation() -> dict[str, Any]:
     """Resources (and the Lambda environment referring to them) for ``infra/`` to merge into
     the template ``chalice package`` writes. Names of queues and the topic are fixed, because
@@ -183,19 +197,6 @@ def cloudformation() -> dict[str, Any]:
             "MessageRetentionPeriod": 4 * 86400, "SqsManagedSseEnabled": True,
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_ref, "Arn"]},
                               "maxReceiveCount": receives}}}
-
-    def dlq_alarm(dlq_ref: str, name: str) -> dict[str, Any]:
-        """Any message in a dead-letter queue: `creditdesk backend redrive` brings it back."""
-        return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-            "AlarmName": f"{name}-not-empty", "AlarmDescription": (
-                f"Messages in {name}: their reminders failed with the reason; after fixing "
-                "the cause, `creditdesk backend redrive` sends them again"),
-            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
-            "Dimensions": [{"Name": "QueueName",
-                            "Value": {"Fn::GetAtt": [dlq_ref, "QueueName"]}}],
-            "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
-            "AlarmActions": [{"Ref": "OperatorAlarmsTopic"}]}}
 
     table = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
              "UpdateReplacePolicy": "Retain",
@@ -223,8 +224,8 @@ def cloudformation() -> dict[str, Any]:
         "WorkDeadLetterQueue": dlq(names["work_dlq"]),
         "OperatorAlarmsTopic": {"Type": "AWS::SNS::Topic", "Properties": {
             "TopicName": "creditdesk-operator-alarms"}},  # subscribe the operators to it
-        "SendDeadLetterAlarm": dlq_alarm("SendDeadLetterQueue", names["send_dlq"]),
-        "WorkDeadLetterAlarm": dlq_alarm("WorkDeadLetterQueue", names["work_dlq"]),
+        "SendDeadLetterAlarm": _dlq_alarm("SendDeadLetterQueue", names["send_dlq"]),
+        "WorkDeadLetterAlarm": _dlq_alarm("WorkDeadLetterQueue", names["work_dlq"]),
         "SendQueue": queue(names["send_queue"], "SendDeadLetterQueue", SEND_WORKER_TIMEOUT,
                            _config.SEND_MAX_RECEIVES),
         "WorkQueue": queue(names["work_queue"], "WorkDeadLetterQueue", WORK_WORKER_TIMEOUT,

@@ -281,7 +281,7 @@ def assert_settled(client, api_key, batch_ids) -> None:
         assert out["status"] == "done", out
         for k, r in rows.items():
             by_key.setdefault(k, []).append(r)
-    for k, rs in by_key.items():
+    for rs in by_key.values():
         assert all(r["status"] != "queued" for r in rs), rs
         assert any(r["status"] in ("sent", "review") for r in rs) or all(
             r["status"] in ("failed", "skipped") and r["detail"] for r in rs), rs
@@ -304,12 +304,10 @@ def pump(app, url: str, rounds: int = 40) -> int:
     """Lambda's event source by hand: deliver, delete what succeeded, make the failed ones
     visible again at once (the worker's backoff, skipped). Returns the deliveries."""
     sqs = _aws.client("sqs")
-    n = 0
-    for _ in range(rounds):
+    for n in range(rounds):
         records = receive(url)
         if not records:
             return n
-        n += 1
         failed = {f["itemIdentifier"] for f in worker(app, records)["batchItemFailures"]}
         for r in records:
             if r["messageId"] in failed:
