@@ -398,6 +398,30 @@ def test_a_message_throttled_on_every_receive_fails_its_rows_and_redrive_sends_t
     assert redrive("send", sqs=_aws.client("sqs"))["moved"] == 0
 
 
+def test_dead_letters_of_a_customer_erased_meanwhile_are_not_sent_on_redrive(
+        client, app, aws, acme):
+    from backend.ops.redrive import redrive
+
+    url = aws["CREDITDESK_SEND_QUEUE_URL"]
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": reminders(2)}))
+    remove = ses_hook("before-call", lambda **kw: (_ for _ in ()).throw(
+        ses_error("TooManyRequestsException", "Maximum sending rate exceeded.")))
+    try:
+        pump(app, url)
+    finally:
+        remove()
+    out = client.http.delete("/v1/customers/C0", headers=bearer(acme[1])).json_body
+    assert out["erased"]["reminders_stopped"] == 1
+    assert redrive("send", sqs=_aws.client("sqs"))["moved"] == 1
+    pump(app, url)
+    assert sent_to() == Counter({"ap@c1.example.com": 1})
+    rows = {r["customer"]: r for r in rows_of(client, acme[1], "batch-0001").values()}
+    assert rows["C0"]["status"] == "failed" and "erased" in rows["C0"]["detail"]
+    assert rows["C1"]["status"] == "sent"
+    assert_settled(client, acme[1], ["batch-0001"])
+
+
 def test_the_redrive_command_prints_what_it_moved(aws, capsys):
     import json
 
