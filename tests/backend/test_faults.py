@@ -81,6 +81,7 @@ def test_throttled_sends_are_retried_later_and_every_reminder_goes_once(client, 
         remove()
     assert sent_to() == addresses(rems)
     assert statuses(client, acme[1]) == Counter(sent=6)
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_a_worker_killed_between_send_and_record_is_flagged_for_review_not_resent(
@@ -111,6 +112,7 @@ def test_a_worker_killed_between_send_and_record_is_flagged_for_review_not_resen
                             headers=bearer(acme[1])).json_body["items"]
     review = next(i for i in items if i["status"] == "review")
     assert "may have gone out" in review["detail"]
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_an_exception_right_after_ses_returns_leaves_the_reminder_for_review(
@@ -149,6 +151,7 @@ def test_ses_refusing_one_message_fails_it_and_the_rest_go(client, app, aws, acm
         remove()
     assert sent_to() == Counter({"ap@c0.example.com": 1, "ap@c2.example.com": 1})
     assert statuses(client, acme[1]) == Counter(sent=2, failed=1)
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_a_spent_daily_quota_stops_the_run_and_the_batch_says_so(client, app, aws, acme):
@@ -163,6 +166,7 @@ def test_a_spent_daily_quota_stops_the_run_and_the_batch_says_so(client, app, aw
     assert ses_sent() == []
     out = client.http.get("/v1/batches/batch-0001", headers=bearer(acme[1])).json_body
     assert out["counts"]["failed"] == 3 and "quota" in out["detail"]
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_the_account_quota_read_at_run_start_limits_the_run(aws, acme, monkeypatch):
