@@ -378,3 +378,20 @@ def test_a_customer_erased_before_the_send_is_not_mailed(fake, tenant):
     got = rows(fake, tenant, "batch-0001")
     assert got["C1"]["status"] == "failed" and "erased" in got["C1"]["detail"]
     assert got["C1"]["to"] == "" and got["C2"]["status"] == "sent"
+
+
+def test_a_row_the_erasure_did_not_see_loses_the_address_when_the_worker_stops_it(
+        fake, tenant, monkeypatch):
+    from chalicelib.services import erasure
+
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    real = fake.store.query_all
+    monkeypatch.setattr(fake.store, "query_all", lambda pk, **kw: [] if kw.get("index")
+                        else real(pk, **kw))  # the index has not caught up with the rows
+    erasure.erase_customer(fake, tenant, "C1")
+    monkeypatch.setattr(fake.store, "query_all", real)
+    assert rows(fake, tenant, "batch-0001")["C1"]["to"] == "ap@c1.example.com"
+    drain(fake)
+    row = rows(fake, tenant, "batch-0001")["C1"]
+    assert (row["status"], row["to"], row["subject"]) == ("failed", "", "")
+    assert fake.mailer.sent == []

@@ -247,6 +247,15 @@ class _Message:
             remove=("held_by",),
             cond=Cond(equals={"status": "queued"}) if only_if_queued else None))
 
+    def erased(self, key: str) -> None:
+        """Not sent: the customer was erased. The row loses the address and subject here too
+        (the erasure may have swept before this row was visible to it)."""
+        self.row(key, "failed", tombstones.ERASED, only_if_queued=True, to="", subject="",
+                 erased=True)
+        ref = (self.rows.get(key) or {}).get("content_ref")
+        if ref:
+            self.store.delete_blob(ref)
+
     def hold(self, key: str, by: str, detail: str) -> None:
         """The row waits (still queued): the message comes back and settles it later."""
         self.store.update(Update(self.pk, f"R#{key}", set={
@@ -276,7 +285,7 @@ class _Message:
                 key = it["key"]
                 r = self.reminders.get(key)
                 if r is not None and r.customer in gone:
-                    self.row(key, "failed", tombstones.ERASED, only_if_queued=True)
+                    self.erased(key)
                 elif r is None:
                     self.row(key, "failed", "the reminder's content is gone (expired before it "
                              "was sent)")
@@ -349,7 +358,7 @@ class _Message:
         run.pace()
         if tombstones.erased(run.deps, self.tenant, [r.customer]):  # erased while in flight
             release(key)
-            self.row(key, "failed", tombstones.ERASED, only_if_queued=True)
+            self.erased(key)
             return ""
         untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
