@@ -50,6 +50,9 @@ NAMES = {
     "configuration_set": "creditdesk",
 }
 SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces at rate / 4
+# How often the send queue hands a message over before its dead-letter queue takes it (the
+# queue's maxReceiveCount); the worker fails a message's rows with the reason on the last one.
+SEND_MAX_RECEIVES = 10
 # A tenant created without a sender identity sends from this one (the local stack verifies it).
 LOCAL_SENDER = "reminders@creditdesk.example"
 

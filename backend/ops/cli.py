@@ -8,6 +8,8 @@ so the domain package never imports backend code. Also runs alone:
   SIGUSR1 runs the hourly ``tick`` now.
 - ``tenant create NAME [--sender ADDRESS] [--stack STACK]``: a tenant and its API key, with the
   AWS credentials of the shell (on the emulator when ``AWS_ENDPOINT_URL`` is set).
+- ``redrive [--queue send|work] [--limit N]``: the dead letters back to their queue
+  (``redrive.py``).
 - ``package OUTDIR [--stage prod]``: the deployable CloudFormation template and zip.
 """
 
@@ -68,6 +70,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     tc.add_argument("--stack", help="the CloudFormation stack deployed by 'chalice deploy' / "
                     "'aws cloudformation deploy' (its outputs name the table)")
     tc.set_defaults(run=_tenant_create)
+
+    r = bs.add_parser("redrive", help="bring dead-lettered messages back to their queue",
+                      description="Move the messages of the send (or work) queue's dead-letter "
+                      "queue back to it, with the AWS credentials of this shell (on the "
+                      "emulator when AWS_ENDPOINT_URL is set); their reminders are sent again "
+                      "(once per reminder, as always). Prints "
+                      '{"queue", "dead_letter_queue", "moved"}.')
+    r.add_argument("--queue", choices=("send", "work"), default="send",
+                   help="which queue's dead letters (default: send)")
+    r.add_argument("--limit", type=int, default=None, help="move at most this many")
+    r.set_defaults(run=_redrive)
 
     p = bs.add_parser("package", help="write the deployable template and zip",
                       description="Copy the app into build/backend/ with the domain package "
@@ -156,6 +169,25 @@ def _tenant_create(args: argparse.Namespace) -> int:
     except Exception as exc:  # botocore: no credentials, no table, endpoint down
         raise OpsError(f"cannot create the tenant: {type(exc).__name__}: {exc}") from None
     print(json.dumps({"tenant": tenant, "api_key": api_key}))
+    return 0
+
+
+# -- redrive ------------------------------------------------------------------------------
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from .project import load_app
+    from .redrive import redrive
+
+    if args.limit is not None and args.limit < 1:
+        raise OpsError("--limit must be 1 or more")
+    load_app()  # chalicelib (the queue names) imports from here on
+    try:
+        result = redrive(args.queue, args.limit)
+    except Exception as exc:  # botocore: no credentials, no queue, endpoint down
+        raise OpsError(f"cannot redrive the {args.queue} queue: {type(exc).__name__}: {exc}"
+                       ) from None
+    print(json.dumps(result))
     return 0
 
 

@@ -62,6 +62,10 @@ ACCOUNT = "123456789012"
 # moto reports a fixed sandbox quota (1 message a second, 200 a day) and counts every message
 # it ever held; the local stack says what a production account would have instead.
 LOCAL_SES_QUOTA = "500/10000000"
+# An SNS-invoked handler that raises is invoked again (Lambda: 2 retries of an asynchronous
+# invocation); here after 2 s, then 4 s.
+SNS_TRIES = 3
+SNS_RETRY_S = 2
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_SESSION_TOKEN": "testing"}
 
@@ -443,7 +447,8 @@ class LocalStack:
         handler = self._handler(src.name)
         while not self._stop.is_set():
             msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=1).get("Messages", [])
+                                       WaitTimeSeconds=1, AttributeNames=[
+                                           "ApproximateReceiveCount"]).get("Messages", [])
             for m in msgs:
                 self.stats.add(self.stats.invocations, src.name)
                 try:
@@ -451,8 +456,14 @@ class LocalStack:
                             LambdaContext(src.name))
                 except Exception:
                     self.stats.add(self.stats.errors, src.name)
-                    log.exception("%s raised on an SNS message (dropped, as after Lambda's "
-                                  "retries)", src.name)
+                    tries = int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+                    if tries < SNS_TRIES:  # as Lambda retries an asynchronous invocation
+                        log.warning("%s raised on an SNS message; retried", src.name)
+                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m[
+                            "ReceiptHandle"], VisibilityTimeout=SNS_RETRY_S * tries)
+                        continue
+                    log.exception("%s raised on an SNS message %d times (dropped, as after "
+                                  "Lambda's retries)", src.name, tries)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
     def _simulate_mailboxes(self) -> None:

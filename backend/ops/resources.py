@@ -21,7 +21,6 @@ from .project import load_app
 # recommends for SQS event sources). Keep in step with .chalice/config.json.
 SEND_WORKER_TIMEOUT = 300
 WORK_WORKER_TIMEOUT = 900
-SEND_MAX_RECEIVES = 10
 WORK_MAX_RECEIVES = 3
 TRANSIENT_DAYS = 14
 
@@ -131,7 +130,7 @@ def create_local_resources(region: str | None = None,
     _, send_dlq = queue(names["send_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
     _, work_dlq = queue(names["work_dlq"], {"MessageRetentionPeriod": str(14 * 86400)})
     send_url, _ = queue(names["send_queue"], _queue_attributes(
-        SEND_WORKER_TIMEOUT, send_dlq, SEND_MAX_RECEIVES))
+        SEND_WORKER_TIMEOUT, send_dlq, _config.SEND_MAX_RECEIVES))
     work_url, _ = queue(names["work_queue"], _queue_attributes(
         WORK_WORKER_TIMEOUT, work_dlq, WORK_MAX_RECEIVES))
 
@@ -159,6 +158,20 @@ def create_local_resources(region: str | None = None,
 
 
 # -- the same resources for CloudFormation -------------------------------------------------
+
+
+def _dlq_alarm(dlq_ref: str, name: str) -> dict[str, Any]:
+    """Any message in a dead-letter queue: `creditdesk backend redrive` brings it back."""
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": f"{name}-not-empty", "AlarmDescription": (
+            f"Messages in {name}: their reminders failed with the reason; after fixing "
+            "the cause, `creditdesk backend redrive` sends them again"),
+        "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName",
+                        "Value": {"Fn::GetAtt": [dlq_ref, "QueueName"]}}],
+        "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "OperatorAlarmsTopic"}]}}
 
 
 def cloudformation() -> dict[str, Any]:
@@ -209,8 +222,12 @@ def cloudformation() -> dict[str, Any]:
                                      "SSEAlgorithm": "AES256"}}]}}},
         "SendDeadLetterQueue": dlq(names["send_dlq"]),
         "WorkDeadLetterQueue": dlq(names["work_dlq"]),
+        "OperatorAlarmsTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": "creditdesk-operator-alarms"}},  # subscribe the operators to it
+        "SendDeadLetterAlarm": _dlq_alarm("SendDeadLetterQueue", names["send_dlq"]),
+        "WorkDeadLetterAlarm": _dlq_alarm("WorkDeadLetterQueue", names["work_dlq"]),
         "SendQueue": queue(names["send_queue"], "SendDeadLetterQueue", SEND_WORKER_TIMEOUT,
-                           SEND_MAX_RECEIVES),
+                           _config.SEND_MAX_RECEIVES),
         "WorkQueue": queue(names["work_queue"], "WorkDeadLetterQueue", WORK_WORKER_TIMEOUT,
                            WORK_MAX_RECEIVES),
         "SesEventsTopic": {"Type": "AWS::SNS::Topic",

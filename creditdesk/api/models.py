@@ -276,6 +276,10 @@ class ScoresOut(Model):
 class ErasureOut(Model):
     customer: str
     erased_events: int
+    erased: dict[str, int] = Field(default_factory=dict,
+                                   description="what was erased, by kind (counts only)")
+    kept_counts: dict[str, int] = Field(default_factory=dict,
+                                        description="what is kept by law, by kind (counts)")
     kept: list[str] = Field(description="what is kept, and why (retention)")
 
 

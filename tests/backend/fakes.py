@@ -181,6 +181,7 @@ class FakeMailer(Mailer):
         self._quota = Quota(rate, daily, sent_24h)
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
+        self.forgotten: list[str] = []
 
     def quota(self) -> Quota:
         return self._quota
@@ -193,6 +194,13 @@ class FakeMailer(Mailer):
             mid = f"fake-{next(self._ids):06d}"
             self.sent.append((mid, mail))
         return mid
+
+    def forget(self, message_ids: Sequence[str]) -> int:
+        with self.lock:
+            held = {mid for mid, _ in self.sent}
+            gone = [m for m in message_ids if m in held and m not in self.forgotten]
+            self.forgotten.extend(gone)  # what the outbox would no longer hold
+        return len(gone)
 
 
 class FakeQueue(Queue):

@@ -81,6 +81,7 @@ def test_throttled_sends_are_retried_later_and_every_reminder_goes_once(client, 
         remove()
     assert sent_to() == addresses(rems)
     assert statuses(client, acme[1]) == Counter(sent=6)
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_a_worker_killed_between_send_and_record_is_flagged_for_review_not_resent(
@@ -111,6 +112,7 @@ def test_a_worker_killed_between_send_and_record_is_flagged_for_review_not_resen
                             headers=bearer(acme[1])).json_body["items"]
     review = next(i for i in items if i["status"] == "review")
     assert "may have gone out" in review["detail"]
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_an_exception_right_after_ses_returns_leaves_the_reminder_for_review(
@@ -149,6 +151,7 @@ def test_ses_refusing_one_message_fails_it_and_the_rest_go(client, app, aws, acm
         remove()
     assert sent_to() == Counter({"ap@c0.example.com": 1, "ap@c2.example.com": 1})
     assert statuses(client, acme[1]) == Counter(sent=2, failed=1)
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_a_spent_daily_quota_stops_the_run_and_the_batch_says_so(client, app, aws, acme):
@@ -163,6 +166,7 @@ def test_a_spent_daily_quota_stops_the_run_and_the_batch_says_so(client, app, aw
     assert ses_sent() == []
     out = client.http.get("/v1/batches/batch-0001", headers=bearer(acme[1])).json_body
     assert out["counts"]["failed"] == 3 and "quota" in out["detail"]
+    assert_settled(client, acme[1], ["batch-0001"])
 
 
 def test_the_account_quota_read_at_run_start_limits_the_run(aws, acme, monkeypatch):
@@ -259,3 +263,321 @@ def test_every_sent_message_is_also_in_the_outbox_as_an_eml_file(client, app, aw
     assert msg["Subject"] == "Reminder for C1"
     assert msg.is_multipart()
     assert {p.get_content_type() for p in msg.walk()} >= {"text/plain", "text/html"}
+
+
+# -- nothing silently unsent (issue 11, item 6) and erasure that stays erased (item 4) --------
+
+
+def rows_of(client, key, batch_id) -> dict[str, dict]:
+    items = client.http.get(f"/v1/batches/{batch_id}/reminders?limit=200",
+                            headers=bearer(key)).json_body["items"]
+    return {i["key"]: i for i in items}
+
+
+def assert_settled(client, api_key, batch_ids) -> None:
+    """The invariant: no reminder ends queued; each ends sent (in some batch), in review, or
+    failed or skipped with the reason; and each batch's counts are its rows' statuses."""
+    by_key: dict[str, list[dict]] = {}
+    for b in batch_ids:
+        rows = rows_of(client, api_key, b)
+        assert statuses(client, api_key, b) == Counter(r["status"] for r in rows.values())
+        out = client.http.get(f"/v1/batches/{b}", headers=bearer(api_key)).json_body
+        assert out["status"] == "done", out
+        for k, r in rows.items():
+            by_key.setdefault(k, []).append(r)
+    for rs in by_key.values():
+        assert all(r["status"] != "queued" for r in rs), rs
+        assert any(r["status"] in ("sent", "review") for r in rs) or all(
+            r["status"] in ("failed", "skipped") and r["detail"] for r in rs), rs
+
+
+def receive(url: str) -> list[dict]:
+    """What is visible on a queue, as SQS event records with their receive counts (the
+    messages stay on the queue, as with Lambda's event source)."""
+    sqs = _aws.client("sqs")
+    r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                            AttributeNames=["All"])
+    return [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
+             "body": m["Body"], "attributes": m.get("Attributes", {}),
+             "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-west-2",
+             "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:q"}
+            for m in r.get("Messages", [])]
+
+
+def pump(app, url: str, rounds: int = 40) -> int:
+    """Lambda's event source by hand: deliver, delete what succeeded, make the failed ones
+    visible again at once (the worker's backoff, skipped). Returns the deliveries."""
+    sqs = _aws.client("sqs")
+    for n in range(rounds):
+        records = receive(url)
+        if not records:
+            return n
+        failed = {f["itemIdentifier"] for f in worker(app, records)["batchItemFailures"]}
+        for r in records:
+            if r["messageId"] in failed:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=r["receiptHandle"],
+                                              VisibilityTimeout=0)
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=r["receiptHandle"])
+    raise AssertionError(f"the queue did not empty in {rounds} deliveries")
+
+
+FAULTS = {  # what SES does to batch A's send while batch B meets A's claim
+    "throttled": (ses_error("TooManyRequestsException", "Maximum sending rate exceeded."),
+                  "skipped", "sent"),
+    "refused": (ses_error("MessageRejected", "Email address is not verified."),
+                "failed", "sent"),
+    "timeout": (RuntimeError("read timeout after the request left"), "review", "review"),
+    "sent": (None, "sent", "skipped"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_reminder_held_by_another_batch_waits_and_settles_with_it(client, app, aws, acme,
+                                                                    fault):
+    url = aws["CREDITDESK_SEND_QUEUE_URL"]
+    rems = [reminder("C1")]
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-000A", "reminders": rems}))
+    a_records = sqs_bodies(url)
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-000B", "reminders": rems}))
+    b_records = sqs_bodies(url)
+    error, a_ends, b_ends = FAULTS[fault]
+    seen: dict[str, dict] = {}
+
+    def during_a_send(**kw):  # A holds the claim, its SES call under way: B runs now
+        if not seen:
+            seen["b"] = worker(app, b_records)
+            seen["rows"] = rows_of(client, acme[1], "batch-000B")
+            if error is not None:
+                raise error
+
+    hook = "before-call" if fault != "timeout" else "after-call"
+    remove = ses_hook(hook, during_a_send)
+    try:
+        worker(app, a_records)
+    finally:
+        remove()
+    (held,) = seen["rows"].values()
+    assert held["status"] == "queued" and held["detail"].startswith("held by batch batch-000A")
+    assert seen["b"]["batchItemFailures"]  # B's message comes back later
+    for _ in range(2):  # both messages come back (as SQS would, after the backoff)
+        worker(app, b_records)
+        worker(app, a_records)
+    (a,) = rows_of(client, acme[1], "batch-000A").values()
+    (b,) = rows_of(client, acme[1], "batch-000B").values()
+    assert (a["status"], b["status"]) == (a_ends, b_ends), (a, b)
+    assert len(ses_sent()) == (0 if fault == "refused" and b_ends != "sent" else 1)
+    assert_settled(client, acme[1], ["batch-000A", "batch-000B"])
+
+
+def test_a_message_throttled_on_every_receive_fails_its_rows_and_redrive_sends_them(
+        client, app, aws, acme):
+    from backend.ops.redrive import redrive
+
+    url = aws["CREDITDESK_SEND_QUEUE_URL"]
+    rems = reminders(3)
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": rems}))
+    remove = ses_hook("before-call", lambda **kw: (_ for _ in ()).throw(
+        ses_error("TooManyRequestsException", "Maximum sending rate exceeded.")))
+    try:
+        assert pump(app, url) == 10  # SEND_MAX_RECEIVES; then the dead-letter queue has it
+    finally:
+        remove()
+    assert ses_sent() == []
+    out = client.http.get("/v1/batches/batch-0001", headers=bearer(acme[1])).json_body
+    assert out["status"] == "done" and out["counts"]["failed"] == 3
+    for r in rows_of(client, acme[1], "batch-0001").values():
+        assert r["status"] == "failed"
+        assert "throttled" in r["detail"] and "gave up after 10 receives" in r["detail"]
+        assert "creditdesk backend redrive" in r["detail"]
+    assert_settled(client, acme[1], ["batch-0001"])
+    moved = redrive("send", sqs=_aws.client("sqs"))
+    assert moved["moved"] == 1 and moved["dead_letter_queue"] == "creditdesk-send-dlq"
+    pump(app, url)
+    assert sent_to() == addresses(rems)
+    assert statuses(client, acme[1]) == Counter(sent=3)
+    assert redrive("send", sqs=_aws.client("sqs"))["moved"] == 0
+
+
+def test_dead_letters_of_a_customer_erased_meanwhile_are_not_sent_on_redrive(
+        client, app, aws, acme):
+    from backend.ops.redrive import redrive
+
+    url = aws["CREDITDESK_SEND_QUEUE_URL"]
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": reminders(2)}))
+    remove = ses_hook("before-call", lambda **kw: (_ for _ in ()).throw(
+        ses_error("TooManyRequestsException", "Maximum sending rate exceeded.")))
+    try:
+        pump(app, url)
+    finally:
+        remove()
+    out = client.http.delete("/v1/customers/C0", headers=bearer(acme[1])).json_body
+    assert out["erased"]["reminders_stopped"] == 1
+    assert redrive("send", sqs=_aws.client("sqs"))["moved"] == 1
+    pump(app, url)
+    assert sent_to() == Counter({"ap@c1.example.com": 1})
+    rows = {r["customer"]: r for r in rows_of(client, acme[1], "batch-0001").values()}
+    assert rows["C0"]["status"] == "failed" and "erased" in rows["C0"]["detail"]
+    assert rows["C1"]["status"] == "sent"
+    assert_settled(client, acme[1], ["batch-0001"])
+
+
+def test_the_redrive_command_prints_what_it_moved(aws, capsys):
+    import json
+
+    from backend.ops.cli import main
+
+    sqs = _aws.client("sqs")
+    dlq = sqs.get_queue_url(QueueName="creditdesk-work-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody='{"kind": "scores"}')
+    assert main(["redrive", "--queue", "work"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "queue": "creditdesk-work", "dead_letter_queue": "creditdesk-work-dlq", "moved": 1}
+    assert main(["redrive", "--limit", "0"]) == 2
+    assert "--limit must be 1 or more" in capsys.readouterr().err
+
+
+def ses_event_json(kind: str, message_id: str, tags: dict[str, str], address: str) -> str:
+    import json
+
+    mail = {"messageId": message_id, "timestamp": "2026-06-30T10:00:00.000Z",
+            "tags": {k: [v] for k, v in tags.items()}}
+    if kind == "Bounce":
+        return json.dumps({"eventType": "Bounce", "mail": mail, "bounce": {
+            "bounceType": "Permanent", "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": address, "status": "5.1.1"}]}})
+    return json.dumps({"eventType": "Delivery", "mail": mail, "delivery": {
+        "recipients": [address], "smtpResponse": "250 ok"}})
+
+
+def test_a_bounce_before_the_message_id_is_stored_still_suppresses_and_is_recorded(
+        client, app, aws, acme):
+    from chalicelib.services import history
+
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": [reminder("C1")]}))
+    (key,) = rows_of(client, acme[1], "batch-0001")
+    done: list[list[str]] = []
+
+    def bounce_at_once(parsed, **kw):  # SES answered; the worker has recorded nothing yet
+        done.append(history.record_ses_event(bootstrap(), ses_event_json(
+            "Bounce", parsed["MessageId"], {"tenant": acme[0], "key": key},
+            "ap@c1.example.com")))
+
+    remove = ses_hook("after-call", bounce_at_once)
+    try:
+        worker(app, sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"]))
+    finally:
+        remove()
+    assert done == [["bounce ap@c1.example.com"]]
+    assert history.suppressed(bootstrap(), acme[0], ["ap@c1.example.com"])
+    hist = client.http.get("/v1/customers/C1/history", headers=bearer(acme[1])).json_body
+    assert sorted(e["type"] for e in hist["items"]) == ["bounce", "reminder"]
+    assert statuses(client, acme[1]) == Counter(sent=1)
+
+
+def test_a_bounce_for_a_reminder_in_review_suppresses_the_address(client, app, aws, acme,
+                                                                   monkeypatch):
+    from backend.ops.local import sns_record
+    from chalicelib.services import history
+
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": [reminder("C1")]}))
+    (key,) = rows_of(client, acme[1], "batch-0001")
+    records = sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])
+    real = DynamoStore.put_many
+
+    def killed(self, items):
+        items = list(items)
+        if any(i.get("message_id") for i in items):
+            raise RuntimeError("Lambda killed after SES returned")
+        return real(self, items)
+
+    monkeypatch.setattr(DynamoStore, "put_many", killed)
+    worker(app, records)
+    monkeypatch.setattr(DynamoStore, "put_many", real)
+    worker(app, records)
+    assert statuses(client, acme[1]) == Counter(review=1)
+    mid = ses_sent()[0].id
+    events = app.handler_map["ses_events"]
+    sns = {"Records": [sns_record({"Message": ses_event_json(
+        "Bounce", mid, {"tenant": acme[0], "key": key}, "ap@c1.example.com")}, "sub")]}
+    assert events(sns, FakeContext()) == ["bounce ap@c1.example.com"]
+    assert history.suppressed(bootstrap(), acme[0], ["ap@c1.example.com"])
+    # a later event finds the claim by the message id it now holds
+    assert history.record_ses_event(bootstrap(), ses_event_json(
+        "Delivery", mid, {}, "ap@c1.example.com")) == ["delivery ap@c1.example.com"]
+    unknown = {"Records": [sns_record({"Message": ses_event_json(
+        "Delivery", "not-yet-known", {}, "x@example.com")}, "sub")]}
+    with pytest.raises(history.NotYet):  # SNS invokes the handler again: not dropped
+        events(unknown, FakeContext())
+
+
+def stored_with(address: str, outbox: Path) -> list[str]:
+    """Every DynamoDB item, S3 object and outbox file that holds ``address``."""
+    import json
+    import os
+
+    needle = address.casefold()
+    found = []
+    ddb, s3 = _aws.client("dynamodb"), _aws.client("s3")
+    for page in ddb.get_paginator("scan").paginate(TableName=os.environ["CREDITDESK_TABLE"]):
+        found += [f"{i['pk']['S']} {i['sk']['S']}" for i in page["Items"]
+                  if needle in json.dumps(i).casefold()]
+    bucket = os.environ["CREDITDESK_BUCKET"]
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for o in page.get("Contents", []):
+            data = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            if needle.encode() in data.lower():
+                found.append(f"s3://{o['Key']}")
+    found += [p.name for p in outbox.glob("*.eml") if needle.encode() in p.read_bytes().lower()]
+    return found
+
+
+def test_an_erasure_during_the_send_stops_the_rest_and_nothing_keeps_the_address(
+        client, app, aws, acme):
+    import os
+
+    from chalicelib.services import history
+
+    outbox = Path(os.environ["CREDITDESK_OUTBOX"])
+    address = "ap@x.example.com"
+    rems = [reminder("X", invoices=(f"INV-{i}",), to=address) for i in range(20)]
+    rems += [reminder(f"Y{i}") for i in range(4)]
+    client.http.post("/v1/batches", headers=bearer(acme[1]), body=body(
+        {"batch_id": "batch-0001", "reminders": rems}))
+    erased: list[dict] = []
+
+    def erase_on_third(params, **kw):
+        sent_x = sum(1 for m in ses_sent() if m.destinations["ToAddresses"] == [address])
+        if params["Destination"]["ToAddresses"] == [address] and sent_x == 2 and not erased:
+            erased.append(client.http.delete("/v1/customers/X",
+                                             headers=bearer(acme[1])).json_body)
+
+    remove = ses_hook("before-parameter-build", erase_on_third)
+    try:
+        pump(app, aws["CREDITDESK_SEND_QUEUE_URL"])
+    finally:
+        remove()
+    (answer,) = erased
+    assert answer["erased"]["reminders_stopped"] >= 1 and answer["kept"]
+    assert address not in str(answer)
+    assert sent_to()[address] == 3  # the one in flight went; none after the tombstone
+    rows = rows_of(client, acme[1], "batch-0001")
+    x_rows = [r for r in rows.values() if r["customer"] == "X"]
+    assert Counter(r["status"] for r in x_rows) == Counter(sent=3, failed=17)
+    assert all("erased" in r["detail"] for r in x_rows if r["status"] == "failed")
+    mids = [m.id for m in ses_sent() if m.destinations["ToAddresses"] == [address]]
+    for mid in mids:  # later SES events for the erased customer's mail
+        history.record_ses_event(bootstrap(), ses_event_json("Delivery", mid, {}, address))
+        history.record_ses_event(bootstrap(), ses_event_json("Bounce", mid, {}, address))
+    assert stored_with(address, outbox) == []
+    assert history.suppressed(bootstrap(), acme[0], [address])  # as a hash: never mailed
+    assert_settled(client, acme[1], ["batch-0001"])
+    hist = client.http.get("/v1/customers/X/history", headers=bearer(acme[1])).json_body
+    assert {e["type"] for e in hist["items"]} <= {"reminder", "delivery", "bounce"}
+    assert all(e["email"] in (None, "") for e in hist["items"])

@@ -77,3 +77,12 @@ def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
                                                    "PYTHONPATH": str(BACKEND.parent)})
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) == 16  # the API's 14 and the add-in's wheel (/v1/addin)
+
+
+def test_each_dead_letter_queue_has_an_alarm_to_the_operators():
+    res = resources.cloudformation()["Resources"]
+    alarms = [r["Properties"] for r in res.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert sorted(a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms) == [
+        "SendDeadLetterQueue", "WorkDeadLetterQueue"]
+    assert all(a["AlarmActions"] == [{"Ref": "OperatorAlarmsTopic"}] for a in alarms)
+    assert all("creditdesk backend redrive" in a["AlarmDescription"] for a in alarms)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from chalicelib import config
 from chalicelib.services import batches, keys, sending, tenancy
 from chalicelib.services.errors import Conflict, InProgress
 from chalicelib.services.ports import QuotaSpent, Rejected, Throttled, Unknown
@@ -319,3 +320,78 @@ def test_a_worker_stops_taking_reminders_while_a_send_and_a_pause_still_fit(fake
     assert sending.process(run, body) == "time"
     assert fake.mailer.sent == []
     assert not [k for k in fake.store.items if k[1].startswith("CLAIM#")]
+
+
+def _record(body: str, receives: int, mid: str = "m-1") -> dict:
+    return {"messageId": mid, "receiptHandle": f"rh-{mid}", "body": body,
+            "attributes": {"ApproximateReceiveCount": str(receives)},
+            "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-west-2",
+            "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:q"}
+
+
+def send_worker(deps, records):
+    from app import app
+
+    from chalicelib.bootstrap import use
+
+    with use(deps):
+        return app.handler_map["send_worker"]({"Records": records}, FakeContext())
+
+
+def test_a_held_message_comes_back_later_each_time_and_fails_with_the_reason_at_the_end(
+        fake, tenant):
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    first = fake.queue.take("send")
+    # batch 1's worker claimed the key and stopped before SES: nothing sent, claim stays
+    claim_key = next(iter(rows(fake, tenant, "batch-0001").values()))["key"]
+    fake.store.put({"pk": keys.tenant_pk(tenant), "sk": f"CLAIM#{claim_key}",
+                    "batch": "batch-0001", "owner": "x", "claimed_at": "2026-06-30"})
+    submit(fake, tenant, "batch-0002", [reminder("C1")])
+    (body,) = fake.queue.take("send")
+    for receives in (1, 2, 3):
+        out = send_worker(fake, [_record(body, receives)])
+        assert out == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert [s for _, _, s in fake.queue.retries] == [5, 10, 20]
+    (row,) = rows(fake, tenant, "batch-0002").values()
+    assert row["status"] == "queued" and row["held_by"] == "batch-0001"
+    send_worker(fake, [_record(body, config.SEND_MAX_RECEIVES)])
+    (row,) = rows(fake, tenant, "batch-0002").values()
+    assert row["status"] == "failed" and row["dead_letter"] is True
+    assert row["detail"].startswith("not sent: held by batch batch-0001")
+    assert batches.batch_out(fake, tenant, "batch-0002").status == "done"
+    assert fake.mailer.sent == [] and first
+
+
+def test_a_poison_message_on_its_last_receive_fails_nothing_else_and_is_reported(
+        fake, tenant):
+    out = send_worker(fake, [_record("{not json", config.SEND_MAX_RECEIVES, "poison")])
+    assert out == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+
+
+def test_a_customer_erased_before_the_send_is_not_mailed(fake, tenant):
+    from chalicelib.services import erasure
+
+    submit(fake, tenant, "batch-0001", [reminder("C1"), reminder("C2")])
+    erasure.erase_customer(fake, tenant, "C1")
+    drain(fake)
+    assert [m.to for _, m in fake.mailer.sent] == ["ap@c2.example.com"]
+    got = rows(fake, tenant, "batch-0001")
+    assert got["C1"]["status"] == "failed" and "erased" in got["C1"]["detail"]
+    assert got["C1"]["to"] == "" and got["C2"]["status"] == "sent"
+
+
+def test_a_row_the_erasure_did_not_see_loses_the_address_when_the_worker_stops_it(
+        fake, tenant, monkeypatch):
+    from chalicelib.services import erasure
+
+    submit(fake, tenant, "batch-0001", [reminder("C1")])
+    real = fake.store.query_all
+    monkeypatch.setattr(fake.store, "query_all", lambda pk, **kw: [] if kw.get("index")
+                        else real(pk, **kw))  # the index has not caught up with the rows
+    erasure.erase_customer(fake, tenant, "C1")
+    monkeypatch.setattr(fake.store, "query_all", real)
+    assert rows(fake, tenant, "batch-0001")["C1"]["to"] == "ap@c1.example.com"
+    drain(fake)
+    row = rows(fake, tenant, "batch-0001")["C1"]
+    assert (row["status"], row["to"], row["subject"]) == ("failed", "", "")
+    assert fake.mailer.sent == []

@@ -18,6 +18,7 @@ from chalicelib.services import (
     sending,
     snapshots,
     tenancy,
+    tombstones,
 )
 from chalicelib.services.errors import Conflict, Invalid, NotAccepted, TooLarge
 from chalicelib.services.ports import Update
@@ -185,8 +186,8 @@ def test_ses_events_find_the_tenant_from_the_stored_message_id_only(fake, tenant
     history.record_ses_event(fake, json.dumps(raw))
     assert history.suppressed(fake, tenant, ["ap@c1.example.com"])
     assert not history.suppressed(fake, other, ["ap@c1.example.com"])
-    assert history.record_ses_event(fake, ses_event("Delivery", "unknown-id")) == [
-        "ignored: unknown message unknown-id"]
+    with pytest.raises(history.NotYet):  # not dropped: SNS delivers it again
+        history.record_ses_event(fake, ses_event("Delivery", "unknown-id"))
     assert history.record_ses_event(fake, "not json") == ["ignored: not JSON"]
 
 
@@ -304,6 +305,12 @@ def test_erasure_removes_personal_data_and_keeps_accounting_evidence(fake, tenan
     history.add_note(fake, tenant, "C2", NoteIn(text="C2 stays"))
     out = erasure.erase_customer(fake, tenant, "C1")
     assert out.erased_events == 2 and out.kept
+    assert out.erased["history_events_deleted"] == 1 and out.kept_counts == {
+        "reminder_events": 1, "reminder_rows": 1}
+    assert out.erased["outbox_copies_deleted"] == 1 == len(fake.mailer.forgotten)
+    (stone,) = [i for k, i in fake.store.items.items() if k[1].startswith("GONE#")]
+    assert "C1" not in json.dumps(stone) and stone["sk"] == keys.tombstone_sk(tenant, "C1")
+    assert tombstones.erased(fake, tenant, ["C1", "C2"]) == {"C1"}
     events, _ = history.customer_history(fake, tenant, "C1", 10, None)
     assert [(e.type, e.email, e.note) for e in events] == [("reminder", None, "")]
     assert events[0].message_id and events[0].amount == 1000.0

@@ -292,6 +292,8 @@ class DynamoStore(Store):
         kw: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": cond}
         if index:
             kw["IndexName"] = "gsi1"
+        else:  # the table's own queries see every write before them (an erasure's sweep)
+            kw["ConsistentRead"] = True
         if attrs:
             wanted = dict.fromkeys(["pk", "sk", *(["gsi1pk", "gsi1sk"] if index else []),
                                     *attrs])

@@ -3,10 +3,12 @@ a .eml file, for the local outbox."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.charset
 import logging
 import re
+from collections.abc import Sequence
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
@@ -67,6 +69,17 @@ def eml(mail: Mail, message_id: str, when: dt.datetime) -> bytes:
     return msg.as_bytes()
 
 
+def _outbox_id(path: Path) -> str:
+    """The SES message id of an outbox file (its Message-ID header)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16_384)
+    except OSError:
+        return ""
+    m = re.search(rb"^Message-ID:\s*<([^@>\s]+)@", head, re.MULTILINE | re.IGNORECASE)
+    return m.group(1).decode("ascii", "replace") if m else ""
+
+
 class SesMailer(Mailer):
     """SES v2 ``SendEmail`` with Simple content (text and HTML parts), the configuration set,
     reply-to and tags. Optionally also writes each sent message to ``outbox``."""
@@ -91,6 +104,20 @@ class SesMailer(Mailer):
             quota = Quota(rate, daily, min(quota.sent_24h, daily), note="quota from "
                           "CREDITDESK_SES_QUOTA")
         return quota
+
+    def forget(self, message_ids: Sequence[str]) -> int:
+        """Delete the outbox's copies of these messages (by the Message-ID header inside,
+        whatever the file is named)."""
+        if self.outbox is None or not message_ids or not self.outbox.is_dir():
+            return 0
+        wanted = set(message_ids)
+        n = 0
+        for path in self.outbox.glob("*.eml"):
+            if _outbox_id(path) in wanted:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    n += 1
+        return n
 
     def send(self, mail: Mail) -> str:
         from botocore.exceptions import (

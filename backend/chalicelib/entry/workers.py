@@ -13,7 +13,7 @@ from chalice import Blueprint
 
 from .. import config as _config
 from ..bootstrap import current
-from ..config import NAMES, SEND_CONCURRENCY
+from ..config import NAMES, SEND_CONCURRENCY, SEND_MAX_RECEIVES
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -37,22 +37,56 @@ def send_worker(event):
     failed: list[str] = []
     stop = ""
     for record in event:
-        mid = record.to_dict().get("messageId", "")
+        raw = record.to_dict()
+        mid = raw.get("messageId", "")
         if stop:  # throttled or out of time: the rest come back later, untouched
             failed.append(mid)
+            _last_receive(deps, raw, record.body, "the worker was throttled or ran out of time")
             deps.queue.retry_later("send", record.receipt_handle, 0)
             continue
         try:
-            stop = sending.process(run, record.body)
-        except Exception:
+            outcome = sending.process(run, record.body)
+        except Exception as exc:
             log.exception("send message %s failed; it will come back", mid)
             failed.append(mid)
+            _last_receive(deps, raw, record.body,
+                          f"the send worker failed ({type(exc).__name__})")
             continue
-        if stop:
+        if outcome:
             failed.append(mid)
+            _last_receive(deps, raw, record.body, _WHY.get(outcome, outcome))
             deps.queue.retry_later("send", record.receipt_handle,
-                                   sending.THROTTLE_BACKOFF if stop == "throttled" else 0)
+                                   sending.backoff(outcome, _receives(raw)))
+        if outcome in ("throttled", "time"):
+            stop = outcome
     return _failures(failed)
+
+
+_WHY = {"throttled": "SES throttled it on every try", "time": "the worker ran out of time",
+        "held": "another batch held its claim"}
+
+
+def _receives(raw: dict) -> int:
+    try:
+        return int((raw.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+    except ValueError:
+        return 1
+
+
+def _last_receive(deps, raw: dict, body: str, why: str) -> None:
+    """On a message's last receive (the dead-letter queue takes it next), its rows fail with
+    the reason instead of staying queued."""
+    from ..services import sending
+
+    receives = _receives(raw)
+    if receives < SEND_MAX_RECEIVES:
+        return
+    try:
+        n = sending.give_up(deps, body, receives, why)
+        log.warning("send message %s dead-lettered after %d receives: %d reminder(s) failed",
+                    raw.get("messageId", ""), receives, n)
+    except Exception:
+        log.exception("could not fail the rows of a dead-lettered message")
 
 
 @bp.on_sqs_message(queue=WORK_QUEUE, batch_size=1)

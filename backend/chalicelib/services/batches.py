@@ -126,8 +126,7 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
         rows.append(row)
         entries.append(entry)
     messages = pack(tenant, batch_id, entries, part)
-    summaries = [summary_item(tenant, batch_id, m, {"queued": n}, n) for m, n, _ in messages]
-    deps.store.put_many(rows + summaries)
+    deps.store.put_many(rows)
     deps.queue.send("send", [body for _, _, body in messages])
     deps.store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
                              add={"parts_received": {part}}, set={"updated_at": now}))
@@ -158,25 +157,14 @@ def pack(tenant: str, batch_id: str, entries: list[str], part: int = 1
     return out
 
 
-STATES = ("queued", "sent", "skipped", "failed", "review")
-
-
-def summary_item(tenant: str, batch_id: str, m: str, counts: dict[str, int], n: int) -> Item:
-    """How the reminders of one send message stand: the batch's counts are the sum of these
-    (a few items per batch, where counting the reminders would read every one)."""
-    return {"pk": keys.batch_summary_pk(tenant, batch_id), "sk": f"M#{m}", "n": n,
-            **{s: int(counts.get(s, 0)) for s in STATES}}
-
-
 def batch_out(deps: Deps, tenant: str, batch_id: str) -> BatchOut:
     item = deps.store.get(keys.tenant_pk(tenant), f"BATCH#{batch_id}")
     if item is None:
         raise NotFound(f"no batch {batch_id}", "batch_id")
-    n: Counter = Counter()
-    for m in deps.store.query_all(keys.batch_summary_pk(tenant, batch_id), prefix="M#"):
-        n.update({s: m.get(s, 0) for s in (*STATES, "n")})
-    counts = Counts(total=n["n"], queued=n["queued"], sent=n["sent"], skipped=n["skipped"],
-                    failed=n["failed"], review=n["review"])
+    n = Counter(r.get("status") for r in deps.store.query_all(
+        keys.batch_rows_pk(tenant, batch_id), prefix="R#", attrs=["status"]))
+    counts = Counts(total=sum(n.values()), queued=n["queued"], sent=n["sent"],
+                    skipped=n["skipped"], failed=n["failed"], review=n["review"])
     received = len(set(item.get("parts_received") or ()))
     status = ("accepted" if received < item["parts"] else
               "sending" if counts.queued else "done")

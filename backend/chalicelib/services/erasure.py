@@ -4,11 +4,12 @@ kept because accounting must keep it (``KEPT``, the answer lists it)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from creditdesk.api.models import ErasureOut
 
-from . import keys, ledgers
-from .ports import Deps, Update
+from . import keys, ledgers, tombstones
+from .ports import Cond, Deps, Update
 from .tenancy import profile
 
 KEPT = [
@@ -19,46 +20,83 @@ KEPT = [
     "suppressed addresses: as a SHA-256 hash only, so an address that bounced or complained is "
     "never mailed again",
     "send claims: reminder key, batch and message id (they guarantee nothing is sent twice)",
+    "batch rows: status and amount under the customer key (the address and subject are "
+    "erased); reminders not yet sent fail and are never sent",
+    "the tombstone: a hash of the tenant and customer key and the time of the erasure, so "
+    "nothing sent or reported later writes the data back",
     "invoices in the current snapshot: numbers, dates and amounts (accounting records); the "
     "customer's name, e-mail, CC and pause reason are blanked",
 ]
 
 
 def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
-    """Erase a customer's personal data; keep what accounting must keep (``KEPT``)."""
+    """Erase a customer's personal data; keep what accounting must keep (``KEPT``). The
+    tombstone comes first, so nothing in flight writes the data back (``tombstones``)."""
+    tombstones.bury(deps, tenant, customer)
+    erased: Counter = Counter()
+    kept: Counter = Counter()
+    mids: set[str] = set()
+    _erase_rows(deps, tenant, customer, erased, kept, mids)
+    for ev in deps.store.query_all(keys.customer_pk(tenant, customer), prefix="H#"):
+        tombstones.scrub_event(deps.store, ev)
+        if ev.get("type") in tombstones.EVIDENCE:
+            erased["history_events_blanked"] += 1
+            kept["reminder_events" if ev["type"] == "reminder" else "delivery_events"] += 1
+        else:
+            erased["history_events_deleted"] += 1
+        if ev.get("message_id"):
+            mids.add(ev["message_id"])
+    erased["snapshots_and_scores_deleted"] = _erase_files(deps, tenant, customer)
+    erased["outbox_copies_deleted"] = deps.mailer.forget(sorted(mids))
+    return ErasureOut(customer=customer,
+                      erased_events=erased["history_events_blanked"]
+                      + erased["history_events_deleted"],
+                      erased=dict(sorted(erased.items())), kept_counts=dict(sorted(kept.items())),
+                      kept=KEPT)
+
+
+def _erase_rows(deps: Deps, tenant: str, customer: str, erased: Counter, kept: Counter,
+                mids: set[str]) -> None:
+    """The customer's batch rows: the address and subject blanked, the large content deleted,
+    and what has not been sent yet stopped (queued, held or dead-lettered: it fails)."""
     store = deps.store
-    n = 0
-    events = store.query_all(keys.customer_pk(tenant, customer), prefix="H#")
-    for ev in events:
-        if ev.get("type") in ("reminder", "delivery", "bounce", "complaint"):
-            store.update(Update(ev["pk"], ev["sk"], set={"email": None, "note": "",
-                                                         "erased": True}))
-        else:  # promises, disputes and notes are the customer's free text: deleted
-            store.delete(ev["pk"], ev["sk"])
-        n += 1
-    rows = store.query_all(keys.customer_batches_gsi(tenant, customer), index=True)
-    for row in rows:
+    for row in store.query_all(keys.customer_batches_gsi(tenant, customer), index=True):
         if row.get("customer") != customer or not row["pk"].startswith(
                 keys.tenant_pk(tenant) + "#B#"):
             continue
-        store.update(Update(row["pk"], row["sk"], set={"to": "", "subject": "",
-                                                       "erased": True}))
+        stop = {"status": "failed", "detail": tombstones.ERASED,
+                "updated_at": keys.stamp(deps.clock.now())}
+        if store.update(Update(row["pk"], row["sk"], set=stop, cond=Cond(
+                equals={"status": "queued"}))) is not None or store.update(Update(
+                row["pk"], row["sk"], set=stop, remove=("dead_letter",), cond=Cond(
+                equals={"status": "failed", "dead_letter": True}))) is not None:
+            erased["reminders_stopped"] += 1
+        tombstones.scrub_row(store, row)
+        erased["reminder_rows_blanked"] += 1
+        kept["reminder_rows"] += 1
+        if row.get("message_id"):
+            mids.add(row["message_id"])
         if row.get("content_ref"):
             store.delete_blob(row["content_ref"])
+            erased["reminder_contents_deleted"] += 1
+
+
+def _erase_files(deps: Deps, tenant: str, customer: str) -> int:
+    """Blank the customer in the current snapshot; delete the earlier snapshots and every
+    score file (they hold the same personal data). Returns the files deleted."""
+    store = deps.store
     prof = profile(deps, tenant)
     version = prof.get("snapshot")
+    n = 0
     if version:
         _erase_from_snapshot(deps, tenant, version, customer)
-        store.delete_blob(keys.scores_blob(tenant, version))
         store.update(Update(keys.tenant_pk(tenant), "PROFILE", set={"scores_version": None}))
-    # earlier snapshots hold the same personal data: delete them (the current one stays)
-    for key in store.list_blobs(f"{tenant}/snapshots/"):
+    for key in store.list_blobs(f"{tenant}/snapshots/") + store.list_blobs(f"{tenant}/scores/"):
         if version and key == keys.snapshot_blob(tenant, version):
             continue
         store.delete_blob(key)
-    for key in store.list_blobs(f"{tenant}/scores/"):
-        store.delete_blob(key)
-    return ErasureOut(customer=customer, erased_events=n, kept=KEPT)
+        n += 1
+    return n
 
 
 def _erase_from_snapshot(deps: Deps, tenant: str, version: str, customer: str) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 
 from creditdesk.api.models import DisputeIn, EventOut, NoteIn, PromiseIn
 
-from . import amounts, keys
+from . import amounts, keys, tombstones
 from .errors import Invalid
-from .ports import Deps, Item, Put
+from .ports import Cond, Deps, Item, Put, Update
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +174,46 @@ def _when(text: str | None, fallback: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+class NotYet(Exception):
+    """An SES event for a message nothing here knows yet (neither its message id nor its
+    tags lead to a send claim): raised so that it is delivered again (SNS retries a Lambda
+    that fails; the local stack's subscription redelivers a few times), not dropped."""
+
+
+def _tag(mail: dict, name: str) -> str:
+    values = (mail.get("tags") or {}).get(name) or []
+    return str(values[0]) if isinstance(values, list) and values else ""
+
+
+def _claim_of(deps: Deps, message_id: str, mail: dict) -> Item | None:
+    """The send claim of an SES message: by its stored message id or, when the worker has not
+    stored it yet (or stopped before it could: a reminder in review), by the message's tags
+    (tenant and reminder key, which only the send worker sets). Such a claim gets the
+    message id now, so later events find it."""
+    claims, _ = deps.store.query(keys.message_gsi(message_id), index=True, limit=5)
+    claim = next((c for c in claims if c.get("sk", "").startswith("CLAIM#")), None)
+    tenant, key = _tag(mail, "tenant"), _tag(mail, "key")
+    if claim is not None or not tenant or not key:
+        return claim
+    claim = deps.store.get(keys.tenant_pk(tenant), f"CLAIM#{key}")
+    if claim is None or claim.get("message_id") not in (None, message_id):
+        return None
+    if not claim.get("message_id"):
+        sent_at = keys.stamp(_when(mail.get("timestamp"), deps.clock.now()))
+        deps.store.update(Update(claim["pk"], claim["sk"], set={
+            "message_id": message_id, "sent_at": sent_at,
+            "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"},
+            cond=Cond(exists=True, missing=("message_id",))))
+        claim = {**claim, "message_id": message_id, "sent_at": sent_at}
+    return claim
+
+
 def record_ses_event(deps: Deps, raw: str) -> list[str]:
     """Record one SES event (an SNS message body) in the history of the customer the message
-    was sent to. The tenant comes from the stored message id (the send claim), never from the
-    event's tags. Hard bounces and complaints suppress the address. Returns what it did."""
+    was sent to. The tenant comes from the send claim (``_claim_of``). Hard bounces and
+    complaints always suppress the address: with no claim (a message of the tenant's that
+    is no reminder), by the tenant of its tags; an erased customer gets no event. An event
+    nothing leads to yet raises ``NotYet``. Returns what it did."""
     try:
         msg = json.loads(raw)
     except ValueError:
@@ -190,23 +226,34 @@ def record_ses_event(deps: Deps, raw: str) -> list[str]:
     message_id = str(mail.get("messageId") or "")
     if kind not in ("Delivery", "Bounce", "Complaint") or not message_id:
         return [f"ignored: {kind or 'unknown'} event"]
-    claims, _ = deps.store.query(keys.message_gsi(message_id), index=True, limit=5)
-    claim = next((c for c in claims if c.get("sk", "").startswith("CLAIM#")), None)
+    claim = _claim_of(deps, message_id, mail)
     if claim is None:
-        log.warning("SES %s for unknown message %s; ignored", kind, message_id)
-        return [f"ignored: unknown message {message_id}"]
+        tenant = _tag(mail, "tenant")
+        if not tenant or deps.store.get(keys.tenant_pk(tenant), "PROFILE") is None:
+            log.warning("SES %s for unknown message %s; to be retried", kind, message_id)
+            raise NotYet(f"SES {kind} for unknown message {message_id}")
+        claim = {"pk": keys.tenant_pk(tenant)}  # no customer: suppression only
     tenant = claim["pk"].removeprefix("T#")
-    customer = claim.get("customer")
+    customer = claim.get("customer") or ""
+    if customer and tombstones.erased(deps, tenant, [customer]):
+        customer = ""  # erased: the suppression stays (a hash), no event is written
+    return _apply_ses_event(deps, tenant, customer, claim, message_id, kind, msg)
+
+
+def _apply_ses_event(deps: Deps, tenant: str, customer: str, claim: Item, message_id: str,
+                     kind: str, msg: dict) -> list[str]:
     now = deps.clock.now()
     done: list[str] = []
 
     def event(type_: str, email: str, at: dt.datetime, note: str) -> None:
         if customer:
-            add_event(deps, tenant, EventOut(
+            item = event_item(tenant, EventOut(
                 id=event_id(message_id, type_, email.casefold()), at=at, customer=customer,
                 type=type_, level=claim.get("level"), currency=claim.get("currency"),
                 email=email, message_id=message_id, note=note[:2000]))
-        done.append(f"{type_} {email}")
+            deps.store.put(item)
+            tombstones.scrub_written(deps, tenant, [item])  # erased meanwhile: scrubbed
+        done.append(f"{type_} {email}" if customer else f"{type_} (no history)")
 
     if kind == "Delivery":
         d = msg.get("delivery") or {}

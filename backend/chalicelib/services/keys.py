@@ -19,11 +19,11 @@ Items (pk | sk: what; gsi1 keys where set):
 - ``T#<t>`` | ``BATCH#<batch_id>``: a batch: parts, parts received, its day, detail
 - ``T#<t>#B#<batch_id>`` | ``R#<reminder key>``: a reminder of a batch: status, message id,
   detail; gsi1 ``T#<t>#CB#<customer>`` / ``<batch_id>#<key>``
-- ``T#<t>#BM#<batch_id>`` | ``M#<part>#<n>``: how the reminders of one send message stand
-  (counts by status); the batch's counts are their sum
 - ``T#<t>`` | ``CLAIM#<reminder key>``: the send claim, written once per key before SES is
   called; after the send it holds the message id and gsi1 ``MSG#<ses message id>`` / ``CLAIM``
 - ``T#<t>`` | ``SUPP#<sha256 of the address>``: a suppressed address (hard bounce, complaint)
+- ``T#<t>`` | ``GONE#<sha256 of tenant and customer>``: the tombstone of an erased customer
+  (when; counts); never the customer key itself
 - ``T#<t>#C#<customer>`` | ``H#<utc time>#<event id>``: a history event; gsi1
   ``T#<t>#H#<yyyy-mm>`` / ``<utc time>#<event id>``
 - ``T#<t>#IDEMPOTENCY`` | ``<powertools key>``: Powertools idempotency records (batch parts)
@@ -59,10 +59,6 @@ def batch_rows_pk(t: str, batch_id: str) -> str:
     return f"T#{t}#B#{batch_id}"
 
 
-def batch_summary_pk(t: str, batch_id: str) -> str:
-    return f"T#{t}#BM#{batch_id}"
-
-
 def customer_pk(t: str, customer: str) -> str:
     return f"T#{t}#C#{customer}"
 
@@ -85,6 +81,15 @@ def message_gsi(message_id: str) -> str:
 
 def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().casefold().encode()).hexdigest()
+
+
+def customer_hash(t: str, customer: str) -> str:
+    """The customer's key as its tombstone names it: a hash of (tenant, customer)."""
+    return hashlib.sha256(f"{t}\x1f{customer}".encode()).hexdigest()
+
+
+def tombstone_sk(t: str, customer: str) -> str:
+    return f"GONE#{customer_hash(t, customer)}"
 
 
 def snapshot_blob(t: str, version: str) -> str:

@@ -105,7 +105,9 @@ class Store(ABC):
               ) -> tuple[list[Item], Item | None]:
         """Items of partition ``pk`` in sort-key order, optionally those whose sort key starts
         with ``prefix`` or lies in [start, end]. ``index=True`` queries gsi1 (keys gsi1pk,
-        gsi1sk). Returns (items, the key to pass as ``after`` for the next page, or None)."""
+        gsi1sk; eventually consistent, as DynamoDB's indexes are); the table's own partitions
+        are read strongly consistently. Returns (items, the key to pass as ``after`` for the
+        next page, or None)."""
 
     def query_all(self, pk: str, **kw: Any) -> list[Item]:
         out: list[Item] = []
@@ -194,6 +196,11 @@ class Mailer(ABC):
     @abstractmethod
     def send(self, mail: Mail) -> str:
         """Send; the provider's message id. Raises a ``SendError`` subclass."""
+
+    def forget(self, message_ids: Sequence[str]) -> int:
+        """Delete the copies this mailer keeps of these sent messages (the local stack's
+        outbox files), for an erasure; how many it deleted. SES itself keeps none."""
+        return 0
 
 
 # -- queue and clock -------------------------------------------------------------------------

@@ -2,29 +2,40 @@
 
 For every queued reminder of a message:
 
-1. skip it if its row is already final (a redelivered message);
-2. skip it if the address is suppressed (hard bounce or complaint);
+1. skip it if its row is already final (a redelivered message); a row failed when its
+   message was dead-lettered is queued again (the message was redriven);
+2. skip it if the address is suppressed (hard bounce or complaint), or fail it if its
+   customer was erased (the tombstone, ``tombstones``: read for each chunk, and again just
+   before each SES call, so a send in flight stops before SES);
 3. claim its key with a conditional write (``CLAIM#<key>``, only if absent) *before* SES is
    called, ``CHUNK`` reminders at a time (one ``TransactWriteItems``; a key taken already is
    named by the cancellation and the others are claimed again without it); a claim that exists
    already means: sent (message id there: this batch's row is repaired, another batch's is
-   skipped as a duplicate) or possibly sent (no message id: a worker stopped between its claim
-   and its record: the reminder goes to **review** and is never resent on its own);
+   skipped as a duplicate, naming the message), possibly sent (no message id: a worker stopped
+   between its claim and its record, in this batch or in the batch holding it whose row is in
+   review: the reminder goes to **review** and is never resent on its own), or held by
+   another batch still at work: the row waits (``queued``, "held by batch X") and the message
+   comes back after a backoff (``backoff``); then the reminder is either sent by X (skipped
+   here, with X's message id) or, once X released the claim (throttled, refused, quota, time),
+   claimed and sent by this batch;
 4. send through SES at a pace under the account's rate (read at run start);
 5. record the message id on the claim, the reminder's row and the customer's history: one
-   BatchWriteItem per chunk (and whatever happens, before the worker returns or raises).
-   A worker killed before the write (nothing of it runs any more) leaves the chunk's claims
-   without a message id: those reminders go to review (at most ``CHUNK``; some went out,
-   perhaps not all); a crash after it is repaired on redelivery from the claim. Claims not
-   used (throttled, out of time, refused, or not tried yet when an error stops the worker)
-   are released before it returns, and it takes no reminder it could not send and record
-   before its Lambda times out. (Per reminder that is one SES call and a quarter of a
-   DynamoDB call; one conditional write per reminder would double the calls.)
+   BatchWriteItem per chunk (and whatever happens, before the worker returns or raises),
+   then read the tombstones again and scrub what was written for a customer erased
+   meanwhile. A worker killed before the write (nothing of it runs any more) leaves the
+   chunk's claims without a message id: those reminders go to review (at most ``CHUNK``;
+   some went out, perhaps not all); a crash after it is repaired on redelivery from the
+   claim. Claims not used (throttled, out of time, refused, erased, or not tried yet when an
+   error stops the worker) are released before it returns, and it takes no reminder it could
+   not send and record before its Lambda times out. (Per reminder that is one SES call and
+   about 1.5 DynamoDB calls: the tombstone read before the send, a quarter of a claim
+   transaction and of a BatchWriteItem.)
 
 A throttled send releases its claim and the message comes back later (a batch item failure);
 a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
 fails that reminder; an unknown outcome (a timeout after the request left) keeps the claim and
-goes to review.
+goes to review. On a message's last receive (``SEND_MAX_RECEIVES``) whatever is still queued
+fails with the reason (``give_up``) before the dead-letter queue takes it.
 """
 
 from __future__ import annotations
@@ -33,15 +44,13 @@ import contextlib
 import json
 import logging
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from creditdesk.api.models import ReminderIn
 
 from ..config import SEND_CONCURRENCY
-from . import history, keys
-from .batches import summary_item
+from . import history, keys, tombstones
 from .ports import (
     Cond,
     Deps,
@@ -62,6 +71,15 @@ log = logging.getLogger(__name__)
 # claimed reminder is sent or released before the timeout, not stranded in review.
 RESERVE_MS = 30_000
 THROTTLE_BACKOFF = 30  # seconds before a throttled message comes back
+HELD_BACKOFF = 5  # seconds before a message waiting for another batch's claim comes back,
+# doubled on each receive (at most 15 minutes): 10 receives wait about 50 minutes in all
+
+
+def backoff(outcome: str, receives: int) -> int:
+    """Seconds before a message that must come back ("throttled", "time", "held") does."""
+    if outcome == "held":
+        return min(HELD_BACKOFF * 2 ** max(receives - 1, 0), 900)
+    return THROTTLE_BACKOFF if outcome == "throttled" else 0
 CHUNK = 8  # reminders claimed together, then recorded together (one BatchWriteItem of 3 each)
 
 
@@ -127,18 +145,15 @@ def sender_of(prof: Item) -> tuple[str, str]:
 
 def process(run: Run, body: str) -> str:
     """Send a message's reminders. Returns "" when the message is done, else why it must
-    come back later ("throttled" or "time")."""
+    come back later ("throttled", "time", or "held": another batch holds a claim)."""
     store = run.deps.store
     msg = json.loads(body)
     tenant, batch_id = msg["tenant"], msg["batch"]
     pk = keys.batch_rows_pk(tenant, batch_id)
     rows = store.get_many([(pk, f"R#{it['key']}") for it in msg["items"]])
-    final = {it["key"]: rows.get((pk, f"R#{it['key']}"), {}).get("status")
-             for it in msg["items"]}
-    pending = [it for it in msg["items"] if final[it["key"]] == "queued"]
+    pending = [it for it in msg["items"]
+               if _pending(store, rows.get((pk, f"R#{it['key']}")), run.deps.clock)]
     if not pending:
-        if msg.get("items"):  # a redelivered message: its summary may be what was lost
-            _summarise(run, tenant, batch_id, msg, final)
         return ""
     reminders: dict[str, ReminderIn] = {}
     for it in pending:
@@ -153,22 +168,51 @@ def process(run: Run, body: str) -> str:
     addresses = {a for r in reminders.values() for a in (r.to, *r.cc)}
     m = _Message(run, tenant, batch_id, {k[1][2:]: v for k, v in rows.items()}, reminders,
                  history.suppressed(run.deps, tenant, sorted(addresses)), sender, sender_name,
-                 prof.get("reply_to") or None, final)
+                 prof.get("reply_to") or None)
     try:
         result = m.send(pending)
     finally:
         if m.done:
-            store.put_many(m.done)
-    _summarise(run, tenant, batch_id, msg, final)
-    return result
+            m.record(m.done)
+    return result or ("held" if m.held else "")
 
 
-def _summarise(run: Run, tenant: str, batch_id: str, msg: dict,
-               final: dict[str, str | None]) -> None:
-    if "m" not in msg:
-        return
-    counts = Counter(s for s in final.values() if s)
-    run.deps.store.put(summary_item(tenant, batch_id, msg["m"], counts, sum(counts.values())))
+def _pending(store: Any, row: Item | None, clock: Any) -> bool:
+    """Whether a row is still to be sent: queued (or held by another batch's claim), or
+    failed when its message was dead-lettered and has been brought back (it is queued
+    again here)."""
+    if row is None:
+        return False
+    if row.get("status") == "queued":
+        return True
+    if row.get("status") == "failed" and row.get("dead_letter"):
+        return store.update(Update(row["pk"], row["sk"], set={
+            "status": "queued", "detail": "brought back from the dead-letter queue",
+            "updated_at": keys.stamp(clock.now())}, remove=("dead_letter",),
+            cond=Cond(equals={"status": "failed", "dead_letter": True}))) is not None
+    return False
+
+
+def give_up(deps: Deps, body: str, receives: int, why: str) -> int:
+    """A message's last receive failed (SQS moves it to the dead-letter queue next): its
+    reminders still queued fail, with the reason, marked ``dead_letter`` so that a redrive
+    (``creditdesk backend redrive``) sends them. Returns how many."""
+    msg = json.loads(body)
+    pk = keys.batch_rows_pk(msg["tenant"], msg["batch"])
+    rows = deps.store.get_many([(pk, f"R#{it['key']}") for it in msg["items"]])
+    n = 0
+    for row in rows.values():
+        if row.get("status") != "queued":
+            continue
+        reason = row.get("detail") or why
+        detail = (f"not sent: {reason}; gave up after {receives} receives, the message is in "
+                  "the dead-letter queue: `creditdesk backend redrive` sends it again")
+        if deps.store.update(Update(pk, row["sk"], set={
+                "status": "failed", "detail": detail[:2000], "dead_letter": True,
+                "updated_at": keys.stamp(deps.clock.now())},
+                cond=Cond(equals={"status": "queued"}))) is not None:
+            n += 1
+    return n
 
 
 @dataclass
@@ -184,8 +228,8 @@ class _Message:
     sender: str
     sender_name: str
     reply_to: str | None
-    final: dict[str, str | None]  # each reminder's status as it ends, for the summary
     done: list[Item] = field(default_factory=list)  # claims, rows, events of sent ones
+    held: bool = False  # some reminder waits for another batch's claim
 
     @property
     def store(self) -> Any:
@@ -197,14 +241,33 @@ class _Message:
 
     def row(self, key: str, status: str, detail: str = "", only_if_queued: bool = False,
             **extra: Any) -> None:
-        after = self.store.update(Update(self.pk, f"R#{key}", set={
+        self.store.update(Update(self.pk, f"R#{key}", set={
             "status": status, "detail": detail[:2000],
             "updated_at": keys.stamp(self.run.deps.clock.now()), **extra},
+            remove=("held_by",),
             cond=Cond(equals={"status": "queued"}) if only_if_queued else None))
-        if after is not None:
-            self.final[key] = status
-        else:  # another worker settled it first: count what it wrote
-            self.final[key] = (self.store.get(self.pk, f"R#{key}") or {}).get("status")
+
+    def erased(self, key: str) -> None:
+        """Not sent: the customer was erased. The row loses the address and subject here too
+        (the erasure may have swept before this row was visible to it)."""
+        self.row(key, "failed", tombstones.ERASED, only_if_queued=True, to="", subject="",
+                 erased=True)
+        ref = (self.rows.get(key) or {}).get("content_ref")
+        if ref:
+            self.store.delete_blob(ref)
+
+    def hold(self, key: str, by: str, detail: str) -> None:
+        """The row waits (still queued): the message comes back and settles it later."""
+        self.store.update(Update(self.pk, f"R#{key}", set={
+            "detail": detail, "held_by": by,
+            "updated_at": keys.stamp(self.run.deps.clock.now())},
+            cond=Cond(equals={"status": "queued"})))
+        self.held = True
+
+    def record(self, items: list[Item]) -> None:
+        """Write what was sent; then scrub it at once if its customer was erased meanwhile."""
+        self.store.put_many(items)
+        tombstones.scrub_written(self.run.deps, self.tenant, items)
 
     def send(self, pending: list[dict]) -> str:
         """Chunk by chunk: claim a chunk's reminders together, send them one by one, record
@@ -214,10 +277,16 @@ class _Message:
             if run.out_of_time():
                 return "time"
             ready: list[tuple[str, ReminderIn]] = []
-            for it in pending[start_at:start_at + CHUNK]:
+            chunk = pending[start_at:start_at + CHUNK]
+            gone = tombstones.erased(run.deps, self.tenant, {
+                self.reminders[it["key"]].customer for it in chunk
+                if it["key"] in self.reminders})
+            for it in chunk:
                 key = it["key"]
                 r = self.reminders.get(key)
-                if r is None:
+                if r is not None and r.customer in gone:
+                    self.erased(key)
+                elif r is None:
                     self.row(key, "failed", "the reminder's content is gone (expired before it "
                              "was sent)")
                 elif r.to in self.blocked:
@@ -237,7 +306,7 @@ class _Message:
             if self.done:
                 recorded = list(self.done)
                 self.done.clear()  # written once: a failure here is a crash, not a retry
-                self.store.put_many(recorded)
+                self.record(recorded)
         return ""
 
     def _claim_and_send(self, ready: list[tuple[str, ReminderIn]]) -> str:
@@ -260,8 +329,8 @@ class _Message:
 
         try:
             for key, r in ready:
-                if key not in untried and self._settle_claimed(key, r):
-                    self.final[key] = "sent"
+                if key not in untried:
+                    self._settle_claimed(key, r)
             mine = [(key, r) for key, r in ready if key in untried]
             for i, (key, r) in enumerate(mine):
                 stop = self._send_one(key, r, claims[key], untried, release)
@@ -287,6 +356,10 @@ class _Message:
         if run.out_of_time():
             return "time"
         run.pace()
+        if tombstones.erased(run.deps, self.tenant, [r.customer]):  # erased while in flight
+            release(key)
+            self.erased(key)
+            return ""
         untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
                     cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
@@ -325,31 +398,38 @@ class _Message:
         self.done.append({**claim, "message_id": message_id, "sent_at": keys.stamp(now),
                           "gsi1pk": keys.message_gsi(message_id), "gsi1sk": "CLAIM"})
         self.done.extend(_sent_items(self.rows.get(key), self.tenant, key, r, message_id, now))
-        self.final[key] = "sent"
         return ""
 
-    def _settle_claimed(self, key: str, r: ReminderIn) -> bool:
-        """Settle a reminder whose key is claimed already; True when it was repaired to
-        sent."""
-        claim = self.store.get(keys.tenant_pk(self.tenant), f"CLAIM#{key}") or {}
+    def _settle_claimed(self, key: str, r: ReminderIn) -> None:
+        """Settle a reminder whose key another worker claimed: sent (this batch's row is
+        repaired, another batch's skipped as a duplicate with its message id), possibly sent
+        (review), or held by another batch that may still release it (the row waits)."""
+        claim = self.store.get(keys.tenant_pk(self.tenant), f"CLAIM#{key}")
+        if claim is None:  # released since: claimed again when the message comes back
+            self.hold(key, "", "its claim was released by the batch that held it; it is "
+                      "sent by this batch next")
+            return
         mid = claim.get("message_id")
         other = claim.get("batch")
         if mid and other == self.batch_id:  # sent, but the row and history were not: repair
             sent_at = keys.parse_stamp(claim["sent_at"])
-            self.store.put_many(_sent_items(self.store.get(self.pk, f"R#{key}"), self.tenant,
-                                            key, r, mid, sent_at))
-            return True
-        if mid:
+            self.record(_sent_items(self.store.get(self.pk, f"R#{key}"), self.tenant, key, r,
+                                    mid, sent_at))
+        elif mid:
             self.row(key, "skipped", f"already sent in batch {other} "
                      f"({claim.get('sent_at', '')[:10]}, message {mid})", message_id=mid)
-        elif other != self.batch_id:
-            self.row(key, "skipped", f"the same reminder is in batch {other}; sent at most "
-                     "once")
-        else:
+        elif other == self.batch_id:
             self.row(key, "review", "a worker stopped between sending and recording this "
                      f"reminder (claimed {claim.get('claimed_at', '')}); it may have gone out: "
                      "check before sending it again", only_if_queued=True)
-        return False
+        elif (self.store.get(keys.batch_rows_pk(self.tenant, str(other)), f"R#{key}") or {}
+              ).get("status") == "review":
+            self.row(key, "review", f"batch {other} may have sent it (a worker stopped between "
+                     "sending and recording it): check before sending it again",
+                     only_if_queued=True)
+        else:
+            self.hold(key, str(other), f"held by batch {other}: settled when it settles (sent "
+                      "by it, or by this batch once it releases the claim)")
 
 
 def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_id: str,
@@ -357,6 +437,7 @@ def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_
     """The reminder's row as sent, and its history event (both idempotent to rewrite)."""
     out = []
     if row is not None:
+        row = {k: v for k, v in row.items() if k not in ("held_by", "dead_letter")}
         out.append({**row, "status": "sent", "message_id": message_id, "detail": "",
                     "updated_at": keys.stamp(sent_at)})
     out.append(history.reminder_event_put(tenant, key, sent_at, r.customer, r.level,
