@@ -50,6 +50,10 @@ NAMES = {
     "configuration_set": "creditdesk",
 }
 SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces at rate / 4
+# Messages per invocation of each queue worker: the handlers' ``batch_size`` and the event
+# source mappings in the template (backend/ops/resources.py) both read these.
+SEND_BATCH_SIZE = 2
+WORK_BATCH_SIZE = 1
 # A tenant created without a sender identity sends from this one (the local stack verifies it).
 LOCAL_SENDER = "reminders@creditdesk.example"
 
