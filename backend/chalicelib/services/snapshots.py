@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from creditdesk.api.models import SnapshotIn, SnapshotOut, UploadOut
+from creditdesk.api.models import MAX_UPLOAD_BYTES, SnapshotIn, SnapshotOut, UploadOut
 
 from . import keys, ledgers
 from .errors import Conflict, Invalid, NotAccepted, NotFound, TooLarge, invalid
@@ -15,7 +15,6 @@ from .ports import Cond, Deps, Item, Update
 from .tenancy import local_day, profile
 
 UPLOAD_EXPIRES = 900
-MAX_UPLOAD_BYTES = 512_000_000
 
 
 def new_version(now: dt.datetime) -> str:
@@ -94,10 +93,11 @@ def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
     if size is None:
         raise Conflict("nothing was uploaded to the URL yet; PUT the snapshot JSON there first",
                        "version", code="not_uploaded")
-    if size > min(int(item.get("declared_size") or MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES):
+    limit = min(int(item.get("declared_size") or MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES)
+    if size > limit:  # checked before it is read: the API never reads more than the limit
         deps.store.delete_blob(key)
-        raise TooLarge(f"the upload has {size} bytes, more than the "
-                       f"{item.get('declared_size')} announced", "size")
+        raise TooLarge(f"the upload has {size} bytes, more than the {limit} announced "
+                       f"(at most {MAX_UPLOAD_BYTES} are read)", "size")
     raw = deps.store.get_blob(key) or b""
     try:
         snap = SnapshotIn.model_validate_json(raw)
