@@ -313,6 +313,20 @@ def gateway_responses(cors_origin: str | None = None) -> dict[str, Any]:
     return out
 
 
+def gateway_response(status: int, cors_origin: str | None = None,
+                     message: str = "") -> tuple[dict[str, str], str]:
+    """(headers, body) of the gateway response for ``status`` as API Gateway sends it: for
+    the local stack, which answers 401/403 itself."""
+    kind = {401: "UNAUTHORIZED", 403: "ACCESS_DENIED", 429: "THROTTLED"}.get(
+        status, "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+    r = gateway_responses(cors_origin or runtime_config().load().cors_origin)[kind]
+    headers = {k.removeprefix("gatewayresponse.header."): v.strip("'")
+               for k, v in r["responseParameters"].items()}
+    body = r["responseTemplates"]["application/json"].replace(
+        "$context.error.messageString", json.dumps(message or "refused"))
+    return headers, body
+
+
 def api_settings(cors_origin: str | None = None) -> dict[str, Any]:
     """What the merge template puts on the API (Chalice's ``RestAPI``): the stage's throttle
     and the gateway responses."""

@@ -84,8 +84,16 @@ def test_the_ready_line_names_loopback_addresses_and_the_outbox(stack):
 
 
 def test_a_request_without_a_key_is_refused(stack):
+    origin = "https://addin.xlwings.org"
     r = httpx.get(f"{stack.url}/v1/scores", timeout=TIMEOUT)
-    assert r.status_code in (401, 403)
+    bad = httpx.get(f"{stack.url}/v1/scores", timeout=TIMEOUT,
+                    headers={"Authorization": "Bearer cd_0000000000000000_" + "x" * 40})
+    # as API Gateway answers with the template's gateway responses: ErrorOut, CORS
+    for answer, status, error in ((r, 401, "unauthorized"), (bad, 403, "forbidden")):
+        assert answer.status_code == status
+        assert answer.json() == {"error": error, "message": answer.json()["message"],
+                                 "field": None}
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
     with Client(stack.url, "cd_0000000000000000_" + "x" * 40) as c, \
             pytest.raises(KeyRefused):
         c.scores()
