@@ -16,9 +16,11 @@ cannot express, from the resource description in ``backend/ops/resources.py``:
   resource scoped to this stack's own ARNs; mail only from the tenants' identities (the
   ``SenderAddresses`` parameter) (``autogen_policy`` is off);
 - reserved concurrency for the API and the send worker; on the API the stage's throttle,
-  a usage plan, and API Gateway's own 401/403/429 answers in the ``ErrorOut`` shape with the
-  CORS header (``x-amazon-apigateway-gateway-responses``, deployed with the API);
-- outputs: the table, bucket and queue names an operator needs
+  the key source ``AUTHORIZER`` with a usage plan that limits each tenant (the authorizer
+  names the tenant's usage key), and API Gateway's own 401/403/429 answers in the
+  ``ErrorOut`` shape with the CORS header (``x-amazon-apigateway-gateway-responses``,
+  deployed with the API);
+- outputs: the table, bucket, queue names and the usage plan an operator needs
   (``creditdesk backend tenant create --stack``);
 - on the API: every media type is binary (``*/*``), so that the add-in's wheel
   (``GET /v1/addin/wheels/...``, base64 from the Lambda) reaches xlwings Lite as bytes: API
@@ -91,6 +93,8 @@ def build(chalice_template: dict[str, Any], cfn: dict[str, Any]) -> dict[str, An
             "WorkQueueUrl": {"Value": {"Ref": "WorkQueue"}},
             "SendDeadLetterQueueUrl": {"Value": {"Ref": "SendDeadLetterQueue"}},
             "WorkDeadLetterQueueUrl": {"Value": {"Ref": "WorkDeadLetterQueue"}},
+            **({"UsagePlanId": {"Value": {"Ref": "ApiUsagePlan"}}}
+               if "ApiUsagePlan" in resources else {}),
         },
     }
 

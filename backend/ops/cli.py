@@ -156,6 +156,8 @@ def _register_tenants(bs: argparse._SubParsersAction, parser_class: type) -> Non
     tc.add_argument("--sender", help="the tenant's SES identity, an address or a domain "
                     "(required against AWS, where it must be verified; on the local stack it "
                     "is verified in the emulator)")
+    tc.epilog = ("Against AWS, --stack is needed too: the tenant's API Gateway key goes into "
+                 "the stack's usage plan (its throttle and quota apply per tenant).")
     _target_options(tc)
     tc.set_defaults(run=_tenant_create)
     td = ts.add_parser("delete", help="delete a tenant, its keys and all its data",
@@ -166,6 +168,13 @@ def _register_tenants(bs: argparse._SubParsersAction, parser_class: type) -> Non
     td.add_argument("--yes", action="store_true", help="delete without asking")
     _target_options(td)
     td.set_defaults(run=_tenant_delete)
+    tp = ts.add_parser("plan", help="put a tenant's key into the API's usage plan (AWS)",
+                       description="Make the tenant's API Gateway key and put it into the "
+                       "stack's usage plan (output UsagePlanId), as 'tenant create' does; for a "
+                       "tenant the API refuses with 'no usage plan key'. Safe to run again.")
+    tp.add_argument("tenant")
+    _target_options(tp)
+    tp.set_defaults(run=_tenant_plan)
 
 
 def _register_keys(bs: argparse._SubParsersAction, parser_class: type) -> None:
@@ -229,11 +238,20 @@ def _use_target(args: argparse.Namespace) -> bool:
         raise OpsError("no AWS region: set AWS_DEFAULT_REGION (or use --local AWS_ENDPOINT "
                        "for the local stack)")
     if args.stack:
-        out = _stack_outputs(args.stack)
+        args.outputs = _stack_outputs(args.stack)
         for var, key in (("CREDITDESK_TABLE", "TableName"), ("CREDITDESK_BUCKET", "BucketName")):
-            if key in out:
-                os.environ[var] = out[key]
+            if key in args.outputs:
+                os.environ[var] = args.outputs[key]
     return False
+
+
+def _usage_plan(args: argparse.Namespace) -> str:
+    """The stack's usage plan (AWS only): --stack is needed to find it."""
+    plan = (getattr(args, "outputs", None) or {}).get("UsagePlanId")
+    if not plan:
+        raise OpsError("--stack STACK is required against AWS: its output UsagePlanId is the "
+                       "usage plan each tenant's API Gateway key goes into")
+    return plan
 
 
 def _deps(args: argparse.Namespace) -> tuple[Any, bool]:
@@ -265,6 +283,7 @@ def _tenant_create(args: argparse.Namespace) -> int:
     if not local and not sender:
         raise OpsError("--sender is required against AWS: the tenant's verified SES identity "
                        "(an address, or a domain whose addresses it sends from)")
+    plan = None if local else _usage_plan(args)
     try:
         if sender:
             _check_sender(sender, local)
@@ -275,11 +294,50 @@ def _tenant_create(args: argparse.Namespace) -> int:
         raise
     except Exception as exc:
         raise _failed("create the tenant", exc, local) from None
+    if plan:
+        _plan_or_undo(deps, plan, tenant)
     _print({"tenant": tenant, "key_id": tenancy.key_id(api_key), "api_key": api_key})
     if not local:
         domain = sender if "@" not in sender else sender.split("@", 1)[1]
         print(f"Its mail goes From {sender}: the stack's SenderAddresses parameter must allow "
               f"it (e.g. *@{domain}); see docs/deploy.md.", file=sys.stderr)
+    return 0
+
+
+def _plan_or_undo(deps: Any, plan: str, tenant: str) -> None:
+    """Put the new tenant's key into the usage plan; without it the API refuses the tenant
+    (403), so a failure deletes the tenant again."""
+    from chalicelib.adapters import aws
+    from chalicelib.services import tenancy
+    from chalicelib.services.tenant_erasure import erase_tenant
+
+    from . import usage
+
+    try:
+        usage.register(aws.client("apigateway"), plan, tenant, tenancy.usage_key(tenant))
+    except Exception as exc:
+        erase_tenant(deps, tenant)
+        raise OpsError(f"the tenant was not created: its key could not be put into the usage "
+                       f"plan {plan}: {type(exc).__name__}: {exc}") from None
+
+
+def _tenant_plan(args: argparse.Namespace) -> int:
+    deps, local = _deps(args)
+    if local:
+        raise OpsError("the local stack has no usage plan: nothing to do")
+    plan = _usage_plan(args)
+    _existing_tenant(deps, args.tenant)
+    from chalicelib.adapters import aws
+    from chalicelib.services import tenancy
+
+    from . import usage
+
+    try:
+        key = usage.register(aws.client("apigateway"), plan, args.tenant,
+                             tenancy.usage_key(args.tenant))
+    except Exception as exc:
+        raise _failed("put the tenant into the usage plan", exc, local) from None
+    _print({"tenant": args.tenant, "usage_plan": plan, "api_gateway_key": key})
     return 0
 
 
@@ -312,11 +370,19 @@ def _tenant_delete(args: argparse.Namespace) -> int:
             print("Nothing deleted.", file=sys.stderr)
             return 1
     deps, local = _deps(args)
+    from chalicelib.adapters import aws
     from chalicelib.services.errors import NotFound
     from chalicelib.services.tenant_erasure import erase_tenant
 
+    from . import usage
+
+    if not local:
+        _usage_plan(args)  # --stack: its key comes off the plan too
     try:
         counts = erase_tenant(deps, args.tenant)
+        if not local:
+            counts["api_gateway_keys"] = usage.unregister(aws.client("apigateway"),
+                                                          args.tenant)
     except NotFound as exc:
         raise OpsError(exc.message) from None
     except Exception as exc:

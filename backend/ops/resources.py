@@ -274,9 +274,11 @@ def cloudformation(cors_origin: str | None = None) -> dict[str, Any]:
 # monthly quota; the API's and the send worker's reserved concurrency keep one busy tenant
 # from taking the account's Lambda concurrency (the send worker's equals its event source's
 # MaximumConcurrency, chalicelib.config.SEND_CONCURRENCY).
-API_RATE_LIMIT = 50  # requests per second, steady
+API_RATE_LIMIT = 50  # requests per second, steady, all tenants together
 API_BURST_LIMIT = 100
-API_MONTHLY_QUOTA = 1_000_000
+TENANT_RATE_LIMIT = 10  # each tenant (the usage plan, by the authorizer's usage key)
+TENANT_BURST_LIMIT = 20
+TENANT_MONTHLY_QUOTA = 300_000
 API_RESERVED_CONCURRENCY = 50
 SENDER_PARAMETER = "SenderAddresses"
 
@@ -287,6 +289,8 @@ GATEWAY_RESPONSES = (
     ("ACCESS_DENIED", 403, "forbidden", '"the API key is not valid (unknown or revoked)"'),
     ("THROTTLED", 429, "throttled", '"too many requests; retry after a short wait"'),
     ("QUOTA_EXCEEDED", 429, "quota_exceeded", '"the monthly request quota is used up"'),
+    ("INVALID_API_KEY", 403, "forbidden", '"this tenant is not in the usage plan: the '
+     'operator runs creditdesk backend tenant plan"'),
     ("DEFAULT_4XX", None, "refused", "$context.error.messageString"),
     ("DEFAULT_5XX", None, "unavailable", '"the service is unavailable; try again shortly"'),
 )
@@ -335,19 +339,23 @@ def api_settings(cors_origin: str | None = None) -> dict[str, Any]:
                             "ThrottlingRateLimit": API_RATE_LIMIT,
                             "ThrottlingBurstLimit": API_BURST_LIMIT}],
         "DefinitionBody": {
+            "x-amazon-apigateway-api-key-source": "AUTHORIZER",
             "x-amazon-apigateway-gateway-responses": gateway_responses(cors_origin)},
     }
 
 
 def usage_plan(api: str = "RestAPI", stage: str = "api") -> dict[str, Any]:
-    """A usage plan on the API's stage: the same throttle, and a monthly quota."""
+    """The usage plan on the API's stage: a throttle and a monthly quota for each tenant.
+    The authorizer names the tenant's API Gateway key (``usageIdentifierKey``; the API's key
+    source is AUTHORIZER, every authorized route requires a key), which ``backend tenant
+    create`` makes and adds to this plan (output ``UsagePlanId``)."""
     return {"Type": "AWS::ApiGateway::UsagePlan", "DependsOn": [f"{api}{stage}Stage"],
             "Properties": {
-                "UsagePlanName": {"Fn::Sub": "${AWS::StackName}-api"},
-                "Description": "Creditdesk API: throttle and monthly quota",
+                "UsagePlanName": {"Fn::Sub": "${AWS::StackName}-tenants"},
+                "Description": "Creditdesk API: each tenant's throttle and monthly quota",
                 "ApiStages": [{"ApiId": {"Ref": api}, "Stage": stage}],
-                "Throttle": {"RateLimit": API_RATE_LIMIT, "BurstLimit": API_BURST_LIMIT},
-                "Quota": {"Limit": API_MONTHLY_QUOTA, "Period": "MONTH"}}}
+                "Throttle": {"RateLimit": TENANT_RATE_LIMIT, "BurstLimit": TENANT_BURST_LIMIT},
+                "Quota": {"Limit": TENANT_MONTHLY_QUOTA, "Period": "MONTH"}}}
 
 
 def reserved_concurrency() -> dict[str, int]:

@@ -20,6 +20,25 @@ from .fakes import FakeContext
 
 
 @pytest.fixture
+def stack(aws, monkeypatch) -> str:
+    """A deployed stack's outputs (``--stack creditdesk``) with a usage plan on moto; the
+    plan's id."""
+    from backend.ops import cli
+
+    plan = clients.client("apigateway").create_usage_plan(name="creditdesk-tenants")["id"]
+    outputs = {"TableName": "creditdesk", "BucketName": "creditdesk-ledgers",
+               "UsagePlanId": plan}
+    monkeypatch.setattr(cli, "_stack_outputs", lambda name: outputs)
+    return plan
+
+
+def plan_keys(plan: str) -> list[dict]:
+    apigw = clients.client("apigateway")
+    on_plan = {k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan)["items"]}
+    return [k for k in apigw.get_api_keys(includeValues=True)["items"] if k["id"] in on_plan]
+
+
+@pytest.fixture
 def environ():
     """The commands point boto3 at their target through the environment: put it back."""
     saved = dict(os.environ)
@@ -46,20 +65,50 @@ def table_items() -> list[dict]:
             return items
 
 
-def test_tenant_create_against_aws_needs_a_verified_sender(aws, environ, capsys):
-    code, _, err = run(capsys, "tenant", "create", "Acme")
+def test_tenant_create_against_aws_needs_a_verified_sender_and_the_stack(
+        aws, stack, environ, capsys):
+    code, _, err = run(capsys, "tenant", "create", "Acme", "--stack", "creditdesk")
     assert code == 2 and "--sender is required against AWS" in err
-    code, _, err = run(capsys, "tenant", "create", "Acme", "--sender", "billing@acme.example")
+    code, _, err = run(capsys, "tenant", "create", "Acme", "--sender", "acme.example")
+    assert code == 2 and "--stack STACK is required" in err
+    code, _, err = run(capsys, "tenant", "create", "Acme", "--sender", "billing@acme.example",
+                       "--stack", "creditdesk")
     assert code == 2 and "billing@acme.example is not an SES identity" in err
+    assert plan_keys(stack) == [] and tenancy.tenants(bootstrap()) == []
     clients.client("sesv2").create_email_identity(EmailIdentity="acme.example")
-    code, (out,), err = run(capsys, "tenant", "create", "Acme", "--sender", "acme.example")
+    code, (out,), err = run(capsys, "tenant", "create", "Acme", "--sender", "acme.example",
+                            "--stack", "creditdesk")
     assert code == 0 and set(out) == {"tenant", "key_id", "api_key"}
+    # its usage-plan key: what the authorizer names, so the plan's limits apply per tenant
+    (key,) = plan_keys(stack)
+    assert key["value"] == tenancy.usage_key(out["tenant"]) and key["enabled"]
     assert "SenderAddresses" in err and "*@acme.example" in err
     assert tenancy.profile(bootstrap(), out["tenant"])["sender"] == "acme.example"
     assert tenancy.authenticate(bootstrap(), f"Bearer {out['api_key']}") == out["tenant"]
     stored = json.dumps(table_items())
     assert out["api_key"] not in stored and out["api_key"].split("_")[-1] not in stored
     assert tenancy.hash_key(out["api_key"]) in stored  # only its hash
+    code, (again,), _ = run(capsys, "tenant", "plan", out["tenant"], "--stack", "creditdesk")
+    assert code == 0 and again["api_gateway_key"] == key["id"] and len(plan_keys(stack)) == 1
+
+
+def test_a_tenant_whose_key_cannot_join_the_usage_plan_is_not_created(
+        aws, stack, environ, capsys, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from backend.ops import usage
+
+    def refused(apigw, plan, tenant, value):  # as API Gateway answers an unknown plan
+        raise ClientError({"Error": {"Code": "NotFoundException",
+                                     "Message": f"Invalid Usage Plan ID specified: {plan}"}},
+                          "CreateUsagePlanKey")
+
+    clients.client("sesv2").create_email_identity(EmailIdentity="acme.example")
+    monkeypatch.setattr(usage, "register", refused)
+    code, _, err = run(capsys, "tenant", "create", "Acme", "--sender", "acme.example",
+                       "--stack", "creditdesk")
+    assert code == 2 and "the tenant was not created" in err and stack in err
+    assert tenancy.tenants(bootstrap()) == [] and table_items() == []
 
 
 def test_keys_are_created_listed_and_revoked_by_id(aws, environ, capsys):
@@ -117,9 +166,12 @@ def _owned(tenant: str) -> tuple[list[dict], list[str]]:
 
 
 def test_a_deleted_tenant_leaves_no_key_item_or_object_and_others_keep_theirs(
-        client, app, aws, environ, capsys):
+        client, app, aws, stack, environ, capsys):
+    from backend.ops import usage
+
     deps = bootstrap()
     acme, acme_key = tenancy.create_tenant(deps, "Acme")
+    usage.register(clients.client("apigateway"), stack, acme, tenancy.usage_key(acme))
     other, other_key = tenancy.create_tenant(deps, "Other")
     _populate(client, app, aws, acme_key)
     assert client.http.post("/v1/ledger", headers=bearer(other_key),
@@ -130,16 +182,17 @@ def test_a_deleted_tenant_leaves_no_key_item_or_object_and_others_keep_theirs(
         it["sk"]["S"].split("#")[0] + "#" for it in items if "#" in it["sk"]["S"]}
     before = _owned(other)
 
-    code, _, err = run(capsys, "tenant", "delete", acme)
+    code, _, err = run(capsys, "tenant", "delete", acme, "--stack", "creditdesk")
     assert code == 2 and "--yes" in err  # no terminal here: nothing deleted without it
     assert _owned(acme)[0]
-    code, (out,), _ = run(capsys, "tenant", "delete", acme, "--yes")
+    code, (out,), _ = run(capsys, "tenant", "delete", acme, "--yes", "--stack", "creditdesk")
     assert code == 0 and out["deleted"]["keys"] == 1 and out["deleted"]["customers"] >= 3
+    assert out["deleted"]["api_gateway_keys"] == 1 and plan_keys(stack) == []
     assert out["deleted"]["items"] == len(items) - 1 and out["deleted"]["objects"] == len(
         objects)
     assert _owned(acme) == ([], [])
     assert client.http.get("/v1/ledger", headers=bearer(acme_key)).status_code == 403
     assert _owned(other) == before
     assert client.http.get("/v1/ledger", headers=bearer(other_key)).status_code == 200
-    code, _, err = run(capsys, "tenant", "delete", acme, "--yes")
+    code, _, err = run(capsys, "tenant", "delete", acme, "--yes", "--stack", "creditdesk")
     assert code == 2 and f"no tenant {acme}" in err

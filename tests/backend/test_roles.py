@@ -111,10 +111,12 @@ def test_every_call_of_every_handler_is_allowed_by_its_own_role(client, app, aws
     tenant, key = tenancy.create_tenant(bootstrap(), "Acme", sender="acme.example")
     _run_api(client, rec, key)
     with rec.as_("api_key_auth"):
-        assert app.handler_map["api_key_auth"]({
+        answer = app.handler_map["api_key_auth"]({
             "type": "TOKEN", "authorizationToken": f"Bearer {key}",
             "methodArn": "arn:aws:execute-api:eu-west-2:123456789012:a/api/GET/v1/ledger"},
-            FakeContext())["principalId"] == tenant
+            FakeContext())
+    assert answer["principalId"] == tenant  # and its usage-plan key, for its own limits
+    assert answer["usageIdentifierKey"] == tenancy.usage_key(tenant)
     records = sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])  # as the event source would
     with rec.as_("send_worker"):
         app.handler_map["send_worker"](sqs_event(records), FakeContext())

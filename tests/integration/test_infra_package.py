@@ -178,7 +178,17 @@ def test_the_api_is_throttled_and_answers_401_and_403_as_error_out_with_cors(pac
     assert setting["ThrottlingRateLimit"] > 0 and setting["ThrottlingBurstLimit"] > 0
     (plan,) = resources(sam, "AWS::ApiGateway::UsagePlan").values()
     assert plan["Properties"]["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": "api"}]
-    assert plan["Properties"]["Throttle"]["RateLimit"] > 0
+    assert 0 < plan["Properties"]["Throttle"]["RateLimit"] < setting["ThrottlingRateLimit"]
+    assert sam["Outputs"]["UsagePlanId"] == {"Value": {"Ref": "ApiUsagePlan"}}
+    # the plan counts each tenant: the key comes from the authorizer, every route needs one
+    body = api["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
+    for path, methods in body["paths"].items():
+        for method, op in methods.items():
+            if method == "options" or path.startswith("/v1/addin") or path.endswith(
+                    "openapi.json"):
+                continue
+            assert {"api_key": []} in op["security"], (path, method)
     responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
     for kind, status in (("UNAUTHORIZED", 401), ("ACCESS_DENIED", 403), ("THROTTLED", 429)):
         r = responses[kind]

@@ -80,6 +80,13 @@ def revoke_api_key(deps: Deps, api_key: str) -> bool:
                                          Cond(exists=True))
 
 
+def usage_key(tenant: str) -> str:
+    """The value of the tenant's API Gateway API key: not a secret (API Gateway takes it
+    only from the authorizer, never from a request), it names the tenant in the API's
+    usage plan, whose throttle and quota then apply to each tenant on its own."""
+    return f"creditdesk-usage-{tenant}"
+
+
 def key_tenant(header: str | None) -> tuple[str, str] | None:
     """``(tenant, api key)`` from ``Authorization: Bearer <api key>`` when the key is
     well-formed (not yet checked against storage), else None."""
