@@ -423,7 +423,8 @@ def api_statements() -> list[dict[str, Any]]:
     both queues), history, erasure, scores. It sends no mail."""
     return [_dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query",
                       "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"),
-            _objects("GetObject", "PutObject", "DeleteObject", "PutObjectTagging"),
+            _objects("GetObject", "PutObject", "DeleteObject", "PutObjectTagging",
+                     "DeleteObjectTagging"),
             _allow(["s3:ListBucket"], {"Fn::GetAtt": ["LedgerBucket", "Arn"]}),
             _queue("SendQueue", "SendMessage"), _queue("WorkQueue", "SendMessage"), _LOGS]
 

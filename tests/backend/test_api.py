@@ -129,10 +129,22 @@ def test_a_large_snapshot_goes_through_a_presigned_upload(client, acme):
         from chalicelib.adapters import aws as a
 
         key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
-        a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data)
+        a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data,
+                                  Tagging=up["headers"]["x-amz-tagging"])
+        assert a.client("s3").get_object_tagging(Bucket="creditdesk-ledgers", Key=key)[
+            "TagSet"] == [{"Key": "retention", "Value": "transient"}]
     done = client.http.post(f"/v1/ledger/uploads/{up['version']}/complete", headers=h)
     assert done.status_code == 200, done.body
     assert done.json_body["customers"] == 4
+    from chalicelib.adapters import aws as clients
+
+    # put with the tag the URL signs, so an upload never completed expires; once in force,
+    # the snapshot is kept
+    assert up["headers"]["x-amz-tagging"] == "retention=transient"
+    assert "x-amz-tagging" in up["url"]  # X-Amz-SignedHeaders names it
+    key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
+    tags = clients.client("s3").get_object_tagging(Bucket="creditdesk-ledgers", Key=key)
+    assert tags["TagSet"] == []
     assert client.http.get("/v1/ledger", headers=h).json_body["version"] == up["version"]
 
 

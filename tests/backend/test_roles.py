@@ -87,11 +87,21 @@ def recorder(aws, monkeypatch) -> Recorder:
 def _run_api(client, rec: Recorder, key: str) -> None:
     h = bearer(key)
     with rec.as_("app"):
-        assert client.http.post("/v1/ledger", headers=h, body=body(overdue_ledger(3, {
+        ledger = overdue_ledger(3, {
             "Automation": "Yes", "Time Zone": "Europe/London", "Send Window": "09:00-17:00",
-            "Controller Email": "cfo@acme.example"}))).status_code == 201
-        up = client.http.post("/v1/ledger/uploads", headers=h, body=body({"size": 10}))
+            "Controller Email": "cfo@acme.example"})
+        assert client.http.post("/v1/ledger", headers=h, body=body(ledger)).status_code == 201
+        data = json.dumps(ledger).encode()  # the same again, through an upload
+        up = client.http.post("/v1/ledger/uploads", headers=h, body=body({"size": len(data)}))
         assert up.status_code == 201
+        key = up.json_body["url"].split(".amazonaws.com/")[-1].split("?")[0]
+        with rec.as_(""):  # the client's PUT to the presigned URL, not the API's call
+            from chalicelib.adapters import aws as clients
+
+            clients.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data,
+                                            Tagging="retention=transient")
+        assert client.http.post(f"/v1/ledger/uploads/{up.json_body['version']}/complete",
+                                headers=h).status_code == 200
         assert client.http.post("/v1/batches", headers=h, body=body(
             {"batch_id": "batch-0001", "reminders": [reminder("C1")]})).status_code == 202
         for path in ("/v1/ledger", "/v1/batches/batch-0001",

@@ -70,7 +70,9 @@ def put_snapshot(deps: Deps, tenant: str, snap: SnapshotIn, body: bytes) -> Snap
 def create_upload(deps: Deps, tenant: str, size: int) -> UploadOut:
     now = deps.clock.now()
     version = new_version(now)
-    url, headers = deps.store.presign_put(keys.snapshot_blob(tenant, version), UPLOAD_EXPIRES)
+    # transient: an upload never completed is expired by the bucket's lifecycle rule
+    url, headers = deps.store.presign_put(keys.snapshot_blob(tenant, version), UPLOAD_EXPIRES,
+                                          transient=True)
     deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"SNAP#{version}", "status": "pending",
                     "created_at": keys.stamp(now), "declared_size": size,
                     "expiration": int(now.timestamp()) + 86400})
@@ -107,7 +109,9 @@ def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
         deps.store.update(Update(keys.tenant_pk(tenant), f"SNAP#{version}", set={
             "status": "rejected", "message": err.message, "updated_at": keys.stamp(now)}))
         raise Invalid(f"the uploaded snapshot is not valid: {err.message}", err.field) from None
-    return _activate(deps, tenant, version, snap, size)
+    out = _activate(deps, tenant, version, snap, size)
+    deps.store.keep_blob(key)  # in force now: no longer expired with abandoned uploads
+    return out
 
 
 def current_snapshot(deps: Deps, tenant: str) -> SnapshotOut:
