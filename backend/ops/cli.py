@@ -171,7 +171,8 @@ def _register_tenants(bs: argparse._SubParsersAction, parser_class: type) -> Non
     tp = ts.add_parser("plan", help="put a tenant's key into the API's usage plan (AWS)",
                        description="Make the tenant's API Gateway key and put it into the "
                        "stack's usage plan (output UsagePlanId), as 'tenant create' does; for a "
-                       "tenant the API refuses with 'no usage plan key'. Safe to run again.")
+                       "tenant the API refuses with 'this tenant is not in the usage plan'. "
+                       "Safe to run again.")
     tp.add_argument("tenant")
     _target_options(tp)
     tp.set_defaults(run=_tenant_plan)
