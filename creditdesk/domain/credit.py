@@ -34,6 +34,15 @@ HOLD, REVIEW, APPROVE = "Hold", "Review", "Approve"
 PROMISE_WINDOW_DAYS = 30  # a promise typed into Customers: payments this long before it count
 
 
+SHARE_SHOWN_UP_TO = 999  # percent: a larger share of the limit reads ">999%"
+
+
+def share_of_limit(pct: float) -> str:
+    """Utilisation in words: "118%"; above 999% (a limit of a few cents against thousands
+    owed: 100,000.00 of 0.01 is 1,000,000,000%) ">999%", which says what matters."""
+    return f">{SHARE_SHOWN_UP_TO}%" if pct >= SHARE_SHOWN_UP_TO + 0.5 else f"{pct:.0f}%"
+
+
 @dataclass
 class CreditCheck:
     """Decisions as columns; the reasons in words are built per customer when asked for."""
@@ -61,7 +70,7 @@ class CreditCheck:
         has_limit = not np.isnan(limit)
         r: list[str] = []
         if self.over_limit[i]:
-            r.append(f"exposure {util:.0f}% of limit ({money(exposure)} of {money(limit)} "
+            r.append(f"exposure {share_of_limit(util)} of limit ({money(exposure)} of {money(limit)} "
                      f"{base})" if limit > 0 else
                      f"exposure {money(exposure)} {base} against a limit of 0")
         if self.n_late[i]:
@@ -73,7 +82,7 @@ class CreditCheck:
             r.append(f"promise to pay {what}by {date_or_none(c.promise_date[i])} broken")
         if self.decision[i] != HOLD:
             if has_limit and util >= s.review_utilisation_pct:
-                r.append(f"utilisation {util:.0f}% of limit, at or above the "
+                r.append(f"utilisation {share_of_limit(util)} of limit, at or above the "
                          f"{s.review_utilisation_pct:g}% review threshold")
             if not has_limit:
                 r.append("no credit limit set")
@@ -89,7 +98,7 @@ class CreditCheck:
         if foreign:
             r.append(f"{', '.join(foreign)} not in the exposure: no FX rate into {base}")
         if not r:
-            share = (f"exposure {util:.0f}% of limit" if exposure > 0 and limit > 0
+            share = (f"exposure {share_of_limit(util)} of limit" if exposure > 0 and limit > 0
                      else f"exposure {money(exposure)} {base}")
             r.append(f"{share}; nothing over {first_edge} days past due")
         return r
