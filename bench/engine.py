@@ -138,7 +138,10 @@ def ageing_total(codes: np.ndarray, op: pd.DataFrame, debt: pd.Series, n_buckets
 def pandas_engine(inv: pd.DataFrame, cus: pd.DataFrame, hist: pd.DataFrame, p: dict
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Ageing table, credit decisions and dunning groups, plain pandas (no Python loop over
-    rows or groups). Returns (buckets per customer, per customer, per customer+currency)."""
+    rows or groups). Returns (buckets per customer, per customer, per customer+currency).
+
+    Long on purpose: it is the baseline, one script top to bottom as an analyst writes it,
+    its three parts marked by the numbered comments."""
     as_of = p["as_of"]
 
     # Open items as of the date: outstanding = amount - paid (on a credit note, paid reduces

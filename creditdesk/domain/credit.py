@@ -70,8 +70,8 @@ class CreditCheck:
         has_limit = not np.isnan(limit)
         r: list[str] = []
         if self.over_limit[i]:
-            r.append(f"exposure {share_of_limit(util)} of limit ({money(exposure)} of {money(limit)} "
-                     f"{base})" if limit > 0 else
+            r.append(f"exposure {share_of_limit(util)} of limit ({money(exposure)} of "
+                     f"{money(limit)} {base})" if limit > 0 else
                      f"exposure {money(exposure)} {base} against a limit of 0")
         if self.n_late[i]:
             r.append(f"{_plural(int(self.n_late[i]), 'invoice')} over {hold_days} days past "
