@@ -219,7 +219,7 @@ def main() -> None:
             f"{args.repeat}:",
             "",
             *machine(f"not pinned ({len(os.sched_getaffinity(0))} cores usable)"
-                     if hasattr(os, "sched_getaffinity") else ""),
+                     if hasattr(os, "sched_getaffinity") else "", load=True),
             "",
             result,
             "",

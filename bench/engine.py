@@ -510,7 +510,7 @@ def main() -> None:
             f"each stage, {len(first['str'])} of each baseline, each after one untimed "
             "warm-up; ratio = best baseline / best engine):",
             "",
-            *machine(pinning),
+            *machine(pinning, load=True),
             "",
             result,
             "",
