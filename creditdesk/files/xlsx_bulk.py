@@ -22,8 +22,10 @@ instead (same cells, slower). pyproject.toml pins ``xlsxwriter<4`` for this reas
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from itertools import chain, pairwise
 from operator import itemgetter
@@ -35,7 +37,7 @@ BULK_BODIES = True  # False: every cell through XlsxWriter's public API
 MAJOR_VERSION = "3"  # the XlsxWriter line whose internals the fast path uses
 NEEDS = ("_write_rows", "_write_row", "_write_empty_row", "_write_cell", "_check_dimensions",
          "_convert_date_time")
-_made: list[type | None] = []  # the class, made on first use (None: not supported)
+_made: list[tuple[type | None, type | None]] = []  # the classes, made on first use
 
 Rows = Sequence[Sequence[Any]]
 
@@ -80,21 +82,39 @@ def _number(v: Any) -> str | None:
 def supported() -> bool:
     """True when the installed XlsxWriter is one the fast path was made for."""
     import xlsxwriter
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings
     from xlsxwriter.worksheet import Worksheet
 
     version = str(getattr(xlsxwriter, "__version__", ""))
     return (version.split(".")[0] == MAJOR_VERSION
-            and all(hasattr(Worksheet, name) for name in NEEDS))
+            and all(hasattr(Worksheet, name) for name in NEEDS)
+            and hasattr(xlsxwriter.Workbook, "_get_packager")
+            and all(hasattr(Packager, n) for n in ("_write_shared_strings_file", "_filename"))
+            and all(hasattr(SharedStrings, n) for n in ("_write_sst_strings", "_write_si",
+                                                         "_xml_si_element",
+                                                         "_escape_control_characters")))
+
+
+def _classes() -> tuple[type | None, type | None]:
+    """The bulk worksheet and workbook classes (None, None: not supported), made once."""
+    if not _made:
+        _made.append(_make_classes() if supported() else (None, None))
+    return _made[0]
 
 
 def sheet_class() -> type | None:
     """The bulk worksheet class, or None: switched off, or an XlsxWriter it was not made
     for."""
-    if not BULK_BODIES:
-        return None
-    if not _made:
-        _made.append(_make_class() if supported() else None)
-    return _made[0]
+    return _classes()[0] if BULK_BODIES else None
+
+
+def workbook_class() -> type:
+    """XlsxWriter's ``Workbook``, or where the fast path applies, one that writes its shared
+    strings in one pass (``_SharedText``)."""
+    import xlsxwriter
+
+    return (_classes()[1] if BULK_BODIES else None) or xlsxwriter.Workbook
 
 
 class _NoCells(dict):
@@ -366,9 +386,58 @@ class _BulkRows:
             self._xml_end_tag("row")
 
 
-def _make_class() -> type:
-    """The bulk worksheet class, made on first use: XlsxWriter is imported only then (the
-    package imports without it)."""
+# A shared string XlsxWriter writes as <si><t>text</t></si>: no character it escapes, no
+# control character, no "_xHHHH_", no space at either end (xml:space="preserve")
+_SPECIAL_TEXT = re.compile(r'_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|^\s|\s$')
+
+
+class _SharedText:
+    """What the workbook's shared strings part adds to XlsxWriter's ``SharedStrings``: the
+    strings written in one piece, those that need escaping through its own ``_write_si``.
+
+    XlsxWriter writes a string that starts with "<r>" and ends with "</r>" as it stands, as
+    the XML of a rich string (``write_rich_string`` stores them so): a customer named so in
+    an export would put its own XML into the file, making it unreadable or shifting every
+    later string onto the wrong cells. Creditdesk writes no rich strings, so such a string is
+    text here, escaped like any other."""
+
+    def _write_sst_strings(self) -> None:
+        special = _SPECIAL_TEXT.search
+        self.fh.write("".join([f"<si><t>{s}</t></si>" if not special(s) else self._si(s)
+                               for s in self.string_table.string_array]))
+
+    def _si(self, text: str) -> str:
+        fh, self.fh = self.fh, io.StringIO()
+        try:
+            if text.startswith("<r>") and text.endswith("</r>"):  # no space at its ends
+                self._xml_si_element(self._escape_control_characters(text))
+            else:
+                self._write_si(text)
+            return self.fh.getvalue()
+        finally:
+            self.fh = fh
+
+
+def _make_classes() -> tuple[type, type]:
+    """The bulk worksheet and workbook classes, made on first use: XlsxWriter is imported
+    only then (the package imports without it)."""
+    import xlsxwriter
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings
     from xlsxwriter.worksheet import Worksheet
 
-    return type("BulkSheet", (_BulkRows, Worksheet), {})
+    strings = type("BulkSharedStrings", (_SharedText, SharedStrings), {})
+
+    def _write_shared_strings_file(self: Any) -> None:  # as Packager's, with ``strings``
+        sst = strings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+    packager = type("BulkPackager", (Packager,),
+                    {"_write_shared_strings_file": _write_shared_strings_file})
+    book = type("BulkWorkbook", (xlsxwriter.Workbook,),
+                {"_get_packager": lambda self: packager()})
+    return type("BulkSheet", (_BulkRows, Worksheet), {}), book

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -118,3 +119,32 @@ def test_overlapping_tables_are_refused(tmp_path):
     with pytest.raises(WorkbookError, match="overlap"):
         book.table(ws, "Second", 5, 0, [xlsx_book.Col("A")], [["y"]])
     wb.close()
+
+
+TEXTS = [" leading", "trailing ", "a & b", "x < y > z", 'say "hi"', "two\nlines", "bell\x07",
+         "_x0041_ stays as typed", "tab\tinside", "\ufffe", "plain", "Ünïcödé €", "=1+1"]
+
+
+def shared_strings(path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/sharedStrings.xml")
+
+
+def test_shared_strings_are_escaped_as_xlsxwriter_escapes_them(both):
+    rows = [[f"C-{i}", t] for i, t in enumerate(TEXTS)]
+    bulk, plain = both({"Customers": (["Customer", "Name"], rows)})
+
+    assert shared_strings(bulk) == shared_strings(plain)
+    raw = read_workbook(bulk)["customers"]
+    # (a non-character is written as Excel writes it, _xFFFE_, which calamine leaves so)
+    assert list(raw.columns[1]) == [t if t != "\ufffe" else "_xFFFE_" for t in TEXTS]
+
+
+def test_a_name_written_like_rich_text_xml_stays_text_and_shifts_no_other_string(tmp_path):
+    evil = "<r><t>a</t></r></si><si><r><t>b</t></r>"  # XlsxWriter writes this as it stands
+    rows = [["C-1", evil], ["C-2", "Second Ltd"], ["C-3", "<r>x</r>"]]
+    write_workbook(tmp_path / "book.xlsx", {"Customers": (["Customer", "Name"], rows)})
+
+    raw = read_workbook(tmp_path / "book.xlsx")["customers"]
+    assert list(raw.columns[1]) == [evil, "Second Ltd", "<r>x</r>"]
+    assert b"<t>&lt;r&gt;&lt;t&gt;a" in shared_strings(tmp_path / "book.xlsx")
