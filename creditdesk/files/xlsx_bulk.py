@@ -131,6 +131,7 @@ class _CellXml:
     def __init__(self, sheet: Any, first_col: int, kinds: Sequence[str],
                  fmts: Sequence[Any], date_fmt: Any, datetime_fmt: Any):
         self.kinds = kinds
+        self.strings = sheet.str_table
         self.sst = sheet.str_table._get_shared_string_index
         self.convert = sheet._convert_date_time
         self.attr = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in fmts]
@@ -182,6 +183,9 @@ class _CellXml:
             if plan == "text":
                 frags.append([f'{p}{n}"{a} t="s"><v>{i}</v></c>' if i is not None else ""
                               for i, n in zip(index[j], nums, strict=True)])
+            elif plan == "float":
+                frags.append([f'{p}{n}"{a}><v>{x:.16G}</v></c>' if x - x == 0 else ""
+                              for x, n in zip(map(float, col), nums, strict=True)])
             elif plan == "number":
                 frags.append([f'{p}{n}"{a}><v>{x}</v></c>' if x is not None else ""
                               for x, n in zip(map(_number, col), nums, strict=True)])
@@ -194,14 +198,18 @@ class _CellXml:
         return list(map("".join, zip(*frags, strict=True))) if frags else [""] * len(rows)
 
     def _plan(self, j: int, col: Sequence[Any]) -> str | None:
-        """How column ``j`` is written as a whole: empty, text, number or date; None when it
-        mixes kinds (or holds dates before 1900, written as text), so rows go one by one."""
+        """How column ``j`` is written as a whole: empty, text, float (no blanks), number or
+        date; None when it mixes kinds (or holds dates before 1900, written as text), so rows
+        go one by one."""
         types = set(map(type, col))
+        blanks = type(None) in types
         types.discard(type(None))
         if not types:
             return "empty"
         if types == {str}:
             return "text" if self.plain_text[j] else None
+        if not blanks and all(issubclass(t, float) for t in types):
+            return "float"  # (numpy's float64 too)
         if all(issubclass(t, numbers.Real) and not issubclass(t, bool) for t in types):
             return "number"
         if types <= {dt.date, dt.datetime} and all(
@@ -215,9 +223,18 @@ class _CellXml:
         empty cell), taken in row order as a cell-by-cell write takes them."""
         if not texts:
             return {}
-        sst = self.sst
-        flat = [sst(v[:32767]) if v else None
-                for v in chain.from_iterable(zip(*(cols[j] for j in texts), strict=True))]
+        cells = chain.from_iterable(zip(*(cols[j] for j in texts), strict=True))
+        table = self.strings
+        known = getattr(table, "string_table", None)
+        if isinstance(known, dict) and getattr(table, "unique_count", None) == len(known) \
+                and isinstance(getattr(table, "count", None), int):
+            # _get_shared_string_index, inline: a new string's index is the table's size
+            flat = [known.setdefault(v[:32767], len(known)) if v else None for v in cells]
+            table.count += len(flat) - flat.count(None)
+            table.unique_count = len(known)
+        else:
+            sst = self.sst
+            flat = [sst(v[:32767]) if v else None for v in cells]
         return {j: flat[k::len(texts)] for k, j in enumerate(texts)}
 
     def other(self, v: Any, j: int) -> str | None:

@@ -22,11 +22,12 @@ N = 300  # rows of the long table: more than the one row XlsxWriter is shown of 
 
 # Every column of one kind (text, numbers of several types, dates, blanks): written whole.
 PURE = (["Invoice", "Customer", "Invoice Date", "Due Date", "Amount", "Paid", "Count",
-         "Note"],
+         "Note", "Rate"],
         [[f"INV-{i:04d}", f"C-{i % 7}" if i % 11 else "=HYPERLINK(\"x\",\"y\")",
           dt.date(2026, 1, 1) + dt.timedelta(days=i), dt.date(2026, 2, 1),
           np.float64(i * 1.25 - 40), [1.5, math.nan, math.inf, None, 2][i % 5], i,
-          [None, "", "  spaced  ", "a & b <c>"][i % 4]] for i in range(N)])
+          [None, "", "  spaced  ", "a & b <c>"][i % 4], [0.1, -math.inf, math.nan][i % 3]]
+         for i in range(N)])
 # Mixed columns (a text in a number column, dates before 1900, ISO text in a date column,
 # booleans), short rows and longer rows: written row by row.
 MIXED = (["Customer", "Name", "Paused Until", "Credit Limit", "Do Not Chase", "Rating"],
@@ -63,6 +64,8 @@ def test_whole_columns_and_mixed_rows_give_the_cells_of_a_cell_by_cell_write(bot
     assert got[("Invoices", f"A{N + 1}")] == (f"INV-{N - 1:04d}", "s", "General")
     assert got[("Invoices", "B13")] == ('=HYPERLINK("x","y")', "s", "General")  # text
     assert ("Invoices", "F3") not in got and ("Invoices", "F4") not in got  # nan, inf
+    assert got[("Invoices", "I2")][0] == 0.1 and ("Invoices", "I3") not in got
+    assert ("Invoices", "I4") not in got
     assert got[("Customers", "C2")][0] == "1899-12-01"  # Excel has no dates before 1900
 
 
@@ -71,8 +74,8 @@ def test_a_long_table_covers_all_its_rows_and_reads_back_whole(both):
 
     for path in (bulk, plain):
         ws = openpyxl.load_workbook(path)["Invoices"]
-        assert ws.tables["Invoices"].ref == f"A1:H{N + 1}"
-        assert ws.tables["Invoices"].autoFilter.ref == f"A1:H{N + 1}"
+        assert ws.tables["Invoices"].ref == f"A1:I{N + 1}"
+        assert ws.tables["Invoices"].autoFilter.ref == f"A1:I{N + 1}"
     raw = read_workbook(bulk)["invoices"]
     assert len(raw.columns[0]) == N and raw.columns[0][-1] == f"INV-{N - 1:04d}"
 
