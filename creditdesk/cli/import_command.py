@@ -106,8 +106,8 @@ def _run(args: argparse.Namespace) -> int:
     doc.update({"output": str(out), "into": str(args.into) if args.into else None,
                 "sheets_not_carried": left_behind})
     if args.json:
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
+        # one write: json.dump would write each of its some 200,000 pieces on its own
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
         return imported.status
     for line in imported.lines(str(out), base_currency_set=not args.into):
         print(line)

@@ -377,30 +377,42 @@ class _BulkRows:
         table, info = self.table, self.row_info
         one, col_of, several = self._bulk_cells()
         # a row of bulk cells only, without a height or format of its own, is <row r="n">
-        # and its cells, as _write_row writes it
+        # and its cells, as _write_row writes it; such rows are written together
         plain = (self.default_row_height == self.original_row_height
                  and self.excel_version != 2010)
-        write = self.fh.write
+        pending: list[str] = []
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
             xml = one.get(row_num)
             if xml and plain and not cells and row_num not in info:
-                write(f'<row r="{row_num + 1}">{xml}</row>')
+                pending.append(f'<row r="{row_num + 1}">{xml}</row>')
                 continue
             segments = several.get(row_num) or ([(col_of[row_num], xml)] if xml else None)
-            if not cells and not segments:
-                if row_num in info or row_num in self.comments:
-                    self._write_empty_row(row_num, None, info.get(row_num))
+            if not cells and not segments and row_num not in info and \
+                    row_num not in self.comments:
                 continue
-            self._write_row(row_num, None, info.get(row_num))
-            items: list[tuple[int, Any]] = sorted(
-                [*(cells or {}).items(), *(segments or ())], key=lambda item: item[0])
-            for col_num, item in items:
-                if isinstance(item, str):
-                    write(item)
-                else:
-                    self._write_cell(row_num, col_num, item)
-            self._xml_end_tag("row")
+            if pending:
+                self.fh.write("".join(pending))
+                pending.clear()
+            self._write_any_row(row_num, cells, segments)
+        self.fh.write("".join(pending))
+
+    def _write_any_row(self, row_num: int, cells: dict | None,
+                       segments: list[tuple[int, str]] | None) -> None:
+        """A row as XlsxWriter writes it, its own cells and bulk cells in column order."""
+        info = self.row_info.get(row_num)
+        if not cells and not segments:
+            self._write_empty_row(row_num, None, info)
+            return
+        self._write_row(row_num, None, info)
+        items: list[tuple[int, Any]] = sorted(
+            [*(cells or {}).items(), *(segments or ())], key=lambda item: item[0])
+        for col_num, item in items:
+            if isinstance(item, str):
+                self.fh.write(item)
+            else:
+                self._write_cell(row_num, col_num, item)
+        self._xml_end_tag("row")
 
 
 # A shared string XlsxWriter writes as <si><t>text</t></si>: no character it escapes, no
