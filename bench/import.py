@@ -305,7 +305,8 @@ def main() -> None:
         verdicts.append(
             f"{name}: (a) the whole import {s(ib)} (under {TARGET_SECONDS:g} s: "
             f"{'met' if ib < TARGET_SECONDS else 'MISSED'}), {ratio:.2f}x the plain read (at "
-            f"most {TARGET_RATIO:g}x: {'met' if ratio <= TARGET_RATIO else 'MISSED'}); (b) "
+            f"most {TARGET_RATIO:g}x: {'met' if ratio <= TARGET_RATIO else 'MISSED'}; in CPU "
+            f"time {ic / pc:.2f}x); (b) "
             f"read and parse {s(rb)}, {rp_ratio:.2f}x the plain read (at most "
             f"{TARGET_RATIO:g}x: {'met' if rp_ratio <= TARGET_RATIO else 'MISSED'}).")
         for step, ts, cs in steps(path, CACHE / f"steps-{path.stem}.xlsx",
