@@ -181,9 +181,13 @@ class FakeMailer(Mailer):
         self._quota = Quota(rate, daily, sent_24h)
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
+        self.identities: set[str] = set()
 
     def quota(self) -> Quota:
         return self._quota
+
+    def verify_identity(self, identity: str) -> None:
+        self.identities.add(identity)
 
     def send(self, mail: Mail) -> str:
         queued = self.fail.get(mail.to)

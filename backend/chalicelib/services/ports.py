@@ -151,7 +151,9 @@ class Mail:
     cc: tuple[str, ...] = ()
     reply_to: str | None = None
     sender_name: str = ""
+    # What the backend traces a message by (tenant, key): SES message tags, never a header.
     tags: tuple[tuple[str, str], ...] = ()
+    file_name: str = ""  # its copy in the outbox: CUSTOMER-CURRENCY-levelN.eml ("": by id)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,12 @@ class Mailer(ABC):
     @abstractmethod
     def send(self, mail: Mail) -> str:
         """Send; the provider's message id. Raises a ``SendError`` subclass."""
+
+    def verify_identity(self, identity: str) -> None:
+        """Make ``identity`` (an address or a domain) one the account may send from. Only
+        an emulated SES (``Config.emulated_ses``) is asked: the real one mails the address a
+        link instead, and an operator verifies a tenant's identity (docs/deploy.md)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot verify identities")
 
 
 # -- queue and clock -------------------------------------------------------------------------
