@@ -52,7 +52,7 @@ def test_the_outbox_copy_is_a_mail_any_client_reads_back_exactly():
     assert msg["From"].addresses[0].addr_spec == mail.sender
     assert (msg["To"], msg["Cc"], msg["Reply-To"]) == (mail.to, mail.cc[0], mail.reply_to)
     assert str(msg["Message-ID"]).strip() == "<0100018c-abcdef-000000@email.amazonses.com>"
-    assert not [h for h in msg.keys() if h.casefold().startswith("x-creditdesk")]
+    assert not [h for h in msg if h.casefold().startswith("x-creditdesk")]
     assert msg.get_body(("plain",)).get_content() == mail.text
     assert msg.get_body(("html",)).get_content().strip() == mail.html
 

@@ -15,10 +15,10 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.config import load
 from chalicelib.services import senders, tenancy
 from chalicelib.services.errors import SenderNotVerified
+from tests.backend.build import overdue_ledger, reminder
 
 from .conftest import bearer, body, ses_sent
 from .test_api import run_send_worker
-from tests.backend.build import overdue_ledger, reminder
 
 
 @pytest.mark.parametrize(("identity", "wanted", "ok"), [
@@ -82,4 +82,4 @@ def test_on_the_emulator_a_synced_sender_email_is_verified_and_the_mail_comes_fr
         policy=policy.default)
     assert msg["From"].addresses[0].addr_spec == "credit.control@acme.example"
     assert str(msg["Reply-To"]) == "ar@acme.example"
-    assert not [k for k in msg.keys() if k.casefold().startswith("x-creditdesk")]
+    assert not [k for k in msg if k.casefold().startswith("x-creditdesk")]
