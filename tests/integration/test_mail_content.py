@@ -24,8 +24,9 @@ KEYS = ("A/B", "A:B", "Zürich 1")
 PAY = "Bank: Lloyds, sort code 30-00-00, account 12345678\nQuote the invoice number"
 
 
-@pytest.fixture
-def workbook(tmp_path) -> Path:
+def company_workbook(path: Path) -> Path:
+    """Five reminders as of 2026-06-30: DE1 (German, a Contact Name, a Reference) level 2,
+    FIN a final demand with an invoice falling due in 3 days, and three awkward keys."""
     custs = [customer("DE1", Name="Beck GmbH", Language="de", **{"Contact Name": "Anna Beck",
                       "Account Number": "K-100"}),
              customer("FIN", Name="Wonka Trading Ltd"),
@@ -35,12 +36,16 @@ def workbook(tmp_path) -> Path:
             invoice("F-SOON", 300.0, AS_OF + dt.timedelta(days=3), "FIN"),
             *(invoice(f"K-{i}", 100.0, days_before(10), k) for i, k in enumerate(KEYS))]
     history = {"History": (HISTORY, [[days_before(10), "FIN", "Reminder", 3, "EUR"]])}
-    path = tmp_path / "ledger.xlsx"
     write_workbook(path, tables(custs, invs, {
         "Company Name": "Acme Supplies Ltd", "Sender Email": "credit.control@acme.example",
         "Reply To": "ar@acme.example", "Payment Details": PAY, "Phone": "+44 20 7946 0000",
         "Late Payment Law": "UK"}, extra=history))
     return path
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    return company_workbook(tmp_path / "ledger.xlsx")
 
 
 def _read(path: Path) -> email.message.EmailMessage:
