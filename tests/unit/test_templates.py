@@ -167,3 +167,22 @@ def test_the_locale_takes_the_country_when_babel_knows_the_pair():
     assert mail_locale("de-AT", "GB") == "de_AT"
     assert mail_locale("xx", "GB") == "en_GB"
     assert pick(DEFAULT_TEMPLATES, "courtesy", "de-AT").language == "de"
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "en_US", "de_DE", "de_CH", "fr_FR", "nl_NL",
+                                    "es_ES", "it_IT", "pl_PL", "sv_SE", "pt_PT", "en_IN"])
+def test_money_is_written_exactly_as_babel_writes_it(locale):
+    import random
+
+    from babel.numbers import format_currency
+
+    from creditdesk.domain.templates import format_money
+
+    rnd = random.Random(7)
+    amounts = [0.0, 0.5, -0.5, 1234.56, -1234.56, 999999.99, 1e9 + 0.01,
+               *(round(rnd.uniform(-1e7, 1e7), 2) for _ in range(200))]
+    for currency in ("EUR", "GBP", "USD", "JPY", "CHF"):
+        for x in amounts:
+            want = format_currency(x, currency, locale=locale).replace("\xa0", " ").replace(
+                "\u202f", " ")
+            assert format_money(x, currency, locale) == want, (x, currency)
