@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
+from creditdesk.app.drafts import write_drafts
 from creditdesk.app.reminders import new_batch_id, outgoing
 from creditdesk.app.workbook import Workbook
 from creditdesk.files.xlsx_write import write_results, write_workbook
@@ -24,23 +23,6 @@ from devkit.sample import sample_tables
 from devkit.supervisor import BackendNotStarted, LocalBackend
 
 DEMO_AS_OF = dt.date(2026, 11, 24)
-
-
-def preview_message(reminder: dict, sender: str, reply_to: str, company: str) -> EmailMessage:
-    """A reminder as an unsent e-mail (Outlook opens ``X-Unsent: 1`` files as drafts)."""
-    msg = EmailMessage()
-    msg["Subject"] = reminder["subject"]
-    msg["From"] = formataddr((company, sender))
-    msg["To"] = reminder["to"]
-    if reminder["cc"]:
-        msg["Cc"] = reminder["cc"]
-    if reply_to:
-        msg["Reply-To"] = reply_to
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg["X-Unsent"] = "1"
-    msg.set_content(reminder["text"])
-    msg.add_alternative(reminder["html"], subtype="html")
-    return msg
 
 
 def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, Any]:
@@ -110,13 +92,7 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     mail_dir.mkdir(exist_ok=True)
     for old in mail_dir.glob("*.eml"):
         old.unlink()
-    s = analysis.ledger.settings
-    for r in docs["remind"]["reminders"]:
-        if r["channel"] != "Email":
-            continue
-        msg = preview_message(r, s.sender_email or "", s.reply_to or "", s.company_name)
-        name = f"{r['customer']}-{r['currency']}-level{r['level']}.eml"
-        (mail_dir / name).write_bytes(bytes(msg))
+    write_drafts(docs["remind"]["reminders"], analysis.ledger.settings, mail_dir)
     sent: dict[str, Any] | None = None
     why_not = ""
     if backend:

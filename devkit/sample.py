@@ -66,7 +66,11 @@ def policy_tables(as_of: dt.date = AS_OF, base_currency: str = "GBP"
             Settings(**{"As Of Date": as_of}).model_copy(update={
                 "base_currency": base_currency, "company_name": "Creditdesk Demo Ltd",
                 "sender_email": "credit.control@creditdesk-demo.example.com",
-                "reply_to": "ar@creditdesk-demo.example.com", "late_payment_law": "UK"}))]),
+                "reply_to": "ar@creditdesk-demo.example.com", "late_payment_law": "UK",
+                "payment_details": "Bank: Demo Bank plc, sort code 12-34-56, account 12345678\n"
+                                   "IBAN GB33 DEMO 1234 5612 3456 78\n"
+                                   "Please quote the invoice numbers as your reference",
+                "phone": "020 7946 0958"}))]),
         "FX": (["Currency", "Rate"], fx_rows),
         "Dunning Levels": (["Level", "Name", "Days After Due", "Template", "Channel",
                             "Add Interest"],

@@ -476,6 +476,9 @@ def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
         return summary
     client = backend(a.ledger.settings)
     try:
+        # the backend sends From the workbook's Sender Email: the snapshot it checks goes first
+        progress(f"sending the ledger ({_rows_in(wb.tables, 'invoices'):,} invoices)")
+        client.sync_snapshot(wb.snapshot())
         progress(f"handing {len(outgoing)} reminder(s) to the backend (batch {sheet.batch})")
         client.submit_reminders([r for _, r in outgoing], batch_id=sheet.batch)
         batch = _wait(client, sheet.batch, progress)

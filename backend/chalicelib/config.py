@@ -34,6 +34,10 @@ SES_QUOTA = "CREDITDESK_SES_QUOTA"
 # the local stack builds the wheel of the checkout and points this at it.
 ADDIN_WHEEL_DIR = "CREDITDESK_ADDIN_WHEEL_DIR"
 ADDIN_WHEEL_FOLDER = "addin-wheel"
+# Set ("1") only where SES is the emulator (the local stack, the tests): the Sender Email a
+# synced workbook names is then verified in it and becomes one of the tenant's identities, as
+# the emulator has no real ones. Never set in AWS (the packaged template does not).
+EMULATED_SES = "CREDITDESK_EMULATED_SES"
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # /var/task in Lambda, backend/ here
 
 # The resources' names. Fixed: Chalice builds the event sources' ARNs from the queue and topic
@@ -73,6 +77,7 @@ class Config:
     outbox: str | None
     ses_quota: tuple[float, int] | None
     addin_wheel_dir: str = str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER)
+    emulated_ses: bool = False
 
 
 def _quota(text: str | None) -> tuple[float, int] | None:
@@ -98,6 +103,7 @@ def load() -> Config:
         outbox=env.get(OUTBOX) or None,
         ses_quota=_quota(env.get(SES_QUOTA)),
         addin_wheel_dir=env.get(ADDIN_WHEEL_DIR) or str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER),
+        emulated_ses=env.get(EMULATED_SES) == "1",
     )
 
 

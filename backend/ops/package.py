@@ -40,6 +40,12 @@ from .project import BACKEND_DIR, ROOT
 
 BUILD_DIR = ROOT / "build" / "backend"
 PROVIDED = {"boto3", "botocore", "s3transfer", "numpy"}  # the runtime, or the numpy layer
+# babel's CLDR data (reminders' dates and money) is kept for these languages (with their
+# regional variants) and root: all of it would be 11 MB of the zip. Mail the backend computes
+# in another language is formatted with British English conventions (``mail_locale`` falls
+# back); the CLI and the add-in have every language.
+BABEL_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "fi",
+                             "nb", "ga", "cy"})
 ZIP_BUDGET = 15 * 1024 * 1024
 PLACEHOLDER_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": "*", "Resource": "*"}]}  # replaced by the merge template
@@ -227,6 +233,28 @@ def _vendor_domain(build: Path) -> tuple[str, list[str]]:
         return wheels[0].name, modules
 
 
+def babel_unused(name: str) -> bool:
+    """A file of the zip that is babel's data for a language not in ``BABEL_LANGUAGES``."""
+    if not name.startswith("babel/locale-data/"):
+        return False
+    stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
+    return stem != "root" and stem.split("_", 1)[0] not in BABEL_LANGUAGES
+
+
+def _prune_zip(zip_path: Path) -> int:
+    """Rewrite the zip without babel's data for other languages; how many files left."""
+    kept = zip_path.with_name(zip_path.name + ".tmp")
+    dropped = 0
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(kept, "w") as dst:
+        for info in src.infolist():
+            if babel_unused(info.filename):
+                dropped += 1
+                continue
+            dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    kept.replace(zip_path)
+    return dropped
+
+
 def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -273,11 +301,12 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     _chalice(build, outdir, stage, region, merge_path)
     shutil.copy2(merge_path, outdir / "merge-template.json")
     zip_path = outdir / "deployment.zip"
+    babel_dropped = _prune_zip(zip_path)
     size = zip_path.stat().st_size
     return {"template": str(outdir / "sam.json"), "zip": str(zip_path), "zip_bytes": size,
             "zip_within_budget": size < ZIP_BUDGET, "stage": stage, "region": region,
             "domain_wheel": wheel, "addin_wheel": f"{ADDIN_WHEEL_FOLDER}/{wheel}",
-            "domain_modules": modules, "left_out": dropped,
+            "domain_modules": modules, "left_out": dropped, "babel_files_left_out": babel_dropped,
             "layer_parameter": merge_template.LAYER_PARAMETER}
 
 

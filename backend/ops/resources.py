@@ -160,6 +160,7 @@ def create_local_resources(region: str | None = None,
         _config.WORK_QUEUE_URL: work_url,
         _config.SES_CONFIGURATION_SET: config_set,
         _config.EVENTS_TOPIC_ARN: topic_arn,
+        _config.EMULATED_SES: "1",  # these resources are the emulator's
     }
 
 

@@ -171,6 +171,7 @@ class ScoreReport(Report):
 
 class ReminderLine(Document):
     invoice: str
+    reference: str = ""
     invoice_date: dt.date
     due_date: dt.date
     days_overdue: int

@@ -8,6 +8,7 @@ own currency) and rounded to cents here, at the edge, never inside sums.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,7 +41,7 @@ from creditdesk.domain.issues import Issue
 from creditdesk.domain.kpis import Kpis, kpis
 from creditdesk.domain.ledger import Ledger
 from creditdesk.domain.score import Scores, score
-from creditdesk.domain.templates import Line, pick, render, template_problems
+from creditdesk.domain.templates import Line, mail_locale, pick, render, template_problems
 
 
 def _money(x: float) -> float:
@@ -202,12 +203,15 @@ class Analysis:
         led = self.ledger
         c, inv = led.customers, led.invoices
         i = r.customer
-        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o)
+        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o,
+                      inv.reference[k])
                  for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
                                     r.days_overdue.tolist(), strict=True)]
         t = pick(led.templates, r.level.template, c.language[i])
         rendered = (render(t, self._placeholders(r, len(lines)), lines,
-                           claim_all=r.level.days < 0) if t else None)
+                           claim_all=r.level.days < 0,
+                           locale=mail_locale(t.language, led.settings.country))
+                    if t else None)
         return Reminder(
             customer=c.ids[i],
             name=c.name[i],
@@ -224,6 +228,7 @@ class Analysis:
             html=rendered.html if rendered else "",
             invoices=[ReminderLine(
                 invoice=ln.invoice,
+                reference=ln.reference,
                 invoice_date=ln.invoice_date,
                 due_date=ln.due_date,
                 days_overdue=ln.days_overdue,
@@ -239,7 +244,8 @@ class Analysis:
             total=_money(r.total),
         )
 
-    def _placeholders(self, r: dunning.Reminder, invoice_count: int) -> dict[str, str | float]:
+    def _placeholders(self, r: dunning.Reminder, invoice_count: int
+                      ) -> dict[str, str | float | dt.date]:
         """The values of a reminder's template placeholders."""
         led = self.ledger
         c, s = led.customers, led.settings
@@ -247,14 +253,16 @@ class Analysis:
         dunned = r.outstanding > 0
         return {
             "company_name": s.company_name, "customer": c.ids[i],
-            "customer_name": c.name[i] or c.ids[i], "currency": r.currency,
+            "customer_name": c.name[i] or c.ids[i], "contact_name": c.contact_name[i],
+            "account_number": c.account_number[i] or c.ids[i], "currency": r.currency,
             "amount": _money(r.amount), "interest": _money(float(r.interest.sum())),
             "compensation": _money(float(r.compensation.sum())), "total": _money(r.total),
             "invoice_count": str(invoice_count),
             "oldest_days_overdue": str(max(int(r.days_overdue[dunned].max()), 0)),
             "level": str(r.level.level), "level_name": r.level.name,
-            "as_of": led.as_of_date.isoformat(), "sender_email": s.sender_email or "",
-            "reply_to": s.reply_to or "",
+            "as_of": led.as_of_date, "sender_email": s.sender_email or "",
+            "reply_to": s.reply_to or "", "payment_details": s.payment_details or "",
+            "phone": s.phone or "",
         }
 
     def issue_rows(self, reminders: bool = False) -> list[IssueRow]:

@@ -30,13 +30,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from creditdesk.cli.options import date_option
 from creditdesk.domain.errors import CreditdeskError
 
 if TYPE_CHECKING:
     import httpx
+
+    from creditdesk.analysis.report import Analysis
 
 PROG = "creditdesk"
 PLUGIN_GROUP = "creditdesk.commands"
@@ -166,6 +168,10 @@ def _parser() -> CommandParser:
                        help="also write a results workbook (the input is never changed)")
         c.add_argument("--force", action="store_true",
                        help="let -o overwrite an existing file")
+        if name == "remind":
+            c.add_argument("--drafts", type=Path, metavar="DIR",
+                           help="also write each reminder as an .eml draft, "
+                           "DIR/CUSTOMER-CURRENCY-levelN.eml, to open in a mail program")
         if name == "check":
             c.add_argument("--customer", help="check one customer (with --order: for a "
                            "proposed order)")
@@ -354,6 +360,8 @@ def _report(args: argparse.Namespace) -> int:
            "remind": analysis.remind_report, "score": analysis.score_report}[args.command]()
     if args.output:
         _write_results(analysis, args.output, args.workbook)
+    if getattr(args, "drafts", None) is not None:
+        _write_drafts(analysis, args.drafts, sys.stderr if args.json else sys.stdout)
     if args.json:
         _print_json(doc)
         return status
@@ -363,6 +371,23 @@ def _report(args: argparse.Namespace) -> int:
     if args.output:
         print(f"Results written to {args.output}")
     return status
+
+
+def _write_drafts(analysis: Analysis, folder: Path, out: Any) -> None:
+    from creditdesk.app.drafts import write_drafts
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{PROG} remind: --drafts {folder} is a file, not a folder")
+    try:
+        drafts = write_drafts(analysis.remind_doc()["reminders"], analysis.ledger.settings,
+                              folder)
+    except OSError as exc:
+        raise UsageError(f"{PROG} remind: cannot write the drafts into {folder}: "
+                         f"{exc.strerror or exc}") from None
+    print(f"{len(drafts.written)} draft(s) written to {folder}/ (CUSTOMER-CURRENCY-levelN.eml)",
+          file=out)
+    for h in drafts.held:
+        print(f"  no draft for {h.customer} {h.currency} level {h.level}: {h.reason}", file=out)
 
 
 def _run_interest(args: argparse.Namespace) -> int:
@@ -540,6 +565,8 @@ def _run_send(args: argparse.Namespace, transport=None) -> int:
                                          f"{cd.base_url}?"):
             print("Nothing was sent.", file=out)
             return 0
+        # the backend sends From the workbook's Sender Email: the snapshot it checks goes first
+        cd.sync_snapshot(wb.snapshot())
         batch = cd.submit_reminders(
             reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date))
         print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "

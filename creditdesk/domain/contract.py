@@ -47,6 +47,10 @@ CUSTOMERS = Table(
     (
         Column("Customer", "text", True, "Customer key, as in the Invoices table"),
         Column("Name", "text", help="Company name used in reminders"),
+        Column("Contact Name", "text",
+               help="Who reminders greet (Dear ...); blank = the accounts team"),
+        Column("Account Number", "text",
+               help="The account number reminders show; blank = the Customer key"),
         Column("Email", "email", help="Where reminders go"),
         Column("CC", "emails", help="Further addresses, separated by ; or ,"),
         Column("Currency", "text", help="Default currency of the customer's invoices"),
@@ -140,7 +144,8 @@ TEMPLATES = Table(
         Column("Subject", "text", True),
         Column("Body", "text", True),
     ),
-    help="Reminder texts with {placeholders}. Empty = the built-in English templates.",
+    help="Reminder texts with {placeholders}, one row per template and language. Empty = "
+         "the built-in templates (English, German, French).",
 )
 
 HISTORY = Table(

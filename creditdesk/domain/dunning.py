@@ -77,6 +77,13 @@ _SKIP_CODES = {DO_NOT_CHASE: SkipCode.DO_NOT_CHASE, PAUSED: SkipCode.PAUSED,
                COOL_DOWN: SkipCode.COOL_DOWN}
 
 
+def is_final(level: DunningLevel, levels: list[DunningLevel]) -> bool:
+    """A final demand: a level that claims interest, or the last level after the due date.
+    It asks only for what is overdue and lists nothing else."""
+    last = max(levels, key=lambda lv: (lv.days, lv.level))
+    return level.add_interest or (level == last and level.days >= 0)
+
+
 @dataclass
 class Reminder:
     customer: int  # index into ledger.customers
@@ -287,7 +294,8 @@ class _Policy:
         """A per-level flag with a False for "no level" (index -1) at the end."""
         values = {"courtesy": [d < 0 for d in self.days.tolist()],
                   "email": [lv.channel == "Email" for lv in self.levels],
-                  "interest": [lv.add_interest for lv in self.levels]}[what]
+                  "interest": [lv.add_interest for lv in self.levels],
+                  "final": [is_final(lv, self.levels) for lv in self.levels]}[what]
         return np.array([*values, False], dtype=bool)
 
 
@@ -456,9 +464,12 @@ def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
             policy: _Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 6: the items in each message (per item: its group or -1) and what is asked for
     (document and base currency): the overdue items and the credit notes. Items not yet due
-    are listed as falling due and count only in a courtesy note."""
+    are listed as falling due and count only in a courtesy note; a final demand lists only
+    what it demands (no item not yet due)."""
     ng = len(groups)
-    in_msg = (items.listed >= 0) | ~items.debt
+    final = policy.flags("final")[level][groups.of_item]
+    in_msg = ((items.listed >= 0) & ~(final & items.debt & (pos.days_overdue <= 0))
+              | ~items.debt)
     item_group = np.where(in_msg, groups.of_item, -1)
     courtesy = policy.flags("courtesy")[level]
     claim = in_msg & (~items.debt | (pos.days_overdue > 0) | courtesy[groups.of_item])

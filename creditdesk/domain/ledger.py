@@ -97,6 +97,9 @@ class Customers:
     promise_amount: np.ndarray
     language: np.ndarray
     row: np.ndarray
+    # Who reminders greet ("" = nobody named) and the account number they show ("" = the key).
+    contact_name: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    account_number: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     # Why a customer is not chased although nothing says so: a chasing field (Do Not Chase,
     # Paused Until, Promise Date) that could not be read; "" = none.
     hold: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
@@ -502,7 +505,8 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     r = _require(tables, CUSTOMERS, settings.dates())
     r.issues = issues
     ids = r.get("Customer")
-    data: dict[str, np.ndarray] = {"name": r.get("Name")}
+    data: dict[str, np.ndarray] = {"name": r.get("Name"), "contact_name": r.get("Contact Name"),
+                                   "account_number": r.get("Account Number")}
     data["email"] = r.get("Email", _CUSTOMER_IGNORED["Email"])
     problems = r.address_problems
     data["email_problem"] = np.array([problems.get(i, "") for i in range(r.n)], dtype=object)
@@ -806,10 +810,9 @@ def _templates(tables: Mapping[str, RawTable], issues: list[Issue]) -> list[Temp
             continue
         seen[key] = int(r.rows[i])
         out.append(Template(name[i], key[1], subject[i], body[i], int(r.rows[i])))
-    # Built-in templates stand in for any the table does not define, so the default
-    # policy keeps working with a partial Templates table.
-    names = {t.name.casefold() for t in out}
-    out += [t for t in DEFAULT_TEMPLATES if t.name.casefold() not in names]
+    # Built-in templates stand in for any template and language the table does not define,
+    # so the default policy keeps working with a partial Templates table.
+    out += [t for t in DEFAULT_TEMPLATES if (t.name.casefold(), t.language) not in seen]
     return out
 
 

@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from creditdesk.domain.cells import FALSE_WORDS, TRUE_WORDS, date_or_reason, is_blank
 from creditdesk.domain.contract import normalise_header
@@ -66,6 +74,12 @@ class Settings(BaseModel):
     sender_email: str | None = Field(None, alias="Sender Email",
                                      description="From address of reminders")
     reply_to: str | None = Field(None, alias="Reply To", description="Where replies go")
+    payment_details: str | None = Field(
+        None, alias="Payment Details",
+        description="How to pay, shown in every reminder: bank, sort code or IBAN, the "
+                    "reference to quote (several lines)")
+    phone: str | None = Field(None, alias="Phone",
+                              description="The credit control phone number reminders show")
     late_payment_law: Literal["None", "UK", "EU"] = Field(
         "None", alias="Late Payment Law",
         description="None, UK or EU: statutory interest and compensation on final demands")
@@ -243,6 +257,16 @@ class Settings(BaseModel):
         if problem:
             raise ValueError(problem)
         return str(v).strip()
+
+    @field_validator("payment_details", "phone", mode="before")
+    @classmethod
+    def _text(cls, v: Any, info: ValidationInfo) -> Any:
+        """Spaces tidied; Payment Details keeps its lines, Phone is one line."""
+        if is_blank(v):
+            return None
+        lines = [" ".join(line.split()) for line in str(v).strip().splitlines()]
+        joined = "\n".join(line for line in lines if line)
+        return joined[:2000] if info.field_name == "payment_details" else " ".join(lines)[:100]
 
     @field_validator("time_zone", mode="before")
     @classmethod

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Shipped by Pyodide, or pure-Python wheels micropip installs, and their dependencies.
 ALLOWED = {"numpy", "pydantic", "pydantic_core", "email_validator", "dns", "idna", "httpx",
            "httpcore", "h11", "anyio", "sniffio", "certifi", "typing_extensions",
-           "annotated_types", "typing_inspection", "tenacity", "creditdesk", "creditdesk_addin",
-           "xlwings", "js", "pyodide"}
+           "annotated_types", "typing_inspection", "tenacity", "babel", "creditdesk",
+           "creditdesk_addin", "xlwings", "js", "pyodide"}
 # Not in Pyodide (or, like multiprocessing, there but unusable); never at module level of
 # the add-in or the domain.
 FORBIDDEN = {"boto3", "botocore", "chalice", "python_calamine", "xlsxwriter", "openpyxl",

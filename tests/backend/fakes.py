@@ -191,9 +191,13 @@ class FakeMailer(Mailer):
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
         self.forgotten: list[str] = []
+        self.identities: set[str] = set()
 
     def quota(self) -> Quota:
         return self._quota
+
+    def verify_identity(self, identity: str) -> None:
+        self.identities.add(identity)
 
     def send(self, mail: Mail) -> str:
         queued = self.fail.get(mail.to)

@@ -52,9 +52,38 @@ def test_the_outbox_copy_is_a_mail_any_client_reads_back_exactly():
     assert msg["From"].addresses[0].addr_spec == mail.sender
     assert (msg["To"], msg["Cc"], msg["Reply-To"]) == (mail.to, mail.cc[0], mail.reply_to)
     assert str(msg["Message-ID"]).strip() == "<0100018c-abcdef-000000@email.amazonses.com>"
-    assert msg["X-Creditdesk-Key"].strip() == "k" * 90
+    assert not [h for h in msg if h.casefold().startswith("x-creditdesk")]
     assert msg.get_body(("plain",)).get_content() == mail.text
     assert msg.get_body(("html",)).get_content().strip() == mail.html
+
+
+def test_a_sent_message_carries_its_trace_in_ses_tags_and_lands_under_its_reminders_name(
+        aws, tmp_path):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from chalicelib.adapters import aws as clients
+    from chalicelib.adapters.ses import SesMailer
+
+    requests = []  # what goes to SES, as sent (moto keeps no message tags to read back)
+    clients.client("sesv2", "send").meta.events.register(
+        "before-parameter-build.sesv2.SendEmail", lambda params, **kw: requests.append(params))
+    mailer = SesMailer("creditdesk", str(tmp_path / "box"))
+    mailer.verify_identity("ar@acme.example")
+    mailer.verify_identity("ar@acme.example")  # again: already there, no error
+    mail = _mail(sender="ar@acme.example", file_name="C_1~0a1b2c3d-EUR-level2.eml")
+    first, second = mailer.send(mail), mailer.send(mail)
+    names = sorted(p.name for p in (tmp_path / "box").iterdir())
+    assert names == ["C_1~0a1b2c3d-EUR-level2-2.eml", "C_1~0a1b2c3d-EUR-level2.eml"]
+    raw = (tmp_path / "box" / "C_1~0a1b2c3d-EUR-level2.eml").read_bytes()
+    assert f"<{first}@".encode() in raw and b"X-Creditdesk" not in raw
+    assert f"<{second}@".encode() in (tmp_path / "box" / names[0]).read_bytes()
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].sent_messages
+    assert sent[-1].source.endswith("<ar@acme.example>")
+    body = requests[-1]
+    assert body["EmailTags"] == [{"Name": "tenant", "Value": "t1"},
+                                 {"Name": "key", "Value": "k" * 90}]
+    assert "Headers" not in body["Content"]["Simple"]
 
 
 def test_the_outbox_copy_refuses_cr_or_lf_in_any_header():

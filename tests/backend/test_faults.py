@@ -257,8 +257,10 @@ def test_every_sent_message_is_also_in_the_outbox_as_an_eml_file(client, app, aw
     mid = ses_sent()[0].id
     import os
 
-    path = Path(os.environ["CREDITDESK_OUTBOX"]) / f"{mid}.eml"
+    path = Path(os.environ["CREDITDESK_OUTBOX"]) / "C1-EUR-level2.eml"  # found by customer
     msg = email.message_from_bytes(path.read_bytes())
+    assert "".join(msg["Message-ID"].split()) == f"<{mid}@email.amazonses.com>"
+    assert not [h for h in msg if h.casefold().startswith("x-creditdesk")]
     assert msg["To"] == "ap@c1.example.com" and msg["Cc"] == "cc@c1.example.com"
     assert msg["Subject"] == "Reminder for C1"
     assert msg.is_multipart()

@@ -18,7 +18,7 @@ def test_local_resources_can_be_created_twice(aws):
     assert again == aws
     assert set(aws) == {config.TABLE, config.BUCKET, config.SEND_QUEUE_URL,
                         config.WORK_QUEUE_URL, config.SES_CONFIGURATION_SET,
-                        config.EVENTS_TOPIC_ARN}
+                        config.EVENTS_TOPIC_ARN, config.EMULATED_SES}
 
 
 def test_the_queues_have_dead_letter_queues_and_visibility_six_times_the_timeout(aws):

@@ -116,7 +116,7 @@ def test_remind_json_lists_reminders_and_skipped_customers(capsys, good):
                                                                    "ap@c1.example.com")
     assert [i["invoice"] for i in r["invoices"]] == ["I2", "I1", "CN1"]
     assert r["amount"] == 1200.0 and r["interest"] == 0.0 and r["compensation"] == 0.0
-    assert r["subject"] == "Reminder: EUR 1,200.00 overdue - Your Company Ltd"
+    assert r["subject"] == "Reminder: €1,200.00 overdue - account C1 - Your Company Ltd"
     # C2 owes USD 2,000 for 121 days, but nothing was sent yet: the first reminder goes first
     assert (r2["customer"], r2["currency"], r2["level"], r2["amount"]) == ("C2", "USD", 2,
                                                                            2000.0)

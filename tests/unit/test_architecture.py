@@ -30,8 +30,8 @@ PACKAGES = {
 }
 PRODUCT = ("creditdesk", "creditdesk_addin", "chalicelib")
 # What the rules may import besides the standard library (email-validator is pydantic's
-# e-mail extra).
-DOMAIN_THIRD_PARTY = {"numpy", "pydantic", "email_validator"}
+# e-mail extra; babel formats a reminder's dates and money in the customer's language).
+DOMAIN_THIRD_PARTY = {"numpy", "pydantic", "email_validator", "babel"}
 # The creditdesk subpackages and what each may import of the project.
 LAYERS = {
     "creditdesk.domain": {"creditdesk.domain"},

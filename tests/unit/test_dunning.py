@@ -100,10 +100,37 @@ def test_one_message_per_customer_and_currency_takes_the_highest_level():
                          extra=history((days_before(9), "C1", "Reminder", 3, "EUR")),
                          fx={"USD": 0.9})
     eur, usd = sorted(rem, key=lambda r: r.currency)
-    # I3 is listed as falling due, but only the overdue I1 + I2 are asked for
+    # a final demand: only the overdue I1 + I2 are asked for and listed (I3 is not yet due)
     assert (eur.currency, eur.level.level, eur.amount) == ("EUR", 4, 150.0)
-    assert numbers(ledger, eur) == ["I1", "I2", "I3"]  # by due date
+    assert numbers(ledger, eur) == ["I1", "I2"]  # by due date
     assert (usd.currency, usd.level.level, numbers(ledger, usd)) == ("USD", 2, ["I4"])
+
+
+def test_a_reminder_lists_invoices_falling_due_but_a_final_demand_never_does():
+    due_soon = [invoice("I1", 100.0, days_before(25)), invoice("I3", 70.0, AS_OF),
+                invoice("I4", 30.0, AS_OF + dt.timedelta(days=2)),
+                invoice("CN", -20.0, days_before(60))]
+    ledger, rem, _ = run(due_soon, extra=history((days_before(10), "C1", "Reminder", 2, "EUR")))
+    second = only(rem)
+    assert second.level.level == 3 and numbers(ledger, second) == ["I1", "I3", "I4", "CN"]
+    assert second.amount == 80.0  # I1 less the credit note: what falls due is not asked for
+    due_soon[0] = invoice("I1", 100.0, days_before(40))
+    ledger, rem, _ = run(due_soon, extra=history((days_before(10), "C1", "Reminder", 3, "EUR")))
+    final = only(rem)
+    assert final.level.level == 4 and numbers(ledger, final) == ["I1", "CN"]
+    assert final.amount == 80.0 == float(final.outstanding.sum())
+    assert final.total == pytest.approx(final.amount + final.interest.sum()
+                                        + final.compensation.sum())
+
+
+def test_the_last_level_is_a_final_demand_even_without_interest():
+    from creditdesk.domain.dunning import is_final
+    from creditdesk.domain.ledger import DunningLevel
+
+    levels = [DunningLevel(1, "One", 7, "first_reminder"),
+              DunningLevel(2, "Last", 30, "final_demand")]
+    assert [is_final(lv, levels) for lv in levels] == [False, True]
+    assert is_final(DunningLevel(1, "One", 7, "first_reminder", add_interest=True), levels)
 
 
 def test_disputed_items_are_never_chased():

@@ -1,17 +1,23 @@
-"""Reminder templates: placeholders, HTML escaping, unknown placeholders, language choice."""
+"""Reminder templates: placeholders, HTML escaping, unknown placeholders, language choice,
+money and dates in the customer's language."""
+
+import datetime as dt
+
+import pytest
 
 from creditdesk.domain.templates import (
     DEFAULT_TEMPLATES,
     PLACEHOLDERS,
     Line,
     Template,
+    mail_locale,
     pick,
     render,
     template_problems,
     unknown_placeholders,
 )
 
-LINES = [Line("INV-1", "2026-05-01", "2026-05-31", 30, 1234.5),
+LINES = [Line("INV-1", "2026-05-01", "2026-05-31", 30, 1234.5, "PO-77"),
          Line("CN-<2>", "2026-06-01", "2026-06-01", 29, -34.5)]
 VALUES = {"customer_name": "Smith & <Sons>", "currency": "EUR", "amount": 1200.0,
           "company_name": "Acme"}
@@ -20,7 +26,8 @@ VALUES = {"customer_name": "Smith & <Sons>", "currency": "EUR", "amount": 1200.0
 def test_placeholders_match_ignoring_case_spaces_and_underscores():
     t = Template("t", "en", "{Customer Name} owes {currency} {AMOUNT}", "Hi {customer_name}")
     r = render(t, VALUES, LINES)
-    assert r.subject == "Smith & <Sons> owes EUR 1,200.00"
+    # "{currency} {amount}" (templates written before amounts had their sign) reads once
+    assert r.subject == "Smith & <Sons> owes €1,200.00"
     assert r.text == "Hi Smith & <Sons>"
 
 
@@ -36,16 +43,20 @@ def test_html_escapes_values_and_the_template_text():
 def test_the_text_table_lines_up_and_shows_credit_notes():
     t = Template("t", "en", "s", "{invoice_table}")
     text = render(t, VALUES, LINES).text
-    assert text.splitlines()[1].split() == ["INV-1", "2026-05-01", "2026-05-31", "30", "days",
-                                            "overdue", "1,234.50"]
-    assert text.splitlines()[2].split()[3:] == ["credit", "note", "-34.50"]
+    assert text.splitlines()[0].split() == ["Invoice", "Reference", "Date", "Due", "Status",
+                                            "Amount"]
+    assert text.splitlines()[1].split() == ["INV-1", "PO-77", "1", "May", "2026", "31", "May",
+                                            "2026", "30", "days", "overdue", "€1,234.50"]
+    assert text.splitlines()[2].split()[7:] == ["credit", "note", "-€34.50"]
+    widths = {len(line) for line in text.splitlines()}
+    assert len(widths) == 1  # the amounts are right-aligned
 
 
 def test_invoices_not_yet_due_are_listed_apart_and_not_asked_for():
     t = Template("t", "en", "s", "{invoice_table}")
     lines = [*LINES, Line("INV-9", "2026-06-20", "2026-07-03", -3, 500.0)]
     text = render(t, VALUES, lines).text
-    head, soon = text.split("Falling due soon (not included above): EUR 500.00")
+    head, soon = text.split("Falling due soon (not included above): €500.00")
     assert "INV-9" not in head and "due in 3 days" in soon
     assert "Falling due soon" not in render(t, VALUES, lines, claim_all=True).text
 
@@ -83,3 +94,95 @@ def test_the_built_in_templates_use_only_known_placeholders():
     for t in DEFAULT_TEMPLATES:
         assert template_problems(t) == [], t.name
     assert "invoice_table" in PLACEHOLDERS
+
+
+def test_no_reference_column_when_no_invoice_has_one():
+    t = Template("t", "en", "s", "{invoice_table}")
+    text = render(t, VALUES, [Line("INV-1", "2026-05-01", "2026-05-31", 3, 10.0)]).text
+    assert text.splitlines()[0].split() == ["Invoice", "Date", "Due", "Status", "Amount"]
+
+
+def test_german_mail_has_german_dates_amounts_and_words():
+    t = pick(DEFAULT_TEMPLATES, "first_reminder", "de")
+    values = dict(VALUES, amount=1234.56, as_of=dt.date(2026, 6, 30), contact_name="Anna Beck",
+                  account_number="K-100", payment_details="IBAN DE02 1203 0000 0000 2020 51",
+                  phone="+49 30 1234567")
+    r = render(t, values, LINES, locale=mail_locale("de", "DE"))
+    assert r.text.startswith("Guten Tag Anna Beck,")
+    assert "1.234,56 €" in r.text and "1.234,56 €" in r.subject
+    table = r.text.splitlines()
+    head = next(i for i, line in enumerate(table) if line.startswith("Rechnung"))
+    assert table[head].split() == ["Rechnung", "Referenz", "Datum", "Fällig", "Status", "Betrag"]
+    assert table[head + 1].split() == ["INV-1", "PO-77", "01.05.2026", "31.05.2026", "30",
+                                       "Tage", "überfällig", "1.234,50", "€"]
+    assert "Bitte überweisen Sie auf:\nIBAN DE02 1203 0000 0000 2020 51" in r.text
+    assert "+49 30 1234567" in r.text and "K-100" in r.text
+    assert "Falls Sie bereits bezahlt haben" in r.text
+    assert "1.234,50 €" in r.html and "01.05.2026" in r.html
+
+
+def test_french_amounts_and_the_fallback_greeting():
+    t = pick(DEFAULT_TEMPLATES, "second_reminder", "fr")
+    r = render(t, dict(VALUES, amount=1234.56), LINES, locale=mail_locale("fr", "GB"))
+    assert r.text.startswith("Madame, Monsieur,")
+    assert "1 234,56 €" in r.text
+
+
+def test_the_greeting_falls_back_to_the_accounts_team_and_html_escapes_the_contact():
+    t = pick(DEFAULT_TEMPLATES, "first_reminder", "en")
+    assert render(t, VALUES, LINES).text.startswith(
+        "Dear Accounts team at Smith & <Sons>,")
+    r = render(t, dict(VALUES, contact_name="<b>Jo</b>"), LINES)
+    assert r.text.startswith("Dear <b>Jo</b>,")
+    assert "Dear &lt;b&gt;Jo&lt;/b&gt;," in r.html and "<b>Jo" not in r.html
+
+
+def test_payment_details_keep_their_lines_in_html_and_vanish_when_blank():
+    t = pick(DEFAULT_TEMPLATES, "courtesy", "en")
+    r = render(t, dict(VALUES, payment_details="Bank: Lloyds\nSort code 30-00-00 & co"), LINES)
+    assert "Please pay to:<br>\nBank: Lloyds<br>\nSort code 30-00-00 &amp; co" in r.html
+    plain = render(t, VALUES, LINES).text
+    assert "Please pay to" not in plain and "\n\n\n" not in plain
+    assert "Questions? Reply to this e-mail." in plain
+
+
+@pytest.mark.parametrize("t", DEFAULT_TEMPLATES, ids=lambda t: f"{t.name}-{t.language}")
+def test_every_built_in_level_greets_shows_how_to_pay_and_what_if_already_paid(t):
+    for needed in ("{greeting}", "{account_number}", "{invoice_table}", "{how_to_pay}",
+                   "{contact_line}"):
+        assert needed in t.body, needed
+    paid = {"en": "already paid", "de": "bereits bezahlt", "fr": "déjà réglé"}[t.language]
+    assert paid in t.body
+
+
+def test_built_in_templates_exist_in_english_german_and_french():
+    names = {t.name for t in DEFAULT_TEMPLATES}
+    for lang in ("en", "de", "fr"):
+        assert {t.name for t in DEFAULT_TEMPLATES if t.language == lang} == names
+
+
+def test_the_locale_takes_the_country_when_babel_knows_the_pair():
+    assert mail_locale("en", "GB") == "en_GB"
+    assert mail_locale("de", "GB") == "de"
+    assert mail_locale("de-AT", "GB") == "de_AT"
+    assert mail_locale("xx", "GB") == "en_GB"
+    assert pick(DEFAULT_TEMPLATES, "courtesy", "de-AT").language == "de"
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "en_US", "de_DE", "de_CH", "fr_FR", "nl_NL",
+                                    "es_ES", "it_IT", "pl_PL", "sv_SE", "pt_PT", "en_IN"])
+def test_money_is_written_exactly_as_babel_writes_it(locale):
+    import random
+
+    from babel.numbers import format_currency
+
+    from creditdesk.domain.templates import format_money
+
+    rnd = random.Random(7)
+    amounts = [0.0, 0.5, -0.5, 1234.56, -1234.56, 999999.99, 1e9 + 0.01,
+               *(round(rnd.uniform(-1e7, 1e7), 2) for _ in range(200))]
+    for currency in ("EUR", "GBP", "USD", "JPY", "CHF"):
+        for x in amounts:
+            want = format_currency(x, currency, locale=locale).replace("\xa0", " ").replace(
+                "\u202f", " ")
+            assert format_money(x, currency, locale) == want, (x, currency)

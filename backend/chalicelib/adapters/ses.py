@@ -1,5 +1,7 @@
-"""The Mailer port on SES v2 (``SendEmail`` with Simple content), and ``eml``: the message as
-a .eml file, for the local outbox."""
+"""The Mailer port on SES v2 (``SendEmail`` with Simple content; the trace data, tenant and
+reminder key, as SES message tags, never as headers), and ``eml``: the message as a .eml
+file, for the local outbox (named ``CUSTOMER-CURRENCY-levelN.eml``, its SES message id in
+its ``Message-ID`` header)."""
 
 from __future__ import annotations
 
@@ -61,8 +63,7 @@ def eml(mail: Mail, message_id: str, when: dt.datetime) -> bytes:
     msg["Subject"] = mail.subject if mail.subject.isascii() else Header(mail.subject, _UTF8_QP)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = f"<{message_id}@email.amazonses.com>"
-    for name, value in mail.tags:
-        msg[f"X-Creditdesk-{name.title()}"] = value
+    # No header of the backend's own: what traces the message (its tags) stays in SES.
     if mail.html:
         msg.attach(_text_part(mail.text, "plain"))
         msg.attach(_text_part(mail.html, "html"))
@@ -162,10 +163,34 @@ class SesMailer(Mailer):
         message_id = r["MessageId"]
         if self.outbox is not None:
             try:
-                self.outbox.mkdir(parents=True, exist_ok=True)
-                name = _SAFE_NAME.sub("_", message_id)
-                (self.outbox / f"{name}.eml").write_bytes(
-                    eml(mail, message_id, dt.datetime.now(dt.UTC)))
+                name = mail.file_name or f"{_SAFE_NAME.sub('_', message_id)}.eml"
+                write_new(self.outbox, name, eml(mail, message_id, dt.datetime.now(dt.UTC)))
             except Exception:  # the outbox is a convenience: never fail a sent message
                 log.exception("could not write %s to the outbox", message_id)
         return message_id
+
+    def verify_identity(self, identity: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            aws.client("sesv2").create_email_identity(EmailIdentity=identity)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "AlreadyExistsException":
+                raise
+
+
+def write_new(folder: Path, name: str, data: bytes) -> Path:
+    """``data`` as ``folder/name``, or ``name`` with ``-2``, ``-3``... before ``.eml`` when
+    that file exists (the same reminder level sent again another day): never overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot else (name, "")
+    for n in range(1, 10_000):
+        path = folder / (f"{stem}{ext}" if n == 1 else f"{stem}-{n}{ext}")
+        try:
+            with path.open("xb") as f:
+                f.write(data)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder / name}: 9,999 copies already")

@@ -42,6 +42,7 @@ STATUS: list[tuple[type[_errors.ServiceError], int]] = [
     (_errors.InProgress, 409),
     (_errors.Conflict, 409),
     (_errors.Invalid, 422),
+    (_errors.SenderNotVerified, 422),
     (_errors.NotAccepted, 422),
     (_errors.TooLarge, 422),
     (_errors.BadToken, 400),

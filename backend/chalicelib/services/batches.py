@@ -17,7 +17,7 @@ from typing import Any
 
 from creditdesk.api.models import BatchIn, BatchOut, Counts, ReminderIn, ReminderOut
 
-from . import amounts, keys, ledgers
+from . import amounts, keys, ledgers, senders
 from .errors import BadToken, Conflict, InProgress, Invalid, NotFound
 from .messages import MAX_PER_MESSAGE, MESSAGE_BUDGET, dumps
 from .ports import AlreadyRunning, Cond, Deps, Item, PayloadMismatch, Update
@@ -56,6 +56,7 @@ def submit_part(deps: Deps, tenant: str, batch: BatchIn, lambda_context: Any = N
         raise Invalid("a computed batch has one part", "parts")
     _check_amounts(batch)
     prof = profile(deps, tenant)
+    senders.mail_from(prof)  # From an address the tenant may send from, or nothing goes
     if batch.compute and not prof.get("snapshot"):
         raise Invalid("no ledger snapshot to compute from: send the workbook first "
                       "(POST /v1/ledger)", "compute", code="no_snapshot")

@@ -63,6 +63,13 @@ class NotAccepted(ServiceError):
     code = "rejected"
 
 
+class SenderNotVerified(ServiceError):
+    """The workbook's Sender Email is not an address the tenant may send from (no verified
+    SES identity of the tenant covers it); ``field`` names the setting."""
+
+    code = "sender_not_verified"
+
+
 class TooLarge(ServiceError):
     """Content larger than allowed or than announced (an uploaded snapshot)."""
 

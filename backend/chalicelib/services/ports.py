@@ -159,7 +159,9 @@ class Mail:
     cc: tuple[str, ...] = ()
     reply_to: str | None = None
     sender_name: str = ""
+    # What the backend traces a message by (tenant, key): SES message tags, never a header.
     tags: tuple[tuple[str, str], ...] = ()
+    file_name: str = ""  # its copy in the outbox: CUSTOMER-CURRENCY-levelN.eml ("": by id)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,12 @@ class Mailer(ABC):
         """Delete the copies this mailer keeps of these sent messages (the local stack's
         outbox files), for an erasure; how many it deleted. SES itself keeps none."""
         return 0
+
+    def verify_identity(self, identity: str) -> None:
+        """Make ``identity`` (an address or a domain) one the account may send from. Only
+        an emulated SES (``Config.emulated_ses``) is asked: the real one mails the address a
+        link instead, and an operator verifies a tenant's identity (docs/deploy.md)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot verify identities")
 
 
 # -- queue and clock -------------------------------------------------------------------------

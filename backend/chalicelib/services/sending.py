@@ -48,9 +48,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creditdesk.api.models import ReminderIn
+from creditdesk.domain.emails import mail_file_name
 
 from ..config import SEND_CONCURRENCY
-from . import history, keys, tombstones
+from . import history, keys, senders, tombstones
+from .errors import SenderNotVerified
 from .ports import (
     Cond,
     Deps,
@@ -127,20 +129,13 @@ def start(deps: Deps, context: Any = None, reserve_ms: int = RESERVE_MS) -> Run:
 
 
 def sender_of(prof: Item) -> tuple[str, str]:
-    """(From address, display name). The workbook's Sender Email is used when the tenant's
-    SES identity covers it (the same address, or an address at the identity's domain);
-    otherwise the identity's own address. A tenant never sends as another."""
-    identity = (prof.get("sender") or "").strip()
-    wanted = (prof.get("sender_email") or "").strip()
-    name = " ".join(str(prof.get("company_name") or "").split())[:100]  # never CR/LF
-    if wanted and identity:
-        if wanted.casefold() == identity.casefold():
-            return wanted, name
-        if "@" not in identity and wanted.casefold().endswith("@" + identity.casefold()):
-            return wanted, name
-    if "@" not in identity:
-        return (f"reminders@{identity}" if identity else ""), name
-    return identity, name
+    """(From address, display name) by ``senders.mail_from``; no address ("") when the
+    Sender Email is not the tenant's to send from (the batch was refused for that when it
+    was submitted; a workbook synced since may have changed it)."""
+    try:
+        return senders.mail_from(prof)
+    except SenderNotVerified:
+        return "", " ".join(str(prof.get("company_name") or "").split())[:100]
 
 
 def process(run: Run, body: str) -> str:
@@ -296,7 +291,8 @@ class _Message:
                 elif run.stopped:
                     self.row(key, "failed", run.stopped)
                 elif not self.sender:
-                    self.row(key, "failed", "the tenant has no sender identity")
+                    self.row(key, "failed", "not sent: the Sender Email in Settings is not a "
+                             "verified sender of this tenant")
                 else:
                     ready.append((key, r))
             if ready:
@@ -364,7 +360,8 @@ class _Message:
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
                     cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
                     subject=r.subject, text=r.text, html=r.html,
-                    tags=(("tenant", self.tenant), ("key", key)))
+                    tags=(("tenant", self.tenant), ("key", key)),
+                    file_name=mail_file_name(r.customer, r.currency, r.level))
         try:
             message_id = run.deps.mailer.send(mail)
         except Throttled as exc:

@@ -9,7 +9,7 @@ import secrets
 
 from creditdesk.api.models import MAX_UPLOAD_BYTES, SnapshotIn, SnapshotOut, UploadOut
 
-from . import keys, ledgers
+from . import keys, ledgers, senders
 from .errors import Conflict, Invalid, NotAccepted, NotFound, TooLarge, invalid
 from .ports import Cond, Deps, Item, Update
 from .tenancy import local_day, profile
@@ -50,6 +50,7 @@ def _activate(deps: Deps, tenant: str, version: str, snap: SnapshotIn, size: int
     deps.store.update(Update(pk, "PROFILE", set={
         "snapshot": version, "snapshot_at": keys.stamp(now), **result["settings"]},
         cond=Cond(exists=True, before=("snapshot", version))))
+    senders.remember(deps, tenant, pk, result["settings"]["sender_email"])
     return SnapshotOut(version=version, status="active", as_of=result["as_of"],
                        customers=result["customers"], invoices=result["invoices"],
                        issues=result["issues"])
