@@ -201,14 +201,25 @@ def _parser() -> CommandParser:
     _backend_options(sy)
 
     se = sub.add_parser("send", help="send today's reminders through the backend",
-                        description="Preview today's reminders (as 'remind' does), ask, "
+                        description="Preview today's reminders (as 'remind' does, with the "
+                        "count and total per level and one mail of each level in full), ask, "
                         "hand them to the Creditdesk backend, wait until they are sent and "
-                        "show each one's status and message id. A reminder already sent "
+                        "show each one's status and message id. A workbook whose As Of Date "
+                        "is not today (in its Time Zone) is refused; outside the Send Window "
+                        "the batch is scheduled for when it opens. A reminder already sent "
                         "(same customer, level, invoices and day) is never sent again.")
     se.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
     se.add_argument("--as-of", type=_date, metavar="DATE",
                     help="the as-of date (default: Settings' As Of Date, else today)")
-    se.add_argument("--yes", action="store_true", help="send without asking")
+    se.add_argument("--yes", action="store_true", help="send without asking (without a "
+                    "terminal and without --yes nothing is sent, and the first line says so)")
+    se.add_argument("--now", action="store_true",
+                    help="send at once; without it, outside the Send Window (Settings' Send "
+                    "Window, in its Time Zone, on business days of its Country) the backend "
+                    "holds the batch until the window opens")
+    se.add_argument("--as-of-ok", action="store_true",
+                    help="send although the workbook's As Of Date is not today (by default "
+                    "such a workbook is refused: blank As Of Date means today)")
     se.add_argument("--json", action="store_true",
                     help="print one JSON document (the preview goes to stderr)")
     se.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
@@ -492,32 +503,78 @@ class _Progress:
         self.stream.flush()
 
 
+def _can_ask() -> bool:
+    return bool(sys.stdin) and sys.stdin.isatty()
+
+
 def _confirm(question: str) -> bool:
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UsageError(f"{PROG} send: nothing was sent: add --yes to send without asking")
     sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _run_send(args: argparse.Namespace, transport=None) -> int:
-    from dataclasses import asdict
-
-    from creditdesk.app.reminders import new_batch_id
+def _send_workbook(args: argparse.Namespace):
+    """The workbook to send, as of today in its Time Zone unless it says otherwise;
+    ``StaleWorkbook`` (exit 2) when its As Of Date is not today and ``--as-of-ok`` is not
+    given."""
+    from creditdesk.app import sending
     from creditdesk.app.workbook import Workbook
 
     wb = Workbook.read(args.workbook, args.as_of)
+    settings = wb.analysis.ledger.settings
+    today = sending.today_in(settings)
+    if args.as_of is None and settings.as_of_date is None and \
+            wb.analysis.ledger.as_of_date != today:  # blank: today where the team is
+        wb = Workbook(wb.tables, today)
+    if not args.as_of_ok:
+        sending.stale_as_of(wb.analysis.ledger.as_of_date, settings,
+                            how_to_override="pass --as-of-ok to send as of that date anyway")
+    return wb
+
+
+def _show_levels(doc: dict) -> None:
+    """Per level: the count, the totals and one mail in full."""
+    from creditdesk.app.sending import levels
+
+    for lv in levels(doc["reminders"]):
+        r = lv.sample
+        print(f"\nLevel {lv.level}: {lv.count} reminder(s), {lv.totals_text()}. One of them "
+              "in full:")
+        print(f"  To: {r['to']}" + (f"  Cc: {r['cc']}" if r.get("cc") else ""))
+        print(f"  Subject: {r['subject']}")
+        for line in (r["text"] or "(no text: its template could not be rendered)").splitlines():
+            print(f"  | {line}".rstrip())
+
+
+def _send_preview(wb, out) -> tuple[dict, list]:
+    from dataclasses import asdict
+
     doc = wb.preview
-    reminders = wb.outgoing.send
     held = [asdict(h) for h in wb.outgoing.held]
+    with contextlib.redirect_stdout(out):
+        _show("remind", doc)
+        _show_levels(doc)
+        for h in held:
+            print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
+                  f"{h['reason']}")
+    return doc, held
+
+
+def _run_send(args: argparse.Namespace, transport=None) -> int:
+    from creditdesk.app import sending
+    from creditdesk.app.reminders import new_batch_id
+
     out = sys.stderr if args.json else sys.stdout
+    wb = _send_workbook(args)
+    settings = wb.analysis.ledger.settings
+    asking = not args.yes
+    if asking and not _can_ask():  # said first, before the preview
+        print(f"{PROG} send: nothing will be sent: there is no terminal to ask on; add --yes "
+              "to send without asking. The preview follows.", file=out)
     cd = _client(args, transport)  # checks URL and key before anything is shown
     with cd:
-        with contextlib.redirect_stdout(out):
-            _show("remind", doc)
-            for h in held:
-                print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
-                      f"{h['reason']}")
+        doc, held = _send_preview(wb, out)
+        reminders = wb.outgoing.send
         result: dict = {"as_of": doc["as_of"], "batch": None, "reminders": [],
                         "not_sent": held, "issues": doc["issues"]}
         if not reminders:
@@ -525,17 +582,41 @@ def _run_send(args: argparse.Namespace, transport=None) -> int:
             if args.json:
                 _print_json(result)
             return 0
-        if not args.yes and not _confirm(f"Send {len(reminders)} reminder(s) through "
-                                         f"{cd.base_url}?"):
+        if asking and not _can_ask():
+            print("Nothing was sent (no terminal to ask on; add --yes).", file=out)
+            return 2
+        if asking and not _confirm(f"Send {len(reminders)} reminder(s) through "
+                                   f"{cd.base_url}?"):
             print("Nothing was sent.", file=out)
             return 0
         batch = cd.submit_reminders(
-            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date))
+            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date),
+            send_window=None if args.now else sending.send_window(settings))
+        if batch.status == "scheduled" and batch.not_before is not None:
+            return _scheduled(args, batch, settings, result, out)
         print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "
               "backend.", file=out)
         batch = cd.wait_for_batch(batch.batch_id, timeout=args.timeout,
                                   on_progress=_Progress())
         rows = cd.reminders(batch.batch_id)
+    return _sent(args, batch, rows, result)
+
+
+def _scheduled(args: argparse.Namespace, batch, settings, result: dict, out) -> int:
+    from creditdesk.app import sending
+
+    print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted, "
+          f"{sending.scheduled(batch.not_before, settings.time_zone)}: outside the Send "
+          f"Window ({sending.window_text(settings)}, business days in {settings.country}). "
+          f"The backend sends them then; '{PROG} send --now' sends at once, '{PROG} sync' "
+          "shows them once sent.", file=out)
+    if args.json:
+        result["batch"] = batch.model_dump(mode="json")
+        _print_json(result)
+    return 0
+
+
+def _sent(args: argparse.Namespace, batch, rows, result: dict) -> int:
     result["batch"] = batch.model_dump(mode="json")
     result["reminders"] = [r.model_dump(mode="json") for r in rows]
     if args.json:

@@ -188,11 +188,11 @@ def test_the_cli_syncs_and_sends_a_workbook_once(stack, workbook):
     r = cli(stack, "sync", str(workbook))
     assert r.returncode == 0, r.stderr
     assert "is active" in r.stdout
-    r = cli(stack, "send", str(workbook), "--yes", "--json")
+    r = cli(stack, "send", str(workbook), "--as-of-ok", "--now", "--yes", "--json")
     assert r.returncode == 0, r.stderr
     first = json.loads(r.stdout)
     assert first["batch"]["counts"]["sent"] == len(first["reminders"]) > 0
-    r = cli(stack, "send", str(workbook), "--yes")
+    r = cli(stack, "send", str(workbook), "--as-of-ok", "--now", "--yes")
     assert r.returncode == 0, r.stderr
     assert "Done: 0 sent" in r.stdout
 
