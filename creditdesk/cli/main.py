@@ -189,11 +189,17 @@ def _parser() -> CommandParser:
                     "'rates update'; default: the rates Creditdesk ships)")
     it.add_argument("--json", action="store_true", help="print one JSON document")
 
-    sy = sub.add_parser("sync", help="send the workbook to the backend; show what it holds",
+    sy = sub.add_parser("sync", help="send the workbook to the backend; write its history "
+                        "back into the workbook",
                         description="Send the workbook's tables to the Creditdesk backend as "
                         "a new ledger snapshot (large ledgers go through a direct upload), "
-                        "then show what the backend holds: reminders sent, deliveries, "
-                        "bounces, promises to pay, disputes and notes.")
+                        "then show what the backend holds (reminders sent, deliveries, "
+                        "bounces, promises to pay, disputes and notes) and add what the "
+                        "workbook's History table does not have yet to it, so the next "
+                        "preview does not offer what was sent. Only the History table "
+                        "changes; the workbook as it was is kept beside it "
+                        "(NAME.backup.xlsx). A workbook open in Excel is refused: close it "
+                        "first.")
     sy.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
     sy.add_argument("--days", type=int, default=90, metavar="N",
                     help="history of the last N days (default 90)")
@@ -442,14 +448,17 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:
     from creditdesk.app.workbook import Workbook
+    from creditdesk.files.xlsx_append import refuse_if_open
 
-    snapshot = Workbook.read(args.workbook).snapshot()
+    refuse_if_open(args.workbook)  # before anything is sent: the History is written back
+    wb = Workbook.read(args.workbook)
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
     with _client(args, transport) as cd:
-        snap = cd.sync_snapshot(snapshot)
+        snap = cd.sync_snapshot(wb.snapshot())
         events = cd.history(start=since)
+    written = _write_history(args, wb, events)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
-           "history": [e.model_dump(mode="json") for e in events]}
+           "history": [e.model_dump(mode="json") for e in events], "written": written}
     if args.json:
         _print_json(doc)
         return 0 if snap.status != "rejected" else 2
@@ -472,7 +481,39 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
             print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
+    print(_written_line(args.workbook, written))
     return 0 if s.status != "rejected" else 2
+
+
+def _write_history(args: argparse.Namespace, wb, events) -> dict:
+    """The backend's events the workbook's History table does not have yet, written into
+    it (``files.xlsx_append``: only that table changes; a backup beside the file)."""
+    from creditdesk.app import history
+    from creditdesk.files.xlsx_append import append_rows
+
+    new = history.new_events(wb.tables.get("history"), events)
+    try:
+        zone = wb.analysis.ledger.settings.time_zone
+    except CreditdeskError:  # a ledger the backend judges; its History is dated in UTC then
+        zone = None
+    done = append_rows(args.workbook, "History", [history.event_row(e, zone) for e in new])
+    return {"table": "History", "sheet": done.sheet, "rows_added": done.rows,
+            "by_type": history.counts(new),
+            "backup": str(done.backup) if done.backup else None,
+            "columns_added": done.added_columns}
+
+
+def _written_line(path: Path, written: dict) -> str:
+    n = written["rows_added"]
+    if not n:
+        return f"History: no new rows; {path} is unchanged."
+    kinds = ", ".join(f"{c} {k}" for k, c in written["by_type"].items())
+    line = (f"History: {n} row(s) added to {path} ({kinds}); nothing else in it changed. "
+            f"The workbook as it was: {written['backup']}.")
+    if written["columns_added"]:
+        line += (" Column(s) added to its History table: "
+                 + ", ".join(written["columns_added"]) + ".")
+    return line
 
 
 class _Progress:

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -26,9 +27,17 @@ ANYTIME = ("--as-of-ok", "--now")
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory) -> Path:
+def written(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wb") / "ledger.xlsx"
     write_workbook(path, sample_tables(as_of=AS_OF, messy=True, hostile=True))
+    return path
+
+
+@pytest.fixture
+def workbook(written, tmp_path) -> Path:
+    """A test's own copy: sync writes the history into it."""
+    path = tmp_path / written.name
+    shutil.copy(written, path)
     return path
 
 
