@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from creditdesk.api.models import SendWindowIn
 
 from . import keys
-from .cycle import business_day
+from .business_days import business_day
 from .ports import Deps
 
 log = logging.getLogger(__name__)
