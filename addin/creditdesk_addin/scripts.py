@@ -130,9 +130,9 @@ def send_reminders(book: Any, *, backend: BackendFactory | None = None,
     Clicking Send again sends nothing twice. A workbook whose As Of Date is not today (in
     Settings' Time Zone) is not sent: clear the As Of Date (blank means today) and preview
     again. Outside the Send Window (or on a weekend or public holiday of the Country) the
-    backend holds the reminders until the window opens, and the sheet says when
-    (``at_once``: send now, as ``creditdesk send --now`` does). Needs Settings' Backend URL
-    and the API key in the CREDITDESK_API_KEY environment variable."""
+    backend holds the reminders until the window opens, and the sheet says when. Needs
+    Settings' Backend URL and the API key in the CREDITDESK_API_KEY environment variable."""
+    # at_once: send now whatever the hour (creditdesk send --now); now: the clock
     return _run(book, "Send reminders",
                 lambda b, p: _send(b, p, backend or connect, at_once=at_once, now=now))
 
