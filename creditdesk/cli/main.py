@@ -448,10 +448,10 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:
     from creditdesk.app.workbook import Workbook
-    from creditdesk.files.xlsx_append import refuse_if_open
+    from creditdesk.files.xlsx_append import check_writable
 
-    refuse_if_open(args.workbook)  # before anything is sent: the History is written back
     wb = Workbook.read(args.workbook)
+    check_writable(args.workbook, "History")  # before anything is sent: it is written back
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
     with _client(args, transport) as cd:
         snap = cd.sync_snapshot(wb.snapshot())

@@ -410,36 +410,55 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.backup{path.suffix}")
 
 
-def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str, Any]]
-                ) -> Appended:
-    """Add ``rows`` (header -> value) below the last filled row of the Excel table named
-    ``table`` in the workbook at ``path``, in place (see the module's docstring)."""
+def _writable_table(z: zipfile.ZipFile, path: Path, table: str) -> _Table:
     from creditdesk.files.xlsx_read import table_key
 
-    path = Path(path)
+    t = find_table(z, table_key(table))
+    if t is None:
+        raise WorkbookError(f"'{path}' has no Excel table named {table}: make the {table} "
+                            f"range a table (Insert > Table) named {table}, or copy the sheet "
+                            "from 'creditdesk new'")
+    if re.search(r'totalsRowCount="[1-9]', z.read(t.table_member).decode("utf-8")):
+        raise WorkbookError(f"the {table} table on sheet '{t.sheet_name}' has a totals row: "
+                            "turn it off (Table Design > Total Row), then run the command "
+                            "again")
+    return t
+
+
+@contextlib.contextmanager
+def _package(path: Path):
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"cannot write into '{path}': only .xlsx and .xlsm workbooks are "
                             "written back (save it as .xlsx in Excel)")
     refuse_if_open(path)
     try:
         with zipfile.ZipFile(path) as z:
-            t = find_table(z, table_key(table))
-            if t is None:
-                raise WorkbookError(f"'{path}' has no Excel table named {table}: make the "
-                                    f"{table} range a table (Insert > Table) named {table}, "
-                                    "or copy the sheet from 'creditdesk new'")
-            if re.search(r'totalsRowCount="[1-9]', z.read(t.table_member).decode("utf-8")):
-                raise WorkbookError(f"the {table} table on sheet '{t.sheet_name}' has a totals "
-                                    "row: turn it off (Table Design > Total Row), then run the "
-                                    "command again")
-            if not rows:
-                return Appended(0, t.sheet_name)
-            sheet_xml, grown = _new_sheet_xml(z, t, rows)
-            replaced = {t.sheet_member: sheet_xml,
-                        t.table_member: _new_table_xml(z, grown, t)}
+            yield z
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise WorkbookError(f"cannot write into '{path}': it is not a workbook Creditdesk "
                             f"can change ({exc})") from None
+    except OSError as exc:
+        raise WorkbookError(f"cannot read '{path}': {exc.strerror or exc}") from None
+
+
+def check_writable(path: str | os.PathLike, table: str) -> None:
+    """``WorkbookError`` now, before any work, when ``append_rows`` could not write into
+    the workbook (open in Excel, not .xlsx, no such table, a totals row)."""
+    with _package(Path(path)) as z:
+        _writable_table(z, Path(path), table)
+
+
+def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str, Any]]
+                ) -> Appended:
+    """Add ``rows`` (header -> value) below the last filled row of the Excel table named
+    ``table`` in the workbook at ``path``, in place (see the module's docstring)."""
+    path = Path(path)
+    with _package(path) as z:
+        t = _writable_table(z, path, table)
+        if not rows:
+            return Appended(0, t.sheet_name)
+        sheet_xml, grown = _new_sheet_xml(z, t, rows)
+        replaced = {t.sheet_member: sheet_xml, t.table_member: _new_table_xml(z, grown, t)}
     tmp = _write_package(path, replaced)
     try:
         backup = backup_path(path)

@@ -157,3 +157,21 @@ def test_something_below_the_table_stops_the_write(capsys, env, workbook):
     assert code == 2
     assert f"sheet 'History' has something in row {below}, below its table" in err
     assert workbook.read_bytes() == before
+
+
+def test_a_workbook_without_a_history_table_is_refused_before_the_sync(capsys, env,
+                                                                       tmp_path):
+    tables = sample_tables(customers=12, as_of=AS_OF)
+    del tables["History"]
+    path = tmp_path / "no-history.xlsx"
+    write_workbook(path, tables)
+    before = path.read_bytes()
+    code, out, err = run(capsys, env, "sync", path)
+    assert code == 2 and out == ""
+    assert "has no Excel table named History: make the History range a table" in err
+    assert path.read_bytes() == before
+    from creditdesk.api.client import BackendError, Client
+
+    with Client(env.url, os.environ[cli.KEY_ENV], transport=env.transport()) as cd:
+        with pytest.raises(BackendError, match="no ledger snapshot yet"):
+            cd.snapshot()  # nothing reached the backend
