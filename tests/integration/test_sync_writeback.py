@@ -172,6 +172,6 @@ def test_a_workbook_without_a_history_table_is_refused_before_the_sync(capsys, e
     assert path.read_bytes() == before
     from creditdesk.api.client import BackendError, Client
 
-    with Client(env.url, os.environ[cli.KEY_ENV], transport=env.transport()) as cd:
-        with pytest.raises(BackendError, match="no ledger snapshot yet"):
-            cd.snapshot()  # nothing reached the backend
+    with Client(env.url, os.environ[cli.KEY_ENV], transport=env.transport()) as cd, \
+            pytest.raises(BackendError, match="no ledger snapshot yet"):
+        cd.snapshot()  # nothing reached the backend
