@@ -484,17 +484,9 @@ def _send(book: Any, progress: Progress, backend: BackendFactory, *, at_once: bo
         _summary(book, summary, sheet.sheet, REM_SUMMARY)
         _summary(book, summary)
         return summary
-    client = backend(a.ledger.settings)
-    try:
-        progress(f"handing {len(outgoing)} reminder(s) to the backend (batch {sheet.batch})")
-        window = None if at_once else sending.send_window(a.ledger.settings)
-        batch = client.submit_reminders([r for _, r in outgoing], batch_id=sheet.batch,
-                                        send_window=window)
-        if batch.status != "scheduled":
-            batch = _wait(client, sheet.batch, progress)
-        answers = client.reminders(sheet.batch)
-    finally:
-        _close(client)
+    window = None if at_once else sending.send_window(a.ledger.settings)
+    batch, answers = _hand_over(backend(a.ledger.settings), sheet.batch,
+                                [r for _, r in outgoing], window, progress)
     found = _match(outgoing, answers)
     for i, _ in outgoing:
         out = found.get(i)
@@ -514,6 +506,20 @@ def _send(book: Any, progress: Progress, backend: BackendFactory, *, at_once: bo
     _summary(book, summary, sheet.sheet, REM_SUMMARY)
     _summary(book, summary)
     return summary
+
+
+def _hand_over(client: Any, batch_id: str, reminders: list[ReminderIn], window: Any,
+               progress: Progress) -> tuple[Any, list[ReminderOut]]:
+    """Submit, wait a little unless the backend holds them for the Send Window, and read
+    each reminder's answer."""
+    try:
+        progress(f"handing {len(reminders)} reminder(s) to the backend (batch {batch_id})")
+        batch = client.submit_reminders(reminders, batch_id=batch_id, send_window=window)
+        if batch.status != "scheduled":
+            batch = _wait(client, batch_id, progress)
+        return batch, client.reminders(batch_id)
+    finally:
+        _close(client)
 
 
 def _held(batch: Any, a: Analysis) -> str:
