@@ -22,6 +22,7 @@ from creditdesk.analysis import tables
 from creditdesk.analysis.documents import Results
 from creditdesk.analysis.report import Analysis
 from creditdesk.api.models import ReminderIn, ReminderOut
+from creditdesk.app import history, sending
 from creditdesk.app.reminders import Unsendable, new_batch_id, preview_key, reminder_in
 from creditdesk.app.workbook import Workbook
 from creditdesk.domain import contract
@@ -120,14 +121,20 @@ def preview_reminders(book: Any) -> str:
     return _run(book, "Preview reminders", _preview)
 
 
-def send_reminders(book: Any, *, backend: BackendFactory | None = None) -> str:
+def send_reminders(book: Any, *, backend: BackendFactory | None = None,
+                   at_once: bool = False, now: dt.datetime | None = None) -> str:
     """Send reminders: hand the ticked reminders of the preview to the Creditdesk backend.
 
     Sends the rows of the Reminders sheet whose Send column says Yes, under the batch id of
     the preview, and writes each reminder's status and message id back into the sheet.
-    Clicking Send again sends nothing twice. Needs Settings' Backend URL and the API key in
-    the CREDITDESK_API_KEY environment variable."""
-    return _run(book, "Send reminders", lambda b, p: _send(b, p, backend or connect))
+    Clicking Send again sends nothing twice. A workbook whose As Of Date is not today (in
+    Settings' Time Zone) is not sent: clear the As Of Date (blank means today) and preview
+    again. Outside the Send Window (or on a weekend or public holiday of the Country) the
+    backend holds the reminders until the window opens, and the sheet says when. Needs
+    Settings' Backend URL and the API key in the CREDITDESK_API_KEY environment variable."""
+    # at_once: send now whatever the hour (creditdesk send --now); now: the clock
+    return _run(book, "Send reminders",
+                lambda b, p: _send(b, p, backend or connect, at_once=at_once, now=now))
 
 
 def sync(book: Any, *, backend: BackendFactory | None = None) -> str:
@@ -429,13 +436,16 @@ class _Sheet:
             rng.value = block
 
 
-def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
+def _send(book: Any, progress: Progress, backend: BackendFactory, *, at_once: bool = False,
+          now: dt.datetime | None = None) -> str:
     sheet = _Sheet(book)
     if not sheet.batch:
         raise CreditdeskError("the Reminders sheet has no batch id (cell B2): click Preview "
                               "reminders first")
     wb = _workbook(book, progress)
     a = wb.analysis
+    if a.ledger.settings.as_of_date is not None:  # blank: today
+        sending.stale_as_of(a.ledger.as_of_date, a.ledger.settings, now)
     progress("matching the ticked rows with today's reminders")
     doc = wb.preview
     by_key = {preview_key(m): m for m in doc["reminders"]}
@@ -474,22 +484,15 @@ def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
         _summary(book, summary, sheet.sheet, REM_SUMMARY)
         _summary(book, summary)
         return summary
-    client = backend(a.ledger.settings)
-    try:
-        # the backend sends From the workbook's Sender Email: the snapshot it checks goes first
-        progress(f"sending the ledger ({_rows_in(wb.tables, 'invoices'):,} invoices)")
-        client.sync_snapshot(wb.snapshot())
-        progress(f"handing {len(outgoing)} reminder(s) to the backend (batch {sheet.batch})")
-        client.submit_reminders([r for _, r in outgoing], batch_id=sheet.batch)
-        batch = _wait(client, sheet.batch, progress)
-        answers = client.reminders(sheet.batch)
-    finally:
-        _close(client)
+    window = None if at_once else sending.send_window(a.ledger.settings)
+    # the backend sends From the workbook's Sender Email: the snapshot it checks goes first
+    batch, answers = _hand_over(backend(a.ledger.settings), sheet.batch, wb,
+                                [r for _, r in outgoing], window, progress)
     found = _match(outgoing, answers)
     for i, _ in outgoing:
         out = found.get(i)
-        statuses[i] = ((out.status, out.message_id or "", out.detail) if out is not None
-                       else ("queued", "", "accepted by the backend"))
+        statuses[i] = ((out.status, out.message_id or "", out.detail or _held(batch, a))
+                       if out is not None else ("queued", "", "accepted by the backend"))
         if out is not None and out.status in ("failed", "review"):
             problems.append(_problem(sheet, i, f"{out.status}: {out.detail or 'see backend'}"))
     sheet.write_statuses(statuses)
@@ -500,11 +503,41 @@ def _send(book: Any, progress: Progress, backend: BackendFactory) -> str:
     said = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     summary = (f"Batch {sheet.batch}: {len(outgoing)} reminder(s) handed over ({said}); "
                f"{unticked} unticked, {done} sent before."
-               + ("" if batch.status == "done" else " Some are still being sent: click Sync "
-                  "later for their final status."))
+               + ("" if batch.status == "done" else _later(batch, a.ledger.settings)))
     _summary(book, summary, sheet.sheet, REM_SUMMARY)
     _summary(book, summary)
     return summary
+
+
+def _hand_over(client: Any, batch_id: str, wb: Any, reminders: list[ReminderIn], window: Any,
+               progress: Progress) -> tuple[Any, list[ReminderOut]]:
+    """Sync the workbook's snapshot (the backend checks its Sender Email), submit, wait a
+    little unless the backend holds them for the Send Window, and read each reminder's
+    answer."""
+    try:
+        progress(f"sending the ledger ({_rows_in(wb.tables, 'invoices'):,} invoices)")
+        client.sync_snapshot(wb.snapshot())
+        progress(f"handing {len(reminders)} reminder(s) to the backend (batch {batch_id})")
+        batch = client.submit_reminders(reminders, batch_id=batch_id, send_window=window)
+        if batch.status != "scheduled":
+            batch = _wait(client, batch_id, progress)
+        return batch, client.reminders(batch_id)
+    finally:
+        _close(client)
+
+
+def _held(batch: Any, a: Analysis) -> str:
+    if batch.status == "scheduled" and batch.not_before is not None:
+        return sending.scheduled(batch.not_before, a.ledger.settings.time_zone)
+    return ""
+
+
+def _later(batch: Any, settings: Settings) -> str:
+    if batch.status == "scheduled" and batch.not_before is not None:
+        return (f" Outside the Send Window ({sending.window_text(settings)}): "
+                f"{sending.scheduled(batch.not_before, settings.time_zone)}; click Sync "
+                "after that for their final status.")
+    return " Some are still being sent: click Sync later for their final status."
 
 
 def _problem(sheet: _Sheet, i: int, message: str) -> dict:
@@ -570,7 +603,7 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
             statuses = _update_statuses(sheet, answers)
     finally:
         _close(client)
-    added = _merge_history(book, tables.get("history"), events)
+    added = _merge_history(book, tables.get("history"), events, a.ledger.settings.time_zone)
     _write_issues(book, a.issues() + problems)
     summary = (f"Synced: the backend has the ledger (snapshot {snap.version}, {snap.status}); "
                f"{added} new history row(s) added"
@@ -611,22 +644,11 @@ def _update_statuses(sheet: _Sheet, answers: Sequence[ReminderOut]) -> int:
     return len(statuses)
 
 
-def _event_row(e: Any) -> dict[str, Any]:
-    note = e.note or ""
-    if e.type == "promise":
-        what = f"promised {_money(e.amount)}" if e.amount is not None else "promised"
-        note = f"{what} by {e.date}" + (f": {note}" if note else "")
-    elif e.type == "dispute" and e.invoice:
-        note = f"invoice {e.invoice} disputed" + (f": {note}" if note else "")
-    return {"Date": e.at.date(), "Customer": e.customer, "Type": e.type.capitalize(),
-            "Level": e.level, "Currency": e.currency, "Email": e.email,
-            "Message Id": e.message_id, "Note": note, "Event Id": e.id, "Amount": e.amount,
-            "Promised Date": e.date, "Invoice": e.invoice}
-
-
-def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any]) -> int:
-    """The History table with the backend's events added (each once, by Event Id); rows
-    typed in by the controller are kept as they are."""
+def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
+                   time_zone: str | None = None) -> int:
+    """The History table with the backend's events added (each once, by Event Id, dated in
+    the team's Time Zone: ``creditdesk.app.history``); rows typed in by the controller are
+    kept as they are."""
     header = list(raw.header) if raw is not None and raw.header else []
     for h in [c.header for c in contract.HISTORY.columns] + HISTORY_EXTRA:
         if contract.normalise_header(h) not in {contract.normalise_header(x) for x in header}:
@@ -645,7 +667,7 @@ def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any]) -> in
             continue
         known.add(e.id)
         row: list[Any] = [None] * len(header)
-        for k, v in _event_row(e).items():
+        for k, v in history.event_row(e, time_zone).items():
             row[pos[contract.normalise_header(k)]] = v
         rows.append(row)
         added += 1

@@ -87,8 +87,11 @@ async def send_reminders(book: xw.BookAsync):
 
     Sends the rows of the Reminders sheet whose Send column says Yes, under the batch id of
     the preview, and writes each reminder's status and message id back into the sheet.
-    Clicking Send again sends nothing twice. Needs Settings' Backend URL and the API key in
-    the CREDITDESK_API_KEY environment variable."""
+    Clicking Send again sends nothing twice. A workbook whose As Of Date is not today (in
+    Settings' Time Zone) is not sent: clear the As Of Date (blank means today) and preview
+    again. Outside the Send Window (or on a weekend or public holiday of the Country) the
+    backend holds the reminders until the window opens, and the sheet says when. Needs
+    Settings' Backend URL and the API key in the CREDITDESK_API_KEY environment variable."""
     await lite_io.run(book, scripts.send_reminders, scripts.INCLUDE["send_reminders"])
 
 

@@ -56,6 +56,7 @@ from creditdesk.api.models import (
     ReminderIn,
     ReminderOut,
     ScoresOut,
+    SendWindowIn,
     SnapshotIn,
     SnapshotOut,
     TableData,
@@ -354,11 +355,14 @@ class Client:
     # reminder batches
 
     def submit_reminders(self, reminders: Sequence[ReminderIn | Mapping[str, Any]], *,
-                         batch_id: str, compute: bool = False) -> BatchOut:
+                         batch_id: str, compute: bool = False,
+                         send_window: SendWindowIn | None = None) -> BatchOut:
         """Hand reminders to the backend for sending, as batch ``batch_id``: 202 with the
         batch. More than ``MAX_REMINDERS_PER_REQUEST`` go in parts, all under that id, so a
         retried or repeated part is accepted once. ``compute=True`` (with no reminders) asks
-        the backend to compute today's reminders from the last snapshot."""
+        the backend to compute today's reminders from the last snapshot. With
+        ``send_window``, a batch submitted outside it is held until it opens (status
+        ``scheduled``, ``not_before``)."""
         items = [r if isinstance(r, ReminderIn) else ReminderIn.model_validate(r)
                  for r in reminders]
         n = MAX_REMINDERS_PER_REQUEST
@@ -366,7 +370,7 @@ class Client:
         out: BatchOut | None = None
         for p in range(parts):
             body = BatchIn(batch_id=batch_id, reminders=items[p * n:(p + 1) * n],
-                           compute=compute, part=p + 1, parts=parts)
+                           compute=compute, part=p + 1, parts=parts, send_window=send_window)
             out = self._call("POST", "/v1/batches", BatchOut, body=body)
         assert out is not None
         return out
@@ -377,13 +381,14 @@ class Client:
     def wait_for_batch(self, batch_id: str, *, timeout: float = 600.0, poll: float = 0.5,
                        on_progress: Callable[[BatchOut], None] | None = None) -> BatchOut:
         """Poll the batch until it is done (every reminder sent, skipped, failed or held for
-        review), calling ``on_progress`` with each status seen."""
+        review) or scheduled (held until its Send Window opens: nothing to wait for), calling
+        ``on_progress`` with each status seen."""
         deadline = time.monotonic() + timeout
         while True:
             b = self.batch(batch_id)
             if on_progress:
                 on_progress(b)
-            if b.status == "done":
+            if b.status in ("done", "scheduled"):
                 return b
             if time.monotonic() > deadline:
                 raise BackendError(f"batch {batch_id} is still sending after {timeout:.0f} s "

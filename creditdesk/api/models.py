@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from creditdesk.api.html_safe import sanitise_html
 from creditdesk.domain.contract import HISTORY as _HISTORY
 from creditdesk.domain.emails import email_problem
 
@@ -23,8 +25,36 @@ MAX_INLINE_SNAPSHOT_BYTES = 4_000_000  # larger ledgers go through a presigned S
 MAX_UPLOAD_BYTES = 32_000_000
 
 Cell = str | float | int | bool | None  # dates travel as ISO text
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+# Characters no id or subject may hold: C0 (TAB, CR, LF among them), DEL, C1 (NEL, U+0085,
+# among them) and the Unicode line and paragraph separators. An id holding one could be
+# stored but never named again in a URL (nor read, nor erased); a subject holding one would
+# break its header line.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def no_control_characters(value: str) -> str:
+    m = CONTROL_CHARACTERS.search(value)
+    if m:
+        raise ValueError(f"must not contain control characters (U+{ord(m[0]):04X} at "
+                         f"position {m.start() + 1})")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_control_characters)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# Dates a request may carry: a promise dated before 1990 or after 2100 is a typing slip.
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"{value.isoformat()} is outside {FIRST_DAY.isoformat()} to "
+                         f"{LAST_DAY.isoformat()}")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_sane_day)]
 
 
 class Model(BaseModel):
@@ -39,9 +69,9 @@ def _address(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    if "\r" in value or "\n" in value:
+    if any(c in value for c in "\r\n\x85\u2028\u2029"):
         raise ValueError("must be one line (no line breaks)")
-    return value
+    return no_control_characters(value)
 
 
 # -- ledger snapshots ---------------------------------------------------------------------
@@ -106,11 +136,14 @@ class ReminderIn(Model):
     cc: list[str] = Field(default_factory=list, max_length=49)
     subject: Annotated[str, Field(min_length=1, max_length=998)]
     text: Annotated[str, Field(min_length=1, max_length=200_000)]
-    html: Annotated[str, Field(max_length=400_000)] = ""
+    html: Annotated[str, Field(max_length=400_000), AfterValidator(sanitise_html)] = Field(
+        "", description="sanitised on arrival: only plain formatting tags (p, br, tables, "
+        "lists, emphasis, links to http, https or mailto) are kept; scripts, styles, event "
+        "handlers and every other attribute are dropped, the text is kept escaped")
     invoices: list[Id] = Field(min_length=1, max_length=5000)
-    amount: float
-    interest: float = 0.0
-    compensation: float = 0.0
+    amount: float = Field(gt=0, description="the amount asked for; more than 0")
+    interest: float = Field(0.0, ge=0)
+    compensation: float = Field(0.0, ge=0)
 
     @field_validator("to")
     @classmethod
@@ -140,6 +173,35 @@ class ReminderIn(Model):
 BatchId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
+class SendWindowIn(Model):
+    """The team's Send Window, in its Time Zone, on the business days of its Country (the
+    workbook's settings): a batch submitted outside it is held until it opens."""
+
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)]
+    start: dt.time
+    end: dt.time
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:
+            raise ValueError(f"'{v}' is not an IANA time zone (e.g. Europe/London)") from None
+        return v
+
+    @field_validator("end")
+    @classmethod
+    def _end(cls, v: dt.time, info) -> dt.time:
+        start = info.data.get("start")
+        if start is not None and v <= start:
+            raise ValueError("the window must end after it starts")
+        return v
+
+
 class BatchIn(Model):
     """Submit reminders. Large batches are split by the client into parts of at most 500,
     all with the same batch_id; a part sent twice is accepted once."""
@@ -151,6 +213,9 @@ class BatchIn(Model):
                           "snapshot instead of taking them from the request")
     part: int = Field(1, ge=1)
     parts: int = Field(1, ge=1, le=10_000)
+    send_window: SendWindowIn | None = Field(
+        None, description="hold the batch until this window is open (a manual send names the "
+        "workbook's Send Window); none: send at once")
 
 
 ReminderState = Literal["queued", "sent", "skipped", "failed", "review"]
@@ -167,13 +232,15 @@ class Counts(Model):
 
 class BatchOut(Model):
     batch_id: str
-    status: Literal["accepted", "sending", "done"]
+    status: Literal["accepted", "scheduled", "sending", "done"]
     created_at: dt.datetime
     counts: Counts
     parts_received: int = 1
     parts: int = 1
     detail: str = Field("", description="why the run stopped or could not start, if it did "
                         "(e.g. the daily sending quota is spent)")
+    not_before: dt.datetime | None = Field(
+        None, description="scheduled: held until the Send Window opens at this time")
 
 
 class ReminderOut(Model):
@@ -243,7 +310,7 @@ class EventOut(Model):
 
 class PromiseIn(Model):
     amount: float = Field(gt=0)
-    date: dt.date
+    date: Day
     note: Annotated[str, Field(max_length=2000)] = ""
 
 

@@ -196,11 +196,17 @@ def _parser() -> CommandParser:
                     "'rates update'; default: the rates Creditdesk ships)")
     it.add_argument("--json", action="store_true", help="print one JSON document")
 
-    sy = sub.add_parser("sync", help="send the workbook to the backend; show what it holds",
+    sy = sub.add_parser("sync", help="send the workbook to the backend; write its history "
+                        "back into the workbook",
                         description="Send the workbook's tables to the Creditdesk backend as "
                         "a new ledger snapshot (large ledgers go through a direct upload), "
-                        "then show what the backend holds: reminders sent, deliveries, "
-                        "bounces, promises to pay, disputes and notes.")
+                        "then show what the backend holds (reminders sent, deliveries, "
+                        "bounces, promises to pay, disputes and notes) and add what the "
+                        "workbook's History table does not have yet to it, so the next "
+                        "preview does not offer what was sent. Only the History table "
+                        "changes; the workbook as it was is kept beside it "
+                        "(NAME.backup.xlsx). A workbook open in Excel is refused: close it "
+                        "first.")
     sy.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
     sy.add_argument("--days", type=int, default=90, metavar="N",
                     help="history of the last N days (default 90)")
@@ -208,14 +214,25 @@ def _parser() -> CommandParser:
     _backend_options(sy)
 
     se = sub.add_parser("send", help="send today's reminders through the backend",
-                        description="Preview today's reminders (as 'remind' does), ask, "
+                        description="Preview today's reminders (as 'remind' does, with the "
+                        "count and total per level and one mail of each level in full), ask, "
                         "hand them to the Creditdesk backend, wait until they are sent and "
-                        "show each one's status and message id. A reminder already sent "
+                        "show each one's status and message id. A workbook whose As Of Date "
+                        "is not today (in its Time Zone) is refused; outside the Send Window "
+                        "the batch is scheduled for when it opens. A reminder already sent "
                         "(same customer, level, invoices and day) is never sent again.")
     se.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
     se.add_argument("--as-of", type=_date, metavar="DATE",
                     help="the as-of date (default: Settings' As Of Date, else today)")
-    se.add_argument("--yes", action="store_true", help="send without asking")
+    se.add_argument("--yes", action="store_true", help="send without asking (without a "
+                    "terminal and without --yes nothing is sent, and the first line says so)")
+    se.add_argument("--now", action="store_true",
+                    help="send at once; without it, outside the Send Window (Settings' Send "
+                    "Window, in its Time Zone, on business days of its Country) the backend "
+                    "holds the batch until the window opens")
+    se.add_argument("--as-of-ok", action="store_true",
+                    help="send although the workbook's As Of Date is not today (by default "
+                    "such a workbook is refused: blank As Of Date means today)")
     se.add_argument("--json", action="store_true",
                     help="print one JSON document (the preview goes to stderr)")
     se.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
@@ -467,14 +484,17 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:
     from creditdesk.app.workbook import Workbook
+    from creditdesk.files.xlsx_append import check_writable
 
-    snapshot = Workbook.read(args.workbook).snapshot()
+    wb = Workbook.read(args.workbook)
+    check_writable(args.workbook, "History")  # before anything is sent: it is written back
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
     with _client(args, transport) as cd:
-        snap = cd.sync_snapshot(snapshot)
+        snap = cd.sync_snapshot(wb.snapshot())
         events = cd.history(start=since)
+    written = _write_history(args, wb, events)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
-           "history": [e.model_dump(mode="json") for e in events]}
+           "history": [e.model_dump(mode="json") for e in events], "written": written}
     if args.json:
         _print_json(doc)
         return 0 if snap.status != "rejected" else 2
@@ -497,7 +517,39 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
             print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
+    print(_written_line(args.workbook, written))
     return 0 if s.status != "rejected" else 2
+
+
+def _write_history(args: argparse.Namespace, wb, events) -> dict:
+    """The backend's events the workbook's History table does not have yet, written into
+    it (``files.xlsx_append``: only that table changes; a backup beside the file)."""
+    from creditdesk.app import history
+    from creditdesk.files.xlsx_append import append_rows
+
+    new = history.new_events(wb.tables.get("history"), events)
+    try:
+        zone = wb.analysis.ledger.settings.time_zone
+    except CreditdeskError:  # a ledger the backend judges; its History is dated in UTC then
+        zone = None
+    done = append_rows(args.workbook, "History", [history.event_row(e, zone) for e in new])
+    return {"table": "History", "sheet": done.sheet, "rows_added": done.rows,
+            "by_type": history.counts(new),
+            "backup": str(done.backup) if done.backup else None,
+            "columns_added": done.added_columns}
+
+
+def _written_line(path: Path, written: dict) -> str:
+    n = written["rows_added"]
+    if not n:
+        return f"History: no new rows; {path} is unchanged."
+    kinds = ", ".join(f"{c} {k}" for k, c in written["by_type"].items())
+    line = (f"History: {n} row(s) added to {path} ({kinds}); nothing else in it changed. "
+            f"The workbook as it was: {written['backup']}.")
+    if written["columns_added"]:
+        line += (" Column(s) added to its History table: "
+                 + ", ".join(written["columns_added"]) + ".")
+    return line
 
 
 class _Progress:
@@ -528,32 +580,78 @@ class _Progress:
         self.stream.flush()
 
 
+def _can_ask() -> bool:
+    return bool(sys.stdin) and sys.stdin.isatty()
+
+
 def _confirm(question: str) -> bool:
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UsageError(f"{PROG} send: nothing was sent: add --yes to send without asking")
     sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _run_send(args: argparse.Namespace, transport=None) -> int:
-    from dataclasses import asdict
-
-    from creditdesk.app.reminders import new_batch_id
+def _send_workbook(args: argparse.Namespace):
+    """The workbook to send, as of today in its Time Zone unless it says otherwise;
+    ``StaleWorkbook`` (exit 2) when its As Of Date is not today and ``--as-of-ok`` is not
+    given."""
+    from creditdesk.app import sending
     from creditdesk.app.workbook import Workbook
 
     wb = Workbook.read(args.workbook, args.as_of)
+    settings = wb.analysis.ledger.settings
+    today = sending.today_in(settings)
+    if args.as_of is None and settings.as_of_date is None and \
+            wb.analysis.ledger.as_of_date != today:  # blank: today where the team is
+        wb = Workbook(wb.tables, today)
+    if not args.as_of_ok:
+        sending.stale_as_of(wb.analysis.ledger.as_of_date, settings,
+                            how_to_override="pass --as-of-ok to send as of that date anyway")
+    return wb
+
+
+def _show_levels(doc: dict) -> None:
+    """Per level: the count, the totals and one mail in full."""
+    from creditdesk.app.sending import levels
+
+    for lv in levels(doc["reminders"]):
+        r = lv.sample
+        print(f"\nLevel {lv.level}: {lv.count} reminder(s), {lv.totals_text()}. One of them "
+              "in full:")
+        print(f"  To: {r['to']}" + (f"  Cc: {r['cc']}" if r.get("cc") else ""))
+        print(f"  Subject: {r['subject']}")
+        for line in (r["text"] or "(no text: its template could not be rendered)").splitlines():
+            print(f"  | {line}".rstrip())
+
+
+def _send_preview(wb, out) -> tuple[dict, list]:
+    from dataclasses import asdict
+
     doc = wb.preview
-    reminders = wb.outgoing.send
     held = [asdict(h) for h in wb.outgoing.held]
+    with contextlib.redirect_stdout(out):
+        _show("remind", doc)
+        _show_levels(doc)
+        for h in held:
+            print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
+                  f"{h['reason']}")
+    return doc, held
+
+
+def _run_send(args: argparse.Namespace, transport=None) -> int:
+    from creditdesk.app import sending
+    from creditdesk.app.reminders import new_batch_id
+
     out = sys.stderr if args.json else sys.stdout
+    wb = _send_workbook(args)
+    settings = wb.analysis.ledger.settings
+    asking = not args.yes
+    if asking and not _can_ask():  # said first, before the preview
+        print(f"{PROG} send: nothing will be sent: there is no terminal to ask on; add --yes "
+              "to send without asking. The preview follows.", file=out)
     cd = _client(args, transport)  # checks URL and key before anything is shown
     with cd:
-        with contextlib.redirect_stdout(out):
-            _show("remind", doc)
-            for h in held:
-                print(f"  not sent: {h['customer']} {h['currency']} L{h['level']}: "
-                      f"{h['reason']}")
+        doc, held = _send_preview(wb, out)
+        reminders = wb.outgoing.send
         result: dict = {"as_of": doc["as_of"], "batch": None, "reminders": [],
                         "not_sent": held, "issues": doc["issues"]}
         if not reminders:
@@ -561,19 +659,43 @@ def _run_send(args: argparse.Namespace, transport=None) -> int:
             if args.json:
                 _print_json(result)
             return 0
-        if not args.yes and not _confirm(f"Send {len(reminders)} reminder(s) through "
-                                         f"{cd.base_url}?"):
+        if asking and not _can_ask():
+            print("Nothing was sent (no terminal to ask on; add --yes).", file=out)
+            return 2
+        if asking and not _confirm(f"Send {len(reminders)} reminder(s) through "
+                                   f"{cd.base_url}?"):
             print("Nothing was sent.", file=out)
             return 0
         # the backend sends From the workbook's Sender Email: the snapshot it checks goes first
         cd.sync_snapshot(wb.snapshot())
         batch = cd.submit_reminders(
-            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date))
+            reminders, batch_id=new_batch_id(wb.analysis.ledger.as_of_date),
+            send_window=None if args.now else sending.send_window(settings))
+        if batch.status == "scheduled" and batch.not_before is not None:
+            return _scheduled(args, batch, settings, result, out)
         print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted by the "
               "backend.", file=out)
         batch = cd.wait_for_batch(batch.batch_id, timeout=args.timeout,
                                   on_progress=_Progress())
         rows = cd.reminders(batch.batch_id)
+    return _sent(args, batch, rows, result)
+
+
+def _scheduled(args: argparse.Namespace, batch, settings, result: dict, out) -> int:
+    from creditdesk.app import sending
+
+    print(f"Batch {batch.batch_id}: {batch.counts.total} reminder(s) accepted, "
+          f"{sending.scheduled(batch.not_before, settings.time_zone)}: outside the Send "
+          f"Window ({sending.window_text(settings)}, business days in {settings.country}). "
+          f"The backend sends them then; '{PROG} send --now' sends at once, '{PROG} sync' "
+          "shows them once sent.", file=out)
+    if args.json:
+        result["batch"] = batch.model_dump(mode="json")
+        _print_json(result)
+    return 0
+
+
+def _sent(args: argparse.Namespace, batch, rows, result: dict) -> int:
     result["batch"] = batch.model_dump(mode="json")
     result["reminders"] = [r.model_dump(mode="json") for r in rows]
     if args.json:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import functools
 from email import policy
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from tests.builders import customer, days_before, invoice, tables
 pytestmark = pytest.mark.slow
 AS_OF = dt.date.today()  # the backend keys reminders by the tenant's day: today
 FORMULA_NAME = '=HYPERLINK("http://evil.example","pay here")'
+
+
+# The tests run at any hour: send at once (the Send Window: tests/addin/test_send_window.py).
+send_now = functools.partial(scripts.send_reminders, at_once=True)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +67,7 @@ def outbox(stack, ids) -> dict[str, email.message.EmailMessage]:
 def test_send_twice_sends_once_through_the_real_backend(stack, ledger):
     path, ids = ledger
     _, _, previewed = run(payload_from_file(path), scripts.preview_reminders)
-    summary, _, sent = run(previewed, scripts.send_reminders)
+    summary, _, sent = run(previewed, send_now)
     rows = table(sent, "Reminders")
     assert [r["Status"] for r in rows] == ["sent"] * 3, summary
     mails = outbox(stack, ids)
@@ -73,9 +78,9 @@ def test_send_twice_sends_once_through_the_real_backend(stack, ledger):
     assert summary.startswith(f"Batch {cell(previewed, 'Reminders', 2, 2)}: 3 reminder(s) "
                               "handed over (3 sent)")
 
-    again, _, _ = run(sent, scripts.send_reminders)  # the sheet says they went
+    again, _, _ = run(sent, send_now)  # the sheet says they went
     assert again.startswith("Nothing to send: 3 reminder(s) of batch")
-    stale, _, after = run(previewed, scripts.send_reminders)  # Excel lost the first statuses
+    stale, _, after = run(previewed, send_now)  # Excel lost the first statuses
     assert [r["Status"] for r in table(after, "Reminders")] == ["sent"] * 3, stale
     assert outbox(stack, ids).keys() == mails.keys()  # nothing new went out
 
@@ -84,7 +89,7 @@ def test_a_customer_named_like_a_formula_stays_text_in_the_workbook_and_the_mail
                                                                                ledger):
     path, ids = ledger
     _, actions, previewed = run(payload_from_file(path), scripts.preview_reminders)
-    _, _, sent = run(previewed, scripts.send_reminders)
+    _, _, sent = run(previewed, send_now)
     row = next(r for r in table(sent, "Reminders") if r["Customer"] == ids[2])
     assert row["Name"] == FORMULA_NAME and row["Status"] == "sent"
     written = [v for a in actions if a.get("func") == "setValues"

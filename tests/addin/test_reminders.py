@@ -2,6 +2,7 @@
 through the xlwings engine, with the workbook as Excel leaves it after each click."""
 
 import datetime as dt
+import functools
 import json
 
 import pytest
@@ -19,6 +20,10 @@ from tests.support.transports import Wire
 AS_OF = dt.date.today()
 
 URL = "https://api.creditdesk.example"
+
+
+# The tests run at any hour: send at once (the Send Window: tests/addin/test_send_window.py).
+send_now = functools.partial(scripts.send_reminders, at_once=True)
 
 
 @pytest.fixture
@@ -82,7 +87,7 @@ def test_preview_fills_the_reminders_sheet_with_a_batch_id_and_every_row_ticked(
 
 def test_send_twice_sends_once(ledger, backend_app, wire, backend):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
-    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    summary, _, sent = run(previewed, send_now, backend=backend)
     assert sent_messages(backend_app) == 3 and len(batch_posts(wire)) == 1
     rows = table(sent, "Reminders")
     assert [r["Status"] for r in rows] == ["sent"] * 3
@@ -90,7 +95,7 @@ def test_send_twice_sends_once(ledger, backend_app, wire, backend):
     assert summary.startswith(f"Batch {cell(previewed, 'Reminders', 2, 2)}: 3 reminder(s) "
                               "handed over (3 sent)")
 
-    again, _, _ = run(sent, scripts.send_reminders, backend=backend)
+    again, _, _ = run(sent, send_now, backend=backend)
     assert len(batch_posts(wire)) == 1  # the sheet says they went: nothing is handed over
     assert sent_messages(backend_app) == 3
     assert again.startswith("Nothing to send: 3 reminder(s) of batch")
@@ -101,8 +106,8 @@ def test_a_second_click_on_a_stale_workbook_is_accepted_once_by_the_backend(
     """Excel never applied the first click's statuses (a crash, a double click): the same
     batch id goes again and the backend accepts it once."""
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
-    run(previewed, scripts.send_reminders, backend=backend)
-    run(previewed, scripts.send_reminders, backend=backend)
+    run(previewed, send_now, backend=backend)
+    run(previewed, send_now, backend=backend)
     posts = batch_posts(wire)
     assert len(posts) == 2
     assert len({json.loads(p.content)["batch_id"] for p in posts}) == 1
@@ -114,7 +119,7 @@ def test_unticked_reminders_are_not_sent(ledger, wire, backend):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     sheet = next(s for s in previewed["sheets"] if s["name"] == "Reminders")
     sheet["values"][5][0] = "No"  # the controller unticks C2 (worksheet row 6)
-    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    summary, _, sent = run(previewed, send_now, backend=backend)
     body = json.loads(batch_posts(wire)[0].content)
     assert [r["customer"] for r in body["reminders"]] == ["C1", "C3"]
     assert [r["Status"] for r in table(sent, "Reminders")] == ["sent", None, "sent"]
@@ -125,7 +130,7 @@ def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, backen
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     invoices = next(s for s in previewed["sheets"] if s["name"] == "Invoices")
     invoices["values"][1][5] = 1500  # I1 grew after the preview
-    _, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    _, _, sent = run(previewed, send_now, backend=backend)
     rows = table(sent, "Reminders")
     assert [r["Status"] for r in rows] == ["changed", "sent", "sent"]
     assert "preview again" in table(sent, "Issues")[0]["Message"]
@@ -134,7 +139,7 @@ def test_a_reminder_that_no_longer_matches_the_ledger_is_not_sent(ledger, backen
 def test_the_api_key_is_never_written_to_the_workbook_or_printed(ledger, key, backend, capsys,
                                                                  caplog):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
-    _, actions, sent = run(previewed, scripts.send_reminders, backend=backend)
+    _, actions, sent = run(previewed, send_now, backend=backend)
     _, actions2, _ = run(sent, scripts.sync, backend=backend)
     out = capsys.readouterr()
     for text in (json.dumps(actions), json.dumps(actions2), out.out, out.err, caplog.text):
@@ -144,7 +149,7 @@ def test_the_api_key_is_never_written_to_the_workbook_or_printed(ledger, key, ba
 def test_send_without_a_backend_url_or_key_says_what_to_do(ledger, tmp_path, monkeypatch):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
     monkeypatch.delenv(scripts.API_KEY_VARIABLE, raising=False)
-    summary, _, _ = run(previewed, scripts.send_reminders)
+    summary, _, _ = run(previewed, send_now)
     assert summary == ("Send reminders stopped: no API key: set CREDITDESK_API_KEY in your "
                        "user environment variables, then restart Excel")
     bare = tmp_path / "bare.xlsx"
@@ -152,12 +157,12 @@ def test_send_without_a_backend_url_or_key_says_what_to_do(ledger, tmp_path, mon
                                 settings={"As Of Date": AS_OF}))
     _, _, previewed = run(payload_from_file(bare), scripts.preview_reminders)
     monkeypatch.setenv(scripts.API_KEY_VARIABLE, "cd_test_SECRET_key_0042")
-    summary, _, _ = run(previewed, scripts.send_reminders)
+    summary, _, _ = run(previewed, send_now)
     assert "Settings has no Backend URL" in summary
 
 
 def test_send_before_preview_asks_for_a_preview(ledger, backend):
-    summary, _, _ = run(payload_from_file(ledger), scripts.send_reminders, backend=backend)
+    summary, _, _ = run(payload_from_file(ledger), send_now, backend=backend)
     assert summary == ("Send reminders stopped: there is no Reminders sheet with a preview: "
                        "click Preview reminders first")
 
@@ -167,13 +172,13 @@ def test_a_refused_key_or_an_unreachable_backend_is_a_sentence(ledger, key, wire
 
     def wrong_key(settings):
         return Client(URL, "wrong", transport=wire, sleep=lambda s: None)
-    summary, _, after = run(previewed, scripts.send_reminders, backend=wrong_key)
+    summary, _, after = run(previewed, send_now, backend=wrong_key)
     assert summary.startswith("Send reminders stopped: the API key was refused")
     wire.fail_next = ["refused"] * 10
 
     def down(settings):
         return Client(URL, key, transport=wire, sleep=lambda s: None, retries=1)
-    summary, _, after = run(previewed, scripts.send_reminders, backend=down)
+    summary, _, after = run(previewed, send_now, backend=down)
     assert summary.startswith("Send reminders stopped: cannot reach the Creditdesk backend")
     assert [r["Status"] for r in table(after, "Reminders")] == [None] * 3  # nothing went
 
@@ -181,7 +186,7 @@ def test_a_refused_key_or_an_unreachable_backend_is_a_sentence(ledger, key, wire
 def test_sync_pushes_the_ledger_and_brings_history_back_so_cool_downs_hold(ledger, wire,
                                                                            backend, api):
     _, _, previewed = run(payload_from_file(ledger), scripts.preview_reminders)
-    _, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    _, _, sent = run(previewed, send_now, backend=backend)
     api.add_promise("C2", 500.0, AS_OF, note="=cmd|' /C calc'!A0")
     summary, _, synced = run(sent, scripts.sync, backend=backend)
     snap = json.loads(wire.posts("/v1/ledger")[-1].content)
@@ -231,7 +236,7 @@ def test_a_reminder_whose_level_is_a_letter_is_not_emailed(tmp_path, backend_app
         extra={"Dunning Levels": levels}))
     _, _, previewed = run(payload_from_file(path), scripts.preview_reminders)
     assert [r["Channel"] for r in table(previewed, "Reminders")] == ["Email", "Letter"]
-    summary, _, sent = run(previewed, scripts.send_reminders, backend=backend)
+    summary, _, sent = run(previewed, send_now, backend=backend)
     assert "1 reminder(s) handed over (1 sent)" in summary
     rows = table(sent, "Reminders")
     assert [(r["Customer"], r["Status"]) for r in rows] == [("C1", "sent"), ("C2", "not sent")]

@@ -228,11 +228,11 @@ def test_the_cli_syncs_and_sends_a_workbook_once(stack, workbook):
     r = cli(stack, "sync", str(workbook))
     assert r.returncode == 0, r.stderr
     assert "is active" in r.stdout
-    r = cli(stack, "send", str(workbook), "--yes", "--json")
+    r = cli(stack, "send", str(workbook), "--as-of-ok", "--now", "--yes", "--json")
     assert r.returncode == 0, r.stderr
     first = json.loads(r.stdout)
     assert first["batch"]["counts"]["sent"] == len(first["reminders"]) > 0
-    r = cli(stack, "send", str(workbook), "--yes")
+    r = cli(stack, "send", str(workbook), "--as-of-ok", "--now", "--yes")
     assert r.returncode == 0, r.stderr
     assert "Done: 0 sent" in r.stdout
 
@@ -308,3 +308,35 @@ def test_sigterm_stops_the_api_the_emulator_and_the_workers(tmp_path):
                 os.waitpid(pid, os.WNOHANG)
             assert not Path(f"/proc/{pid}").exists() or "Z" in (
                 Path(f"/proc/{pid}/stat").read_text().split()[2:3] or [""]), pid
+
+
+def test_a_week_old_workbook_is_not_sent_and_sync_writes_what_was(stack, tmp_path):
+    """Through the local stack: a workbook as of a week ago is refused before anything goes;
+    one as of today is sent, `sync` writes its history into the workbook, and `remind` then
+    no longer offers what was sent."""
+    from zoneinfo import ZoneInfo
+
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()  # the sample's Time Zone
+    outbox = Path(stack.info["outbox"])
+    before = len(list(outbox.glob("*.eml")))
+    old = tmp_path / "old.xlsx"
+    write_workbook(old, sample_tables(customers=12, as_of=today - dt.timedelta(days=7),
+                                      seed=11))
+    r = cli(stack, "send", str(old), "--yes", "--now")
+    assert r.returncode == 2 and r.stdout == ""
+    assert f"not sent: the workbook is as of {today - dt.timedelta(days=7)} (in the past)" \
+        in r.stderr
+    assert len(list(outbox.glob("*.eml"))) == before
+
+    wb = tmp_path / "today.xlsx"
+    write_workbook(wb, sample_tables(customers=12, as_of=today, seed=11))
+    offered = json.loads(cli(stack, "remind", str(wb), "--json").stdout)["reminders"]
+    r = cli(stack, "send", str(wb), "--yes", "--now", "--json")
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["reminders"]) == len(offered) > 0
+    r = cli(stack, "sync", str(wb))
+    assert r.returncode == 0, r.stderr
+    assert "History: " in r.stdout and "row(s) added to" in r.stdout
+    again = json.loads(cli(stack, "remind", str(wb), "--json").stdout)["reminders"]
+    keys = {(m["customer"], m["currency"]) for m in offered}
+    assert not keys & {(m["customer"], m["currency"]) for m in again}

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -20,12 +21,23 @@ from devkit.sample import sample_tables
 from tests.support.transports import Wire
 
 AS_OF = dt.date(2026, 11, 24)
+# The sample is as of AS_OF, and the tests run at any hour: send it as of then, at once
+# (tests/integration/test_send_checks.py covers the refusal and the Send Window).
+ANYTIME = ("--as-of-ok", "--now")
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory) -> Path:
+def written(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wb") / "ledger.xlsx"
     write_workbook(path, sample_tables(as_of=AS_OF, messy=True, hostile=True))
+    return path
+
+
+@pytest.fixture
+def workbook(written, tmp_path) -> Path:
+    """A test's own copy: sync writes the history into it."""
+    path = tmp_path / written.name
+    shutil.copy(written, path)
     return path
 
 
@@ -53,7 +65,7 @@ def test_sync_sends_the_snapshot_and_reports_what_the_backend_holds(capsys, wire
 
 
 def test_sync_json_has_the_snapshot_and_the_history(capsys, wire, workbook):
-    run(capsys, "send", workbook, "--yes", "--json", transport=wire)
+    run(capsys, "send", workbook, *ANYTIME, "--yes", "--json", transport=wire)
     code, out, _ = run(capsys, "sync", workbook, "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0 and doc["snapshot"]["status"] == "active"
@@ -62,7 +74,7 @@ def test_sync_json_has_the_snapshot_and_the_history(capsys, wire, workbook):
 
 def test_send_previews_submits_waits_and_reports_each_message_id(capsys, backend_app, wire,
                                                                 workbook):
-    code, out, err = run(capsys, "send", workbook, "--yes", transport=wire)
+    code, out, err = run(capsys, "send", workbook, *ANYTIME, "--yes", transport=wire)
     assert code == 0, err
     assert "Reminders as of 2026-11-24: 20 to send" in out
     assert re.search(r"^Batch cd-20261124-[0-9a-f]{12}: 20 reminder\(s\) accepted", out, re.M)
@@ -73,15 +85,15 @@ def test_send_previews_submits_waits_and_reports_each_message_id(capsys, backend
 
 
 def test_the_same_workbook_sent_twice_sends_nothing_new(capsys, wire, workbook):
-    run(capsys, "send", workbook, "--yes", transport=wire)
-    code, out, _ = run(capsys, "send", workbook, "--yes", "--json", transport=wire)
+    run(capsys, "send", workbook, *ANYTIME, "--yes", transport=wire)
+    code, out, _ = run(capsys, "send", workbook, *ANYTIME, "--yes", "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0
     assert doc["batch"]["counts"]["sent"] == 0 and doc["batch"]["counts"]["skipped"] == 20
 
 
 def test_send_json_keeps_stdout_to_one_document(capsys, wire, workbook):
-    code, out, err = run(capsys, "send", workbook, "--yes", "--json", transport=wire)
+    code, out, err = run(capsys, "send", workbook, *ANYTIME, "--yes", "--json", transport=wire)
     doc = json.loads(out)
     assert code == 0 and len(doc["reminders"]) == 20
     assert all(r["status"] == "sent" and r["message_id"] for r in doc["reminders"])
@@ -90,8 +102,13 @@ def test_send_json_keeps_stdout_to_one_document(capsys, wire, workbook):
 
 def test_send_without_a_terminal_or_yes_sends_nothing(capsys, wire, workbook, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    code, _, err = run(capsys, "send", workbook, transport=wire)
-    assert code == 2 and "add --yes" in err
+    code, out, _ = run(capsys, "send", workbook, *ANYTIME, transport=wire)
+    first, rest = out.split("\n", 1)
+    assert code == 2
+    assert first.startswith("creditdesk send: nothing will be sent: there is no terminal")
+    assert "add --yes" in first
+    assert "Reminders as of 2026-11-24: 20 to send" in rest  # the preview follows
+    assert out.rstrip().endswith("Nothing was sent (no terminal to ask on; add --yes).")
     assert not [r for r in wire.requests if r.method == "POST"]
 
 
@@ -101,7 +118,7 @@ def test_send_asks_and_a_no_sends_nothing(capsys, wire, workbook, monkeypatch):
             return True
 
     monkeypatch.setattr(sys, "stdin", Tty("n\n"))
-    code, out, err = run(capsys, "send", workbook, transport=wire)
+    code, out, err = run(capsys, "send", workbook, *ANYTIME, transport=wire)
     assert code == 0 and "Nothing was sent." in out and "[y/N]" in err
     assert not wire.requests
 
@@ -124,7 +141,7 @@ def test_an_unreachable_backend_is_one_line_and_exit_2(capsys, workbook):
 
 def test_no_url_is_a_usage_error(capsys, workbook, monkeypatch):
     monkeypatch.delenv(cli.URL_ENV, raising=False)
-    code, _, err = run(capsys, "send", workbook, "--api-key", "k")
+    code, _, err = run(capsys, "send", workbook, *ANYTIME, "--api-key", "k")
     assert code == 2 and "set CREDITDESK_URL" in err
 
 

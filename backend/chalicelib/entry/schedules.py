@@ -1,5 +1,6 @@
 """Schedules (EventBridge rules run in UTC; each tenant's own time zone is applied in
-``cycle``): the hourly ``tick``, ``nightly_scores`` and the ``weekly_digest``. Each only fans
+``cycle``): the hourly ``tick`` (which also releases the manual batches held until their
+Send Window opened: ``holding``), ``nightly_scores`` and the ``weekly_digest``. Each only fans
 out work items over the work queue."""
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ bp = Blueprint(__name__)
 @bp.schedule(Rate(1, unit=Rate.HOURS), description="Creditdesk: start due reminder cycles")
 def tick(event):
     from ..services.cycle import tick as run
+    from ..services.holding import release_due
 
-    due = run(current())
-    log.info("tick: cycles enqueued for %s", due)
+    deps = current()
+    released = release_due(deps)  # manual batches held until their Send Window opened
+    due = run(deps)
+    log.info("tick: %d held part(s) released; cycles enqueued for %s", released, due)
     return due
 
 

@@ -79,6 +79,9 @@ def _batch_item(deps: Deps, tenant: str, batch: BatchIn, prof: Item) -> Item:
     item = {"pk": pk, "sk": sk, "parts": batch.parts, "compute": batch.compute,
             "created_at": keys.stamp(now), "day": local_day(prof, now).isoformat(),
             "detail": ""}
+    opens = _window_opens(batch, now) if batch.send_window is not None else None
+    if opens is not None:  # its reminders are sent, and keyed, on the day the window opens
+        item.update(not_before=keys.stamp(opens), day=opens.date().isoformat())
     if not deps.store.put(item, Cond(absent=True)):
         item = deps.store.get(pk, sk) or item
     if item["parts"] != batch.parts or bool(item.get("compute")) != batch.compute:
@@ -86,6 +89,26 @@ def _batch_item(deps: Deps, tenant: str, batch: BatchIn, prof: Item) -> Item:
                        f"compute={bool(item.get('compute'))}; use a new batch_id for a "
                        "different batch", "parts")
     return item
+
+
+def _window_opens(batch: BatchIn, now: dt.datetime) -> dt.datetime | None:
+    """When a batch submitted now may be sent, in the window's zone (``holding``): None when
+    at once."""
+    from . import holding
+
+    assert batch.send_window is not None
+    try:
+        return holding.window_opens(batch.send_window, now)
+    except ValueError as exc:
+        raise Invalid(str(exc), "send_window.country") from None
+
+
+def _held_until(deps: Deps, item: Item) -> dt.datetime | None:
+    at = item.get("not_before")
+    if not at:
+        return None
+    until = keys.parse_stamp(at)
+    return until if until > deps.clock.now() else None
 
 
 def _accept(deps: Deps, tenant: str, batch: BatchIn, prof: Item) -> dict:
@@ -97,14 +120,17 @@ def _accept(deps: Deps, tenant: str, batch: BatchIn, prof: Item) -> dict:
         deps.queue.send("work", [dumps({"kind": "compute", "tenant": tenant,
                                         "batch": batch.batch_id, "day": day.isoformat()})])
         return {"accepted": True}
-    accept_reminders(deps, tenant, batch.batch_id, batch.part, day, batch.reminders)
+    accept_reminders(deps, tenant, batch.batch_id, batch.part, day, batch.reminders,
+                     held_until=_held_until(deps, item))
     return {"accepted": True}
 
 
 def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.date,
-                     reminders: list[ReminderIn]) -> int:
-    """Store a part's reminders as queued rows, enqueue them for the send worker, and record
-    the part on the batch. The step the API and the computed cycle share."""
+                     reminders: list[ReminderIn], held_until: dt.datetime | None = None
+                     ) -> int:
+    """Store a part's reminders as queued rows, enqueue them for the send worker (or, with
+    ``held_until``, hold them until then: ``holding``), and record the part on the batch.
+    The step the API and the computed cycle share."""
     now = keys.stamp(deps.clock.now())
     keyed: dict[str, ReminderIn] = {}
     for r in reminders:
@@ -128,7 +154,13 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
         entries.append(entry)
     messages = pack(tenant, batch_id, entries, part)
     deps.store.put_many(rows)
-    deps.queue.send("send", [body for _, _, body in messages])
+    if held_until is not None:
+        from . import holding
+
+        holding.hold(deps, tenant, batch_id, part, [body for _, _, body in messages],
+                     held_until)
+    else:
+        deps.queue.send("send", [body for _, _, body in messages])
     deps.store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
                              add={"parts_received": {part}}, set={"updated_at": now}))
     return len(rows)
@@ -167,12 +199,14 @@ def batch_out(deps: Deps, tenant: str, batch_id: str) -> BatchOut:
     counts = Counts(total=sum(n.values()), queued=n["queued"], sent=n["sent"],
                     skipped=n["skipped"], failed=n["failed"], review=n["review"])
     received = len(set(item.get("parts_received") or ()))
+    held = _held_until(deps, item)
     status = ("accepted" if received < item["parts"] else
+              "scheduled" if held is not None and counts.queued else
               "sending" if counts.queued else "done")
     return BatchOut(batch_id=batch_id, status=status,
                     created_at=keys.parse_stamp(item["created_at"]), counts=counts,
                     parts_received=received, parts=item["parts"],
-                    detail=item.get("detail") or "")
+                    detail=item.get("detail") or "", not_before=held)
 
 
 def _reminder_out(row: Item) -> ReminderOut:

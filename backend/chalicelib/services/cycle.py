@@ -10,33 +10,17 @@ day, so a second run sends nothing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 from zoneinfo import ZoneInfo
 
 from . import keys
+from .business_days import business_day
 from .messages import dumps
 from .ports import Deps, Item, Update
 from .tenancy import tenants
 
 log = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=256)
-def _holidays(country: str, year: int) -> frozenset[dt.date]:
-    import holidays
-
-    try:
-        return frozenset(holidays.country_holidays(country, years=year).keys())
-    except (NotImplementedError, KeyError):
-        log.warning("no public holidays known for country %r; only weekends are skipped",
-                    country)
-        return frozenset()
-
-
-def business_day(day: dt.date, country: str) -> bool:
-    return day.weekday() < 5 and day not in _holidays(country.upper(), day.year)
 
 
 def _window(prof: Item) -> tuple[dt.time, dt.time]:

@@ -27,15 +27,20 @@ Items (pk | sk: what; gsi1 keys where set):
 - ``T#<t>#C#<customer>`` | ``H#<utc time>#<event id>``: a history event; gsi1
   ``T#<t>#H#<yyyy-mm>`` / ``<utc time>#<event id>``
 - ``T#<t>#IDEMPOTENCY`` | ``<powertools key>``: Powertools idempotency records (batch parts)
+- ``T#<t>`` | ``HELD#<batch_id>#<part>``: a part of a manual batch held until its Send
+  Window opens (``holding``): the S3 key of its send messages, the release time; gsi1
+  ``HELD`` / ``<utc release time>#<t>#<batch_id>#<part>``
 
-gsi1 serves: the tenant list (``TENANTS``) for the schedules, the tenant of an SES message id
+gsi1 serves: the tenant list (``TENANTS``) for the schedules, the held parts due
+(``HELD``, for the hourly tick), the tenant of an SES message id
 (``MSG#<id>``, for SES events: the tenant is never taken from the event's tags), history by
 date (``T#<t>#H#<month>``), a customer's batch rows (``T#<t>#CB#<customer>``, for erasure).
 
 S3 (``CREDITDESK_BUCKET``): ``<t>/snapshots/<version>.json`` (a snapshot, the SnapshotIn
 JSON), ``<t>/scores/<version>.json`` (scores of a snapshot), ``<t>/outgoing/<batch>/<key>.json``
 (a reminder too large for an SQS message; tagged ``retention=transient``, expired after 14
-days by the lifecycle rule).
+days by the lifecycle rule), ``<t>/held/<batch>/<part>.json`` (the send messages of a held
+part, until the tick releases them; transient too).
 
 Queues: ``send`` (reminders to send; DLQ ``send-dlq`` after 10 receives) and ``work``
 (compute, the daily cycle, scoring, the digest; DLQ ``work-dlq`` after 3 receives). SNS topic
