@@ -22,7 +22,7 @@ build per-message objects only for what is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -298,6 +298,7 @@ class _Items:
     debt: np.ndarray
     chase: np.ndarray  # an undisputed debt that may be chased
     listed: np.ndarray  # highest level reached (-1: none); such an item is in the message
+    on_plan: np.ndarray | None = None  # chased on a kept payment plan's instalments
 
 
 def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
@@ -308,6 +309,32 @@ def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
     listed = np.where(chase, np.searchsorted(policy.days, pos.days_overdue, side="right") - 1,
                       -1)
     return _Items(debt, chase, listed)
+
+
+def _plan_terms(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -> Position:
+    """Step 1b: an item under a kept payment plan (Active, not defaulted) is chased on the
+    plan's instalments, not on its due date: it falls due on the first instalment not paid;
+    the courtesy level goes within the Plan Courtesy Lead before it, the first level on or
+    after the due date once it is missed, never a higher one while the plan is kept, and no
+    interest. Any other plan changes nothing (a Defaulted one: ordinary chasing from the
+    original due dates)."""
+    from creditdesk.domain.plans import kept_items
+
+    at, day = kept_items(ledger, pos.idx)
+    items.on_plan = np.zeros(len(pos), dtype=bool)
+    if not len(at):
+        return pos
+    items.on_plan[at] = True
+    due, days = pos.due.copy(), pos.days_overdue.copy()
+    due[at] = day
+    days[at] = (ledger.as_of - day).astype(np.int64)
+    n, first = len(policy.levels), policy.first_due
+    lead = ledger.settings.plan_courtesy_days
+    courtesy = 0 if first > 0 and lead > 0 else -1
+    level = np.where(days[at] > 0, first if first < n else -1,
+                     np.where(-days[at] <= lead, courtesy, -1))
+    items.listed[at] = np.where(items.chase[at], level, -1)
+    return replace(pos, due=due, days_overdue=days)
 
 
 @dataclass
@@ -529,7 +556,7 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
         return interest, compensation, warnings
     adds = policy.flags("interest")[level]
     take = np.flatnonzero((items.listed >= 0) & (status[groups.of_item] == SEND)
-                          & adds[groups.of_item] & (pos.days_overdue > 0))
+                          & adds[groups.of_item] & (pos.days_overdue > 0) & ~items.on_plan)
     if not len(take):
         return interest, compensation, warnings
     amount, due, as_of = pos.outstanding[take], pos.due[take], ledger.as_of
@@ -584,13 +611,14 @@ def _late_parts(ledger: Ledger, invoices: np.ndarray, due: np.ndarray, as_of: np
 
 
 def select(ledger: Ledger, pos: Position | None = None) -> Selection:
-    """Today's reminders, in eight steps on whole columns: the level each open item reached;
-    the groups (customer x currency); the reminders sent; the level each group reached; each
-    message's level; what it lists and asks for; why a group gets none; the interest and
-    compensation claimed."""
+    """Today's reminders, in eight steps on whole columns: the level each open item reached
+    (on its payment plan's instalments while the plan is kept); the groups (customer x
+    currency); the reminders sent; the level each group reached; each message's level; what it
+    lists and asks for; why a group gets none; the interest and compensation claimed."""
     pos = pos or position(ledger)
     policy = _Policy.of(ledger.levels)
     items = _items(ledger, pos, policy)
+    pos = _plan_terms(ledger, pos, items, policy)
     groups = _groups(ledger, pos, items, policy)
     last = _last(ledger, groups, policy)
     _reached(pos, items, groups, last, policy)
