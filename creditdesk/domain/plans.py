@@ -310,3 +310,58 @@ def kept_items(ledger, invoices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 at.append(where[k])
                 day.append(s.next_date)
     return np.array(at, dtype=np.int64), np.array(day, dtype="datetime64[D]")
+
+
+# ---------------------------------------------------------------------------------------
+# A proposal
+
+
+class PlanError(ValueError):
+    """A plan that cannot be proposed, in words."""
+
+
+def propose(ledger, customer: str, instalments: int, start: dt.date,
+            frequency: str = "Monthly", invoices: list[str] | None = None,
+            plan_id: str | None = None) -> list:
+    """A new row of the Plans table (in the contract's column order), Proposed: the
+    invoices named (default: every open invoice of the customer in its currency on the as-of
+    date) and what they owe now split evenly, written out so the controller can edit it."""
+    from creditdesk.domain.contract import PLANS
+
+    c = ledger.customer_index.get(customer)
+    if c is None:
+        raise PlanError(f"no customer '{customer}' in the Customers table")
+    if not 1 <= instalments <= MAX_INSTALMENTS:
+        raise PlanError(f"{instalments} instalments: give 1 to {MAX_INSTALMENTS}")
+    freq = next((f for f in FREQUENCIES if f.casefold() == frequency.casefold()), None)
+    if freq is None:
+        raise PlanError(f"'{frequency}' is not one of {', '.join(FREQUENCIES)}")
+    owed = outstanding_on(ledger, ledger.as_of)
+    inv = ledger.invoices
+    mine = np.flatnonzero((inv.customer == c) & ~inv.payment & (owed > _CENT))
+    number = {inv.invoice[k]: int(k) for k in mine.tolist()}
+    if invoices:
+        missing = [n for n in invoices if n not in number]
+        if missing:
+            raise PlanError(f"not an open invoice of {customer}: {', '.join(missing)}")
+        covered = [number[n] for n in dict.fromkeys(invoices)]
+    else:
+        home = ledger.customers.currency[c]
+        covered = [k for k in mine.tolist() if ledger.currencies[inv.currency[k]] == home] \
+            or mine.tolist()
+    if not covered:
+        raise PlanError(f"{customer} has no open invoice to put in a plan")
+    codes = {int(inv.currency[k]) for k in covered}
+    if len(codes) > 1:
+        raise PlanError("the invoices are in more than one currency; propose a plan per "
+                        "currency (--invoices)")
+    amounts = split_evenly(float(owed[covered].sum()), instalments)
+    taken = {p.plan for p in ledger.plans}
+    plan_id = plan_id or next(f"PLAN-{k}" for k in range(1, len(taken) + 2)
+                              if f"PLAN-{k}" not in taken)
+    row = {"Plan": plan_id, "Customer": customer,
+           "Invoices": "; ".join(inv.invoice[k] for k in covered), "Start Date": start,
+           "Frequency": freq, "Instalments": instalments, "Status": "Proposed",
+           "Amounts": "; ".join(f"{a:.2f}" for a in amounts),
+           "Currency": ledger.currencies[codes.pop()]}
+    return [row[col.header] for col in PLANS.columns]
