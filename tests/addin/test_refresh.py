@@ -186,7 +186,7 @@ def test_refresh_writes_each_plans_state_as_plan_list_prints_it(tmp_path, capsys
                                 invoices=[invoice("I1", 500.0, d("2026-04-30"))],
                                 extra={"Plans": plans}))
     (listed,) = cli_json(capsys, "plan", "list", path)["plans"]
-    summary, _, after = run(payload_from_file(path), scripts.refresh)
+    _, _, after = run(payload_from_file(path), scripts.refresh)
     (row,) = table(after, "PlanStatus")
     assert (row["Plan"], row["Status (typed)"], row["Status"]) == ("P1", "Active", "Defaulted")
     assert listed["status"] == "Defaulted" and row["Missed"] == listed["missed"] == 2
