@@ -104,3 +104,16 @@ def test_an_active_plan_is_listed_and_drives_remind_and_the_results_sheet(
     header = [c.value for c in ws[3]]
     row = dict(zip(header, (c.value for c in ws[4]), strict=True))
     assert (row["Plan"], row["Status"], row["Missed"]) == ("PLAN-1", "Active", 1)
+
+
+def test_the_plans_table_goes_to_the_backend_with_the_snapshot(capsys, tmp_path, ledger):
+    from creditdesk.app.workbook import Workbook
+
+    out = tmp_path / "p.xlsx"
+    assert run(capsys, "plan", "propose", ledger, "--customer", "C1", "--instalments", 2,
+               "--start", "2026-07-01", "-o", out)[0] == 0
+    snap = Workbook.read(out).snapshot()
+    plans = snap.tables["Plans"]
+    assert plans.header[:2] == ["Plan", "Customer"] and plans.rows[0][:3] == ["PLAN-1", "C1",
+                                                                             "I1; I2"]
+    assert plans.rows[0][3] == "2026-07-01"
