@@ -299,6 +299,7 @@ class _Items:
     chase: np.ndarray  # an undisputed debt that may be chased
     listed: np.ndarray  # highest level reached (-1: none); such an item is in the message
     on_plan: np.ndarray | None = None  # chased on a kept payment plan's instalments
+    plan_wait: tuple[np.ndarray, np.ndarray] | None = None  # its next (day, level) if waiting
 
 
 def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
@@ -334,6 +335,12 @@ def _plan_terms(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -
     level = np.where(days[at] > 0, first if first < n else -1,
                      np.where(-days[at] <= lead, courtesy, -1))
     items.listed[at] = np.where(items.chase[at], level, -1)
+    # not yet in the lead: the courtesy note on its first day, else the day after the instalment
+    wait_level = np.full(len(pos), -1, dtype=np.int64)
+    wait_day = np.zeros(len(pos), dtype=np.int64)
+    wait_level[at] = courtesy if courtesy >= 0 else (first if first < n else -1)
+    wait_day[at] = due[at].astype(np.int64) + (-lead if courtesy >= 0 else 1)
+    items.plan_wait = (wait_day, wait_level)
     return replace(pos, due=due, days_overdue=days)
 
 
@@ -401,6 +408,10 @@ def _reached(pos: Position, items: _Items, groups: _Groups, last: _Last,
     ok = nxt < len(days)
     waiting, nxt = waiting[ok], nxt[ok]
     day = pos.due[waiting].astype(np.int64) + days[nxt]
+    if items.plan_wait is not None:  # on a kept plan: the plan's own days (step 1b)
+        plan = items.on_plan[waiting] & (items.plan_wait[1][waiting] >= 0)
+        day[plan] = items.plan_wait[0][waiting][plan]
+        nxt[plan] = items.plan_wait[1][waiting][plan]
     g = groups.of_item[waiting]
     first = np.full(ng, _BIG, dtype=np.int64)
     np.minimum.at(first, g, day)

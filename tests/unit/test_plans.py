@@ -85,6 +85,8 @@ def test_a_kept_plan_is_chased_only_on_its_instalments():
     # kept (two paid, the third due 15 Jul): nothing until the courtesy lead (3 days)
     rem, skip = outcome(ledger_on("2026-06-30", [plan_row()], paid, history))
     assert rem is None and skip.code is SkipCode.NOTHING_DUE
+    assert skip.reason == ("nothing due for a reminder yet; next reminder (Courtesy note) on "
+                           "2026-07-12")
     rem, skip = outcome(ledger_on("2026-07-11", [plan_row()], paid, history))
     assert rem is None and skip.code is SkipCode.NOTHING_DUE
     rem, _ = outcome(ledger_on("2026-07-12", [plan_row()], paid, history))
@@ -120,6 +122,20 @@ def test_two_missed_instalments_default_the_plan_and_ordinary_chasing_resumes():
     assert rem.level.level == 4 and rem.days_overdue.tolist() == [77]
     assert rem.interest.tolist() == [pytest.approx(expected.interest)]
     assert rem.compensation.tolist() == [40.0]
+
+
+def test_without_a_courtesy_lead_the_next_reminder_is_the_day_after_the_instalment():
+    led = ledger_on("2026-06-30", [plan_row(start="2026-07-15", n=2)],
+                    settings={"Plan Courtesy Lead (days)": 0})
+    rem, skip = outcome(led)
+    assert rem is None
+    assert skip.reason.endswith("next reminder (First reminder) on 2026-07-16")
+    rem, _ = outcome(ledger_on("2026-07-15", [plan_row(start="2026-07-15", n=2)],
+                               settings={"Plan Courtesy Lead (days)": 0}))
+    assert rem is None
+    rem, _ = outcome(ledger_on("2026-07-16", [plan_row(start="2026-07-15", n=2)],
+                               settings={"Plan Courtesy Lead (days)": 0}))
+    assert rem.level.level == 2 and rem.amount == 900.0
 
 
 def test_the_setting_decides_how_many_missed_instalments_default():
