@@ -126,10 +126,15 @@ def _covered_total(ledger, invoices: np.ndarray, start: dt.date) -> float:
     return float(inv.amount[invoices].sum() - pay.amount[before].sum())
 
 
-def _open_invoices(ledger, customer: int, currency: int, start: dt.date) -> np.ndarray:
-    """The customer's invoices in ``currency`` open the day before ``start``."""
+def _open_invoices(ledger, customer: int, currency: int, start: dt.date,
+                   owed_on: dict[dt.date, np.ndarray]) -> np.ndarray:
+    """The customer's invoices in ``currency`` open the day before ``start`` (``owed_on``:
+    what each invoice owed, by day, computed once a day)."""
     inv = ledger.invoices
-    owed = outstanding_on(ledger, np.datetime64(start, "D") - np.timedelta64(1, "D"))
+    if start not in owed_on:
+        owed_on[start] = outstanding_on(ledger, np.datetime64(start, "D")
+                                        - np.timedelta64(1, "D"))
+    owed = owed_on[start]
     return np.flatnonzero((inv.customer == customer) & (inv.currency == currency)
                           & ~inv.payment & (inv.amount > 0) & (owed > _CENT))
 
@@ -168,9 +173,10 @@ def read_plans(reader, ledger) -> list[Plan]:
     reader.duplicates(ids, "Plan", "plan")
     inv = ledger.invoices
     number = {n: k for k, n in enumerate(inv.invoice.tolist()) if not inv.payment[k]}
+    owed_on: dict[dt.date, np.ndarray] = {}
     plans: list[Plan] = []
     for i in np.flatnonzero(~reader.bad).tolist():
-        plan = _plan_row(reader, i, ledger, number, (ids[i], cust[i], start[i], count[i],
+        plan = _plan_row(reader, i, ledger, (number, owed_on), (ids[i], cust[i], start[i], count[i],
                                                      freq[i], status[i], named[i], amounts[i],
                                                      ccy[i]))
         if plan is not None:
@@ -188,8 +194,9 @@ def _choice(reader, i: int, column: str, value: str, choices: tuple[str, ...],
     return found
 
 
-def _plan_row(reader, i: int, ledger, number: dict[str, int], cells: tuple
+def _plan_row(reader, i: int, ledger, lookups: tuple[dict, dict], cells: tuple
               ) -> Plan | None:
+    number, owed_on = lookups
     plan_id, key, start, count, freq, status, named, amounts, ccy = cells
     c = ledger.customer_index.get(key)
     if c is None:
@@ -209,7 +216,7 @@ def _plan_row(reader, i: int, ledger, number: dict[str, int], cells: tuple
     code = ledger.currencies.index(currency)
     day = date_or_none(start)
     covered = (_named_invoices(reader, i, named, ledger, c, code, number) if named.strip()
-               else _open_invoices(ledger, c, code, day).tolist())
+               else _open_invoices(ledger, c, code, day, owed_on).tolist())
     if not covered:
         reader.report(i, "Invoices", "no open invoice of the customer to put in the plan")
         return None
@@ -266,9 +273,12 @@ def _paid_days(ledger, p: Plan, paid: float) -> list[tuple[dt.date | None, float
     return ([(None, undated)] if undated > _CENT else []) + dated
 
 
-def plan_state(ledger, p: Plan) -> PlanState:
-    """Payments matched to the instalments in order; what is missed; the computed status."""
-    owed = float(outstanding_on(ledger, ledger.as_of)[list(p.invoices)].sum())
+def plan_state(ledger, p: Plan, owed_now: np.ndarray | None = None) -> PlanState:
+    """Payments matched to the instalments in order; what is missed; the computed status.
+    ``owed_now``: ``outstanding_on(ledger, ledger.as_of)``, when already computed."""
+    if owed_now is None:
+        owed_now = outstanding_on(ledger, ledger.as_of)
+    owed = float(owed_now[list(p.invoices)].sum())
     paid = min(max(p.total - owed, 0.0), p.total)
     paid_on: list[dt.date | None] = []
     cum_due = np.cumsum(p.amounts)
@@ -294,22 +304,25 @@ def plan_state(ledger, p: Plan) -> PlanState:
 
 
 def plan_states(ledger) -> list[PlanState]:
-    return [plan_state(ledger, p) for p in ledger.plans]
+    if not ledger.plans:
+        return []
+    owed_now = outstanding_on(ledger, ledger.as_of)
+    return [plan_state(ledger, p, owed_now) for p in ledger.plans]
 
 
 def kept_items(ledger, invoices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Of the open items ``invoices`` (invoice indices), those under a kept plan: (their
     positions in ``invoices``, the day of their plan's first instalment not paid)."""
-    where = {int(k): j for j, k in enumerate(invoices.tolist())}
-    at, day = [], []
-    for s in plan_states(ledger):
-        if not s.kept or s.next_date is None:
-            continue
-        for k in s.plan.invoices:
-            if k in where:
-                at.append(where[k])
-                day.append(s.next_date)
-    return np.array(at, dtype=np.int64), np.array(day, dtype="datetime64[D]")
+    kept = [s for s in plan_states(ledger) if s.kept and s.next_date is not None]
+    if not kept:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="datetime64[D]")
+    covered = np.array([k for s in kept for k in s.plan.invoices], dtype=np.int64)
+    days = np.array([s.next_date for s in kept for _ in s.plan.invoices],
+                    dtype="datetime64[D]")
+    at = np.searchsorted(invoices, covered)  # the open items are in invoice order
+    found = at < len(invoices)
+    found[found] = invoices[at[found]] == covered[found]
+    return at[found], days[found]
 
 
 # ---------------------------------------------------------------------------------------
