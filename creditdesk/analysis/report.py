@@ -223,9 +223,10 @@ class Analysis:
         led = self.ledger
         c, inv = led.customers, led.invoices
         i = r.customer
-        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o)
-                 for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
-                                    r.days_overdue.tolist(), strict=True)]
+        due = r.due if r.due is not None else inv.due_date[r.items]  # a plan's: instalment
+        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(day), d, o)
+                 for k, o, d, day in zip(r.items.tolist(), r.outstanding.tolist(),
+                                         r.days_overdue.tolist(), due, strict=True)]
         t = pick(led.templates, r.level.template, c.language[i])
         rendered = (render(t, self._placeholders(r, len(lines)), lines,
                            claim_all=r.level.days < 0) if t else None)

@@ -90,6 +90,8 @@ class Reminder:
     amount: float  # net of the items listed, document currency
     to: str
     cc: str
+    due: np.ndarray | None = None  # per item: the day it fell due for chasing (a kept plan's
+    # instalment, else its due date)
 
     @property
     def total(self) -> float:
@@ -162,6 +164,7 @@ class Selection:
                 amount=float(self.group_amount[g]),
                 to=c.email[i],
                 cc=c.cc[i],
+                due=pos.due[m],
             ))
         return out
 

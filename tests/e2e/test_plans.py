@@ -96,6 +96,7 @@ def test_an_active_plan_is_listed_and_drives_remind_and_the_results_sheet(
     code, out, err = run(capsys, "remind", proposed, "--json")
     rem = [r for r in json.loads(out)["reminders"] if r["customer"] == "C1"]
     assert [ln["days_overdue"] for ln in rem[0]["invoices"]] == [29, 29]
+    assert [ln["due_date"] for ln in rem[0]["invoices"]] == ["2026-06-01"] * 2  # instalment
     assert rem[0]["level"] == 2
     results = tmp_path / "results.xlsx"
     assert run(capsys, "remind", proposed, "-o", results)[0] == 0
