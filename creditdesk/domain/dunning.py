@@ -303,6 +303,7 @@ class _Items:
     listed: np.ndarray  # highest level reached (-1: none); such an item is in the message
     on_plan: np.ndarray | None = None  # chased on a kept payment plan's instalments
     plan_wait: tuple[np.ndarray, np.ndarray] | None = None  # its next (day, level) if waiting
+    plan_claim: np.ndarray | None = None  # what its plan asks of it now (on_plan items)
 
 
 def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
@@ -317,18 +318,21 @@ def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
 
 def _plan_terms(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -> Position:
     """Step 1b: an item under a kept payment plan (Active, not defaulted) is chased on the
-    plan's instalments, not on its due date: it falls due on the first instalment not paid;
+    plan's instalments, not on its due date: it falls due on the first instalment not paid,
+    and the message asks for the instalments due (missed, else the next), not the invoice;
     the courtesy level goes within the Plan Courtesy Lead before it, the first level on or
     after the due date once it is missed, never a higher one while the plan is kept, and no
     interest. Any other plan changes nothing (a Defaulted one: ordinary chasing from the
     original due dates)."""
     from creditdesk.domain.plans import kept_items
 
-    at, day = kept_items(ledger, pos.idx)
+    at, day, claim = kept_items(ledger, pos.idx, pos.outstanding)
     items.on_plan = np.zeros(len(pos), dtype=bool)
     if not len(at):
         return pos
     items.on_plan[at] = True
+    items.plan_claim = pos.outstanding.copy()
+    items.plan_claim[at] = claim
     due, days = pos.due.copy(), pos.days_overdue.copy()
     due[at] = day
     days[at] = (ledger.as_of - day).astype(np.int64)
@@ -503,9 +507,11 @@ def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
     item_group = np.where(in_msg, groups.of_item, -1)
     courtesy = policy.flags("courtesy")[level]
     claim = in_msg & (~items.debt | (pos.days_overdue > 0) | courtesy[groups.of_item])
-    amount = np.bincount(groups.of_item[claim], weights=pos.outstanding[claim], minlength=ng)
-    base = np.bincount(groups.of_item[claim], weights=pos.outstanding_base[claim],
-                       minlength=ng)
+    owed, owed_base = pos.outstanding, pos.outstanding_base
+    if items.plan_claim is not None:  # a kept plan's items: the instalments due (step 1b)
+        owed, owed_base = items.plan_claim, owed_base * (items.plan_claim / owed)
+    amount = np.bincount(groups.of_item[claim], weights=owed[claim], minlength=ng)
+    base = np.bincount(groups.of_item[claim], weights=owed_base[claim], minlength=ng)
     return item_group, amount, base
 
 

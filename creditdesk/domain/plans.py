@@ -71,6 +71,7 @@ class PlanState:
     outstanding: float  # what the covered invoices still owe
     next_date: dt.date | None  # the first instalment not paid in full
     next_amount: float  # what is left of it
+    due_now: float = 0.0  # asked for while kept: the missed instalments, else the next one
 
     @property
     def paid_count(self) -> int:
@@ -293,6 +294,8 @@ def plan_state(ledger, p: Plan, owed_now: np.ndarray | None = None) -> PlanState
     missed = sum(1 for d in dates[k:] if d < as_of)
     next_date = dates[k] if k < len(dates) else None
     next_amount = round(float(cum_due[k]) - paid, 2) if k < len(dates) else 0.0
+    due_now = round(float(cum_due[k + max(missed, 1) - 1]) - paid, 2) if k < len(dates) \
+        else 0.0
     status = p.status
     if status == "Active":
         if k == len(dates) or owed <= _CENT:
@@ -300,7 +303,7 @@ def plan_state(ledger, p: Plan, owed_now: np.ndarray | None = None) -> PlanState
         elif missed >= ledger.settings.plan_missed_to_default:
             status = "Defaulted"
     return PlanState(p, status, round(paid, 2), tuple(paid_on), missed, round(owed, 2),
-                     next_date, next_amount)
+                     next_date, next_amount, due_now)
 
 
 def plan_states(ledger) -> list[PlanState]:
@@ -310,19 +313,30 @@ def plan_states(ledger) -> list[PlanState]:
     return [plan_state(ledger, p, owed_now) for p in ledger.plans]
 
 
-def kept_items(ledger, invoices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Of the open items ``invoices`` (invoice indices), those under a kept plan: (their
-    positions in ``invoices``, the day of their plan's first instalment not paid)."""
+def kept_items(ledger, invoices: np.ndarray, outstanding: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the open items ``invoices`` (invoice indices, ascending; ``outstanding``: theirs),
+    those under a kept plan: (their positions in ``invoices``, the day of their plan's first
+    instalment not paid, the part of what the plan asks for now that each carries: the
+    plan's ``due_now`` laid on its invoices in order, up to what each owes)."""
     kept = [s for s in plan_states(ledger) if s.kept and s.next_date is not None]
+    empty = np.zeros(0, dtype=np.int64)
     if not kept:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="datetime64[D]")
-    covered = np.array([k for s in kept for k in s.plan.invoices], dtype=np.int64)
-    days = np.array([s.next_date for s in kept for _ in s.plan.invoices],
-                    dtype="datetime64[D]")
-    at = np.searchsorted(invoices, covered)  # the open items are in invoice order
-    found = at < len(invoices)
-    found[found] = invoices[at[found]] == covered[found]
-    return at[found], days[found]
+        return empty, np.zeros(0, dtype="datetime64[D]"), np.zeros(0)
+    at_all, days, claims = [], [], []
+    for s in kept:
+        covered = np.array(s.plan.invoices, dtype=np.int64)
+        at = np.searchsorted(invoices, covered)  # the open items are in invoice order
+        found = at < len(invoices)
+        found[found] = invoices[at[found]] == covered[found]
+        at = at[found]
+        owed = np.maximum(outstanding[at], 0.0)
+        before = np.cumsum(owed) - owed
+        claims.append(np.clip(s.due_now - before, 0.0, owed))
+        at_all.append(at)
+        days.append(np.full(len(at), np.datetime64(s.next_date, "D")))
+    return (np.concatenate(at_all), np.concatenate(days).astype("datetime64[D]"),
+            np.concatenate(claims))
 
 
 # ---------------------------------------------------------------------------------------

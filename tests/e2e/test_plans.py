@@ -97,7 +97,7 @@ def test_an_active_plan_is_listed_and_drives_remind_and_the_results_sheet(
     rem = [r for r in json.loads(out)["reminders"] if r["customer"] == "C1"]
     assert [ln["days_overdue"] for ln in rem[0]["invoices"]] == [29, 29]
     assert [ln["due_date"] for ln in rem[0]["invoices"]] == ["2026-06-01"] * 2  # instalment
-    assert rem[0]["level"] == 2
+    assert rem[0]["level"] == 2 and rem[0]["amount"] == 500.0  # the instalment missed
     results = tmp_path / "results.xlsx"
     assert run(capsys, "remind", proposed, "-o", results)[0] == 0
     ws = openpyxl.load_workbook(results)["Plan status"]

@@ -112,6 +112,7 @@ def test_two_missed_instalments_default_the_plan_and_ordinary_chasing_resumes():
     assert (s.status, s.missed, s.paid_count) == ("Active", 1, 1)
     rem, _ = outcome(led)
     assert rem.level.level == 2 and rem.days_overdue.tolist() == [5]
+    assert rem.amount == 300.0  # the missed instalment, not the 600.00 I2 owes
     # two missed (15 Jun, 15 Jul): Defaulted, the final demand on what remains, with the
     # statutory interest from the original due date (30 Apr)
     led = ledger_on("2026-07-16", [plan_row()], paid, history)
@@ -135,7 +136,7 @@ def test_without_a_courtesy_lead_the_next_reminder_is_the_day_after_the_instalme
     assert rem is None
     rem, _ = outcome(ledger_on("2026-07-16", [plan_row(start="2026-07-15", n=2)],
                                settings={"Plan Courtesy Lead (days)": 0}))
-    assert rem.level.level == 2 and rem.amount == 900.0
+    assert rem.level.level == 2 and rem.amount == 450.0  # the instalment, not the 900 owed
 
 
 def test_the_setting_decides_how_many_missed_instalments_default():
@@ -169,3 +170,19 @@ def test_bad_plan_cells_are_issues_and_lose_no_balance():
     assert led.plans[0].invoices == (0,) and led.plans[1].amounts == (200.0,) * 3
     assert led.invoices.amount.sum() == 900.0
     assert dt.date(2026, 5, 15) == led.plans[0].start
+
+
+def test_a_kept_plans_message_asks_for_the_instalments_due_not_the_whole_debt():
+    # the courtesy note before the first of three: 300.00 of the 900.00 owed
+    rem, _ = outcome(ledger_on("2026-07-12", [plan_row(start="2026-07-15")]))
+    assert rem.level.name == "Courtesy note" and rem.amount == 300.0
+    assert rem.outstanding.sum() == 900.0  # the invoices are listed with what they owe
+    # four of 225.00; 300.00 paid: the first and 75.00 of the second. Two missed (15 Jun,
+    # 15 Jul), kept (3 to default): what is left of both in one reminder, 375.00 of 600.00
+    led = ledger_on("2026-07-16", [plan_row(n=4, amounts="225;225;225;225")],
+                    [("2026-05-15", 300.0, "I1")],
+                    settings={"Plan Missed Instalments To Default": 3})
+    (s,) = plan_states(led)
+    assert (s.status, s.missed, s.next_amount, s.due_now) == ("Active", 2, 150.0, 375.0)
+    rem, _ = outcome(led)
+    assert rem.level.level == 2 and rem.amount == 375.0 and rem.outstanding.sum() == 600.0
