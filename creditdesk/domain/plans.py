@@ -177,9 +177,9 @@ def read_plans(reader, ledger) -> list[Plan]:
     owed_on: dict[dt.date, np.ndarray] = {}
     plans: list[Plan] = []
     for i in np.flatnonzero(~reader.bad).tolist():
-        plan = _plan_row(reader, i, ledger, (number, owed_on), (ids[i], cust[i], start[i], count[i],
-                                                     freq[i], status[i], named[i], amounts[i],
-                                                     ccy[i]))
+        cells = (ids[i], cust[i], start[i], count[i], freq[i], status[i], named[i],
+                 amounts[i], ccy[i])
+        plan = _plan_row(reader, i, ledger, (number, owed_on), cells)
         if plan is not None:
             plans.append(plan)
     return _one_active_plan_per_invoice(reader, plans)
@@ -218,8 +218,9 @@ def _plan_row(reader, i: int, ledger, lookups: tuple[dict, dict], cells: tuple
     day = date_or_none(start)
     covered = (_named_invoices(reader, i, named, ledger, c, code, number) if named.strip()
                else _open_invoices(ledger, c, code, day, owed_on).tolist())
-    if not covered:
-        reader.report(i, "Invoices", "no open invoice of the customer to put in the plan")
+    if not covered:  # a plan that is over needs none: it is simply not shown
+        if typed in ("Proposed", "Active"):
+            reader.report(i, "Invoices", "no open invoice of the customer to put in the plan")
         return None
     n = int(count)
     split = parse_amounts(amounts, n) if amounts.strip() else None
@@ -253,7 +254,6 @@ def _one_active_plan_per_invoice(reader, plans: list[Plan]) -> list[Plan]:
             taken.update(dict.fromkeys(p.invoices, p))
         out.append(p)
     return out
-
 
 
 # ---------------------------------------------------------------------------------------
