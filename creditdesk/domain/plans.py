@@ -274,13 +274,29 @@ def _paid_days(ledger, p: Plan, paid: float) -> list[tuple[dt.date | None, float
     return ([(None, undated)] if undated > _CENT else []) + dated
 
 
-def plan_state(ledger, p: Plan, owed_now: np.ndarray | None = None) -> PlanState:
+class _Owed:
+    """``outstanding_on`` by day, each day computed once."""
+
+    def __init__(self, ledger):
+        self.ledger, self.days = ledger, {}
+
+    def on(self, day: np.datetime64) -> np.ndarray:
+        if day not in self.days:
+            self.days[day] = outstanding_on(self.ledger, day)
+        return self.days[day]
+
+
+def plan_state(ledger, p: Plan, owed_on: _Owed | None = None) -> PlanState:
     """Payments matched to the instalments in order; what is missed; the computed status.
-    ``owed_now``: ``outstanding_on(ledger, ledger.as_of)``, when already computed."""
-    if owed_now is None:
-        owed_now = outstanding_on(ledger, ledger.as_of)
-    owed = float(owed_now[list(p.invoices)].sum())
-    paid = min(max(p.total - owed, 0.0), p.total)
+    Paid under the plan: what the invoices owed when it began (its total, or more when the
+    plan is for part of the debt: what they owed the day before the Start Date) less what
+    they owe now."""
+    owed_on = owed_on or _Owed(ledger)
+    covered = list(p.invoices)
+    owed = float(owed_on.on(ledger.as_of)[covered].sum())
+    began = np.datetime64(p.start, "D") - np.timedelta64(1, "D")
+    baseline = max(p.total, float(owed_on.on(began)[covered].sum()))
+    paid = min(max(baseline - owed, 0.0), p.total)
     paid_on: list[dt.date | None] = []
     cum_due = np.cumsum(p.amounts)
     got = 0.0
@@ -309,8 +325,8 @@ def plan_state(ledger, p: Plan, owed_now: np.ndarray | None = None) -> PlanState
 def plan_states(ledger) -> list[PlanState]:
     if not ledger.plans:
         return []
-    owed_now = outstanding_on(ledger, ledger.as_of)
-    return [plan_state(ledger, p, owed_now) for p in ledger.plans]
+    owed_on = _Owed(ledger)
+    return [plan_state(ledger, p, owed_on) for p in ledger.plans]
 
 
 def kept_items(ledger, invoices: np.ndarray, outstanding: np.ndarray

@@ -186,3 +186,13 @@ def test_a_kept_plans_message_asks_for_the_instalments_due_not_the_whole_debt():
     assert (s.status, s.missed, s.next_amount, s.due_now) == ("Active", 2, 150.0, 375.0)
     rem, _ = outcome(led)
     assert rem.level.level == 2 and rem.amount == 375.0 and rem.outstanding.sum() == 600.0
+
+
+def test_a_plan_for_part_of_the_debt_counts_the_payments_from_its_start():
+    # 400.00 of the 900.00 owed, in two of 200.00 from 15 May; 250.00 paid on 20 May
+    led = ledger_on("2026-06-30", [plan_row(n=2, amounts="200; 200")],
+                    [("2026-05-20", 250.0, "I1")])
+    (s,) = plan_states(led)
+    assert (s.paid, s.paid_on, s.next_date, s.next_amount) == (
+        250.0, (d("2026-05-20"),), d("2026-06-15"), 150.0)
+    assert (s.status, s.missed, s.outstanding) == ("Active", 1, 650.0)
