@@ -182,7 +182,8 @@ def plans(doc) -> list[str]:
                 for p in doc.plans]
         head, lines = layout(cols, rows)
         out += [head, *lines]
-    return out + issues([i for i in doc.issues if i.sheet == "Plans"])
+    mine = [i for i in doc.issues if i.sheet == "Plans"]  # the other sheets': the reports'
+    return out + (issues(mine) if mine else [])
 
 
 def issues(rows: list) -> list[str]:
