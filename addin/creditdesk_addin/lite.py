@@ -112,9 +112,11 @@ def main_py() -> str:
     out = [HEADER]
     for name, button in BUTTONS:
         sheets = scripts.INCLUDE[name]
+        # a sheet's name is never broken across lines ("\0" holds its spaces while wrapping)
         include = "" if sheets is None else "\n    include=[\n" + textwrap.fill(
-            ", ".join(_q(s) for s in sheets), width=88, initial_indent=" " * 8,
-            subsequent_indent=" " * 8) + "\n    ],"  # None: every sheet
+            ", ".join(_q(s).replace(" ", "\0") for s in sheets), width=88,
+            initial_indent=" " * 8, subsequent_indent=" " * 8).replace("\0", " ") + \
+            "\n    ],"  # None: every sheet
         out.append(f'''
 @script(
     name={_q(button)},{include}

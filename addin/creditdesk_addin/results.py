@@ -15,7 +15,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from creditdesk.analysis import tables
-from creditdesk.analysis.documents import AgeingReport, CheckReport, IssueRow, ScoreReport
+from creditdesk.analysis.documents import (
+    AgeingReport,
+    CheckReport,
+    IssueRow,
+    PlanReport,
+    ScoreReport,
+)
 from creditdesk_addin.workbook import (
     TEXT,
     Col,
@@ -82,6 +88,14 @@ def write_scores(book: Any, report: ScoreReport, check: CheckReport | None) -> N
     sheet = get_sheet(book, SCORES)
     write_result_table(sheet, tables.scores(report, check), 1, 1)
     _freeze_customers(sheet)
+
+
+def write_plans(book: Any, report: PlanReport) -> None:
+    """The Plan status sheet (each payment plan's state and next instalment), under its
+    title; the input is the Plans sheet."""
+    sheet = get_sheet(book, tables.PLAN_STATUS_SHEET)
+    write_block(sheet, 1, 1, [[tables.plan_status_title(report)]])
+    write_result_table(sheet, tables.plan_status(report), 3, 1)
 
 
 def write_issues(book: Any, issues: Sequence[IssueRow | Mapping[str, Any]]) -> None:

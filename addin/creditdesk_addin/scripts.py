@@ -41,6 +41,7 @@ from creditdesk_addin.results import (
     write_credit,
     write_dashboard,
     write_issues,
+    write_plans,
     write_result_table,
     write_scores,
 )
@@ -74,7 +75,7 @@ _LEDGER = [t for t in CONTRACT_SHEETS if t not in _POLICY + _IMPORT]
 _REMINDING = [t for t in CONTRACT_SHEETS if t not in _IMPORT]
 INCLUDE: dict[str, list[str] | None] = {
     "import_export": None,  # every sheet: the export may be on the sheet the user is on
-    "refresh": [*_LEDGER, AGEING, CREDIT, DASHBOARD, ISSUES],
+    "refresh": [*_LEDGER, AGEING, CREDIT, tables.PLAN_STATUS_SHEET, DASHBOARD, ISSUES],
     "preview_reminders": [*_REMINDING, REMINDERS, *tables.REMINDER_SHEETS[1:],
                           tables.NOT_CHASED_SHEET, DASHBOARD, ISSUES],
     "send_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
@@ -253,6 +254,9 @@ def _refresh(book: Any, progress: Progress) -> str:
     progress("writing Ageing, Credit and Dashboard")
     write_ageing(book, ageing)
     write_credit(book, check)
+    plans = a.plan_report()
+    if plans.plans or _named(book, tables.PLAN_STATUS_SHEET) is not None:
+        write_plans(book, plans)
     write_dashboard(book, tables.dashboard(Results(ageing=ageing, check=check,
                                                    issues=issues)))
     write_issues(book, issues)

@@ -44,7 +44,7 @@ async def import_export(book: xw.BookAsync):
     name="Refresh",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Ageing", "Credit", "Dashboard", "Issues"
+        "Plans", "Ageing", "Credit", "Plan status", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -61,8 +61,8 @@ async def refresh(book: xw.BookAsync):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Reminders", "Reminder invoices", "Not chased",
-        "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Reminders", "Reminder invoices",
+        "Not chased", "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
@@ -79,7 +79,7 @@ async def preview_reminders(book: xw.BookAsync):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Reminders", "Dashboard", "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -99,7 +99,8 @@ async def send_reminders(book: xw.BookAsync):
     name="Sync",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Mappings", "Rates", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Mappings", "Rates", "Plans", "Reminders", "Dashboard",
+        "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -116,7 +117,7 @@ async def sync(book: xw.BookAsync):
     name="Score",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Scores", "Dashboard", "Issues"
+        "Plans", "Scores", "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):

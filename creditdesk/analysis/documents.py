@@ -233,6 +233,40 @@ class RemindReport(Report):
         return {"skipped": {"__all__": {"code"}}}
 
 
+# -- plans -----------------------------------------------------------------------------
+
+
+class PlanRow(Document):
+    """A payment plan on the as-of date: the status typed in the Plans table and the one
+    computed (an Active plan becomes Completed or Defaulted), instalments paid and missed,
+    the next instalment (None: all paid) and what is left of it (plan currency)."""
+
+    plan: str
+    customer: str
+    name: str
+    currency: str
+    typed_status: str
+    status: str
+    frequency: str
+    start: dt.date
+    instalments: int
+    paid_instalments: int
+    missed: int
+    total: float
+    paid: float
+    outstanding: float  # what the covered invoices still owe
+    next_date: dt.date | None
+    next_amount: float
+    invoices: list[str]
+
+
+class PlanReport(Report):
+    """``plan list --json``: every usable row of the Plans table, in table order."""
+
+    plans: list[PlanRow]
+    issues: list[IssueRow]
+
+
 # -- interest --------------------------------------------------------------------------
 
 
@@ -263,6 +297,7 @@ class Results(Document):
     score: ScoreReport | None = None
     remind: RemindReport | None = None
     issues: list[IssueRow] | None = None  # every issue, reminders' included
+    plans: PlanReport | None = None
 
     @property
     def base_currency(self) -> str:

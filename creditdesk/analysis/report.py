@@ -24,6 +24,8 @@ from creditdesk.analysis.documents import (
     IssueRow,
     KpiFigures,
     OrderCheck,
+    PlanReport,
+    PlanRow,
     Reminder,
     ReminderLine,
     RemindReport,
@@ -116,7 +118,26 @@ class Analysis:
         """Every document, for the results workbook."""
         return Results(ageing=self.ageing_report(), check=self.check_report(),
                        score=self.score_report(), remind=self.remind_report(),
-                       issues=self.issue_rows(reminders=True))
+                       issues=self.issue_rows(reminders=True), plans=self.plan_report())
+
+    @cached_property
+    def _plan_report(self) -> PlanReport:
+        from creditdesk.domain.plans import plan_states
+
+        c, inv = self.ledger.customers, self.ledger.invoices
+        rows = [PlanRow(
+            plan=s.plan.plan, customer=c.ids[s.plan.customer], name=c.name[s.plan.customer],
+            currency=s.plan.currency, typed_status=s.plan.status, status=s.status,
+            frequency=s.plan.frequency, start=s.plan.start, instalments=len(s.plan.amounts),
+            paid_instalments=s.paid_count, missed=s.missed, total=_money(s.plan.total),
+            paid=_money(s.paid), outstanding=_money(s.outstanding), next_date=s.next_date,
+            next_amount=_money(s.next_amount),
+            invoices=[inv.invoice[k] for k in s.plan.invoices],
+        ) for s in plan_states(self.ledger)]
+        return PlanReport(**self._head(), plans=rows, issues=self.issue_rows())
+
+    def plan_report(self) -> PlanReport:
+        return self._plan_report
 
     @cached_property
     def _ageing_report(self) -> AgeingReport:
@@ -203,10 +224,11 @@ class Analysis:
         led = self.ledger
         c, inv = led.customers, led.invoices
         i = r.customer
-        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(inv.due_date[k]), d, o,
+        due = r.due if r.due is not None else inv.due_date[r.items]  # a plan's: instalment
+        lines = [Line(inv.invoice[k], str(inv.invoice_date[k]), str(day), d, o,
                       inv.reference[k])
-                 for k, o, d in zip(r.items.tolist(), r.outstanding.tolist(),
-                                    r.days_overdue.tolist(), strict=True)]
+                 for k, o, d, day in zip(r.items.tolist(), r.outstanding.tolist(),
+                                         r.days_overdue.tolist(), due, strict=True)]
         t = pick(led.templates, r.level.template, c.language[i])
         rendered = (render(t, self._placeholders(r, len(lines)), lines,
                            claim_all=r.level.days < 0,

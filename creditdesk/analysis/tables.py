@@ -27,6 +27,7 @@ from creditdesk.analysis.documents import (
     AgeingReport,
     CheckReport,
     IssueRow,
+    PlanReport,
     RemindReport,
     Results,
     ScoreReport,
@@ -343,6 +344,42 @@ ISSUES = TableSpec("Issues", (
     Column("Message", key="message", wrap=True, width=90),
 ))
 NO_ISSUES = "No issues"
+
+# Each payment plan on the as-of date (its own sheet: the input sheet is "Plans"). Amounts
+# in the plan's currency.
+PLAN_STATUS_SHEET = "Plan status"
+STATUS_COLOURS: dict[str, Colour] = {"Defaulted": RED, "Active": GREEN, "Completed": GREEN,
+                                     "Proposed": AMBER}
+PLAN_STATUS = TableSpec("PlanStatus", (
+    Column("Plan", key="plan"),
+    CUSTOMER, NAME, CURRENCY,
+    Column("Status (typed)", "label", key="typed_status"),
+    Column("Status", "label", key="status", colours=Colours(words=STATUS_COLOURS)),
+    Column("Frequency", "label", key="frequency"),
+    Column("Start Date", "date", key="start"),
+    Column("Instalments", "int", key="instalments"),
+    Column("Paid", "int", key="paid_instalments"),
+    Column("Missed", "int", key="missed"),
+    Column("Total", "money", key="total"),
+    Column("Paid Amount", "money", key="paid"),
+    Column("Outstanding", "money", key="outstanding"),
+    Column("Next Instalment", "date", key="next_date"),
+    Column("Next Amount", "money", key="next_amount"),
+    Column("Invoices", key="invoices", get=lambda p: join(p.invoices), wrap=True),
+))
+
+
+def plan_status(report: PlanReport | None) -> Table:
+    return fill(PLAN_STATUS, report.plans if report is not None else [])
+
+
+def plan_status_title(report: PlanReport | None) -> str:
+    plans = report.plans if report is not None else []
+    kept = sum(p.status == "Active" for p in plans)
+    defaulted = sum(p.status == "Defaulted" for p in plans)
+    return (f"Payment plans: {len(plans)}, {kept} kept (chased on their instalments), "
+            f"{defaulted} defaulted (chased as usual)")
+
 
 # The add-in's source of its ageing chart: the Dashboard's buckets.
 RECEIVABLES_BY_AGE = TableSpec("ReceivablesByAge", (

@@ -4,7 +4,7 @@ A client renders its reminders from the workbook's templates (``creditdesk.domai
 and sends the HTML with them; the backend never passes that HTML through as given. It is
 parsed (the standard library's ``html.parser``) and written out again from what was parsed:
 only the tags of ``ALLOWED`` survive, each with only the attributes listed for it (a link only
-to http, https or mailto; a cell's style only as a text alignment); every text is escaped
+to http, https or mailto; a cell's style only as alignment and no-wrap); every text is escaped
 again; comments, processing instructions and the content of script, style and the like are
 dropped. What Creditdesk's templates render comes out the same.
 
@@ -31,7 +31,15 @@ VOID = {"br", "hr"}
 # Elements whose content is code or hidden, never text: dropped with the tags.
 DROPPED = {"script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
            "math", "title", "head", "textarea", "select", "xmp", "noembed", "noframes"}
-_ALIGN = re.compile(r"^\s*text-align\s*:\s*(left|right|center)\s*;?\s*$", re.IGNORECASE)
+_DECLARATION = re.compile(
+    r"^\s*(text-align\s*:\s*(left|right|center)|white-space\s*:\s*nowrap)\s*$", re.IGNORECASE)
+
+
+def _cell_style(value: str) -> bool:
+    """A cell's style: only its alignment and no-wrap (the reminders' amount column)."""
+    parts = [p for p in value.split(";") if p.strip()]
+    return bool(parts) and all(_DECLARATION.match(p) for p in parts)
+
 _LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{1,4}%?$")
 
@@ -41,7 +49,7 @@ def _attribute(tag: str, name: str, value: str | None) -> str | None:
     if name not in ALLOWED[tag] or value is None:
         return None
     value = value.strip()
-    if name == "style" and not _ALIGN.match(value):
+    if name == "style" and not _cell_style(value):
         return None
     if name == "href" and not _LINK.match(value):
         return None

@@ -162,6 +162,30 @@ def remind(doc) -> list[str]:
     return out
 
 
+def plans(doc) -> list[str]:
+    """Each payment plan's state and next instalment (the plan list document)."""
+    from creditdesk.analysis import tables
+    from creditdesk.analysis.documents import PlanReport
+
+    if not isinstance(doc, PlanReport):
+        doc = PlanReport.model_validate(doc)
+    out = [f"{tables.plan_status_title(doc)}, as of {doc.as_of.isoformat()}"]
+    if doc.plans:
+        cols = [Col("Plan", limit=KEY_WIDTH), Col("Customer", limit=KEY_WIDTH),
+                Col("Typed"), Col("Status"), Col("Paid", right=True),
+                Col("Missed", right=True), Col("Next"), Col("Next amount", right=True),
+                Col("Outstanding", right=True)]
+        rows = [[p.plan, p.customer, p.typed_status, p.status,
+                 f"{p.paid_instalments}/{p.instalments}", p.missed,
+                 p.next_date.isoformat() if p.next_date else "-",
+                 f"{money(p.next_amount)} {p.currency}", money(p.outstanding)]
+                for p in doc.plans]
+        head, lines = layout(cols, rows)
+        out += [head, *lines]
+    mine = [i for i in doc.issues if i.sheet == "Plans"]  # the other sheets': the reports'
+    return out + (issues(mine) if mine else [])
+
+
 def issues(rows: list) -> list[str]:
     from creditdesk.analysis.documents import IssueRow
 

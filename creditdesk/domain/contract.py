@@ -197,6 +197,28 @@ RATES = Table(
          "has replaces it. Empty = the shipped tables.",
 )
 
+PLANS = Table(
+    "Plans",
+    (
+        Column("Plan", "text", True, "The plan's id, unique"),
+        Column("Customer", "text", True, "Customer key"),
+        Column("Invoices", "text", help="The invoices it covers, separated by ;  blank = every "
+                                        "open invoice of the customer on the Start Date"),
+        Column("Start Date", "date", True, "The day of the first instalment"),
+        Column("Frequency", "text", help="Weekly, Fortnightly or Monthly (default); monthly "
+                                         "falls on the same day, or the month's last"),
+        Column("Instalments", "integer", True, "How many instalments"),
+        Column("Status", "text", help="Proposed (default), Active, Completed, Defaulted or "
+                                      "Cancelled; only an Active plan changes chasing"),
+        Column("Amounts", "text", help="Each instalment's amount, separated by ;  blank = the "
+                                       "total split evenly, the last one keeping the total"),
+        Column("Currency", "text", help="Blank = the customer's currency"),
+    ),
+    help="Payment plans: while a plan is Active its invoices are chased on the instalments, "
+         "not on their due dates; after Plan Missed Instalments To Default missed ones it is "
+         "Defaulted and ordinary chasing resumes. Optional.",
+)
+
 TABLES: tuple[Table, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -208,6 +230,7 @@ TABLES: tuple[Table, ...] = (
     HISTORY,
     MAPPINGS,
     RATES,
+    PLANS,
 )
 
 

@@ -22,7 +22,7 @@ build per-message objects only for what is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -97,6 +97,8 @@ class Reminder:
     amount: float  # net of the items listed, document currency
     to: str
     cc: str
+    due: np.ndarray | None = None  # per item: the day it fell due for chasing (a kept plan's
+    # instalment, else its due date)
 
     @property
     def total(self) -> float:
@@ -169,6 +171,7 @@ class Selection:
                 amount=float(self.group_amount[g]),
                 to=c.email[i],
                 cc=c.cc[i],
+                due=pos.due[m],
             ))
         return out
 
@@ -306,6 +309,9 @@ class _Items:
     debt: np.ndarray
     chase: np.ndarray  # an undisputed debt that may be chased
     listed: np.ndarray  # highest level reached (-1: none); such an item is in the message
+    on_plan: np.ndarray | None = None  # chased on a kept payment plan's instalments
+    plan_wait: tuple[np.ndarray, np.ndarray] | None = None  # its next (day, level) if waiting
+    plan_claim: np.ndarray | None = None  # what its plan asks of it now (on_plan items)
 
 
 def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
@@ -316,6 +322,41 @@ def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
     listed = np.where(chase, np.searchsorted(policy.days, pos.days_overdue, side="right") - 1,
                       -1)
     return _Items(debt, chase, listed)
+
+
+def _plan_terms(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -> Position:
+    """Step 1b: an item under a kept payment plan (Active, not defaulted) is chased on the
+    plan's instalments, not on its due date: it falls due on the first instalment not paid,
+    and the message asks for the instalments due (missed, else the next), not the invoice;
+    the courtesy level goes within the Plan Courtesy Lead before it, the first level on or
+    after the due date once it is missed, never a higher one while the plan is kept, and no
+    interest. Any other plan changes nothing (a Defaulted one: ordinary chasing from the
+    original due dates)."""
+    from creditdesk.domain.plans import kept_items
+
+    at, day, claim = kept_items(ledger, pos.idx, pos.outstanding)
+    items.on_plan = np.zeros(len(pos), dtype=bool)
+    if not len(at):
+        return pos
+    items.on_plan[at] = True
+    items.plan_claim = pos.outstanding.copy()
+    items.plan_claim[at] = claim
+    due, days = pos.due.copy(), pos.days_overdue.copy()
+    due[at] = day
+    days[at] = (ledger.as_of - day).astype(np.int64)
+    n, first = len(policy.levels), policy.first_due
+    lead = ledger.settings.plan_courtesy_days
+    courtesy = 0 if first > 0 and lead > 0 else -1
+    level = np.where(days[at] > 0, first if first < n else -1,
+                     np.where(-days[at] <= lead, courtesy, -1))
+    items.listed[at] = np.where(items.chase[at], level, -1)
+    # not yet in the lead: the courtesy note on its first day, else the day after the instalment
+    wait_level = np.full(len(pos), -1, dtype=np.int64)
+    wait_day = np.zeros(len(pos), dtype=np.int64)
+    wait_level[at] = courtesy if courtesy >= 0 else (first if first < n else -1)
+    wait_day[at] = due[at].astype(np.int64) + (-lead if courtesy >= 0 else 1)
+    items.plan_wait = (wait_day, wait_level)
+    return replace(pos, due=due, days_overdue=days)
 
 
 @dataclass
@@ -382,6 +423,10 @@ def _reached(pos: Position, items: _Items, groups: _Groups, last: _Last,
     ok = nxt < len(days)
     waiting, nxt = waiting[ok], nxt[ok]
     day = pos.due[waiting].astype(np.int64) + days[nxt]
+    if items.plan_wait is not None:  # on a kept plan: the plan's own days (step 1b)
+        plan = items.on_plan[waiting] & (items.plan_wait[1][waiting] >= 0)
+        day[plan] = items.plan_wait[0][waiting][plan]
+        nxt[plan] = items.plan_wait[1][waiting][plan]
     g = groups.of_item[waiting]
     first = np.full(ng, _BIG, dtype=np.int64)
     np.minimum.at(first, g, day)
@@ -473,9 +518,11 @@ def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
     item_group = np.where(in_msg, groups.of_item, -1)
     courtesy = policy.flags("courtesy")[level]
     claim = in_msg & (~items.debt | (pos.days_overdue > 0) | courtesy[groups.of_item])
-    amount = np.bincount(groups.of_item[claim], weights=pos.outstanding[claim], minlength=ng)
-    base = np.bincount(groups.of_item[claim], weights=pos.outstanding_base[claim],
-                       minlength=ng)
+    owed, owed_base = pos.outstanding, pos.outstanding_base
+    if items.plan_claim is not None:  # a kept plan's items: the instalments due (step 1b)
+        owed, owed_base = items.plan_claim, owed_base * (items.plan_claim / owed)
+    amount = np.bincount(groups.of_item[claim], weights=owed[claim], minlength=ng)
+    base = np.bincount(groups.of_item[claim], weights=owed_base[claim], minlength=ng)
     return item_group, amount, base
 
 
@@ -540,7 +587,7 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
         return interest, compensation, warnings
     adds = policy.flags("interest")[level]
     take = np.flatnonzero((items.listed >= 0) & (status[groups.of_item] == SEND)
-                          & adds[groups.of_item] & (pos.days_overdue > 0))
+                          & adds[groups.of_item] & (pos.days_overdue > 0) & ~items.on_plan)
     if not len(take):
         return interest, compensation, warnings
     amount, due, as_of = pos.outstanding[take], pos.due[take], ledger.as_of
@@ -595,13 +642,14 @@ def _late_parts(ledger: Ledger, invoices: np.ndarray, due: np.ndarray, as_of: np
 
 
 def select(ledger: Ledger, pos: Position | None = None) -> Selection:
-    """Today's reminders, in eight steps on whole columns: the level each open item reached;
-    the groups (customer x currency); the reminders sent; the level each group reached; each
-    message's level; what it lists and asks for; why a group gets none; the interest and
-    compensation claimed."""
+    """Today's reminders, in eight steps on whole columns: the level each open item reached
+    (on its payment plan's instalments while the plan is kept); the groups (customer x
+    currency); the reminders sent; the level each group reached; each message's level; what it
+    lists and asks for; why a group gets none; the interest and compensation claimed."""
     pos = pos or position(ledger)
     policy = _Policy.of(ledger.levels)
     items = _items(ledger, pos, policy)
+    pos = _plan_terms(ledger, pos, items, policy)
     groups = _groups(ledger, pos, items, policy)
     last = _last(ledger, groups, policy)
     _reached(pos, items, groups, last, policy)

@@ -23,6 +23,7 @@ from creditdesk.domain.contract import (
     HISTORY,
     INVOICES,
     PAYMENTS,
+    PLANS,
     RATES,
     SETTINGS,
     TEMPLATES,
@@ -34,6 +35,7 @@ from creditdesk.domain.emails import email_problem, split_addresses
 from creditdesk.domain.errors import WorkbookError
 from creditdesk.domain.interest import RateTable
 from creditdesk.domain.issues import Issue
+from creditdesk.domain.plans import Plan, read_plans
 from creditdesk.domain.rates import workbook_rates
 from creditdesk.domain.settings import Settings, parse_settings
 from creditdesk.domain.templates import DEFAULT_TEMPLATES, Template, money
@@ -201,6 +203,7 @@ class Ledger:
     # rows read and rows left out, per table with keys (Customers, Invoices)
     rows_read: dict[str, tuple[int, int]] = field(default_factory=dict)
     rates: dict[str, RateTable] = field(default_factory=dict)  # law -> the Rates table's
+    plans: list[Plan] = field(default_factory=list)  # the Plans table's usable rows
 
     @property
     def as_of_date(self) -> dt.date:
@@ -885,6 +888,8 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
     history = _history(tables, issues, settings.dates())
     _apply_history(customers, invoices, history)
     rates = workbook_rates(_optional(tables, RATES, issues))
-    return Ledger(settings, day, customers, invoices, currencies, fx, levels, templates,
-                  history, issues, payments,
-                  {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows}, rates=rates)
+    ledger = Ledger(settings, day, customers, invoices, currencies, fx, levels, templates,
+                    history, issues, payments,
+                    {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows}, rates=rates)
+    ledger.plans = read_plans(_optional(tables, PLANS, issues, settings.dates()), ledger)
+    return ledger

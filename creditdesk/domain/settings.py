@@ -92,6 +92,14 @@ class Settings(BaseModel):
     reminder_cooldown_days: int = Field(
         7, ge=0, le=365, alias="Reminder Cool-down (days)",
         description="Minimum days between two reminders to a customer in a currency")
+    plan_missed_to_default: int = Field(
+        2, ge=1, le=100, alias="Plan Missed Instalments To Default",
+        description="An Active payment plan is Defaulted when this many instalments are "
+                    "missed; ordinary chasing then resumes")
+    plan_courtesy_days: int = Field(
+        3, ge=0, le=60, alias="Plan Courtesy Lead (days)",
+        description="A courtesy note goes this many days before each instalment of an Active "
+                    "plan (with a courtesy level in the policy); 0 = none")
     time_zone: str = Field("Europe/London", alias="Time Zone",
                            description="IANA name; the backend runs the daily cycle in it")
     country: str = Field("GB", alias="Country",

@@ -75,6 +75,7 @@ def _result_sheets(book: Book, r: Results) -> None:
                          tables.fill(tables.REMINDER_INVOICES, []))
         _not_chased_sheet(book, tables.fill(tables.NOT_CHASED, []),
                           tables.not_chased_summary([]))
+    _plan_sheet(book, r.plans)
     _table_sheet(book, "Issues", tables.issues(r.all_issues()), freeze_columns=0)
 
 
@@ -138,6 +139,15 @@ def _reminders_sheet(book: Book, reminders: tables.Table, lines: tables.Table) -
         _write_table(book, ws, table, 1, 0)
         ws.freeze_panes(2, 0)
         print_setup(ws, 1)
+
+
+def _plan_sheet(book: Book, report) -> None:
+    """Each payment plan's state and next instalment, under a title."""
+    ws = book.sheet(tables.PLAN_STATUS_SHEET)
+    ws.write_string(0, 0, tables.plan_status_title(report), book.f.title)
+    _write_table(book, ws, tables.plan_status(report), 2, 0)
+    ws.freeze_panes(3, 1)
+    print_setup(ws, 2)
 
 
 def _not_chased_sheet(book: Book, table: tables.Table, summary: str) -> None:

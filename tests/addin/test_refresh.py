@@ -174,3 +174,21 @@ def test_dates_sent_as_serial_numbers_give_the_results_of_dates_sent_as_iso_text
     for t in results[0][1]:
         assert results[0][1][t] == results[1][1][t], t
     assert results[0][2] == results[1][2]
+
+
+def test_refresh_writes_each_plans_state_as_plan_list_prints_it(tmp_path, capsys):
+    from tests.builders import customer, d, invoice, tables
+
+    path = tmp_path / "plans.xlsx"
+    plans = (["Plan", "Customer", "Invoices", "Start Date", "Frequency", "Instalments",
+              "Status"], [["P1", "C1", "I1", d("2026-05-15"), "Monthly", 2, "Active"]])
+    write_workbook(path, tables(customers=[customer("C1")],
+                                invoices=[invoice("I1", 500.0, d("2026-04-30"))],
+                                extra={"Plans": plans}))
+    (listed,) = cli_json(capsys, "plan", "list", path)["plans"]
+    _, _, after = run(payload_from_file(path), scripts.refresh)
+    (row,) = table(after, "PlanStatus")
+    assert (row["Plan"], row["Status (typed)"], row["Status"]) == ("P1", "Active", "Defaulted")
+    assert listed["status"] == "Defaulted" and row["Missed"] == listed["missed"] == 2
+    assert row["Outstanding"] == listed["outstanding"] == 500.0
+    assert cell(after, "Plan status", 1, 1).startswith("Payment plans: 1, 0 kept")

@@ -334,3 +334,20 @@ def test_a_newer_snapshot_is_not_replaced_by_an_older_one(fake, tenant):
 def test_snapshot_helper_builds_the_contract_tables():
     doc = snapshot()
     assert set(doc["tables"]) == {"Customers", "Invoices", "Settings"}
+
+
+def test_the_automated_cycle_chases_a_kept_plan_on_its_instalments(fake, tenant):
+    """The synced snapshot carries the Plans table: the backend's computed reminders follow
+    the plan (nothing before the courtesy lead, then the courtesy note, once) like the CLI."""
+    plans = (["Plan", "Customer", "Invoices", "Start Date", "Instalments", "Status"],
+             [["P1", "C1", "INV-1", dt.date(2026, 7, 15), 2, "Active"]])
+    put(fake, tenant, overdue_ledger(2, extra={"Plans": plans}))
+    got, _ = ledgers.compute_reminders(fake, tenant, dt.date(2026, 6, 30))
+    assert [r.customer for r in got] == ["C2"]  # C1's INV-1 is on the plan, not yet due
+    got, _ = ledgers.compute_reminders(fake, tenant, dt.date(2026, 7, 12))
+    assert [(r.customer, r.level) for r in got] == [("C1", 1), ("C2", 2)]
+    fake.clock.t = dt.datetime(2026, 7, 12, 10, tzinfo=UTC)
+    assert batches.run_compute(fake, tenant, "auto-20260712", dt.date(2026, 7, 12)) == 2
+    send_all(fake)
+    later, _ = ledgers.compute_reminders(fake, tenant, dt.date(2026, 7, 14))
+    assert later == []  # sent once, in the history: the cool-down holds

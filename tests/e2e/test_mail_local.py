@@ -27,8 +27,8 @@ def test_the_local_stack_sends_the_companys_mail(tmp_path):
     with LocalBackend(outbox, schedules=False) as b:
         env = {**os.environ, "CREDITDESK_URL": b.url, "CREDITDESK_API_KEY": b.api_key}
         r = subprocess.run([sys.executable, "-m", "creditdesk.cli.main", "send", str(workbook),
-                            "--yes", "--as-of-ok", "--now"], env=env, capture_output=True, text=True, timeout=120,
-                           cwd=ROOT)
+                            "--yes", "--as-of-ok", "--now"], env=env, capture_output=True,
+                           text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "Done: 5 sent" in r.stdout
     names = sorted(p.name for p in outbox.glob("*.eml"))

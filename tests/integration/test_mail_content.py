@@ -92,7 +92,8 @@ def test_the_mail_the_backend_sends_is_the_companys(capsys, backend_app, monkeyp
                                                     workbook):
     monkeypatch.setenv(cli.URL_ENV, backend_app.url)
     monkeypatch.setenv(cli.KEY_ENV, backend_app.new_tenant())
-    code = cli.main(["send", str(workbook), "--yes"], transport=Wire(backend_app.transport()))
+    code = cli.main(["send", str(workbook), "--yes", "--as-of-ok", "--now"],
+                    transport=Wire(backend_app.transport()))
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Done: 5 sent" in out

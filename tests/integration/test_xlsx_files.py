@@ -359,7 +359,8 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Read me", "Customers", "Invoices", "Payments", "Settings", "FX",
-                               "Dunning Levels", "Templates", "History", "Mappings", "Rates"]
+                               "Dunning Levels", "Templates", "History", "Mappings", "Rates",
+                               "Plans"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
     assert "Open items and settled history" in text
@@ -494,7 +495,7 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
-                               "Reminder invoices", "Not chased", "Issues"]
+                               "Reminder invoices", "Not chased", "Plan status", "Issues"]
     assert book.active.title == "Dashboard"
 
 
@@ -810,7 +811,7 @@ def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(
     assert all(book[n].page_setup.fitToHeight == 0 for n in titles if n != "Dashboard")
     assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
                       "Scores": "$1:$1", "Reminders": "$2:$2", "Reminder invoices": "$2:$2",
-                      "Not chased": "$4:$4",
+                      "Not chased": "$4:$4", "Plan status": "$3:$3",
                       "Issues": "$1:$1"}
 
 

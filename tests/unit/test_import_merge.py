@@ -391,7 +391,7 @@ def test_a_workbook_whose_formats_cannot_be_read_still_has_its_sheets_values_car
     ex.write_xero_detail_xlsx(src)
     monkeypatch.setattr(opx, "load_workbook", broken)
     out = tmp_path / "out.xlsx"
-    code, text, err = run(capsys, "import", src, "--into", book, "-o", out)
+    code, _, err = run(capsys, "import", src, "--into", book, "-o", out)
     assert code == 0, err
     assert ("cell formats and formulas (they could not be read: unsupported part "
             "xl/styles.xml)") in err
