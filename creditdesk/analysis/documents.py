@@ -251,6 +251,70 @@ class InterestReport(Document):
     warnings: list[str]
 
 
+# -- statements of account -------------------------------------------------------------
+
+
+class StatementLine(Document):
+    """A transaction of a statement: a debt positive, a payment or credit negative;
+    ``balance`` is the running balance after it. ``due_date``: invoices and credit notes."""
+
+    date: dt.date
+    type: str  # Invoice, Credit note, Payment, Credit applied
+    reference: str  # the invoice, credit note or payment's number
+    amount: float
+    balance: float
+    due_date: dt.date | None = None
+
+
+class AgeingBand(Document):
+    label: str  # a bucket of the workbook's (Settings' Bucket Edges), or Unapplied credits
+    amount: float
+
+
+class Statement(Document):
+    """A statement of account of one customer in one currency (amounts in that currency):
+    opening_balance + the lines = closing_balance = the ageing's outstanding on ``end``;
+    ``ageing``: the closing balance in the workbook's buckets, then the unapplied credits."""
+
+    customer: str
+    name: str
+    account: str  # the customer's account number (its key where none is given)
+    address: list[str]
+    currency: str
+    start: dt.date
+    end: dt.date
+    opening_balance: float
+    lines: list[StatementLine]
+    closing_balance: float
+    ageing: list[AgeingBand]
+
+    @property
+    def amount_due(self) -> float:
+        return max(self.closing_balance, 0.0)
+
+
+class Company(Document):
+    """Who the statements are from (Settings); None: not set, and not shown."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    payment_details: str | None = None
+
+
+StatementKind = Literal["activity", "open-items"]
+
+
+class StatementsReport(Document):
+    """``statements --json``: one statement per customer and currency."""
+
+    kind: StatementKind
+    start: dt.date
+    end: dt.date
+    company: Company
+    statements: list[Statement]
+
+
 # -- all of them -----------------------------------------------------------------------
 
 

@@ -1,0 +1,299 @@
+"""Statements of account as PDF files, with fpdf2.
+
+fpdf2 is pure Python (its one compiled-free dependency is fontTools), so the same code runs in
+the CLI, in a Lambda (the backend mails statements) and anywhere a wheel installs; it embeds
+TrueType fonts as subsets and writes real text, which pypdf (and a screen reader, and a
+customer's copy and paste) reads back. The font is DejaVu Sans (``creditdesk/files/fonts``,
+Bitstream Vera licence, ``LICENSE-DejaVu.txt``), cut down to the Latin scripts, the
+punctuation and the currency signs (£, €, ...) so that each file embeds and parses it
+quickly; a name in another script shows its missing letters as blanks.
+
+One statement per file: A4 portrait, the company's header, the customer's name and postal
+address where a window envelope (DL, left window) shows it, the statement's account, period
+and currency, the lines with their running balance, the closing balance, the ageing footer,
+the payment details (left out when Settings has none) and a remittance slip at the foot of
+the last page. Figures are written as ``1,234.56`` (``-1,234.56`` for a credit), dates as
+ISO ``2026-11-24``, as the results workbook has them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from fpdf import FPDF
+
+from creditdesk.analysis.documents import Company, Statement, StatementsReport
+from creditdesk.domain.errors import WorkbookError
+
+FONTS = Path(__file__).with_name("fonts")
+FONT = "DejaVu"
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹"}
+MARGIN = 15.0  # mm
+WIDTH = 210.0 - 2 * MARGIN
+# date, type, reference, due, amount, balance (mm)
+COLUMNS = (("Date", 24.0, "L"), ("Type", 30.0, "L"), ("Reference", 50.0, "L"),
+           ("Due", 24.0, "L"), ("Amount", 26.0, "R"), ("Balance", 26.0, "R"))
+ROW = 4.8  # mm, a table row
+SLIP_HEIGHT = 40.0  # mm, the remittance slip at the foot of the last page
+GREY, RULE, HEAD = (89, 89, 89), (191, 191, 191), (68, 114, 196)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def figure(x: float) -> str:
+    """An amount as the statement prints it: 1,234.56; -1,234.56."""
+    return f"{x:,.2f}"
+
+
+def money(x: float, currency: str) -> str:
+    """An amount with its currency: £1,234.56, €-50.00, CHF 75.00."""
+    sign = SYMBOLS.get(currency)
+    return f"{sign}{figure(x)}" if sign else f"{currency} {figure(x)}"
+
+
+def clean(text: object) -> str:
+    """Text from the workbook on one line: control characters (CR, LF, tabs) become spaces."""
+    return _CONTROL.sub(" ", str(text if text is not None else "")).strip()
+
+
+def reference(s: Statement) -> str:
+    """What the customer quotes with the payment: the account and the statement's date."""
+    return f"{s.account}-{s.end:%Y%m%d}"
+
+
+class _Pdf(FPDF):
+    def __init__(self, title: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 8)
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_title(title)
+        self.footer_text = ""
+        self.currency = ""  # the table's, for its header on a new page
+
+    def footer(self) -> None:
+        self.set_y(-MARGIN)
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*GREY)
+        self.cell(WIDTH / 2, 4, self.footer_text)
+        self.cell(WIDTH / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def text_at(self, x: float, y: float, w: float, text: str, size: float = 9.0,
+                bold: bool = False, align: str = "L", h: float = 4.6) -> None:
+        self.set_xy(x, y)
+        self.set_font(FONT, "B" if bold else "", size)
+        self.cell(w, h, clean(text), align=align)
+
+
+def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> bytes:
+    """One statement of account as the bytes of a PDF file."""
+    title = "Statement of account" if kind == "activity" else "Statement of open items"
+    pdf = _Pdf(f"{title}: {clean(s.name)} ({s.currency})")
+    pdf.set_author(clean(company.name))
+    pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    _header(pdf, s, company, title)
+    _address(pdf, s)
+    _facts(pdf, s, kind)
+    pdf.set_y(92)
+    _lines(pdf, s, kind)
+    _closing(pdf, s)
+    _ageing(pdf, s)
+    _payment_details(pdf, company)
+    _slip(pdf, s, company)
+    return bytes(pdf.output())
+
+
+def _header(pdf: _Pdf, s: Statement, company: Company, title: str) -> None:
+    pdf.text_at(MARGIN, MARGIN, WIDTH * 0.6, company.name, 15, bold=True, h=7)
+    contact = " · ".join(clean(x) for x in (company.email, company.phone) if x)
+    if contact:
+        pdf.set_text_color(*GREY)
+        pdf.text_at(MARGIN, MARGIN + 8, WIDTH * 0.6, contact, 8.5)
+        pdf.set_text_color(0, 0, 0)
+    pdf.set_text_color(*HEAD)
+    pdf.text_at(MARGIN + WIDTH * 0.5, MARGIN, WIDTH * 0.5, title, 14, bold=True, align="R",
+                h=7)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(*HEAD)
+    pdf.set_line_width(0.5)
+    pdf.line(MARGIN, MARGIN + 14, MARGIN + WIDTH, MARGIN + 14)
+    pdf.set_line_width(0.2)
+
+
+def _address(pdf: _Pdf, s: Statement) -> None:
+    """Name and address in a DL window envelope's window: 20 mm from the left, 50 mm down."""
+    y = 50.0
+    pdf.text_at(20, y, 90, s.name, 10, bold=True, h=5)
+    for line in s.address[:6]:
+        y += 5
+        pdf.text_at(20, y, 90, line, 10, h=5)
+
+
+def _facts(pdf: _Pdf, s: Statement, kind: str) -> None:
+    """Account, currency, date and period, on the right beside the address."""
+    facts = [("Account", s.account), ("Currency", s.currency),
+             ("Statement date", s.end.isoformat())]
+    if kind == "activity":
+        facts.append(("Period", f"{s.start.isoformat()} to {s.end.isoformat()}"))
+    else:
+        facts.append(("Open items at", s.end.isoformat()))
+    facts.append(("Amount due", money(s.amount_due, s.currency)))
+    y, x = 50.0, 120.0
+    for label, value in facts:
+        pdf.set_text_color(*GREY)
+        pdf.text_at(x, y, 30, label, 8.5)
+        pdf.set_text_color(0, 0, 0)
+        pdf.text_at(x + 30, y, 45, value, 9, bold=label == "Amount due", align="R")
+        y += 5.5
+
+
+def _table_head(pdf: _Pdf, currency: str) -> None:
+    pdf.set_font(FONT, "B", 8.5)
+    pdf.set_fill_color(*HEAD)
+    pdf.set_text_color(255, 255, 255)
+    for name, w, align in COLUMNS:
+        label = f"{name} ({currency})" if align == "R" else name
+        pdf.cell(w, ROW + 0.8, label, align=align, fill=True)
+    pdf.ln(ROW + 0.8)
+    pdf.set_text_color(0, 0, 0)
+
+
+def _row(pdf: _Pdf, cells: Iterable[str], bold: bool = False, shade: bool = False) -> None:
+    if pdf.will_page_break(ROW):
+        pdf.add_page()
+        pdf.set_y(MARGIN + 4)
+        _table_head(pdf, pdf.currency)
+    pdf.set_font(FONT, "B" if bold else "", 8.5)
+    pdf.set_fill_color(242, 242, 242)
+    for text, (_, w, align) in zip(cells, COLUMNS, strict=True):
+        pdf.cell(w, ROW, clean(text), align=align, fill=shade)
+    pdf.ln(ROW)
+
+
+def _lines(pdf: _Pdf, s: Statement, kind: str) -> None:
+    pdf.currency = s.currency
+    _table_head(pdf, s.currency)
+    if kind == "activity":
+        _row(pdf, (s.start.isoformat(), "Opening balance", "", "", "",
+                   figure(s.opening_balance)), bold=True)
+    for k, ln in enumerate(s.lines):
+        due = ln.due_date.isoformat() if ln.due_date else ""
+        _row(pdf, (ln.date.isoformat(), ln.type, ln.reference, due, figure(ln.amount),
+                   figure(ln.balance)), shade=k % 2 == 1)
+    if not s.lines:
+        _row(pdf, ("", "No transactions in the period" if kind == "activity"
+                   else "No open items", "", "", "", ""))
+
+
+def _closing(pdf: _Pdf, s: Statement) -> None:
+    pdf.set_draw_color(*RULE)
+    pdf.line(MARGIN, pdf.get_y(), MARGIN + WIDTH, pdf.get_y())
+    _row(pdf, (s.end.isoformat(), "Closing balance", "", "", "", figure(s.closing_balance)),
+         bold=True)
+    pdf.ln(2)
+
+
+def _ageing(pdf: _Pdf, s: Statement) -> None:
+    """The closing balance by age: one box per bucket, then the unapplied credits."""
+    bands = s.ageing
+    if pdf.will_page_break(16):
+        pdf.add_page()
+    y = pdf.get_y() + 2
+    pdf.text_at(MARGIN, y, WIDTH, f"Ageing of the balance ({s.currency})", 9, bold=True)
+    w = WIDTH / len(bands)
+    pdf.set_draw_color(*RULE)
+    for k, band in enumerate(bands):
+        x = MARGIN + k * w
+        pdf.rect(x, y + 5.5, w, 11)
+        pdf.set_text_color(*GREY)
+        label = band.label if not band.label[0].isdigit() else f"{band.label} days"
+        pdf.text_at(x, y + 6, w, label, 7.5, align="C", h=4.5)
+        pdf.set_text_color(0, 0, 0)
+        pdf.text_at(x, y + 11, w, figure(band.amount), 9, bold=True, align="C", h=4.5)
+    pdf.set_y(y + 19)
+
+
+def _payment_details(pdf: _Pdf, company: Company) -> None:
+    if not company.payment_details:
+        return
+    lines = [clean(x) for x in str(company.payment_details).splitlines() if clean(x)]
+    if pdf.will_page_break(6 + 4.6 * len(lines)):
+        pdf.add_page()
+    y = pdf.get_y()
+    pdf.text_at(MARGIN, y, WIDTH, "How to pay", 9, bold=True)
+    for line in lines:
+        y += 4.6
+        pdf.text_at(MARGIN, y, WIDTH, line, 9)
+    pdf.set_y(y + 6)
+
+
+def _slip(pdf: _Pdf, s: Statement, company: Company) -> None:
+    """The remittance slip, at the foot of the last page below a cut line."""
+    top = 297.0 - MARGIN - 4 - SLIP_HEIGHT
+    if pdf.get_y() > top - 2:
+        pdf.add_page()
+    pdf.set_auto_page_break(False)  # the slip is placed, not flowed
+    pdf.set_draw_color(*GREY)
+    pdf.set_dash_pattern(dash=1.5, gap=1.2)
+    pdf.line(MARGIN, top, MARGIN + WIDTH, top)
+    pdf.set_dash_pattern()
+    pdf.set_text_color(*GREY)
+    pdf.text_at(MARGIN, top + 1, WIDTH, "Remittance slip: please detach and return with your "
+                "payment", 7.5)
+    pdf.set_text_color(0, 0, 0)
+    y = top + 8
+    pdf.text_at(MARGIN, y, WIDTH / 2, f"To: {company.name}", 10, bold=True, h=5)
+    pdf.text_at(MARGIN, y + 6, WIDTH / 2, f"From: {s.name}", 9)
+    rows = (("Account", s.account), ("Reference", reference(s)),
+            ("Amount due", money(s.amount_due, s.currency)), ("Amount paid", ""))
+    for k, (label, value) in enumerate(rows):
+        yy = y + k * 7
+        pdf.set_text_color(*GREY)
+        pdf.text_at(105, yy, 35, label, 8.5, h=6)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_draw_color(*RULE)
+        pdf.rect(140, yy, 55, 6)
+        pdf.text_at(141, yy, 53, value, 9.5, bold=label == "Amount due", align="R", h=6)
+
+
+# -- files ------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file name part from a customer key: letters, digits, '.', '_' and '-' only."""
+    return _UNSAFE.sub("_", text).strip("._") or "customer"
+
+
+def statement_file_name(s: Statement) -> str:
+    return f"{safe_name(s.customer)}-{safe_name(s.currency)}-statement.pdf"
+
+
+def write_statement_pdfs(report: StatementsReport, folder: Path, *, force: bool = False
+                         ) -> list[Path]:
+    """One PDF per statement in ``folder`` (CUSTOMER-CURRENCY-statement.pdf; two keys that
+    make the same safe name get -2, -3, ...). An existing file is overwritten only with
+    ``force``; nothing is written when one would be refused."""
+    if not folder.is_dir():
+        raise WorkbookError(f"cannot write statements into '{folder}': not a folder")
+    paths, seen = [], set()
+    for s in report.statements:
+        name, n = statement_file_name(s), 1
+        while name in seen:
+            n += 1
+            name = statement_file_name(s).replace("-statement.pdf", f"-{n}-statement.pdf")
+        seen.add(name)
+        paths.append(folder / name)
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        raise WorkbookError(f"{existing[0]} exists (and {len(existing) - 1} more); use "
+                            "--force to overwrite")
+    for s, path in zip(report.statements, paths, strict=True):
+        path.write_bytes(statement_pdf(s, report.company, report.kind))
+    return paths
