@@ -182,3 +182,17 @@ def test_a_customer_key_is_made_safe_for_a_file_name():
                   start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), opening_balance=0,
                   lines=[], closing_balance=0, ageing=[])
     assert statement_file_name(s) == "A_B_C-GBP-statement.pdf"
+
+
+def test_letters_outside_the_font_and_control_characters_do_not_stop_a_statement(caplog):
+    import io
+
+    from creditdesk.analysis.documents import Statement
+
+    s = Statement(customer="X", name="東京 Trading\r\nLtd", account="X-1", address=["Line\tA"],
+                  currency="CHF", start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31),
+                  opening_balance=0, lines=[], closing_balance=12.5, ageing=[])
+    text = " ".join(_tokens(io.BytesIO(statement_pdf(s, Company(name="Co")))))
+    assert "Trading Ltd" in text and "Line A" in text and "CHF 12.50" in text
+    assert "No transactions in the period" in text
+    assert "missing the following glyphs" in caplog.text
