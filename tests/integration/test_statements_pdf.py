@@ -196,3 +196,19 @@ def test_letters_outside_the_font_and_control_characters_do_not_stop_a_statement
     assert "Trading Ltd" in text and "Line A" in text and "CHF 12.50" in text
     assert "No transactions in the period" in text
     assert "missing the following glyphs" in caplog.text
+
+
+def test_a_long_statement_runs_on_with_its_header_and_every_figure(capsys, workbook, tmp_path):
+    import io
+
+    report = _report(capsys, workbook, "--customer", "C-0008", "--from", "2025-06-01")
+    (s,) = report.statements
+    assert len(s.lines) > 40
+    path = tmp_path / "long.pdf"
+    path.write_bytes(statement_pdf(s, report.company))
+    pages = PdfReader(path).pages
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in page.extract_text()
+    assert "Balance (EUR)" in pages[1].extract_text()  # the table's header again
+    _check_pdf(io.BytesIO(path.read_bytes()), s)
