@@ -300,6 +300,7 @@ class Company(Document):
     email: str | None = None
     phone: str | None = None
     payment_details: str | None = None
+    envelope_window: Literal["UK DL", "DIN 5008"] = "UK DL"  # where the address is printed
 
 
 StatementKind = Literal["activity", "open-items"]
@@ -313,6 +314,40 @@ class StatementsReport(Document):
     end: dt.date
     company: Company
     statements: list[Statement]
+
+
+# -- letters ---------------------------------------------------------------------------
+
+
+class Letter(Document):
+    """A reminder whose level's Channel is Letter, as a printed letter: the reminder's text,
+    its invoices, and how its interest and compensation were computed (``computation``:
+    one sentence per invoice that carries either; empty when none does)."""
+
+    customer: str
+    name: str
+    account: str
+    address: list[str]
+    currency: str
+    level: int
+    level_name: str
+    reference: str  # what the customer quotes: ACCOUNT-L{level}-YYYYMMDD
+    subject: str
+    text: str
+    invoices: list[ReminderLine]
+    amount: float
+    interest: float
+    compensation: float
+    total: float
+    computation: list[str]
+
+
+class LettersReport(Document):
+    """``letters --json``: today's letters, one per customer and currency."""
+
+    date: dt.date
+    company: Company
+    letters: list[Letter]
 
 
 # -- all of them -----------------------------------------------------------------------

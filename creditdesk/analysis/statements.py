@@ -34,7 +34,8 @@ def company(ledger: Ledger) -> Company:
     Settings model has them (they come with issue 11's settings)."""
     s = ledger.settings
     return Company(name=s.company_name, email=s.reply_to or s.sender_email,
-                   phone=_setting(s, "phone"), payment_details=_setting(s, "payment_details"))
+                   phone=_setting(s, "phone"), payment_details=_setting(s, "payment_details"),
+                   envelope_window=s.envelope_window)
 
 
 def _setting(settings: object, name: str) -> str | None:

@@ -85,16 +85,24 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _folder(path: Path, force: bool) -> Path:
-    """The output folder, made if its parent exists; its results workbook is overwritten only
-    with ``--force`` (the PDFs are checked when their names are known)."""
+def folder_for(path: Path) -> Path:
+    """An output folder, made if its parent exists."""
     if path.exists() and not path.is_dir():
-        raise StatementsUsageError(f"{PROG}: -o {path} is a file; give a folder")
+        raise StatementsUsageError(f"-o {path} is a file; give a folder")
     if not path.exists():
         if not path.parent.is_dir():
-            raise StatementsUsageError(f"{PROG}: -o {path}: the folder {path.parent} does "
-                                       "not exist")
+            raise StatementsUsageError(f"-o {path}: the folder {path.parent} does not exist")
         path.mkdir()
+    return path
+
+
+def _folder(path: Path, force: bool) -> Path:
+    """The output folder; its results workbook is overwritten only with ``--force`` (the
+    PDFs are checked when their names are known)."""
+    try:
+        folder_for(path)
+    except StatementsUsageError as exc:
+        raise StatementsUsageError(f"{PROG}: {exc}") from None
     if (path / RESULTS_FILE).exists() and not force:
         raise StatementsUsageError(f"{PROG}: {path / RESULTS_FILE} exists; use --force to "
                                    "overwrite it")

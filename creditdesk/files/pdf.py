@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
@@ -66,7 +67,7 @@ def reference(s: Statement) -> str:
     return f"{s.account}-{s.end:%Y%m%d}"
 
 
-class _Pdf(FPDF):
+class Pdf(FPDF):
     """A4 portrait with the one embedded face; bold is drawn by stroking the letters' outline
     in their own colour as well as filling them (``put(bold=True)``), which spares each file
     parsing and embedding a second font (half of a statement's time)."""
@@ -108,47 +109,85 @@ class _Pdf(FPDF):
 def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> bytes:
     """One statement of account as the bytes of a PDF file."""
     title = "Statement of account" if kind == "activity" else "Statement of open items"
-    pdf = _Pdf()
+    pdf = Pdf()
     pdf.set_title(f"{title}: {clean(s.name)} ({s.currency})")
     pdf.set_author(clean(company.name))
     pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")
     pdf.alias_nb_pages()
     pdf.add_page()
-    _header(pdf, s, company, title)
-    _address(pdf, s)
+    header(pdf, company, title)
+    bottom = address_block(pdf, s.name, s.address, company)
     _facts(pdf, s, kind)
-    pdf.set_y(92)
+    pdf.set_y(max(92.0, bottom + 5))
     _lines(pdf, s, kind)
     _closing(pdf, s)
     _ageing(pdf, s)
-    _payment_details(pdf, company)
+    payment_details(pdf, company)
     _slip(pdf, s, company)
     return bytes(pdf.output())
 
 
-def _header(pdf: _Pdf, s: Statement, company: Company, title: str) -> None:
+def header(pdf: Pdf, company: Company, title: str = "") -> None:
+    """The company's name and contact on the left, ``title`` on the right, a rule below."""
     pdf.text_at(MARGIN, MARGIN, WIDTH * 0.6, company.name, 15, bold=True, h=7)
     contact = " · ".join(clean(x) for x in (company.email, company.phone) if x)
     if contact:
         pdf.text_at(MARGIN, MARGIN + 8, WIDTH * 0.6, contact, 8.5, colour=GREY)
-    pdf.text_at(MARGIN + WIDTH * 0.5, MARGIN, WIDTH * 0.5, title, 14, bold=True, align="R",
-                h=7, colour=HEAD)
+    if title:
+        pdf.text_at(MARGIN + WIDTH * 0.5, MARGIN, WIDTH * 0.5, title, 14, bold=True,
+                    align="R", h=7, colour=HEAD)
     pdf.set_draw_color(*HEAD)
     pdf.set_line_width(0.5)
     pdf.line(MARGIN, MARGIN + 14, MARGIN + WIDTH, MARGIN + 14)
     pdf.set_line_width(0.2)
 
 
-def _address(pdf: _Pdf, s: Statement) -> None:
-    """Name and address in a DL window envelope's window: 20 mm from the left, 50 mm down."""
-    y = 50.0
-    pdf.text_at(20, y, 90, s.name, 10, bold=True, h=5)
-    for line in s.address[:6]:
-        y += 5
-        pdf.text_at(20, y, 90, line, 10, h=5)
+@dataclass(frozen=True)
+class Window:
+    """Where a window envelope shows the address on an A4 sheet (mm from the top left), and
+    where the sheet is folded to fit it."""
+
+    x: float
+    address_y: float  # the first line of the address
+    folds: tuple[float, ...]
+    return_y: float | None = None  # a return-address line above the address (DIN 5008)
 
 
-def _facts(pdf: _Pdf, s: Statement, kind: str) -> None:
+WINDOWS = {
+    # A4 folded in three into a DL envelope, window on the left: 20 mm in, 50 mm down.
+    "UK DL": Window(20.0, 50.0, (99.0, 198.0)),
+    # DIN 5008 form B: the address field 45 mm down, 20 mm in; its first 17.7 mm are the
+    # return-address zone; folds at 105 and 210 mm.
+    "DIN 5008": Window(20.0, 62.7, (105.0, 210.0), return_y=56.0),
+}
+LINE = 5.0  # mm, an address line
+
+
+def window(company: Company) -> Window:
+    return WINDOWS.get(company.envelope_window, WINDOWS["UK DL"])
+
+
+def address_block(pdf: Pdf, name: str, address: list[str], company: Company) -> float:
+    """Name and address where the envelope's window shows them (Settings' Envelope Window),
+    the fold marks in the left margin; returns where the address ends."""
+    w = window(company)
+    if w.return_y is not None:
+        pdf.text_at(w.x, w.return_y, 85, f"{company.name}", 7, colour=GREY, h=4)
+    pdf.set_draw_color(*GREY)
+    for y in w.folds:
+        pdf.line(4, y, 8, y)
+    y = w.address_y
+    lines = address[:7]
+    # the window takes six lines at 10 pt; a longer address is set closer
+    size, step = (10.0, LINE) if len(lines) <= 5 else (8.5, 27.0 / (len(lines) + 1))
+    pdf.text_at(w.x, y, 85, name, size, bold=True, h=step)
+    for line in lines:
+        y += step
+        pdf.text_at(w.x, y, 85, line, size, h=step)
+    return y + step
+
+
+def _facts(pdf: Pdf, s: Statement, kind: str) -> None:
     """Account, currency, date and period, on the right beside the address."""
     facts = [("Account", s.account), ("Currency", s.currency),
              ("Statement date", s.end.isoformat())]
@@ -157,14 +196,19 @@ def _facts(pdf: _Pdf, s: Statement, kind: str) -> None:
     else:
         facts.append(("Open items at", s.end.isoformat()))
     facts.append(("Amount due", money(s.amount_due, s.currency)))
+    facts_block(pdf, facts)
+
+
+def facts_block(pdf: Pdf, facts: list[tuple[str, str]]) -> None:
+    """Labelled facts on the right, beside the address; the last one (what is due) bold."""
     y, x = 50.0, 120.0
-    for label, value in facts:
+    for k, (label, value) in enumerate(facts):
         pdf.text_at(x, y, 30, label, 8.5, colour=GREY)
-        pdf.text_at(x + 30, y, 45, value, 9, bold=label == "Amount due", align="R")
+        pdf.text_at(x + 30, y, 45, value, 9, bold=k == len(facts) - 1, align="R")
         y += 5.5
 
 
-def _table_head(pdf: _Pdf, currency: str) -> None:
+def _table_head(pdf: Pdf, currency: str) -> None:
     pdf.set_fill_color(*HEAD)
     for name, w, align in COLUMNS:
         label = f"{name} ({currency})" if align == "R" else name
@@ -172,7 +216,7 @@ def _table_head(pdf: _Pdf, currency: str) -> None:
     pdf.ln(ROW + 0.8)
 
 
-def _row(pdf: _Pdf, cells: Iterable[str], bold: bool = False, shade: bool = False) -> None:
+def _row(pdf: Pdf, cells: Iterable[str], bold: bool = False, shade: bool = False) -> None:
     if pdf.will_page_break(ROW):
         pdf.add_page()
         pdf.set_y(MARGIN + 4)
@@ -183,7 +227,7 @@ def _row(pdf: _Pdf, cells: Iterable[str], bold: bool = False, shade: bool = Fals
     pdf.ln(ROW)
 
 
-def _lines(pdf: _Pdf, s: Statement, kind: str) -> None:
+def _lines(pdf: Pdf, s: Statement, kind: str) -> None:
     pdf.currency = s.currency
     _table_head(pdf, s.currency)
     if kind == "activity":
@@ -198,7 +242,7 @@ def _lines(pdf: _Pdf, s: Statement, kind: str) -> None:
                    else "No open items", "", "", "", ""))
 
 
-def _closing(pdf: _Pdf, s: Statement) -> None:
+def _closing(pdf: Pdf, s: Statement) -> None:
     pdf.set_draw_color(*RULE)
     pdf.line(MARGIN, pdf.get_y(), MARGIN + WIDTH, pdf.get_y())
     _row(pdf, (s.end.isoformat(), "Closing balance", "", "", "", figure(s.closing_balance)),
@@ -206,7 +250,7 @@ def _closing(pdf: _Pdf, s: Statement) -> None:
     pdf.ln(2)
 
 
-def _ageing(pdf: _Pdf, s: Statement) -> None:
+def _ageing(pdf: Pdf, s: Statement) -> None:
     """The closing balance by age: one box per bucket, then the unapplied credits."""
     bands = s.ageing
     if not bands:
@@ -226,7 +270,7 @@ def _ageing(pdf: _Pdf, s: Statement) -> None:
     pdf.set_y(y + 19)
 
 
-def _payment_details(pdf: _Pdf, company: Company) -> None:
+def payment_details(pdf: Pdf, company: Company) -> None:
     if not company.payment_details:
         return
     lines = [clean(x) for x in str(company.payment_details).splitlines() if clean(x)]
@@ -240,7 +284,7 @@ def _payment_details(pdf: _Pdf, company: Company) -> None:
     pdf.set_y(y + 6)
 
 
-def _slip(pdf: _Pdf, s: Statement, company: Company) -> None:
+def _slip(pdf: Pdf, s: Statement, company: Company) -> None:
     """The remittance slip, at the foot of the last page below a cut line."""
     top = 297.0 - MARGIN - 4 - SLIP_HEIGHT
     if pdf.get_y() > top - 2:
@@ -279,25 +323,33 @@ def statement_file_name(s: Statement) -> str:
     return f"{safe_name(s.customer)}-{safe_name(s.currency)}-statement.pdf"
 
 
+def file_paths(folder: Path, names: list[str], force: bool) -> list[Path]:
+    """The files to write in ``folder``, a name that repeats made unique (``-2``, ``-3``
+    before its last ``-part``); refused (nothing written) when one exists, unless ``force``."""
+    if not folder.is_dir():
+        raise WorkbookError(f"cannot write into '{folder}': not a folder")
+    paths, seen = [], set()
+    for name in names:
+        unique, n = name, 1
+        while unique in seen:
+            n += 1
+            stem, _, last = name.rpartition("-")
+            unique = f"{stem}-{n}-{last}"
+        seen.add(unique)
+        paths.append(folder / unique)
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        raise WorkbookError(f"{existing[0]} exists (and {len(existing) - 1} more); use "
+                            "--force to overwrite")
+    return paths
+
+
 def write_statement_pdfs(report: StatementsReport, folder: Path, *, force: bool = False
                          ) -> list[Path]:
     """One PDF per statement in ``folder`` (CUSTOMER-CURRENCY-statement.pdf; two keys that
     make the same safe name get -2, -3, ...). An existing file is overwritten only with
     ``force``; nothing is written when one would be refused."""
-    if not folder.is_dir():
-        raise WorkbookError(f"cannot write statements into '{folder}': not a folder")
-    paths, seen = [], set()
-    for s in report.statements:
-        name, n = statement_file_name(s), 1
-        while name in seen:
-            n += 1
-            name = statement_file_name(s).replace("-statement.pdf", f"-{n}-statement.pdf")
-        seen.add(name)
-        paths.append(folder / name)
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        raise WorkbookError(f"{existing[0]} exists (and {len(existing) - 1} more); use "
-                            "--force to overwrite")
+    paths = file_paths(folder, [statement_file_name(s) for s in report.statements], force)
     for s, path in zip(report.statements, paths, strict=True):
         path.write_bytes(statement_pdf(s, report.company, report.kind))
     return paths
