@@ -147,3 +147,28 @@ def test_the_cli_doc_names_every_field_of_the_letters_document(capsys, workbook)
     documented = _names(_json_sections()["letters"]) | reminder_line | company
     assert _keys(printed) == documented - {"statements"}
     assert _keys(printed) == _model_fields(LettersReport)
+
+
+def test_a_printed_batch_goes_into_the_history_and_is_not_made_again(capsys, workbook,
+                                                                     tmp_path):
+    from openpyxl import load_workbook
+
+    before = LettersReport.model_validate(json.loads(run(capsys, "letters", workbook,
+                                                         "--json")[1]))
+    printed = tmp_path / "printed.xlsx"
+    code, out, err = run(capsys, "letters", workbook, "--printed", printed)
+    assert code == 0, err
+    assert f"Recorded {len(before.letters)} letters as sent" in out
+    ws = load_workbook(printed, read_only=True)["History"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [h for h in rows[0]]
+    added = [dict(zip(header, r, strict=False)) for r in rows[1:]
+             if r[header.index("Note")] and str(r[header.index("Note")]).startswith("Letter")]
+    assert sorted((r["Customer"], r["Currency"], r["Level"]) for r in added) == sorted(
+        (x.customer, x.currency, x.level) for x in before.letters)
+    code, out, _ = run(capsys, "letters", printed)
+    assert code == 0 and "0 letters" in out  # sent today: in their cool-down
+    code, _, err = run(capsys, "letters", workbook, "--printed", printed)
+    assert code == 2 and "--force" in err
+    code, _, err = run(capsys, "letters", workbook, "--printed", workbook)
+    assert code == 2 and "never changed" in err
