@@ -6,6 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from creditdesk.analysis.statements import statements_report
 from creditdesk.domain.ageing import ageing
@@ -13,7 +15,7 @@ from creditdesk.domain.ledger import build_ledger, raw_tables
 from creditdesk.domain.statements import statements
 from devkit.sample import AS_OF, sample_tables
 from tests.builders import AS_OF as JUNE_30
-from tests.builders import customer, d, invoice, make_ledger
+from tests.builders import customer, d, invoice, make_ledger, tables
 from tests.unit.test_payments import payments
 
 PERIODS = [(dt.date(2026, 11, 1), AS_OF), (dt.date(2026, 6, 1), dt.date(2026, 8, 31)),
@@ -184,3 +186,53 @@ def test_the_cli_doc_names_every_field_of_the_statements_document(sample):
     text = _json_sections()["statements"]
     assert _keys(printed) == _names(text) - {"as_of", "base_currency", "issues", "activity"}
     assert _keys(printed) == _model_fields(StatementsReport)
+
+
+# -- any ledger: dated payments, settlements, credits ------------------------------------
+
+DAY0 = dt.date(2026, 1, 1)
+
+
+@st.composite
+def ledgers(draw):
+    n = draw(st.integers(1, 8))
+    invoices, payments_rows = [], []
+    for k in range(n):
+        issued = DAY0 + dt.timedelta(days=draw(st.integers(0, 170)))
+        amount = draw(st.sampled_from([100.0, 250.5, 1000.0, -80.0, -300.0]))
+        row = invoice(f"I{k}", amount, issued + dt.timedelta(days=30),
+                      customer=draw(st.sampled_from(["C1", "C2"])), **{"Invoice Date": issued})
+        if draw(st.booleans()):
+            row["Paid"] = abs(amount) * draw(st.sampled_from([0.5, 1.0]))
+        if draw(st.booleans()):
+            row["Settled Date"] = issued + dt.timedelta(days=draw(st.integers(0, 60)))
+        if amount > 0 and draw(st.booleans()):
+            day = issued + dt.timedelta(days=draw(st.integers(0, 60)))
+            payments_rows.append((day, row["Customer"], draw(st.sampled_from([20.0, 50.0])),
+                                  "", "", f"I{k}"))
+        invoices.append(row)
+    if draw(st.booleans()):
+        payments_rows.append((DAY0 + dt.timedelta(days=draw(st.integers(0, 170))), "C1",
+                              40.0, "", "ON-ACC", ""))
+    extra = payments(*payments_rows) if payments_rows else None
+    start = DAY0 + dt.timedelta(days=draw(st.integers(0, 180)))
+    return tables([customer("C1"), customer("C2")], invoices, extra=extra), start
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers())
+def test_any_ledger_opens_on_the_day_before_and_closes_on_the_ageing(case):
+    t, start = case
+    raw = raw_tables(t)
+    ledger = build_ledger(raw)
+    before = ageing(build_ledger(raw, as_of=start - dt.timedelta(days=1))).outstanding
+    after = ageing(ledger).outstanding
+    got_open, got_close = np.zeros(2), np.zeros(2)
+    for s in statements(ledger, start):
+        assert s.opening + sum(ln.amount for ln in s.lines) == pytest.approx(s.closing)
+        assert s.buckets.sum() + s.unapplied == pytest.approx(s.closing)
+        assert all(start <= ln.date <= JUNE_30 for ln in s.lines)
+        got_open[s.customer] += s.opening
+        got_close[s.customer] += s.closing
+    assert got_open == pytest.approx(before)
+    assert got_close == pytest.approx(after)
