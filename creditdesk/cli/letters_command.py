@@ -69,12 +69,16 @@ def run(args: argparse.Namespace) -> int:
     report = letters_report(analysis)
     written = None
     if folder:
-        from creditdesk.files.letter_pdf import write_letter_pdfs
+        from creditdesk.files.letter_pdf import letter_missing, write_letter_pdfs
 
         try:
             written = write_letter_pdfs(report, folder, force=args.force)
         except CreditdeskError as exc:
             raise LettersUsageError(f"{PROG}: {exc}") from None
+        for x in report.letters:
+            if missing := letter_missing(x):
+                print(f"{PROG}: {x.customer} {x.currency}: the PDF font has no {missing}; "
+                      "those letters are blank in it", file=sys.stderr)
     if args.printed:
         _write_printed(args, book.tables, report)
     if args.json:

@@ -74,6 +74,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a period after the as-of date
         raise StatementsUsageError(f"{PROG}: {exc}") from None
     written = _write(report, folder, args) if folder else []
+    if folder:
+        from creditdesk.files.pdf import statement_missing
+
+        for st in report.statements:
+            if missing := statement_missing(st):
+                print(f"{PROG}: {st.customer} {st.currency}: the PDF font has no {missing}; "
+                      "those letters are blank in it (the JSON and statements.xlsx have them)",
+                      file=sys.stderr)
     if args.json:
         json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

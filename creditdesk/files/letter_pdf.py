@@ -27,8 +27,10 @@ from creditdesk.files.pdf import (
     clean,
     facts_block,
     file_paths,
+    missing_letters,
     money,
     payment_details,
+    quiet_fonts,
     safe_name,
 )
 from creditdesk.files.pdf import header as page_header
@@ -166,13 +168,19 @@ def write_letter_pdfs(report: LettersReport, folder: Path, *, force: bool = Fals
     if report.letters:
         names.append(batch_file_name(report))
     paths = file_paths(folder, names, force)
-    day = report.date.isoformat()
-    pages = []
-    for letter, path in zip(report.letters, paths, strict=False):
-        data, n = _letter_file(letter, report.company, day)
-        path.write_bytes(data)
-        pages.append(n)
     if not report.letters:
         return [], None
-    paths[-1].write_bytes(batch_pdf(report, pages))
+    day = report.date.isoformat()
+    pages = []
+    with quiet_fonts():
+        for letter, path in zip(report.letters, paths, strict=False):
+            data, n = _letter_file(letter, report.company, day)
+            path.write_bytes(data)
+            pages.append(n)
+        paths[-1].write_bytes(batch_pdf(report, pages))
     return paths[:-1], paths[-1]
+
+
+def letter_missing(letter: Letter) -> str:
+    """The letters of the letter's text the fonts lack (they print blank)."""
+    return missing_letters([letter.name, *letter.address, letter.subject, letter.text])

@@ -8,7 +8,7 @@ Bitstream Vera licence, ``LICENSE-DejaVu.txt``), cut down (fontTools' subsetter)
 Latin Extended-A (the letters of Western, Central and Northern European names: é, ü, ø,
 ł, ő, š, ...), Romanian ș ț, the typographic punctuation and the currency signs (£, €, ...),
 415 glyphs, so that each file parses and embeds it quickly; a letter outside it (another
-script) is left blank, and fpdf2 logs a warning naming it.
+script) is left blank (``missing_letters`` names them, for the commands to say).
 
 One statement per file: A4 portrait, the company's header, the customer's name and postal
 address where a window envelope (DL, left window) shows it, the statement's account, period
@@ -20,8 +20,11 @@ ISO ``2026-11-24``, as the results workbook has them.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -309,6 +312,42 @@ def _slip(pdf: Pdf, s: Statement, company: Company) -> None:
         pdf.text_at(141, yy, 53, value, 9.5, bold=label == "Amount due", align="R", h=6)
 
 
+# -- letters the font lacks ------------------------------------------------------------
+
+
+@functools.cache
+def font_letters() -> frozenset[int]:
+    """The characters the embedded font has."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(FONTS / "DejaVuSans.ttf").getBestCmap())
+
+
+def missing_letters(texts: Iterable[str]) -> str:
+    """The letters of ``texts`` the font lacks (they print blank), in order: "東京"."""
+    have = font_letters()
+    seen = dict.fromkeys(ch for t in texts for ch in clean(t)
+                         if ord(ch) not in have and not ch.isspace())
+    return "".join(seen)
+
+
+def statement_missing(s: Statement) -> str:
+    return missing_letters([s.name, *s.address, *(ln.reference for ln in s.lines)])
+
+
+@contextlib.contextmanager
+def quiet_fonts() -> Iterator[None]:
+    """fpdf2's warning per file about letters its font lacks, silenced: the commands say it
+    once a document, in words (``missing_letters``)."""
+    log = logging.getLogger("fpdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 # -- files ------------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -350,6 +389,7 @@ def write_statement_pdfs(report: StatementsReport, folder: Path, *, force: bool 
     make the same safe name get -2, -3, ...). An existing file is overwritten only with
     ``force``; nothing is written when one would be refused."""
     paths = file_paths(folder, [statement_file_name(s) for s in report.statements], force)
-    for s, path in zip(report.statements, paths, strict=True):
-        path.write_bytes(statement_pdf(s, report.company, report.kind))
+    with quiet_fonts():
+        for s, path in zip(report.statements, paths, strict=True):
+            path.write_bytes(statement_pdf(s, report.company, report.kind))
     return paths

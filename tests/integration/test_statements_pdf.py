@@ -212,3 +212,18 @@ def test_a_long_statement_runs_on_with_its_header_and_every_figure(capsys, workb
         assert f"Page {n} of {len(pages)}" in page.extract_text()
     assert "Balance (EUR)" in pages[1].extract_text()  # the table's header again
     _check_pdf(io.BytesIO(path.read_bytes()), s)
+
+
+def test_the_command_says_which_letters_the_pdf_font_lacks(capsys, tmp_path):
+    t = sample_tables()
+    header, rows = t["Customers"]
+    rows = [list(r) for r in rows]
+    rows[2][header.index("Name")] = "東京 Trading KK"
+    t["Customers"] = (header, rows)
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, t)
+    code, _, err = run(capsys, "statements", path, "--customer", "C-0003", "-o",
+                       tmp_path / "out")
+    assert code == 0
+    assert "C-0003 EUR: the PDF font has no 東京; those letters are blank" in err
+    assert "missing the following glyphs" not in err  # fpdf2's own warning, said once
