@@ -1,6 +1,6 @@
 """Statements of account as PDF files, with fpdf2.
 
-fpdf2 is pure Python (its one compiled-free dependency is fontTools), so the same code runs in
+fpdf2 is pure Python (and so is fontTools, which it uses for fonts), so the same code runs in
 the CLI, in a Lambda (the backend mails statements) and anywhere a wheel installs; it embeds
 TrueType fonts as subsets and writes real text, which pypdf (and a screen reader, and a
 customer's copy and paste) reads back. The font is DejaVu Sans (``creditdesk/files/fonts``,
@@ -11,7 +11,8 @@ Latin Extended-A (the letters of Western, Central and Northern European names: Ã
 script) is left blank (``missing_letters`` names them, for the commands to say).
 
 One statement per file: A4 portrait, the company's header, the customer's name and postal
-address where a window envelope (DL, left window) shows it, the statement's account, period
+address where a window envelope shows it (Settings' Envelope Window: UK DL or DIN 5008, with
+the fold marks in the margin), the statement's account, period
 and currency, the lines with their running balance, the closing balance, the ageing footer,
 the payment details (left out when Settings has none) and a remittance slip at the foot of
 the last page. Figures are written as ``1,234.56`` (``-1,234.56`` for a credit), dates as
