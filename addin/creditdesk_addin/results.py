@@ -15,7 +15,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from creditdesk.analysis import tables
-from creditdesk.analysis.documents import AgeingReport, CheckReport, IssueRow, ScoreReport
+from creditdesk.analysis.documents import (
+    AgeingReport,
+    CheckReport,
+    IssueRow,
+    ScoreReport,
+    StatementsReport,
+)
 from creditdesk_addin.workbook import (
     TEXT,
     Col,
@@ -29,6 +35,7 @@ from creditdesk_addin.workbook import (
 )
 
 AGEING, CREDIT, DASHBOARD, ISSUES, SCORES = "Ageing", "Credit", "Dashboard", "Issues", "Scores"
+STATEMENTS = "Statements"
 FORMATS = {**tables.NUMBER_FORMATS, "text": TEXT}  # the number format of each column kind
 AUTOFIT_ROWS = 500  # rows Excel looks at to fit a column
 CHART = "CreditdeskReceivablesByAge"
@@ -81,6 +88,14 @@ def write_credit(book: Any, report: CheckReport) -> None:
 def write_scores(book: Any, report: ScoreReport, check: CheckReport | None) -> None:
     sheet = get_sheet(book, SCORES)
     write_result_table(sheet, tables.scores(report, check), 1, 1)
+    _freeze_customers(sheet)
+
+
+def write_statements(book: Any, report: StatementsReport) -> None:
+    """The Statements sheet: every statement's lines between its opening and closing
+    balances (``tables.STATEMENTS``, as the CLI's statements.xlsx)."""
+    sheet = get_sheet(book, STATEMENTS)
+    write_result_table(sheet, tables.statements(report), 1, 1)
     _freeze_customers(sheet)
 
 

@@ -29,6 +29,7 @@ from creditdesk.files.pdf import (
     file_paths,
     missing_letters,
     money,
+    new_pdf,
     payment_details,
     quiet_fonts,
     safe_name,
@@ -48,7 +49,7 @@ def batch_file_name(report: LettersReport) -> str:
 
 
 def _new() -> Pdf:
-    pdf = Pdf()
+    pdf = new_pdf()
     pdf.add_font(MONO, "", str(FONTS / "DejaVuSansMono.ttf"))
     pdf.alias_nb_pages()
     return pdf

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-
 from creditdesk.analysis.documents import Company, Statement, StatementsReport
 from creditdesk.domain.errors import WorkbookError
 
@@ -72,9 +70,10 @@ def reference(s: Statement) -> str:
     return f"{s.account}-{s.end:%Y%m%d}"
 
 
-class Pdf(FPDF):
-    """A4 portrait with the one embedded face; bold is drawn by stroking the letters' outline
-    in their own colour as well as filling them (``put(bold=True)``), which spares each file
+class Pdf:
+    """What a Creditdesk PDF adds to fpdf2's ``FPDF`` (``new_pdf`` makes one of both): A4
+    portrait with the one embedded face; bold is drawn by stroking the letters' outline in
+    their own colour as well as filling them (``put(bold=True)``), which spares each file
     parsing and embedding a second font (half of a statement's time)."""
 
     def __init__(self) -> None:
@@ -120,10 +119,23 @@ class Pdf(FPDF):
         self.put(w, h, text, size, bold=bold, colour=colour, align=align)
 
 
+@functools.cache
+def _document_class() -> type:
+    # fpdf2 is imported when a PDF is made: xlwings Lite imports this package without it
+    from fpdf import FPDF
+
+    return type("CreditdeskPdf", (Pdf, FPDF), {})
+
+
+def new_pdf() -> Any:
+    """A new, empty document (``Pdf`` on fpdf2's ``FPDF``)."""
+    return _document_class()()
+
+
 def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> bytes:
     """One statement of account as the bytes of a PDF file."""
     title = "Statement of account" if kind == "activity" else "Statement of open items"
-    pdf = Pdf()
+    pdf = new_pdf()
     pdf.set_title(f"{title}: {clean(s.name)} ({s.currency})")
     pdf.set_author(clean(company.name))
     pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")

@@ -174,3 +174,20 @@ def test_dates_sent_as_serial_numbers_give_the_results_of_dates_sent_as_iso_text
     for t in results[0][1]:
         assert results[0][1][t] == results[1][1][t], t
     assert results[0][2] == results[1][2]
+
+
+def test_statements_writes_the_statements_the_cli_prints(sample, capsys):
+    expected = cli_json(capsys, "statements", sample)
+    summary, _, after = run(payload_from_file(sample), scripts.statements)
+    rows = table(after, "Statements")
+    want = []
+    for s in expected["statements"]:
+        want.append((s["customer"], s["currency"], "Opening balance", None,
+                     s["opening_balance"]))
+        want += [(s["customer"], s["currency"], ln["type"], ln["amount"], ln["balance"])
+                 for ln in s["lines"]]
+        want.append((s["customer"], s["currency"], "Closing balance", None,
+                     s["closing_balance"]))
+    got = [(r["Customer"], r["Currency"], r["Type"], r["Amount"], r["Balance"]) for r in rows]
+    assert got == want
+    assert summary.startswith(f"{len(expected['statements'])} statements of account")
