@@ -27,6 +27,7 @@ BUTTONS = [
     ("CD_SendReminders", "Send reminders", "Hands the ticked reminders to the backend"),
     ("CD_Sync", "Sync", "Ledger to the backend; history, promises, disputes back"),
     ("CD_Score", "Score", "Payment scores, grades and recommended limits"),
+    ("CD_Statements", "Statements", "Statements of account for the As Of Date's month"),
 ]
 XLWINGS_CONF = [  # xlwings reads the first two columns of this sheet as its settings
     ["UDF Modules", "creditdesk_addin.desktop"],

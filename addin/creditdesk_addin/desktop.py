@@ -60,6 +60,10 @@ def score() -> str:
     return scripts.score(_caller())
 
 
+def statements() -> str:
+    return scripts.statements(_caller())
+
+
 # -- functions (@xw.func) -------------------------------------------------------------------
 
 # An Excel error as COM hands it over (VT_ERROR with these codes; xlwings' own table).

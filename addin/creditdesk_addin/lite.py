@@ -47,6 +47,7 @@ BUTTONS = [  # (function, button name)
     ("send_reminders", "Send reminders"),
     ("sync", "Sync"),
     ("score", "Score"),
+    ("statements", "Statements"),
 ]
 EXCEL_FUNCTIONS = [  # (implementation key, Python name in main.py, Excel name, volatile)
     ("credit_check", "credit_check", "CREDIT_CHECK", True),

@@ -21,6 +21,7 @@ from creditdesk.analysis.documents import (
     IssueRow,
     PlanReport,
     ScoreReport,
+    StatementsReport,
 )
 from creditdesk_addin.workbook import (
     TEXT,
@@ -35,6 +36,7 @@ from creditdesk_addin.workbook import (
 )
 
 AGEING, CREDIT, DASHBOARD, ISSUES, SCORES = "Ageing", "Credit", "Dashboard", "Issues", "Scores"
+STATEMENTS = "Statements"
 FORMATS = {**tables.NUMBER_FORMATS, "text": TEXT}  # the number format of each column kind
 AUTOFIT_ROWS = 500  # rows Excel looks at to fit a column
 CHART = "CreditdeskReceivablesByAge"
@@ -96,6 +98,14 @@ def write_plans(book: Any, report: PlanReport) -> None:
     sheet = get_sheet(book, tables.PLAN_STATUS_SHEET)
     write_block(sheet, 1, 1, [[tables.plan_status_title(report)]])
     write_result_table(sheet, tables.plan_status(report), 3, 1)
+
+
+def write_statements(book: Any, report: StatementsReport) -> None:
+    """The Statements sheet: every statement's lines between its opening and closing
+    balances (``tables.STATEMENTS``, as the CLI's statements.xlsx)."""
+    sheet = get_sheet(book, STATEMENTS)
+    write_result_table(sheet, tables.statements(report), 1, 1)
+    _freeze_customers(sheet)
 
 
 def write_issues(book: Any, issues: Sequence[IssueRow | Mapping[str, Any]]) -> None:

@@ -37,6 +37,7 @@ from creditdesk_addin.results import (
     DASHBOARD,
     ISSUES,
     SCORES,
+    STATEMENTS,
     write_ageing,
     write_credit,
     write_dashboard,
@@ -44,6 +45,7 @@ from creditdesk_addin.results import (
     write_plans,
     write_result_table,
     write_scores,
+    write_statements,
 )
 from creditdesk_addin.workbook import (
     Col,
@@ -81,6 +83,7 @@ INCLUDE: dict[str, list[str] | None] = {
     "send_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
     "sync": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
     "score": [*_LEDGER, SCORES, DASHBOARD, ISSUES],
+    "statements": [*_LEDGER, STATEMENTS, DASHBOARD, ISSUES],
 }
 SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
 
@@ -156,6 +159,16 @@ def score(book: Any) -> str:
     return _run(book, "Score", _score)
 
 
+def statements(book: Any) -> str:
+    """Statements: each customer's statement of account for the As Of Date's month.
+
+    Writes the Statements sheet: per customer and currency, the opening balance on the
+    first of the month, every invoice, credit note and payment since with the running
+    balance, and the closing balance on the As Of Date (the ageing's outstanding). The PDF
+    statements to send: creditdesk statements WORKBOOK -o FOLDER."""
+    return _run(book, "Statements", _statements)
+
+
 SCRIPTS: dict[str, Callable[..., str]] = {
     "import_export": import_export,
     "refresh": refresh,
@@ -163,6 +176,7 @@ SCRIPTS: dict[str, Callable[..., str]] = {
     "send_reminders": send_reminders,
     "sync": sync,
     "score": score,
+    "statements": statements,
 }
 
 
@@ -298,6 +312,21 @@ def _score(book: Any, progress: Progress) -> str:
     summary = (f"Scored {len(scored):,} of {len(doc.customers):,} customers as of "
                f"{doc.as_of} (the others have no settled history yet). "
                + _issues_phrase(doc.issues))
+    _summary(book, summary)
+    return summary
+
+
+def _statements(book: Any, progress: Progress) -> str:
+    from creditdesk.analysis.statements import statements_report
+
+    a = _load(book, progress)
+    progress("making the statements of account")
+    doc = statements_report(a.ledger)
+    write_statements(book, doc)
+    issues = a.issue_rows()
+    write_issues(book, issues)
+    summary = (f"{len(doc.statements):,} statements of account, {doc.start} to {doc.end}, "
+               "on the Statements sheet. " + _issues_phrase(issues))
     _summary(book, summary)
     return summary
 

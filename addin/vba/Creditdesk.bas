@@ -30,6 +30,10 @@ Sub CD_Score()
     RunPython "import creditdesk_addin.desktop as cd; cd.score()"
 End Sub
 
+Sub CD_Statements()
+    RunPython "import creditdesk_addin.desktop as cd; cd.statements()"
+End Sub
+
 Sub CD_ImportFunctions()
 #If Mac Then
     MsgBox "On a Mac, the Creditdesk functions come with xlwings Lite; the buttons work here.", vbInformation, "Creditdesk"

@@ -128,6 +128,23 @@ async def score(book: xw.BookAsync):
     await lite_io.run(book, scripts.score, scripts.INCLUDE["score"])
 
 
+@script(
+    name="Statements",
+    include=[
+        "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
+        "Plans", "Statements", "Dashboard", "Issues"
+    ],
+)
+async def statements(book: xw.BookAsync):
+    """# Statements: each customer's statement of account for the As Of Date's month.
+
+    Writes the Statements sheet: per customer and currency, the opening balance on the
+    first of the month, every invoice, credit note and payment since with the running
+    balance, and the closing balance on the As Of Date (the ageing's outstanding). The PDF
+    statements to send: creditdesk statements WORKBOOK -o FOLDER."""
+    await lite_io.run(book, scripts.statements, scripts.INCLUDE["statements"])
+
+
 @func(name="CREDIT_CHECK", volatile=True)
 @arg("customer", ndim=2, err_to_str=True,
      doc="Customer key, as in the Customers table (or a range of keys)")

@@ -286,6 +286,105 @@ class InterestReport(Document):
     warnings: list[str]
 
 
+# -- statements of account -------------------------------------------------------------
+
+
+class StatementLine(Document):
+    """A transaction of a statement: a debt positive, a payment or credit negative;
+    ``balance`` is the running balance after it. ``due_date``: invoices and credit notes."""
+
+    date: dt.date
+    type: str  # Invoice, Credit note, Payment, Credit applied
+    reference: str  # the invoice, credit note or payment's number
+    amount: float
+    balance: float
+    due_date: dt.date | None = None
+
+
+class AgeingBand(Document):
+    label: str  # a bucket of the workbook's (Settings' Bucket Edges), or Unapplied credits
+    amount: float
+
+
+class Statement(Document):
+    """A statement of account of one customer in one currency (amounts in that currency):
+    opening_balance + the lines = closing_balance = the ageing's outstanding on ``end``;
+    ``ageing``: the closing balance in the workbook's buckets, then the unapplied credits."""
+
+    customer: str
+    name: str
+    account: str  # the customer's account number (its key where none is given)
+    address: list[str]
+    currency: str
+    start: dt.date
+    end: dt.date
+    opening_balance: float
+    lines: list[StatementLine]
+    closing_balance: float
+    ageing: list[AgeingBand]
+
+    @property
+    def amount_due(self) -> float:
+        return max(self.closing_balance, 0.0)
+
+
+class Company(Document):
+    """Who the statements are from (Settings); None: not set, and not shown."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    payment_details: str | None = None
+    envelope_window: Literal["UK DL", "DIN 5008"] = "UK DL"  # where the address is printed
+
+
+StatementKind = Literal["activity", "open-items"]
+
+
+class StatementsReport(Document):
+    """``statements --json``: one statement per customer and currency."""
+
+    kind: StatementKind
+    start: dt.date
+    end: dt.date
+    company: Company
+    statements: list[Statement]
+
+
+# -- letters ---------------------------------------------------------------------------
+
+
+class Letter(Document):
+    """A reminder whose level's Channel is Letter, as a printed letter: the reminder's text,
+    its invoices, and how its interest and compensation were computed (``computation``:
+    one sentence per invoice that carries either; empty when none does)."""
+
+    customer: str
+    name: str
+    account: str
+    address: list[str]
+    currency: str
+    level: int
+    level_name: str
+    reference: str  # what the customer quotes: ACCOUNT-L{level}-YYYYMMDD
+    subject: str
+    text: str
+    invoices: list[ReminderLine]
+    amount: float
+    interest: float
+    compensation: float
+    total: float
+    computation: list[str]
+
+
+class LettersReport(Document):
+    """``letters --json``: today's letters, one per customer and currency."""
+
+    date: dt.date
+    company: Company
+    letters: list[Letter]
+
+
 # -- all of them -----------------------------------------------------------------------
 
 

@@ -276,7 +276,7 @@ class Analysis:
         return {
             "company_name": s.company_name, "customer": c.ids[i],
             "customer_name": c.name[i] or c.ids[i], "contact_name": c.contact_name[i],
-            "account_number": c.account_number[i] or c.ids[i], "currency": r.currency,
+            "account_number": c.account_of(i), "currency": r.currency,
             "amount": _money(r.amount), "interest": _money(float(r.interest.sum())),
             "compensation": _money(float(r.compensation.sum())), "total": _money(r.total),
             "invoice_count": str(invoice_count),

@@ -32,6 +32,7 @@ from creditdesk.analysis.documents import (
     Results,
     ScoreReport,
     Skipped,
+    StatementsReport,
 )
 from creditdesk.domain.contract import normalise_header
 
@@ -386,6 +387,46 @@ RECEIVABLES_BY_AGE = TableSpec("ReceivablesByAge", (
     Column("Age", "label", key="label"),
     Column("Amount", "money", key="value", in_currency=True),
 ))
+
+
+# One row per statement line, between the statement's opening and closing balance rows;
+# amounts in each statement's own currency.
+STATEMENTS = TableSpec("Statements", (
+    Column("Customer", key="customer", get=lambda p: p[0].customer),
+    Column("Name", key="name", get=lambda p: p[0].name),
+    Column("Currency", "label", key="currency", get=lambda p: p[0].currency, width=10),
+    Column("Date", "date", key="date", get=lambda p: p[1].date),
+    Column("Type", "label", key="type", get=lambda p: p[1].type, width=16),
+    Column("Reference", key="reference", get=lambda p: p[1].reference),
+    Column("Due Date", "date", key="due_date", get=lambda p: p[1].due_date),
+    Column("Amount", "money", key="amount", get=lambda p: p[1].amount),
+    Column("Balance", "money", key="balance", get=lambda p: p[1].balance),
+))
+OPENING, CLOSING = "Opening balance", "Closing balance"
+
+
+@dataclass(frozen=True)
+class _Balance:
+    """A statement's opening or closing balance as a row of the Statements table."""
+
+    date: dt.date
+    type: str
+    balance: float
+    reference: str = ""
+    due_date: dt.date | None = None
+    amount: float | None = None
+
+
+def statements(report: StatementsReport) -> Table:
+    """Every statement's lines, each statement from its opening balance (activity) to its
+    closing balance."""
+    rows: list[tuple[Any, Any]] = []
+    for s in report.statements:
+        if report.kind == "activity":
+            rows.append((s, _Balance(s.start, OPENING, s.opening_balance)))
+        rows.extend((s, ln) for ln in s.lines)
+        rows.append((s, _Balance(s.end, CLOSING, s.closing_balance)))
+    return fill(STATEMENTS, rows)
 
 
 # -- filled from the documents --------------------------------------------------------

@@ -239,11 +239,19 @@ def _parser() -> CommandParser:
                     help="how long to wait for the batch (default 600)")
     _backend_options(se)
 
-    from creditdesk.cli import import_command, plan_command, rates_command
+    from creditdesk.cli import (
+        import_command,
+        letters_command,
+        plan_command,
+        rates_command,
+        statements_command,
+    )
 
     import_command.register(sub)
     rates_command.register(sub)
     plan_command.register(sub)
+    statements_command.register(sub)
+    letters_command.register(sub)
     _add_plugins(sub)
     return p
 

@@ -65,6 +65,14 @@ CUSTOMERS = Table(
         Column("Promise Date", "date", help="Date the customer promised to pay by"),
         Column("Promise Amount", "number"),
         Column("Language", "text", help="Template language, e.g. en, de, fr"),
+        # The postal address, on statements and letters (Xero's POAddressLine1-3, POCity,
+        # PORegion, POPostalCode, POCountry)
+        *(Column(f"Address Line {n}", "text", help="Postal address: street, building"
+                 if n == 1 else "") for n in (1, 2, 3)),
+        Column("City", "text", help="Postal address: town or city"),
+        Column("Region", "text", help="Postal address: county, state or region"),
+        Column("Postcode", "text", help="Postal address: postcode or ZIP code"),
+        Column("Country", "text", help="Postal address: country, as it is written on mail"),
     ),
     required=True,
     help="One row per customer account.",

@@ -109,9 +109,21 @@ class Customers:
     email_problem: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     # When the promise to pay was made (History's Date; NaT: typed into Customers, unknown).
     promise_made: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
+    # The postal address: a tuple of its non-blank lines (ADDRESS_COLUMNS' order).
+    address: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def account_of(self, i: int) -> str:
+        """The account number mail, statements and letters show: Account Number, else the
+        customer key."""
+        number = self.account_number[i] if i < len(self.account_number) else None
+        return str(number).strip() if number not in (None, "") else str(self.ids[i])
+
+    def address_of(self, i: int) -> tuple[str, ...]:
+        """The customer's postal address lines; () when none is given."""
+        return self.address[i] if i < len(self.address) else ()
 
 
 @dataclass
@@ -527,6 +539,7 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["do_not_chase"] = data["do_not_chase"] | (hold != "")
     data["pause_reason"] = r.get("Pause Reason")
     data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
+    data["address"] = _addresses(r)
     _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
         code = data["currency"][i]
@@ -544,6 +557,19 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["promise_made"] = np.full(r.n, np.datetime64("NaT"), dtype="datetime64[D]")
     used = Customers(ids=ids[keep], row=r.rows[keep], **{k: v[keep] for k, v in data.items()})
     return used, (r.n - int(r.note_blank_rows().sum()), int(keep.sum()))
+
+
+ADDRESS_COLUMNS = ("Address Line 1", "Address Line 2", "Address Line 3", "City", "Region",
+                   "Postcode", "Country")
+
+
+def _addresses(r: _TableReader) -> np.ndarray:
+    """Each customer's postal address: its non-blank lines, in ``ADDRESS_COLUMNS``' order."""
+    parts = [r.get(h) for h in ADDRESS_COLUMNS]
+    out = np.empty(r.n, dtype=object)
+    for i in range(r.n):
+        out[i] = tuple(str(p[i]).strip() for p in parts if str(p[i]).strip())
+    return out
 
 
 def _out_of_range(r: _TableReader, data: dict[str, np.ndarray]) -> None:

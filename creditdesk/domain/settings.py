@@ -135,6 +135,11 @@ class Settings(BaseModel):
         None, alias="Date Order",
         description="DMY or MDY: how dates such as 03/11/2026 are read when a column could be "
                     "either; blank = from the data, else from Country")
+    envelope_window: Literal["UK DL", "DIN 5008"] = Field(
+        "UK DL", alias="Envelope Window",
+        description="Where statements and letters print the postal address: UK DL (20 mm "
+                    "from the left, 50 mm down) or DIN 5008 (form B: 45 mm down, under a "
+                    "return-address line)")
     backend_url: str | None = Field(
         None, alias="Backend URL",
         description="The Creditdesk backend (Send and Sync); the API key is never kept here")
@@ -179,6 +184,18 @@ class Settings(BaseModel):
             if text == normalise_header(option):
                 return option
         raise ValueError(f"'{v}' is not Due Date or Invoice Date")
+
+    @field_validator("envelope_window", mode="before")
+    @classmethod
+    def _envelope(cls, v: Any) -> Any:
+        if is_blank(v):
+            return "UK DL"
+        text = re.sub(r"[\s_-]+", "", str(v)).upper()
+        window = {"UKDL": "UK DL", "DL": "UK DL", "UK": "UK DL", "DIN5008": "DIN 5008",
+                  "DIN5008B": "DIN 5008", "DIN": "DIN 5008"}.get(text)
+        if window is None:
+            raise ValueError(f"'{v}' is not UK DL or DIN 5008")
+        return window
 
     @field_validator("late_payment_law", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from creditdesk.analysis import tables
-from creditdesk.analysis.documents import Results
+from creditdesk.analysis.documents import Results, StatementsReport
 from creditdesk.files.xlsx_book import (
     Book,
     Col,
@@ -54,6 +54,23 @@ def write_results(path: str | os.PathLike, results: Results | Mapping[str, Any],
         _Dashboard(book, dashboard).write(tables.dashboard(
             results, source_name=source_name, made=made))
         dashboard.activate()
+        close_workbook(book.wb, path)
+
+
+def write_statements(path: str | os.PathLike, report: StatementsReport, *,
+                     source: str | os.PathLike | None = None) -> None:
+    """A results workbook with the statements' figures on one Statements sheet (the table
+    of ``creditdesk.analysis.tables.STATEMENTS``), a title above it."""
+    with target_file(path, source) as tmp:
+        book = Book(new_workbook(tmp), results=True)
+        ws = book.sheet("Statements")
+        kind = "Statements of account" if report.kind == "activity" else "Open items"
+        ws.write_string(0, 0, f"{kind} {report.start.isoformat()} to "
+                        f"{report.end.isoformat()}: {len(report.statements)} statements",
+                        book.f.bold)
+        _write_table(book, ws, tables.statements(report), 1, 0)
+        ws.freeze_panes(2, 3)
+        print_setup(ws, 1)
         close_workbook(book.wb, path)
 
 

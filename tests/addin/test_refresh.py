@@ -192,3 +192,20 @@ def test_refresh_writes_each_plans_state_as_plan_list_prints_it(tmp_path, capsys
     assert listed["status"] == "Defaulted" and row["Missed"] == listed["missed"] == 2
     assert row["Outstanding"] == listed["outstanding"] == 500.0
     assert cell(after, "Plan status", 1, 1).startswith("Payment plans: 1, 0 kept")
+
+
+def test_statements_writes_the_statements_the_cli_prints(sample, capsys):
+    expected = cli_json(capsys, "statements", sample)
+    summary, _, after = run(payload_from_file(sample), scripts.statements)
+    rows = table(after, "Statements")
+    want = []
+    for s in expected["statements"]:
+        want.append((s["customer"], s["currency"], "Opening balance", None,
+                     s["opening_balance"]))
+        want += [(s["customer"], s["currency"], ln["type"], ln["amount"], ln["balance"])
+                 for ln in s["lines"]]
+        want.append((s["customer"], s["currency"], "Closing balance", None,
+                     s["closing_balance"]))
+    got = [(r["Customer"], r["Currency"], r["Type"], r["Amount"], r["Balance"]) for r in rows]
+    assert got == want
+    assert summary.startswith(f"{len(expected['statements'])} statements of account")
