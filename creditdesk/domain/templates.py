@@ -31,6 +31,8 @@ PLACEHOLDERS: dict[str, str] = {
     "as_of": "the as-of date",
     "sender_email": "Settings: Sender Email",
     "reply_to": "Settings: Reply To",
+    # Left as it is here: the backend puts the link in when it sends (services/sending.py).
+    "pay_link": "the link to the customer's own page (filled in by the backend's send)",
 }
 
 @dataclass

@@ -27,6 +27,15 @@ Items (pk | sk: what; gsi1 keys where set):
 - ``T#<t>#C#<customer>`` | ``H#<utc time>#<event id>``: a history event; gsi1
   ``T#<t>#H#<yyyy-mm>`` / ``<utc time>#<event id>``
 - ``T#<t>#IDEMPOTENCY`` | ``<powertools key>``: Powertools idempotency records (batch parts)
+- ``T#<t>`` | ``LINK#<sha256 of the token>``: a link to the debtor's page: customer, batch,
+  expiry (TTL); gsi1 ``T#<t>#CL#<customer>`` / ``<issued>`` (for erasure)
+- ``T#<t>`` | ``LINKS#<sha256 of tenant and customer>``: the customer's current links (their
+  hashes; an older link is not among them: revoked)
+- ``T#<t>`` | ``PAGEKEY``: the secret the page's CSRF tokens are HMACs under
+- ``T#<t>`` | ``RATE#<link hash>#<window>`` and ``RATE#<sha256 of an IP address>`` |
+  ``RATE#<window>``: the page's rate-limit counters (TTL); the only items whose key does not
+  start with the tenant (an address is limited whichever tenant's link it tries)
+- ``T#<t>`` | ``PAGESUM#<day>``: the claim of the controller's daily summary of page actions
 
 gsi1 serves: the tenant list (``TENANTS``) for the schedules, the tenant of an SES message id
 (``MSG#<id>``, for SES events: the tenant is never taken from the event's tags), history by
@@ -69,6 +78,14 @@ def history_month_pk(t: str, month: str) -> str:
 
 def customer_batches_gsi(t: str, customer: str) -> str:
     return f"T#{t}#CB#{customer}"
+
+
+def customer_links_gsi(t: str, customer: str) -> str:
+    return f"T#{t}#CL#{customer}"
+
+
+def rate_address_pk(address: str) -> str:
+    return f"RATE#{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def idempotency_pk(t: str) -> str:
