@@ -302,3 +302,23 @@ def test_another_tenants_key_cannot_revoke_this_tenants_links(web, fake, acme):
     r = web.http.delete("/v1/customers/C1/links", headers=bearer(other_key))
     assert r.status_code == 200 and r.json_body["revoked"] is False
     assert page(web, token).status_code == 200
+
+
+def test_the_backends_own_cycle_no_longer_chases_what_the_page_answered(web, fake, acme):
+    from chalicelib.services import ledgers
+
+    tenant = acme[0]
+    day = fake.clock.now().date()
+    before, _ = ledgers.compute_reminders(fake, tenant, day)
+    assert {r.customer for r in before} == {"C1", "C2"}
+    assert [r.invoices for r in before if r.customer == "C1"] == [["INV-1"]]
+    token = links.issue(fake, tenant, "C2", "b1")
+    html = page(web, token).body.decode()
+    assert post(web, token, {"form": "dispute", "invoice": "SECRET-9", "reason": "quality",
+                             "text": "broken", "csrf": csrf(html, "dispute")}).status_code == 303
+    c1 = links.issue(fake, tenant, "C1", "b1")
+    html = page(web, c1).body.decode()
+    assert post(web, c1, {"form": "promise", "amount": "1200", "date": "2026-07-20",
+                          "csrf": csrf(html, "promise")}).status_code == 303
+    after, _ = ledgers.compute_reminders(fake, tenant, day)
+    assert after == []  # C1 promised (paused to 20 July), C2's only invoice is disputed
