@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"Measured by `bench/addin_refresh.py` on `{workbook.name}` ({rows:,} invoices, "
              f"5,000 customers) as an Office.js payload of {payload_mb:.1f} MB; actions out "
              f"{out_len / 1e6:.2f} MB; best and median of {args.repeat}:", "",
-             *machine(pinning), f"- xlwings {_version('xlwings')} (remote engine, as in "
+             *machine(pinning, load=True), f"- xlwings {_version('xlwings')} (remote engine, as in "
              "xlwings Lite)", ""]
     lines.append(table(
         ["what", "best", "median", "vs Refresh"],

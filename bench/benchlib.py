@@ -74,8 +74,9 @@ def nproc() -> str:
         return str(os.cpu_count())
 
 
-def machine(pinning: str = "") -> list[str]:
-    """Lines describing where and with what the figures were measured."""
+def machine(pinning: str = "", *, load: bool = False) -> list[str]:
+    """Lines describing where and with what the figures were measured; with ``load``, the
+    load average as they are written (on a shared machine it says how far to trust them)."""
     env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     blas = ", ".join(f"{k}={v}" if v is not None else f"{k} not set" for k, v in env.items())
     lines = [
@@ -89,6 +90,10 @@ def machine(pinning: str = "") -> list[str]:
     ]
     if pinning:
         lines.append(f"- process: {pinning}")
+    if load and hasattr(os, "getloadavg"):
+        avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        lines.append(f"- load average (1, 5, 15 minutes) when the figures were written: {avg} "
+                     f"on {nproc()} cores (every process on the machine, this run's included)")
     return lines
 
 

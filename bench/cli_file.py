@@ -70,7 +70,8 @@ def run(cmd: list[str], stdout: Path) -> None:
 
 
 def check_same(cli_json: Path, plain_json: Path) -> str:
-    """The CLI's ageing and the plain script's agree to the cent, customer by customer."""
+    """The CLI's ageing and the plain script's agree to the cent, customer by customer: each
+    bucket, the unapplied credits and the total."""
     doc = json.loads(cli_json.read_text())
     plain = {r["Customer"]: r for r in json.loads(plain_json.read_text())}
     mine = {r["customer"]: r for r in doc["customers"]}
@@ -80,6 +81,7 @@ def check_same(cli_json: Path, plain_json: Path) -> str:
     bad = [c for c, r in mine.items()
            if any(abs(x - plain[c][label]) > 0.006 for x, label in zip(r["buckets"], labels,
                                                                          strict=True))
+           or abs(r["unapplied_credits"] - plain[c]["Unapplied Credits"]) > 0.006
            or abs(r["outstanding"] - plain[c]["Total"]) > 0.006]
     if bad:
         sys.exit(f"bucket totals differ for {len(bad)} customers, e.g. {bad[:3]}")
@@ -217,7 +219,7 @@ def main() -> None:
             f"{args.repeat}:",
             "",
             *machine(f"not pinned ({len(os.sched_getaffinity(0))} cores usable)"
-                     if hasattr(os, "sched_getaffinity") else ""),
+                     if hasattr(os, "sched_getaffinity") else "", load=True),
             "",
             result,
             "",

@@ -93,7 +93,7 @@ def main() -> int:
         "Measured by `bench/lambda_package.py` (the zip from `creditdesk backend package`, "
         f"unpacked; {args.repeat} fresh `python -S` processes per module, interleaved):",
         "",
-        *machine(),
+        *machine(load=True),
         "",
         table(["import, cold", "min", "median", "max", "vs baseline"], rows),
         "",

@@ -57,6 +57,10 @@ SEND_CONCURRENCY = 4  # the send worker's MaximumConcurrency; each worker paces 
 # How often the send queue hands a message over before its dead-letter queue takes it (the
 # queue's maxReceiveCount); the worker fails a message's rows with the reason on the last one.
 SEND_MAX_RECEIVES = 10
+# Messages per invocation of each queue worker: the handlers' ``batch_size`` and the event
+# source mappings in the template (backend/ops/resources.py) both read these.
+SEND_BATCH_SIZE = 2
+WORK_BATCH_SIZE = 1
 # A tenant created without a sender identity sends from this one (the local stack verifies it).
 LOCAL_SENDER = "reminders@creditdesk.example"
 

@@ -1,7 +1,8 @@
 """Operator and local tools for the backend, run from a checkout and never deployed (Chalice
 packages only ``app.py``, ``chalicelib/`` and ``vendor/``):
 
-- ``cli``: ``creditdesk backend serve|tenant|package`` (also ``python -m backend.ops``);
+- ``cli``: ``creditdesk backend serve|tenant|key|package`` (also ``python -m backend.ops``);
+  ``usage``: each tenant's API Gateway key in the usage plan;
 - ``local``: the local stack (moto + the Chalice app + what Lambda would run around it);
   ``emulator``: moto's server as a child process; ``moto_patches``: its fixes to moto, for
   one range of moto versions; ``schedule``: EventBridge expressions evaluated locally;

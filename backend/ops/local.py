@@ -6,7 +6,8 @@ What runs, and what stands in for what AWS would run:
   CPU does not share the app's GIL; boto3 reaches it through ``AWS_ENDPOINT_URL`` (the app
   has no code path of its own for it), with fake credentials.
 - the resources (``resources.create_local_resources``) and a local tenant;
-- **API Gateway**: Chalice's local server (``chalice.local``) on 127.0.0.1, in a thread;
+- **API Gateway**: Chalice's local server (``chalice.local``) on 127.0.0.1, in a thread; its
+  401/403 answered as the template's gateway responses answer them (``ErrorOut``, CORS);
 - **SQS event source mappings**: pollers per queue handler the app registers
   (``@app.on_sqs_message``; as many as its maximum concurrency) that receive up to its batch
   size, invoke the handler with a real SQS-shaped Lambda event, and delete only the records
@@ -305,9 +306,8 @@ class LocalStack:
         config = self._chalice_config()
         server = create_local_server(self.app, config, "127.0.0.1", self.port)
         self._http = server.server  # the socketserver (LocalDevServer prints to stdout)
-        if not self.verbose:
-            self._http.RequestHandlerClass = functools.partial(
-                _quiet_handler(), app_object=self.app, config=config)
+        self._http.RequestHandlerClass = functools.partial(
+            _request_handler(quiet=not self.verbose), app_object=self.app, config=config)
         self._http.daemon_threads = True
         t = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.2},
                              name="http", daemon=True)
@@ -559,15 +559,27 @@ def _worker_invoke(name: str, event: dict, context: LambdaContext) -> Any:
 
 
 @functools.cache
-def _quiet_handler() -> type:
-    """Chalice's request handler without a log line per request (``--verbose`` keeps it)."""
+def _request_handler(quiet: bool) -> type:
+    """Chalice's request handler answering its own 401/403 (no key, a refused key) as API
+    Gateway does with the template's gateway responses (``resources.gateway_response``: the
+    ``ErrorOut`` shape, the CORS header); without a log line per request unless verbose."""
     from chalice.local import ChaliceRequestHandler
 
-    class Quiet(ChaliceRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+    from .resources import gateway_response
 
-    return Quiet
+    class Handler(ChaliceRequestHandler):
+        def _send_error_response(self, error: Any) -> None:
+            if error.CODE not in (401, 403):
+                return super()._send_error_response(error)
+            headers, body = gateway_response(error.CODE)
+            self._send_http_response(error.CODE, headers, body)
+            return None
+
+        def log_message(self, format: str, *args: Any) -> None:
+            if not quiet:
+                super().log_message(format, *args)
+
+    return Handler
 
 
 SIMULATOR = {"bounce@simulator.amazonses.com": "Bounce",

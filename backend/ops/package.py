@@ -241,6 +241,15 @@ def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None
         raise PackageError("chalice package failed: " + (lines[-1] if lines else "?"))
 
 
+def _cors_origin(chalice_template: dict[str, Any]) -> str | None:
+    """The stage's CREDITDESK_CORS_ORIGIN, as Chalice gave it to the API's function."""
+    for fn in merge_template.functions(chalice_template).values():
+        env = (fn["Properties"].get("Environment") or {}).get("Variables") or {}
+        if isinstance(env.get("CREDITDESK_CORS_ORIGIN"), str):
+            return env["CREDITDESK_CORS_ORIGIN"]
+    return None
+
+
 def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None,
             build_dir: Path | None = None) -> dict[str, Any]:
     """Write ``sam.json``, ``deployment.zip`` and ``merge-template.json`` into ``outdir``."""
@@ -254,8 +263,8 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     with tempfile.TemporaryDirectory() as first:
         _chalice(build, Path(first) / "out", stage, region, None)
         chalice_template = json.loads((Path(first) / "out" / "sam.json").read_text())
-    merge = merge_template.build(chalice_template, resources.cloudformation(),
-                                 resources.iam_statements())
+    merge = merge_template.build(chalice_template,
+                                 resources.cloudformation(_cors_origin(chalice_template)))
     merge_path = build / "merge-template.json"
     merge_path.write_text(json.dumps(merge, indent=2) + "\n")
     if outdir.exists():

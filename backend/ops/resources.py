@@ -1,7 +1,8 @@
 """The AWS resources the app needs, for the operator tools: ``create_local_resources()`` on
 the emulator (the local stack and the tests), and the same resources as CloudFormation
-(``cloudformation()``, ``iam_statements()``) for ``infra/merge_template.py`` to merge into the
-template ``chalice package`` writes. Not part of the Lambda package.
+(``cloudformation()``; ``role_statements()``: one IAM role per function) for
+``infra/merge_template.py`` to merge into the template ``chalice package`` writes. Not part of
+the Lambda package.
 
 What the items and objects in them mean is the service layer's storage schema
 (``chalicelib/services/keys.py``). The names, and the constants the handlers share with the
@@ -39,10 +40,15 @@ TABLE_DEFINITION: dict[str, Any] = {
 }
 TTL_ATTRIBUTE = "expiration"
 
+INCOMPLETE_UPLOAD_DAYS = 1  # multipart uploads never completed are aborted (parts deleted)
+
 LIFECYCLE = {"Rules": [{
     "ID": "transient", "Status": "Enabled",
     "Filter": {"Tag": {"Key": "retention", "Value": "transient"}},
     "Expiration": {"Days": TRANSIENT_DAYS},
+}, {
+    "ID": "abort-incomplete-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": INCOMPLETE_UPLOAD_DAYS},
 }]}
 
 # Which SES events the configuration set publishes to the topic.
@@ -174,7 +180,7 @@ def _dlq_alarm(dlq_ref: str, name: str) -> dict[str, Any]:
         "AlarmActions": [{"Ref": "OperatorAlarmsTopic"}]}}
 
 
-def cloudformation() -> dict[str, Any]:
+def cloudformation(cors_origin: str | None = None) -> dict[str, Any]:
     """Resources (and the Lambda environment referring to them) for ``infra/`` to merge into
     the template ``chalice package`` writes. Names of queues and the topic are fixed, because
     Chalice builds the event source ARNs from the names in ``.chalice/config.json``.
@@ -182,7 +188,10 @@ def cloudformation() -> dict[str, Any]:
     Returned keys: ``Resources`` (CloudFormation resources), ``Environment`` (the value of each
     environment variable as a CloudFormation expression, for every function) and
     ``EventSourceMappings`` (what Chalice cannot express: the handler, its batch item failure
-    reporting)."""
+    reporting), ``Parameters`` (the template's own: the tenants' sender identities),
+    ``Roles`` (each function's IAM statements, by handler name), ``ReservedConcurrency`` (by
+    handler name), ``Api`` (what goes on Chalice's ``RestAPI``: throttle, gateway
+    responses) and ``ApiResources`` (what refers to it: the usage plan)."""
     _config = runtime_config()
     names = _config.NAMES
 
@@ -213,7 +222,10 @@ def cloudformation() -> dict[str, Any]:
                              "LifecycleConfiguration": {"Rules": [{
                                  "Id": "transient", "Status": "Enabled",
                                  "TagFilters": [{"Key": "retention", "Value": "transient"}],
-                                 "ExpirationInDays": TRANSIENT_DAYS}]},
+                                 "ExpirationInDays": TRANSIENT_DAYS}, {
+                                 "Id": "abort-incomplete-uploads", "Status": "Enabled",
+                                 "AbortIncompleteMultipartUpload": {
+                                     "DaysAfterInitiation": INCOMPLETE_UPLOAD_DAYS}}]},
                              "PublicAccessBlockConfiguration": {
                                  "BlockPublicAcls": True, "BlockPublicPolicy": True,
                                  "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
@@ -259,68 +271,226 @@ def cloudformation() -> dict[str, Any]:
         _config.SES_CONFIGURATION_SET: {"Ref": "SesConfigurationSet"},
         _config.EVENTS_TOPIC_ARN: {"Ref": "SesEventsTopic"},
     }
+    # BatchSize and MaximumConcurrency come from the handlers' decorators (Chalice writes
+    # them from chalicelib.config.SEND_BATCH_SIZE / SEND_CONCURRENCY): not repeated here.
     mappings = {
-        "send_worker": {"queue": "SendQueue", "BatchSize": 10,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                        "ScalingConfig": {"MaximumConcurrency": _config.SEND_CONCURRENCY}},
-        "work_worker": {"queue": "WorkQueue", "BatchSize": 1,
+        "send_worker": {"queue": "SendQueue",
+                        "FunctionResponseTypes": ["ReportBatchItemFailures"]},
+        "work_worker": {"queue": "WorkQueue",
                         "FunctionResponseTypes": ["ReportBatchItemFailures"]},
     }
     return {"Resources": resources, "Environment": environment,
-            "EventSourceMappings": mappings}
+            "EventSourceMappings": mappings, "Parameters": parameters(),
+            "Roles": role_statements(), "ReservedConcurrency": reserved_concurrency(),
+            "Api": api_settings(cors_origin), "ApiResources": {"ApiUsagePlan": usage_plan()}}
 
 
-def gateway_responses(cors_origin: str = "https://addin.xlwings.org") -> dict[str, Any]:
-    """API Gateway's own 401/403 answers in the API's error shape (``ErrorOut``) and with the
-    CORS header, so the add-in can read them. ``RestAPI`` is the API Chalice's template
-    defines."""
-    out = {}
-    for name, kind, status, message in (
-            ("Unauthorized", "UNAUTHORIZED", "401", "an API key is needed: Authorization: "
-             "Bearer <key>"),
-            ("AccessDenied", "ACCESS_DENIED", "403", "the API key is not valid"),
-            ("Default4xx", "DEFAULT_4XX", None, "$context.error.message"),
-            ("Default5xx", "DEFAULT_5XX", None, "the service is unavailable; try again")):
-        props: dict[str, Any] = {
-            "RestApiId": {"Ref": "RestAPI"}, "ResponseType": kind,
-            "ResponseParameters": {
-                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{cors_origin}'"},
-            "ResponseTemplates": {"application/json": json.dumps(
-                {"error": kind.lower(), "message": message, "field": None})},
-        }
+# -- the API's own answers, throttling and the functions' concurrency ------------------------
+
+# API Gateway's throttle for the whole stage (every tenant together) and the usage plan's
+# monthly quota; the API's and the send worker's reserved concurrency keep one busy tenant
+# from taking the account's Lambda concurrency (the send worker's equals its event source's
+# MaximumConcurrency, chalicelib.config.SEND_CONCURRENCY).
+API_RATE_LIMIT = 50  # requests per second, steady, all tenants together
+API_BURST_LIMIT = 100
+TENANT_RATE_LIMIT = 10  # each tenant (the usage plan, by the authorizer's usage key)
+TENANT_BURST_LIMIT = 20
+TENANT_MONTHLY_QUOTA = 300_000
+API_RESERVED_CONCURRENCY = 50
+SENDER_PARAMETER = "SenderAddresses"
+
+# API Gateway's own refusals (the authorizer's and the throttle's), in the ErrorOut shape.
+GATEWAY_RESPONSES = (
+    ("UNAUTHORIZED", 401, "unauthorized",
+     '"an API key is needed: Authorization: Bearer <key>"'),
+    ("ACCESS_DENIED", 403, "forbidden", '"the API key is not valid (unknown or revoked)"'),
+    ("THROTTLED", 429, "throttled", '"too many requests; retry after a short wait"'),
+    ("QUOTA_EXCEEDED", 429, "quota_exceeded", '"the monthly request quota is used up"'),
+    ("INVALID_API_KEY", 403, "forbidden", '"this tenant is not in the usage plan: the '
+     'operator runs creditdesk backend tenant plan"'),
+    ("DEFAULT_4XX", None, "refused", "$context.error.messageString"),
+    ("DEFAULT_5XX", None, "unavailable", '"the service is unavailable; try again shortly"'),
+)
+
+
+def gateway_responses(cors_origin: str | None = None) -> dict[str, Any]:
+    """API Gateway's own answers (no key: 401, an unknown key: 403, throttled: 429, ...) in
+    the API's error shape (``ErrorOut``) and with the CORS header, so the add-in can read
+    them: the ``x-amazon-apigateway-gateway-responses`` extension of the API's definition,
+    which every deployment of the API carries (separate ``GatewayResponse`` resources would
+    reach the stage only with the next deployment)."""
+    origin = cors_origin or runtime_config().DEFAULT_CORS_ORIGIN
+    out: dict[str, Any] = {}
+    for kind, status, error, message in GATEWAY_RESPONSES:
+        template = f'{{"error": "{error}", "message": {message}, "field": null}}'
+        response: dict[str, Any] = {
+            "responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+                "gatewayresponse.header.Content-Type": "'application/json'"},
+            "responseTemplates": {"application/json": template}}
         if status:
-            props["StatusCode"] = status
-        out[f"GatewayResponse{name}"] = {"Type": "AWS::ApiGateway::GatewayResponse",
-                                         "Properties": props}
+            response["statusCode"] = status
+        out[kind] = response
     return out
 
 
-def iam_statements() -> list[dict[str, Any]]:
-    """The least-privilege statements every function of the app needs (one role), with
-    CloudFormation references to the resources above."""
-    table_arn = {"Fn::GetAtt": ["CreditdeskTable", "Arn"]}
-    return [
-        {"Effect": "Allow", "Action": [
-            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem",
-            "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
-         "Resource": [table_arn, {"Fn::Sub": "${CreditdeskTable.Arn}/index/gsi1"}]},
-        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-                                       "s3:PutObjectTagging"],
-         "Resource": {"Fn::Sub": "${LedgerBucket.Arn}/*"}},
-        {"Effect": "Allow", "Action": ["s3:ListBucket"],
-         "Resource": {"Fn::GetAtt": ["LedgerBucket", "Arn"]}},
-        {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage",
-                                       "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                       "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"],
-         "Resource": [{"Fn::GetAtt": ["SendQueue", "Arn"]},
-                      {"Fn::GetAtt": ["WorkQueue", "Arn"]}]},
-        {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": [
-            {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
-            {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
-                        "configuration-set/${SesConfigurationSet}"}]},
-        {"Effect": "Allow", "Action": ["ses:GetSendQuota", "ses:GetAccount"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream",
-                                       "logs:PutLogEvents"],
-         "Resource": {"Fn::Sub": "arn:${AWS::Partition}:logs:*:*:*"}},
-    ]
+def gateway_response(status: int, cors_origin: str | None = None,
+                     message: str = "") -> tuple[dict[str, str], str]:
+    """(headers, body) of the gateway response for ``status`` as API Gateway sends it: for
+    the local stack, which answers 401/403 itself."""
+    kind = {401: "UNAUTHORIZED", 403: "ACCESS_DENIED", 429: "THROTTLED"}.get(
+        status, "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+    r = gateway_responses(cors_origin or runtime_config().load().cors_origin)[kind]
+    headers = {k.removeprefix("gatewayresponse.header."): v.strip("'")
+               for k, v in r["responseParameters"].items()}
+    body = r["responseTemplates"]["application/json"].replace(
+        "$context.error.messageString", json.dumps(message or "refused"))
+    return headers, body
+
+
+def api_settings(cors_origin: str | None = None) -> dict[str, Any]:
+    """What the merge template puts on the API (Chalice's ``RestAPI``): the stage's throttle
+    and the gateway responses."""
+    return {
+        "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*",
+                            "ThrottlingRateLimit": API_RATE_LIMIT,
+                            "ThrottlingBurstLimit": API_BURST_LIMIT}],
+        "DefinitionBody": {
+            "x-amazon-apigateway-api-key-source": "AUTHORIZER",
+            "x-amazon-apigateway-gateway-responses": gateway_responses(cors_origin)},
+    }
+
+
+def usage_plan(api: str = "RestAPI", stage: str = "api") -> dict[str, Any]:
+    """The usage plan on the API's stage: a throttle and a monthly quota for each tenant.
+    The authorizer names the tenant's API Gateway key (``usageIdentifierKey``; the API's key
+    source is AUTHORIZER, every authorized route requires a key), which ``backend tenant
+    create`` makes and adds to this plan (output ``UsagePlanId``)."""
+    return {"Type": "AWS::ApiGateway::UsagePlan", "DependsOn": [f"{api}{stage}Stage"],
+            "Properties": {
+                "UsagePlanName": {"Fn::Sub": "${AWS::StackName}-tenants"},
+                "Description": "Creditdesk API: each tenant's throttle and monthly quota",
+                "ApiStages": [{"ApiId": {"Ref": api}, "Stage": stage}],
+                "Throttle": {"RateLimit": TENANT_RATE_LIMIT, "BurstLimit": TENANT_BURST_LIMIT},
+                "Quota": {"Limit": TENANT_MONTHLY_QUOTA, "Period": "MONTH"}}}
+
+
+def reserved_concurrency() -> dict[str, int]:
+    """Reserved concurrency by handler name."""
+    return {"app": API_RESERVED_CONCURRENCY,
+            "send_worker": runtime_config().SEND_CONCURRENCY}
+
+
+# -- one IAM role per function ----------------------------------------------------------------
+# Each function's statements list what its handler calls (read from chalicelib/services and
+# adapters; tests/backend/test_roles.py runs each handler on moto and checks every AWS call it
+# makes against its role). Every resource is this stack's own.
+
+_TABLE = [{"Fn::GetAtt": ["CreditdeskTable", "Arn"]},
+          {"Fn::Sub": "${CreditdeskTable.Arn}/index/gsi1"}]
+_OBJECTS = {"Fn::Sub": "${LedgerBucket.Arn}/*"}
+
+
+def _allow(actions: list[str], resource: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": sorted(actions), "Resource": resource}
+
+
+def _dynamodb(*actions: str) -> dict[str, Any]:
+    return _allow([f"dynamodb:{a}" for a in actions], _TABLE)
+
+
+def _objects(*actions: str) -> dict[str, Any]:
+    return _allow([f"s3:{a}" for a in actions], _OBJECTS)
+
+
+def _queue(queue: str, *actions: str) -> dict[str, Any]:
+    return _allow([f"sqs:{a}" for a in actions], {"Fn::GetAtt": [queue, "Arn"]})
+
+
+def _consume(queue: str) -> dict[str, Any]:
+    """What Lambda's event source mapping and the worker's retry_later need."""
+    return _queue(queue, "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
+                  "ChangeMessageVisibility")
+
+
+def _send_mail() -> list[dict[str, Any]]:
+    """ses:SendEmail only From the tenants' addresses (the ``SenderAddresses`` parameter,
+    ``*@acme.example`` or ``billing@acme.example``: the condition ``ses:FromAddress``), on
+    this account's identities and the stack's configuration set. (A list of identity ARNs
+    cannot be built from a parameter: ``Fn::Join``'s delimiter must be a literal.)"""
+    prefix = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+    return [{"Effect": "Allow", "Action": ["ses:SendEmail"],
+             "Resource": [{"Fn::Sub": f"{prefix}:identity/*"},
+                          {"Fn::Sub": f"{prefix}:configuration-set/${{SesConfigurationSet}}"}],
+             "Condition": {"StringLike": {"ses:FromAddress": {"Ref": SENDER_PARAMETER}}}}]
+
+
+_LOGS = _allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+               {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                           "log-group:/aws/lambda/*"})
+
+
+def authorizer_statements() -> list[dict[str, Any]]:
+    """``api_key_auth``: reads the key's item, nothing else."""
+    return [_dynamodb("GetItem"), _LOGS]
+
+
+def api_statements() -> list[dict[str, Any]]:
+    """The API (``app``): snapshots and uploads (S3; presigned PUT), batches (enqueued on
+    both queues), history, erasure, scores. It sends no mail."""
+    return [_dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query",
+                      "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"),
+            _objects("GetObject", "PutObject", "DeleteObject", "PutObjectTagging",
+                     "DeleteObjectTagging"),
+            _allow(["s3:ListBucket"], {"Fn::GetAtt": ["LedgerBucket", "Arn"]}),
+            _queue("SendQueue", "SendMessage"), _queue("WorkQueue", "SendMessage"), _LOGS]
+
+
+def send_worker_statements() -> list[dict[str, Any]]:
+    """``send_worker``: rows, claims, history, suppressions; oversized reminders from S3;
+    the send queue; mail through SES and the account's quota."""
+    return [_dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query",
+                      "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"),
+            _objects("GetObject"), _consume("SendQueue"), *_send_mail(),
+            _allow(["ses:GetSendQuota"], "*"), _LOGS]
+
+
+def work_worker_statements() -> list[dict[str, Any]]:
+    """``work_worker``: compute (rows to the send queue, oversized reminders to S3), the
+    daily cycle, scores (S3) and the weekly digest (mail through SES)."""
+    return [_dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query",
+                      "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"),
+            _objects("GetObject", "PutObject", "PutObjectTagging"),
+            _consume("WorkQueue"), _queue("SendQueue", "SendMessage"), *_send_mail(), _LOGS]
+
+
+def ses_events_statements() -> list[dict[str, Any]]:
+    """``ses_events``: the claim of a message id (index), history, suppression, the erased
+    customers' tombstones."""
+    return [_dynamodb("GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query",
+                      "BatchWriteItem"), _LOGS]
+
+
+def schedule_statements() -> list[dict[str, Any]]:
+    """``tick``, ``nightly_scores``, ``weekly_digest``: the tenant list (index), work items
+    on the work queue. The mail of the digest goes from the work worker."""
+    return [_dynamodb("Query"), _queue("WorkQueue", "SendMessage"), _LOGS]
+
+
+def role_statements() -> dict[str, list[dict[str, Any]]]:
+    """Each function's statements, by handler name (``app`` is the API)."""
+    schedules = schedule_statements()
+    return {"app": api_statements(), "api_key_auth": authorizer_statements(),
+            "send_worker": send_worker_statements(),
+            "work_worker": work_worker_statements(), "ses_events": ses_events_statements(),
+            "tick": schedules, "nightly_scores": schedules, "weekly_digest": schedules}
+
+
+def parameters() -> dict[str, Any]:
+    return {SENDER_PARAMETER: {
+        "Type": "CommaDelimitedList",
+        "AllowedPattern": r"^(\*|[^\s,*@]+)@[^\s,*@]+\.[^\s,*@]+$",
+        "Description": "The addresses the tenants send from, comma-separated: "
+                       "*@acme.example (any address at a verified domain) or "
+                       "billing@acme.example. Only the send worker and the work worker "
+                       "(the digest) may send mail, and only From these."}}

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ValidationError
 from creditdesk.api.models import (
     MAX_INLINE_SNAPSHOT_BYTES,
     MAX_REMINDERS_PER_REQUEST,
+    MAX_UPLOAD_BYTES,
     BatchIn,
     BatchOut,
     DisputeIn,
@@ -304,6 +305,10 @@ class Client:
         data = _dump(snapshot)
         if len(data) <= MAX_INLINE_SNAPSHOT_BYTES:
             return self._call("POST", "/v1/ledger", SnapshotOut, body=data)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise BackendError(f"the workbook's tables are {len(data) / 1e6:.1f} MB as JSON; "
+                               f"the backend reads at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB",
+                               status=None, field="size", error="too_large")
         up = self.request_upload(len(data))
         self.upload(up, data)
         out = self.complete_upload(up.version)

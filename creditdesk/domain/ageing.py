@@ -69,13 +69,17 @@ def outstanding_on(ledger: Ledger, day: np.datetime64) -> np.ndarray:
     (refunded, used) reduces the credit, never beyond 0.
     """
     inv = ledger.invoices
-    dated = dated_paid_on(ledger, day)
     settled = inv.settled_date
-    later = ~np.isnat(settled) & (settled > day)
-    paid = np.where(later, dated, inv.paid + dated)
+    has_date = ~np.isnat(settled)
+    later = has_date & (settled > day)
+    if len(ledger.payments) and (ledger.payments.date <= day).any():
+        dated = dated_paid_on(ledger, day)
+        paid = np.where(later, dated, inv.paid + dated)
+    else:  # no Payments dated by then (the common case): the same figures, two passes fewer
+        paid = np.where(later, 0.0, inv.paid)
     credit = inv.amount < 0
     out = np.where(credit, np.minimum(inv.amount + paid, 0.0), inv.amount - paid)
-    out = np.where(~np.isnat(settled) & (settled <= day), 0.0, out)
+    out = np.where(has_date & ~later, 0.0, out)
     out[inv.invoice_date > day] = 0.0
     return out
 

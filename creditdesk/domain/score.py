@@ -198,16 +198,33 @@ def settled_by_credit(ledger: Ledger) -> np.ndarray:
     credit = np.flatnonzero((inv.amount < 0) & ~inv.payment)
     if not len(credit):
         return out
-    cust, ref = inv.customer.tolist(), inv.reference.tolist()
-    cents = np.rint(np.abs(inv.amount) * 100).astype(np.int64).tolist()
-    ccy, day = inv.currency.tolist(), inv.invoice_date.astype(np.int64).tolist()
-    by_ref = {(cust[k], ref[k]) for k in credit.tolist() if ref[k]}
-    by_amount = {(cust[k], ccy[k], cents[k], day[k]) for k in credit.tolist()}
-    settled = inv.settled_date.astype(np.int64).tolist()
-    number = inv.invoice.tolist()
-    for i in np.flatnonzero((inv.amount > 0) & ~np.isnat(inv.settled_date)).tolist():
-        out[i] = ((cust[i], number[i]) in by_ref
-                  or (cust[i], ccy[i], cents[i], settled[i]) in by_amount)
+    cents_all = np.rint(np.abs(inv.amount) * 100).astype(np.int64)
+    day_all, settled_all = inv.invoice_date.astype(np.int64), inv.settled_date.astype(np.int64)
+    # the settled invoices that can match: a credit note names their number, or has their
+    # amount and is dated on their Settled Date (whole columns first, exact tests after)
+    refs = {r for r in inv.reference[credit].tolist() if r}
+    settled_idx = np.flatnonzero((inv.amount > 0) & ~np.isnat(inv.settled_date))
+    named = np.fromiter((n in refs for n in inv.invoice[settled_idx].tolist()), dtype=bool,
+                        count=len(settled_idx))
+    same = (np.isin(cents_all[settled_idx], cents_all[credit])
+            & np.isin(settled_all[settled_idx], day_all[credit]))
+    maybe = settled_idx[named | same]
+    if not len(maybe):
+        return out
+
+    def cols(rows: np.ndarray) -> zip:
+        return zip(inv.customer[rows].tolist(), inv.reference[rows].tolist(),
+                   inv.invoice[rows].tolist(), inv.currency[rows].tolist(),
+                   cents_all[rows].tolist(), day_all[rows].tolist(),
+                   settled_all[rows].tolist(), strict=True)
+
+    by_ref, by_amount = set(), set()
+    for cust, ref, _, ccy, cents, day, _ in cols(credit):
+        if ref:
+            by_ref.add((cust, ref))
+        by_amount.add((cust, ccy, cents, day))
+    out[maybe] = [(cust, number) in by_ref or (cust, ccy, cents, settled) in by_amount
+                  for cust, _, number, ccy, cents, _, settled in cols(maybe)]
     return out
 
 

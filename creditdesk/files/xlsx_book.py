@@ -95,9 +95,7 @@ def target_file(path: str | os.PathLike, source: str | os.PathLike | None) -> It
 
 
 def new_workbook(tmp: str, created: dt.datetime | None = None) -> Any:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(tmp, dict(WORKBOOK_OPTIONS))
+    wb = xlsx_bulk.workbook_class()(tmp, dict(WORKBOOK_OPTIONS))
     props = {"title": "Creditdesk", "comments": "Written by Creditdesk"}
     if created is not None:
         props["created"] = created

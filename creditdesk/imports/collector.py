@@ -1,4 +1,5 @@
-"""The cyclic garbage collector paused while an export is read, parsed and merged.
+"""The cyclic garbage collector paused while an export is read, parsed and merged (and
+while a report command builds and writes its documents: ``cli.main._run_report``).
 
 Reading 100,000 lines makes some 100,000 row lists and as many items, table rows and issues;
 every 700 of them the collector runs, and every so often it walks every one of them (a few

@@ -234,143 +234,206 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
     column; what that first cell says (a total's label, a percentage line, ...) is worked out
     once per distinct value. The amount column is read once, as a whole column, after the
     rows are sorted (``Walk.parsed``); the totals are checked against it then.
+
+    The steps, per row: blank (a run of blank rows gets one note), the header row repeated,
+    an item (the common case, kept on the short path), or one of the other kinds
+    (``_Sorter.other``). Then the amount column is read and the totals checked
+    (``_read_amounts``).
     """
-    w = Walk()
-    where = sheet.where
-    base = sheet.first_row
-    stack: list[Group] = []
-    snap: list[Group] | None = []  # the stack as the items under it share it
-    header_key = list(header.keys)
-    width = len(header_key)
-    hfirst = next(j for j, k in enumerate(header_key) if k)
-    hkey = header_key[hfirst]
-    extra_keys = [key(x) for x in extra_lines]
-    skips = [p.casefold() for p in skip_prefixes if p]
-    data_cols = list(data_cols)
-    data_set = set(data_cols)
-    blank_from: int | None = None
+    s = _Sorter(sheet, header, amount_col, data_cols, extra_lines, skip_prefixes)
     rows = sheet.rows
-    items, groups_of, notes = w.items, w.groups_of, w.notes
-    firsts: dict[tuple[type, object], _First] = {}
-    hkeys: dict[str, str] = {}
-    checks: list[_Check] = []
-
-    def note(i: int, message: str) -> None:
-        notes.append(Issue(where, base + i, None, message))
-
     for i in range(header.row + 1, len(rows)):
         row = rows[i]
-        f = -1
-        for j, v in enumerate(row):
-            c = v.__class__
-            if c is str:
-                if v and not v.isspace():
-                    f = j
-                    break
-            elif v is None:
-                continue
-            elif c is float:
-                if v == v:
-                    f = j
-                    break
-            elif c in _NEVER_BLANK or not is_blank(v):
-                f = j
-                break
+        f = _first_filled(row)
         if f < 0:
-            if blank_from is None:
-                blank_from = i
+            if s.blank_from is None:
+                s.blank_from = i
             continue
-        if blank_from is not None:
-            a, b = base + blank_from, base + i - 1
-            notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
-                               f"blank rows {a}-{b} (skipped)"))
-            blank_from = None
-        n = len(row)
-        v0 = row[f]
+        if s.blank_from is not None:
+            s.end_blanks(i)
+        info = s.first_of(row[f])
+        if (info.header or s.hfirst > f) and s.repeats_header(row, f, info):
+            s.note(i, "the header row repeated (skipped)")
+            continue
+        data = s.fills_data(row, f)
+        if data and info.plain:
+            s.item(i)
+        else:
+            s.other(i, row, f, info, data)
+    if s.blank_from is not None:
+        s.end_blanks(len(rows))
+    _read_amounts(s, decimal, thousands)
+    return s.w
+
+
+def _first_filled(row: list) -> int:
+    """The position of the row's first filled cell (-1: the row is blank); ``_blank_cell``
+    inlined, as this runs on every row."""
+    for j, v in enumerate(row):
+        c = v.__class__
+        if c is str:
+            if v and not v.isspace():
+                return j
+        elif v is None:
+            continue
+        elif c is float:
+            if v == v:
+                return j
+        elif c in _NEVER_BLANK or not is_blank(v):
+            return j
+    return -1
+
+
+class _Sorter:
+    """``walk``'s state while it sorts the rows: the open groups (headings not yet closed by
+    their total), where a run of blank rows began, the total rows to check at the end."""
+
+    def __init__(self, sheet: Sheet, header: Header, amount_col: int,
+                 data_cols: Sequence[int], extra_lines: Sequence[str],
+                 skip_prefixes: Sequence[str]) -> None:
+        self.w = Walk()
+        self.where, self.base, self.rows = sheet.where, sheet.first_row, sheet.rows
+        self.amount_col = amount_col
+        self.stack: list[Group] = []
+        self.snap: list[Group] | None = []  # the stack as the items under it share it
+        self.header_key = list(header.keys)
+        self.hfirst = next(j for j, k in enumerate(self.header_key) if k)
+        self.hkey = self.header_key[self.hfirst]
+        self.extra_keys = [key(x) for x in extra_lines]
+        self.skips = [p.casefold() for p in skip_prefixes if p]
+        self.data_cols = list(data_cols)
+        self.data_set = set(self.data_cols)
+        self.blank_from: int | None = None
+        self.firsts: dict[tuple[type, object], _First] = {}
+        self.hkeys: dict[str, str] = {}
+        self.checks: list[_Check] = []
+
+    def note(self, i: int, message: str) -> None:
+        self.w.notes.append(Issue(self.where, self.base + i, None, message))
+
+    def end_blanks(self, i: int) -> None:
+        """One note for the blank rows from ``blank_from`` up to the row before ``i``."""
+        a, b = self.base + self.blank_from, self.base + i - 1
+        self.w.notes.append(Issue(self.where, a, None, "blank row (skipped)" if a == b else
+                                  f"blank rows {a}-{b} (skipped)"))
+        self.blank_from = None
+
+    def first_of(self, v0: object) -> _First:
+        """What the row's first filled cell says, worked out once per distinct value."""
         try:
-            info = firsts.get((v0.__class__, v0))
+            info = self.firsts.get((v0.__class__, v0))
             if info is None:
-                info = firsts[(v0.__class__, v0)] = _first(v0, skips, extra_keys, hkey)
+                info = self.firsts[(v0.__class__, v0)] = _first(v0, self.skips,
+                                                                self.extra_keys, self.hkey)
         except TypeError:  # an unhashable cell value
-            info = _first(v0, skips, extra_keys, hkey)
-        # the header row repeated: its first header's cell first (before the row's first
-        # filled cell it is blank, and no blank cell has that key)
-        if (info.header if hfirst == f else hfirst > f and hfirst < n and isinstance(
-                hv := row[hfirst], str) and _key_once(hkeys, hv) == hkey) and [
-                key(v) if isinstance(v, str) else "" for v in row[:width]] == header_key:
-            note(i, "the header row repeated (skipped)")
-            continue
-        # cells before the first filled one are blank: a data column at or after it decides
-        data = f in data_set
-        if not data:
-            for j in data_cols:
-                if f < j < n and not _blank_cell(row[j]):
-                    data = True
-                    break
-        if data and info.plain:  # an item, the common case
-            items.append(i)
-            if snap is None:
-                snap = list(stack)
-            groups_of.append(snap)
-            continue
+            info = _first(v0, self.skips, self.extra_keys, self.hkey)
+        return info
+
+    def repeats_header(self, row: list, f: int, info: _First) -> bool:
+        """The header row repeated: its first header's cell first (before the row's first
+        filled cell it is blank, and no blank cell has that key), then every header."""
+        hfirst = self.hfirst
+        return (info.header if hfirst == f else hfirst > f and hfirst < len(row) and isinstance(
+                hv := row[hfirst], str) and _key_once(self.hkeys, hv) == self.hkey) and [
+                key(v) if isinstance(v, str) else "" for v in row[:len(self.header_key)]
+                ] == self.header_key
+
+    def fills_data(self, row: list, f: int) -> bool:
+        """A data column is filled (cells before the first filled one are blank: a data
+        column at or after it decides)."""
+        if f in self.data_set:
+            return True
+        n = len(row)
+        for j in self.data_cols:  # noqa: SIM110 (a loop, not any(): this runs on most rows)
+            if f < j < n and not _blank_cell(row[j]):
+                return True
+        return False
+
+    def item(self, i: int) -> None:
+        self.w.items.append(i)
+        if self.snap is None:
+            self.snap = list(self.stack)
+        self.w.groups_of.append(self.snap)
+
+    def other(self, i: int, row: list, f: int, info: _First, data: bool) -> None:
+        """A row that is not a plain item: skipped by the mapping, a total, a percentage line,
+        account information, the generated-at line, a heading; else an item after all."""
         first = info.text
         if info.skip:
-            note(i, f"'{first}': a row the mapping skips")
-            continue
+            self.note(i, f"'{first}': a row the mapping skips")
+            return
+        tot = self.total_of(row, f, info)
+        if tot is not None and f != self.amount_col:
+            self.total_row(i, row, first, tot)
+            return
+        if info.percent or (not data and info.ends_percent):
+            self.note(i, f"'{first}': a percentage line (skipped)")
+            return
+        if info.extra:
+            self.w.extras.append((self.base + i, first, list(row)))
+            self.note(i, f"'{first}': account information (read, not an item)")
+            return
+        if not data:
+            self.heading(i, row, f, first)
+            return
+        self.item(i)
+
+    def total_of(self, row: list, f: int, info: _First) -> tuple[bool, str] | None:
+        """``total_label`` of the first cell, unless the row is a heading that starts with
+        the word: 'Total Solutions Ltd' (no figure after it and no open group of that name)."""
         tot = info.total
+        n = len(row)
         if tot is not None and tot[1] and not _has_number(
                 row, [j for j in range(f + 1, n) if not _blank_cell(row[j])]) and not any(
-                key(g.label) == key(tot[1]) for g in stack):
-            tot = None  # a heading that starts with the word: 'Total Solutions Ltd'
-        if tot is not None and f != amount_col:
-            is_grand, label = tot
-            g = None
-            if not is_grand:
-                if label:
-                    k = key(label)
-                    g = next((s for s in reversed(stack) if key(s.label) == k), None)
-                if g is None and stack:
-                    g = stack[-1]
-            notes.append(Issue(where, base + i, None, f"'{first}': a "
-                               f"{'grand ' if is_grand else ''}total row (skipped; its figure "
-                               "is checked against the items)"))
-            checks.append(_Check(base + i, row[amount_col] if amount_col < n else None,
-                                 first, is_grand, g, len(items)))
-            if not is_grand:
-                _close(stack, label)
-                snap = None
-            continue
-        if info.percent or (not data and info.ends_percent):
-            note(i, f"'{first}': a percentage line (skipped)")
-            continue
-        if info.extra:
-            w.extras.append((base + i, first, list(row)))
-            note(i, f"'{first}': account information (read, not an item)")
-            continue
-        if not data:
-            filled = [j for j in range(f, n) if not _blank_cell(row[j])]
-            if len(filled) == 1 and generated_at(first):
-                note(i, f"'{first}': the date the report was made (skipped)")
-                continue
-            texts = [text_of(row[j]) for j in filled]
-            g = Group(texts[0], base + i, texts[1:], len(items))
-            # a heading inside an open group of the same kind nests; a new heading at the same
-            # level (the previous group had no subtotal) replaces it
-            while stack and stack[-1].first != len(items) and not _nests(stack[-1], g):
-                stack.pop()
-            stack.append(g)
-            w.groups.append(g)
-            snap = None
-            continue
-        items.append(i)
-        if snap is None:
-            snap = list(stack)
-        groups_of.append(snap)
-    if blank_from is not None:
-        a, b = base + blank_from, base + len(rows) - 1
-        notes.append(Issue(where, a, None, "blank row (skipped)" if a == b else
-                           f"blank rows {a}-{b} (skipped)"))
-    item_rows = list(map(rows.__getitem__, items))
+                key(g.label) == key(tot[1]) for g in self.stack):
+            return None
+        return tot
+
+    def total_row(self, i: int, row: list, first: str, tot: tuple[bool, str]) -> None:
+        """A total: noted, kept to be checked against the items above it; a group's total
+        closes its group."""
+        is_grand, label = tot
+        g = None
+        if not is_grand:
+            if label:
+                k = key(label)
+                g = next((s for s in reversed(self.stack) if key(s.label) == k), None)
+            if g is None and self.stack:
+                g = self.stack[-1]
+        self.w.notes.append(Issue(self.where, self.base + i, None, f"'{first}': a "
+                                  f"{'grand ' if is_grand else ''}total row (skipped; its "
+                                  "figure is checked against the items)"))
+        amount_col = self.amount_col
+        self.checks.append(_Check(self.base + i, row[amount_col] if amount_col < len(row)
+                                  else None, first, is_grand, g, len(self.w.items)))
+        if not is_grand:
+            _close(self.stack, label)
+            self.snap = None
+
+    def heading(self, i: int, row: list, f: int, first: str) -> None:
+        """A row without data: the generated-at line, or a group's heading."""
+        n = len(row)
+        filled = [j for j in range(f, n) if not _blank_cell(row[j])]
+        if len(filled) == 1 and generated_at(first):
+            self.note(i, f"'{first}': the date the report was made (skipped)")
+            return
+        texts = [text_of(row[j]) for j in filled]
+        stack, items = self.stack, self.w.items
+        g = Group(texts[0], self.base + i, texts[1:], len(items))
+        # a heading inside an open group of the same kind nests; a new heading at the same
+        # level (the previous group had no subtotal) replaces it
+        while stack and stack[-1].first != len(items) and not _nests(stack[-1], g):
+            stack.pop()
+        stack.append(g)
+        self.w.groups.append(g)
+        self.snap = None
+
+
+def _read_amounts(s: _Sorter, decimal: str | None, thousands: str | None) -> None:
+    """The items' amount column read once, as a whole column (``Walk.parsed``), and the
+    total rows checked against it."""
+    w, rows, amount_col = s.w, s.rows, s.amount_col
+    item_rows = list(map(rows.__getitem__, w.items))
     raw = list(map(operator.itemgetter(amount_col), item_rows)) \
         if item_rows and min(map(len, item_rows)) > amount_col else \
         [r[amount_col] if amount_col < len(r) else None for r in item_rows]
@@ -381,11 +444,10 @@ def walk(sheet: Sheet, header: Header, amount_col: int, data_cols: Sequence[int]
         arr, errors = to_number(raw, decimal, thousands)
         summed = None
     w.parsed[(amount_col, decimal, thousands)] = (arr, errors)
-    if checks:
-        _check_totals(w, where, checks, _summed(raw, arr, errors, decimal, thousands)
+    if s.checks:
+        _check_totals(w, s.where, s.checks, _summed(raw, arr, errors, decimal, thousands)
                       if summed is None else np.where(np.isnan(summed), 0.0, summed).tolist(),
                       decimal, thousands)
-    return w
 
 
 def _key_once(keys: dict[str, str], text: str) -> str:

@@ -15,7 +15,7 @@ from creditdesk.domain.errors import CreditdeskError
 from creditdesk.domain.issues import Issue
 from creditdesk.imports.columns import ItemCells, Keys, Options, money_known
 from creditdesk.imports.formats import finish_items
-from creditdesk.imports.grid import Header, find_header, key, text_of, title_texts, walk
+from creditdesk.imports.grid import Header, Walk, find_header, key, text_of, title_texts, walk
 from creditdesk.imports.model import Contact, ImportResult, Item, Sheet
 
 
@@ -141,33 +141,18 @@ def find_mapping(table: dict[str, list[tuple[str, str]]], name: str
 
 
 def parse_with_mapping(sheet: Sheet, m: Mapping, opts: Options) -> ImportResult:
+    """The sheet read as the mapping says, in steps: its header row (the one it names, or
+    found), each field's column, the rows sorted by ``walk``, the cells read column by column
+    (``_read_columns``), then an item per item row and a contact per customer
+    (``_add_items``)."""
     opts = Options(m.date_order or opts.date_order,
                    "the mapping's Date Order" if m.date_order else opts.date_why,
                    m.decimal, m.thousands)
     result = ImportResult(f"mapping '{m.name}'", "mapping", [sheet.source])
     result.lists_items = True
     wanted = {f: key(h) for f, h in m.columns.items()}
-    if m.header_row:
-        i = m.header_row - sheet.first_row
-        if not 0 <= i < len(sheet.rows):
-            raise ExportError(f"{sheet.where}: the mapping's Header Row {m.header_row} is "
-                              "not in the sheet")
-        row = sheet.rows[i]
-        header = Header(i, [text_of(v) for v in row],
-                        [key(v) if isinstance(v, str) else "" for v in row])
-    else:
-        header = find_header(sheet, lambda keys: set(wanted.values()) <= keys) or \
-            find_header(sheet, lambda keys: len(set(wanted.values()) & keys) >= 2)
-        if header is None:
-            raise ExportError(f"{sheet.where}: no row has the headers the mapping '{m.name}' "
-                              "names (" + ", ".join(m.columns.values()) + ")")
-    pos = {}
-    for f, k in wanted.items():
-        j = header.find([k])
-        if j is None:
-            raise ExportError(f"{sheet.where}: the header row (row {sheet.first_row + header.row}"
-                              f") has no column '{m.columns[f]}' for {f} (mapping '{m.name}')")
-        pos[f] = j
+    header = _mapped_header(sheet, m, wanted)
+    pos = _mapped_columns(sheet, m, header, wanted)
     result.matched = {f: header.cells[j] for f, j in pos.items()}
     for i, text in enumerate(title_texts(sheet, header.row)):
         result.notes.append(Issue(sheet.where, None, None, f"above the headers: '{text[:60]}' "
@@ -180,7 +165,59 @@ def parse_with_mapping(sheet: Sheet, m: Mapping, opts: Options) -> ImportResult:
     result.notes += w.notes
     result.issues += w.issues
     c = ItemCells(sheet, header, w, result, opts, opts.date_order, opts.date_why)
+    _add_items(result, sheet, m, pos, w, c, _read_columns(c, pos))
+    return finish_items(result, [c])
 
+
+def _mapped_header(sheet: Sheet, m: Mapping, wanted: dict[str, str]) -> Header:
+    """The mapping's Header Row, or the first row with all (else two) of its headers."""
+    if m.header_row:
+        i = m.header_row - sheet.first_row
+        if not 0 <= i < len(sheet.rows):
+            raise ExportError(f"{sheet.where}: the mapping's Header Row {m.header_row} is "
+                              "not in the sheet")
+        row = sheet.rows[i]
+        return Header(i, [text_of(v) for v in row],
+                      [key(v) if isinstance(v, str) else "" for v in row])
+    header = find_header(sheet, lambda keys: set(wanted.values()) <= keys) or \
+        find_header(sheet, lambda keys: len(set(wanted.values()) & keys) >= 2)
+    if header is None:
+        raise ExportError(f"{sheet.where}: no row has the headers the mapping '{m.name}' "
+                          "names (" + ", ".join(m.columns.values()) + ")")
+    return header
+
+
+def _mapped_columns(sheet: Sheet, m: Mapping, header: Header, wanted: dict[str, str]
+                    ) -> dict[str, int]:
+    """Each mapped field's column; ``ExportError`` naming the first one not in the header."""
+    pos = {}
+    for f, k in wanted.items():
+        j = header.find([k])
+        if j is None:
+            raise ExportError(f"{sheet.where}: the header row (row {sheet.first_row + header.row}"
+                              f") has no column '{m.columns[f]}' for {f} (mapping '{m.name}')")
+        pos[f] = j
+    return pos
+
+
+_TEXT_FIELDS = ("Invoice", "Customer", "Name", "Currency", "Reference", "Type", "Email",
+                "Terms (days)")
+
+
+@dataclass
+class _Columns:
+    """The item rows' cells, read column by column (NaN / "" where a field is not mapped)."""
+
+    amount: np.ndarray
+    open: np.ndarray
+    paid: np.ndarray
+    limit: np.ndarray
+    invoice_dates: list
+    due_dates: list
+    text: dict[str, list[str]]
+
+
+def _read_columns(c: ItemCells, pos: dict[str, int]) -> _Columns:
     def num(f: str, drop: bool = False) -> np.ndarray:
         return c.numbers(pos.get(f), drop=drop) if f in pos else np.full(len(c), np.nan)
 
@@ -192,8 +229,29 @@ def parse_with_mapping(sheet: Sheet, m: Mapping, opts: Options) -> ImportResult:
     paid = num("Paid")
     limit = num("Credit Limit")
     idates, ddates = c.dates(pos.get("Invoice Date")), c.dates(pos.get("Due Date"))
-    text = {f: c.text(pos.get(f)) for f in ("Invoice", "Customer", "Name", "Currency",
-                                            "Reference", "Type", "Email", "Terms (days)")}
+    text = {f: c.text(pos.get(f)) for f in _TEXT_FIELDS}
+    return _Columns(amount, open_, paid, limit, idates, ddates, text)
+
+
+def _signed(m: Mapping, cols: _Columns, k: int, credit_types: set[str]) -> tuple[float, float]:
+    """Item ``k``'s amount and open amount, with the mapping's Sign applied (Outstanding
+    from Amount - Paid when only those are given)."""
+    a, o = cols.amount[k], cols.open[k]
+    if not np.isnan(cols.paid[k]) and np.isnan(o) and not np.isnan(a):
+        o = a - cols.paid[k]
+    if m.sign == "Reversed":
+        a, o = -a, -o
+    credit = key(cols.text["Type"][k]) in credit_types if credit_types else False
+    if m.sign == "Credits Positive" and credit:
+        a, o = -abs(a), -abs(o)
+    return a, o
+
+
+def _add_items(result: ImportResult, sheet: Sheet, m: Mapping, pos: dict[str, int], w: Walk,
+               c: ItemCells, cols: _Columns) -> None:
+    """An item per readable item row (a row without a customer is left out, with an issue);
+    a contact per customer, from its first row."""
+    text = cols.text
     credit_types = {key(t) for t in m.credit_types}
     keys = Keys(f"mapping:{m.name}")
     contacts: dict[str, Contact] = {}
@@ -206,18 +264,11 @@ def parse_with_mapping(sheet: Sheet, m: Mapping, opts: Options) -> ImportResult:
         if not cust:
             c.issue(k, pos.get("Customer"), "no customer; left out", drop=True)
             continue
-        a, o = amount[k], open_[k]
-        if not np.isnan(paid[k]) and np.isnan(o) and not np.isnan(a):
-            o = a - paid[k]
-        if m.sign == "Reversed":
-            a, o = -a, -o
-        credit = key(text["Type"][k]) in credit_types if credit_types else False
-        if m.sign == "Credits Positive" and credit:
-            a, o = -abs(a), -abs(o)
-        am, pd, known = money_known(a, o)
-        no = text["Invoice"][k] or keys.make("CN" if am < 0 else "ITEM", cust, idates[k],
+        am, pd, known = money_known(*_signed(m, cols, k, credit_types))
+        idate = cols.invoice_dates[k]
+        no = text["Invoice"][k] or keys.make("CN" if am < 0 else "ITEM", cust, idate,
                                             text["Reference"][k])
-        result.items.append(Item(no, cust, name or cust, idates[k], ddates[k], am, pd,
+        result.items.append(Item(no, cust, name or cust, idate, cols.due_dates[k], am, pd,
                                  text["Currency"][k].upper(), text["Reference"][k],
                                  "credit note" if am < 0 else "invoice", c.numbers_at[k],
                                  sheet.where, known))
@@ -225,7 +276,7 @@ def parse_with_mapping(sheet: Sheet, m: Mapping, opts: Options) -> ImportResult:
             t = parse_terms(text["Terms (days)"][k]) if text["Terms (days)"][k] else None
             contacts[cust] = Contact(cust, name or cust, text["Email"][k],
                                      terms=t if isinstance(t, int) else None,
-                                     credit_limit=None if np.isnan(limit[k]) else limit[k],
+                                     credit_limit=None if np.isnan(cols.limit[k])
+                                     else cols.limit[k],
                                      row=c.numbers_at[k], where=sheet.where)
     result.contacts += contacts.values()
-    return finish_items(result, [c])

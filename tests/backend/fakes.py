@@ -55,6 +55,7 @@ class FakeStore(Store):
     def __init__(self) -> None:
         self.items: dict[Key, Item] = {}
         self.blobs: dict[str, bytes] = {}
+        self.transient: set[str] = set()  # what the bucket's lifecycle rule would expire
         self.lock = threading.RLock()
 
     def get(self, pk: str, sk: str) -> Item | None:
@@ -154,6 +155,8 @@ class FakeStore(Store):
 
     def put_blob(self, key: str, data: bytes, transient: bool = False) -> None:
         self.blobs[key] = bytes(data)
+        if transient:
+            self.transient.add(key)
 
     def get_blob(self, key: str) -> bytes | None:
         return self.blobs.get(key)
@@ -167,8 +170,14 @@ class FakeStore(Store):
     def list_blobs(self, prefix: str) -> list[str]:
         return sorted(k for k in self.blobs if k.startswith(prefix))
 
-    def presign_put(self, key: str, expires_in: int) -> tuple[str, dict[str, str]]:
+    def presign_put(self, key: str, expires_in: int, transient: bool = False
+                    ) -> tuple[str, dict[str, str]]:
+        if transient:
+            self.transient.add(key)
         return f"https://fake-bucket.example/{key}", {"Content-Type": "application/json"}
+
+    def keep_blob(self, key: str) -> None:
+        self.transient.discard(key)
 
 
 class FakeMailer(Mailer):

@@ -129,11 +129,41 @@ def test_a_large_snapshot_goes_through_a_presigned_upload(client, acme):
         from chalicelib.adapters import aws as a
 
         key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
-        a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data)
+        a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=data,
+                                  Tagging=up["headers"]["x-amz-tagging"])
+        assert a.client("s3").get_object_tagging(Bucket="creditdesk-ledgers", Key=key)[
+            "TagSet"] == [{"Key": "retention", "Value": "transient"}]
     done = client.http.post(f"/v1/ledger/uploads/{up['version']}/complete", headers=h)
     assert done.status_code == 200, done.body
     assert done.json_body["customers"] == 4
+    from chalicelib.adapters import aws as clients
+
+    # put with the tag the URL signs, so an upload never completed expires; once in force,
+    # the snapshot is kept
+    assert up["headers"]["x-amz-tagging"] == "retention=transient"
+    assert "x-amz-tagging" in up["url"]  # X-Amz-SignedHeaders names it
+    key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
+    tags = clients.client("s3").get_object_tagging(Bucket="creditdesk-ledgers", Key=key)
+    assert tags["TagSet"] == []
     assert client.http.get("/v1/ledger", headers=h).json_body["version"] == up["version"]
+
+
+def test_an_upload_over_the_limit_is_refused_before_and_after_it_is_put(client, acme):
+    from chalicelib.adapters import aws as a
+    from creditdesk.api.models import MAX_UPLOAD_BYTES
+
+    h = bearer(acme[1])
+    r = client.http.post("/v1/ledger/uploads", headers=h,
+                         body=body({"size": MAX_UPLOAD_BYTES + 1}))
+    assert r.status_code == 422 and r.json_body["field"] == "size"
+    up = client.http.post("/v1/ledger/uploads", headers=h, body=body({"size": 100})).json_body
+    key = up["url"].split(".amazonaws.com/")[-1].split("?")[0]
+    a.client("s3").put_object(Bucket="creditdesk-ledgers", Key=key, Body=b" " * 101)
+    done = client.http.post(f"/v1/ledger/uploads/{up['version']}/complete", headers=h)
+    assert done.status_code == 422 and done.json_body["field"] == "size"
+    assert "101 bytes" in done.json_body["message"]
+    assert a.client("s3").list_objects_v2(Bucket="creditdesk-ledgers", Prefix=key).get(
+        "KeyCount") == 0  # deleted, never read
 
 
 def test_a_batch_is_accepted_sent_and_reported(client, app, aws, acme):

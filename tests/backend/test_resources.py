@@ -36,12 +36,15 @@ def test_the_cloudformation_resources_pass_cfn_lint():
                 "Outputs": {k: {"Value": v} for k, v in
                             (("Table", cf["Environment"][config.TABLE]),
                              ("SendQueue", cf["Environment"][config.SEND_QUEUE_URL]))}}
-    template["Resources"]["Role"] = {"Type": "AWS::IAM::Role", "Properties": {
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]},
-        "Policies": [{"PolicyName": "app", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": resources.iam_statements()}}]}}
+    template["Parameters"] = cf["Parameters"]
+    for handler, statements in resources.role_statements().items():
+        template["Resources"][f"{handler.title().replace('_', '')}Role"] = {
+            "Type": "AWS::IAM::Role", "Properties": {
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]},
+                "Policies": [{"PolicyName": handler, "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": statements}}]}}
     from cfnlint.api import ManualArgs, lint
 
     matches = lint(json.dumps(template), config=ManualArgs(regions=["eu-west-2"]))

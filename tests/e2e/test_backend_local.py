@@ -84,8 +84,16 @@ def test_the_ready_line_names_loopback_addresses_and_the_outbox(stack):
 
 
 def test_a_request_without_a_key_is_refused(stack):
+    origin = "https://addin.xlwings.org"
     r = httpx.get(f"{stack.url}/v1/scores", timeout=TIMEOUT)
-    assert r.status_code in (401, 403)
+    bad = httpx.get(f"{stack.url}/v1/scores", timeout=TIMEOUT,
+                    headers={"Authorization": "Bearer cd_0000000000000000_" + "x" * 40})
+    # as API Gateway answers with the template's gateway responses: ErrorOut, CORS
+    for answer, status, error in ((r, 401, "unauthorized"), (bad, 403, "forbidden")):
+        assert answer.status_code == status
+        assert answer.json() == {"error": error, "message": answer.json()["message"],
+                                 "field": None}
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
     with Client(stack.url, "cd_0000000000000000_" + "x" * 40) as c, \
             pytest.raises(KeyRefused):
         c.scores()
@@ -171,7 +179,7 @@ def test_another_tenant_reads_nothing_of_this_one(stack, client):
                        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     other = json.loads(r.stdout)
-    assert set(other) == {"tenant", "api_key"}
+    assert set(other) == {"tenant", "key_id", "api_key"}
     mine = client.submit_reminders([reminder(400)], batch_id=new_batch_id())
     with Client(stack.url, other["api_key"], timeout=TIMEOUT) as o:
         assert o.history("E2E-00001") == []
@@ -182,6 +190,38 @@ def test_another_tenant_reads_nothing_of_this_one(stack, client):
         # the same reminder is the other tenant's own: it sends it
         b = o.submit_reminders([reminder(400)], batch_id=new_batch_id())
         assert o.wait_for_batch(b.batch_id, timeout=TIMEOUT, poll=0.2).counts.sent == 1
+
+
+def _bare_env(**extra: str) -> dict[str, str]:
+    """A shell with no AWS settings at all (no region, no credentials)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CREDITDESK_"))}
+    return {**env, **extra}
+
+
+def ops(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "backend.ops", *args], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_a_tenant_is_added_to_the_local_stack_as_deploy_md_says(stack):
+    endpoint = stack.info["aws_endpoint"]
+    # docs/deploy.md: AWS_ENDPOINT_URL set to the stack's aws_endpoint, nothing else
+    documented = ops("tenant", "create", "Beta Ltd", env=_bare_env(AWS_ENDPOINT_URL=endpoint))
+    by_flag = ops("tenant", "create", "Gamma Ltd", "--sender", "ar@gamma.example",
+                  "--local", endpoint, env=_bare_env())
+    for r in (documented, by_flag):
+        assert r.returncode == 0, r.stderr
+        made = json.loads(r.stdout)
+        with Client(stack.url, made["api_key"], timeout=TIMEOUT) as c:
+            assert c.history("E2E-00001") == []  # the key works, and sees nothing else
+    gamma = json.loads(by_flag.stdout)
+    r = ops("key", "list", gamma["tenant"], "--local", endpoint, env=_bare_env())
+    assert r.returncode == 0 and json.loads(r.stdout)["key_id"] == gamma["key_id"]
+    r = ops("tenant", "delete", gamma["tenant"], "--yes", "--local", endpoint, env=_bare_env())
+    assert r.returncode == 0, r.stderr
+    r = httpx.get(f"{stack.url}/v1/ledger", timeout=TIMEOUT,
+                  headers={"Authorization": f"Bearer {gamma['api_key']}"})
+    assert r.status_code in (401, 403)
 
 
 def test_the_cli_syncs_and_sends_a_workbook_once(stack, workbook):
@@ -212,6 +252,33 @@ def test_the_tick_can_be_run_now(stack):
     while "ran tick" not in stack.log_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "ran tick" in stack.log_text()
+
+
+def test_serve_prints_the_export_line_and_says_its_state_is_in_memory_and_gone(tmp_path):
+    wheels = tmp_path / "no-wheel"  # the add-in's wheel is not built for this one
+    wheels.mkdir()
+    env = _bare_env(PYTHONUNBUFFERED="1", CREDITDESK_ADDIN_WHEEL_DIR=str(wheels))
+    p = subprocess.Popen([sys.executable, "-m", "backend.ops", "serve", "--no-schedule",
+                          "--no-deliveries", "--outbox", str(tmp_path / "outbox")],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        info = json.loads(p.stdout.readline())
+        line = p.stdout.readline().strip()
+        assert line.startswith("export CREDITDESK_URL=")
+        shell = subprocess.run(["bash", "-c", f'{line}; printf "%s\\n%s" "$CREDITDESK_URL" '
+                                '"$CREDITDESK_API_KEY"'], capture_output=True, text=True,
+                               timeout=10)
+        assert shell.stdout.splitlines() == [info["url"], info["api_key"]]
+    finally:
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+    assert p.returncode == 0
+    assert "lives in memory" in err and "backend stopped" in err
+    assert info["api_key"] not in err  # the key is on stdout only
+    r = ops("tenant", "create", "Late Ltd", "--local", info["aws_endpoint"], env=_bare_env())
+    assert r.returncode == 2 and "is 'creditdesk backend serve' running?" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def _children(pid: int) -> set[int]:

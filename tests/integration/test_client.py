@@ -65,6 +65,18 @@ def test_a_small_snapshot_is_sent_inline(client, wire):
     assert [r.url.path for r in wire.requests] == ["/v1/ledger"]
 
 
+def test_a_snapshot_over_the_upload_limit_is_refused_before_anything_is_sent(
+        client, wire, monkeypatch):
+    from creditdesk.api import client as client_module
+
+    big = ledger(20, 3000)
+    monkeypatch.setattr(client_module, "MAX_UPLOAD_BYTES", MAX_INLINE_SNAPSHOT_BYTES + 1)
+    with pytest.raises(client_module.BackendError) as e:
+        client.sync_snapshot(big)
+    assert e.value.field == "size" and "at most" in e.value.message
+    assert wire.requests == []
+
+
 def test_a_large_snapshot_goes_through_a_presigned_upload_without_the_key(client, wire):
     big = ledger(20, 3000)
     assert len(big.model_dump_json()) > MAX_INLINE_SNAPSHOT_BYTES

@@ -115,25 +115,97 @@ def test_the_ses_events_reach_their_handler_through_the_topic(package):
     assert len(subs) == 1 and subs[0]["Properties"]["Topic"]["Fn::Sub"].endswith(":" + name)
 
 
-def test_the_role_is_least_privilege_on_the_stacks_own_resources(package):
+def _actions(statement: dict) -> list[str]:
+    a = statement["Action"]
+    return a if isinstance(a, list) else [a]
+
+
+def test_every_function_has_its_own_role_with_only_what_its_handler_calls(package):
+    from backend.ops.resources import role_statements
+
     sam = package["sam"]
     roles = resources(sam, "AWS::IAM::Role")
-    assert roles  # autogen off: the merge template writes every role's policy
-    policies = [json.dumps(r["Properties"]["Policies"][0]["PolicyDocument"], sort_keys=True)
-                for r in roles.values()]
-    assert len(set(policies)) == 1 and all(len(r["Properties"]["Policies"]) == 1
-                                           for r in roles.values())
-    statements = json.loads(policies[0])["Statement"]
-    assert "Deny" not in policies[0]  # the build's placeholder policy was replaced
-    assert statements and all(s["Effect"] == "Allow" for s in statements)
-    for s in statements:
-        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
-        assert all(a != "*" and not a.endswith(":*") for a in actions), actions
-        if s["Resource"] == "*":  # only actions with no resource-level permissions
-            assert set(actions) <= {"ses:GetSendQuota", "ses:GetAccount"}, actions
-        else:
-            text = json.dumps(s["Resource"])
-            assert "Fn::GetAtt" in text or "Fn::Sub" in text or "Ref" in text
+    functions = resources(sam, "AWS::Serverless::Function")
+    role_of = {n: f["Properties"]["Role"]["Fn::GetAtt"][0] for n, f in functions.items()}
+    assert len(set(role_of.values())) == len(functions) == 8 and set(role_of.values()) == set(
+        roles)
+    wanted = role_statements()
+    actions = {}
+    for name, fn in functions.items():
+        (policy,) = roles[role_of[name]]["Properties"]["Policies"]
+        statements = policy["PolicyDocument"]["Statement"]
+        handler = fn["Properties"]["Handler"].rsplit(".", 1)[-1]
+        assert statements == wanted[handler], name
+        actions[name] = {a for s in statements for a in _actions(s)}
+        for s in statements:
+            assert s["Effect"] == "Allow" and all(a != "*" and not a.endswith(":*")
+                                                  for a in _actions(s))
+            if s["Resource"] == "*":  # only actions with no resource-level permissions
+                assert _actions(s) == ["ses:GetSendQuota"], name
+            if "ses:SendEmail" in _actions(s):  # only From the tenants' addresses
+                assert s["Condition"] == {"StringLike": {"ses:FromAddress": {
+                    "Ref": "SenderAddresses"}}}
+    logs = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert actions["ApiKeyAuth"] == {"dynamodb:GetItem"} | logs  # it only reads keys
+    assert {n for n, a in actions.items() if "ses:SendEmail" in a} == {"SendWorker",
+                                                                         "WorkWorker"}
+    assert {n for n, a in actions.items() if "s3:DeleteObject" in a} == {"APIHandler"}
+    for schedule in ("Tick", "NightlyScores", "WeeklyDigest"):
+        assert actions[schedule] == {"dynamodb:Query", "sqs:SendMessage"} | logs
+    assert sam["Parameters"]["SenderAddresses"]["Type"] == "CommaDelimitedList"
+
+
+def test_the_send_worker_and_the_api_have_reserved_concurrency_and_one_batch_size(package):
+    from chalicelib import config
+
+    sam = package["sam"]
+    fns = resources(sam, "AWS::Serverless::Function")
+    assert fns["SendWorker"]["Properties"]["ReservedConcurrentExecutions"] == (
+        config.SEND_CONCURRENCY)
+    assert fns["APIHandler"]["Properties"]["ReservedConcurrentExecutions"] > 0
+    (ev,) = fns["SendWorker"]["Properties"]["Events"].values()
+    assert ev["Properties"]["BatchSize"] == config.SEND_BATCH_SIZE
+    assert ev["Properties"]["ScalingConfig"]["MaximumConcurrency"] == config.SEND_CONCURRENCY
+    (ev,) = fns["WorkWorker"]["Properties"]["Events"].values()
+    assert ev["Properties"]["BatchSize"] == config.WORK_BATCH_SIZE
+
+
+def test_the_api_is_throttled_and_answers_401_and_403_as_error_out_with_cors(package):
+    sam = package["sam"]
+    (api,) = resources(sam, "AWS::Serverless::Api").values()
+    (setting,) = api["Properties"]["MethodSettings"]
+    assert setting["ResourcePath"] == "/*" and setting["HttpMethod"] == "*"
+    assert setting["ThrottlingRateLimit"] > 0 and setting["ThrottlingBurstLimit"] > 0
+    (plan,) = resources(sam, "AWS::ApiGateway::UsagePlan").values()
+    assert plan["Properties"]["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": "api"}]
+    assert 0 < plan["Properties"]["Throttle"]["RateLimit"] < setting["ThrottlingRateLimit"]
+    assert sam["Outputs"]["UsagePlanId"] == {"Value": {"Ref": "ApiUsagePlan"}}
+    # the plan counts each tenant: the key comes from the authorizer, every route needs one
+    body = api["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-api-key-source"] == "AUTHORIZER"
+    for path, methods in body["paths"].items():
+        for method, op in methods.items():
+            if method == "options" or path.startswith("/v1/addin") or path.endswith(
+                    "openapi.json"):
+                continue
+            assert {"api_key": []} in op["security"], (path, method)
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    for kind, status in (("UNAUTHORIZED", 401), ("ACCESS_DENIED", 403), ("THROTTLED", 429)):
+        r = responses[kind]
+        assert r["statusCode"] == status
+        assert r["responseParameters"][
+            "gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://addin.xlwings.org'"
+        out = json.loads(r["responseTemplates"]["application/json"])
+        assert set(out) == {"error", "message", "field"} and out["field"] is None
+    default = responses["DEFAULT_4XX"]["responseTemplates"]["application/json"]
+    assert json.loads(default.replace("$context.error.messageString", '"x"'))["message"] == "x"
+
+
+def test_uploads_never_completed_are_cleaned_up_by_the_bucket(package):
+    (bucket,) = resources(package["sam"], "AWS::S3::Bucket").values()
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 1}
 
 
 def test_every_function_gets_the_numpy_layer_and_the_stacks_resource_names(package):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from creditdesk.domain.credit import check_order, credit_check
+from creditdesk.domain.credit import check_order, credit_check, share_of_limit
 from tests.builders import AS_OF, customer, days_before, invoice, make_ledger
 
 
@@ -59,6 +59,20 @@ def test_a_limit_of_zero_means_cash_only():
     r = decide([customer("C1", **{"Credit Limit": 0})], [invoice("I1", 10.0, days_before(1))])
     assert r.decision[0] == "Hold"
     assert "against a limit of 0" in r.reasons[0][0]
+
+
+def test_a_tiny_limit_reads_over_999_percent_not_a_ten_digit_share():
+    r = decide([customer("C1", **{"Credit Limit": 0.01})],
+               [invoice("I1", 100000.0, days_before(5))])
+    assert r.decision[0] == "Hold"
+    assert r.utilisation[0] == pytest.approx(1e9)  # the figure itself stays as computed
+    assert r.reasons[0][0] == "exposure >999% of limit (100,000.00 of 0.01 EUR)"
+
+
+@pytest.mark.parametrize(("pct", "text"), [(0.0, "0%"), (118.4, "118%"), (999.4, "999%"),
+                                          (999.5, ">999%"), (1e7, ">999%")])
+def test_share_of_limit_in_words(pct, text):
+    assert share_of_limit(pct) == text
 
 
 def test_a_poor_score_asks_for_review():

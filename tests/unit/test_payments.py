@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from creditdesk.domain.ageing import ageing, outstanding_on
-from creditdesk.domain.credit import credit_check
+from creditdesk.domain.credit import credit_check, paid_between
 from creditdesk.domain.dunning import select
 from creditdesk.domain.interest import statutory_interest
 from creditdesk.domain.kpis import kpis
@@ -103,6 +103,31 @@ def test_a_promise_is_judged_by_what_was_paid_by_its_date():
     assert credit_check(promise_ledger(days_before(5), days_before(20))).broken_promise[0]
     # paid before the promise was made: that was not the promised payment
     assert credit_check(promise_ledger(days_before(25), days_before(20))).broken_promise[0]
+
+
+def test_what_was_paid_is_the_same_when_only_some_customers_are_asked_for():
+    ledger = make_ledger(
+        customers=[customer("C1"), customer("C2"), customer("C3")],
+        invoices=[invoice("I1", 500.0, days_before(40)),
+                  invoice("I2", 300.0, days_before(40), Customer="C2",
+                          **{"Settled Date": days_before(8)}),
+                  invoice("I3", 250.0, days_before(40), Customer="C3"),
+                  invoice("I4", 120.0, days_before(35), Customer="C2")],
+        extra=payments((days_before(12), "C1", 200.0, "", "", "I1"),
+                       (days_before(15), "C2", 100.0, "", "", "I2"),
+                       (days_before(9), "C2", 20.0, "", "", "I4"),
+                       (days_before(6), "C3", 75.0, "", "cheque 3"),
+                       (days_before(7), "C3", 50.0, "", "", "I3")))
+    assert not ledger.issues
+    n = len(ledger.customers)
+    start = np.full(n, np.datetime64(days_before(20), "D"))
+    end = np.full(n, np.datetime64(days_before(5), "D"))
+    everyone = paid_between(ledger, start, end)
+    # C2: 100 on I2, then I2 settled (200 more), 20 on I4; C3: on account 75 and 50 on I3
+    assert everyone.tolist() == [200.0, 320.0, 125.0]
+    for who in ([True, False, True], [False, True, False], [False, False, False]):
+        some = paid_between(ledger, start, end, np.array(who))
+        assert some.tolist() == np.where(who, everyone, 0.0).tolist()
 
 
 FX_HEADER = ["Currency", "Rate", "Date"]

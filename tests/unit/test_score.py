@@ -18,6 +18,7 @@ from creditdesk.domain.score import (
     paydex,
     round_limit,
     score,
+    settled_by_credit,
 )
 from tests import builders
 from tests.builders import AS_OF, customer, days_before, invoice
@@ -377,3 +378,25 @@ def test_every_customer_is_scored_in_one_pass_whatever_the_row_order():
     assert s.reasons[2] == [NO_HISTORY]
     assert s.reasons[3] == ["pays on average 30 days early"]
     assert len(s) == 4 and len(s.reasons) == 4
+
+
+def test_an_invoice_is_settled_by_a_credit_note_naming_it_or_for_its_amount_that_day():
+    settled = {"Settled Date": days_before(10)}
+    ledger = builders.make_ledger(
+        customers=[customer("C1"), customer("C2")],
+        invoices=[invoice("I1", 100.0, days_before(40), **settled),  # named by CN1
+                  invoice("I2", 250.0, days_before(40), **settled),  # CN2: amount, that day
+                  invoice("I3", 250.0, days_before(40), "C2", **settled),  # CN2 is C1's
+                  invoice("I4", 250.0, days_before(40), **{"Settled Date": days_before(9)}),
+                  invoice("I5", 250.0, days_before(40), Currency="USD", **settled),
+                  invoice("I6", 251.0, days_before(40), **settled),
+                  invoice("I7", 100.0, days_before(40), "C2", **settled),  # CN1 is C1's
+                  invoice("I8", 100.0, days_before(40)),  # named, but not settled
+                  invoice("CN1", -100.0, days_before(20), Reference="I1"),
+                  invoice("CN2", -250.0, days_before(0), **{"Invoice Date": days_before(10)}),
+                  invoice("CN3", -100.0, days_before(20), Reference="I8")],
+        fx={"USD": 0.8})
+    assert not ledger.issues
+    by_number = dict(zip(ledger.invoices.invoice.tolist(),
+                         settled_by_credit(ledger).tolist(), strict=True))
+    assert [n for n, hit in by_number.items() if hit] == ["I1", "I2"]

@@ -94,6 +94,9 @@ class _Expr:
         return out
 
 
+
+TRANSIENT_TAG = "retention=transient"  # the bucket's lifecycle rule expires these
+
 class DynamoStore(Store):
     """One DynamoDB table (keys pk/sk, index gsi1) and one S3 bucket."""
 
@@ -313,7 +316,7 @@ class DynamoStore(Store):
         kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": data,
                               "ContentType": "application/json"}
         if transient:
-            kw["Tagging"] = "retention=transient"
+            kw["Tagging"] = TRANSIENT_TAG
         self._s3.put_object(**kw)
 
     def get_blob(self, key: str) -> bytes | None:
@@ -342,9 +345,15 @@ class DynamoStore(Store):
             out.extend(o["Key"] for o in page.get("Contents", []))
         return out
 
-    def presign_put(self, key: str, expires_in: int) -> tuple[str, dict[str, str]]:
-        url = self._s3.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": key,
-                                  "ContentType": "application/json"},
-            ExpiresIn=expires_in)
-        return url, {"Content-Type": "application/json"}
+    def presign_put(self, key: str, expires_in: int, transient: bool = False
+                    ) -> tuple[str, dict[str, str]]:
+        headers = {"Content-Type": "application/json"}
+        params = {"Bucket": self.bucket, "Key": key, "ContentType": "application/json"}
+        if transient:  # a signed header: the upload carries the tag the lifecycle rule reads
+            params["Tagging"] = headers["x-amz-tagging"] = TRANSIENT_TAG
+        url = self._s3.generate_presigned_url("put_object", Params=params,
+                                              ExpiresIn=expires_in)
+        return url, headers
+
+    def keep_blob(self, key: str) -> None:
+        self._s3.delete_object_tagging(Bucket=self.bucket, Key=key)

@@ -2,7 +2,8 @@
 
 ``Authorization: Bearer <api key>`` resolves the tenant, which the routes read from the
 authorizer context; a missing header is refused by API Gateway (401), an unknown key gets an
-empty policy (403). The result is cached by API Gateway for five minutes per key.
+empty policy (403). The result is cached by API Gateway for five minutes per key. A known
+tenant's answer names its usage-plan key (``usageIdentifierKey``).
 """
 
 from __future__ import annotations
@@ -28,4 +29,17 @@ def api_key_auth(auth_request):
         tenant = None
     if tenant is None:
         return AuthResponse(routes=[], principal_id="anonymous")
-    return AuthResponse(routes=["*"], principal_id=tenant, context={"tenant": tenant})
+    return TenantAuthResponse(routes=["*"], principal_id=tenant, context={"tenant": tenant},
+                              usage_key=tenancy.usage_key(tenant))
+
+
+class TenantAuthResponse(AuthResponse):
+    """Chalice's answer plus ``usageIdentifierKey``: the tenant's API Gateway key, so the
+    usage plan's throttle and quota apply per tenant (the API's key source is AUTHORIZER)."""
+
+    def __init__(self, *, usage_key: str, **kw):
+        super().__init__(**kw)
+        self.usage_key = usage_key
+
+    def to_dict(self, request):
+        return {**super().to_dict(request), "usageIdentifierKey": self.usage_key}

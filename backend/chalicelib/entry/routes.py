@@ -26,8 +26,8 @@ _BATCH = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def route(path: str, method: str, auth: bool = True):
-    return bp.route(path, methods=[method], cors=CORS,
-                    authorizer=api_key_auth if auth else None)
+    return bp.route(path, methods=[method], cors=CORS,  # the key: from the authorizer
+                    authorizer=api_key_auth if auth else None, api_key_required=auth)
 
 
 def _tenant() -> str:

@@ -13,7 +13,7 @@ from chalice import Blueprint
 
 from .. import config as _config
 from ..bootstrap import current
-from ..config import NAMES, SEND_CONCURRENCY, SEND_MAX_RECEIVES
+from ..config import NAMES, SEND_BATCH_SIZE, SEND_CONCURRENCY, SEND_MAX_RECEIVES, WORK_BATCH_SIZE
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -28,7 +28,8 @@ def _failures(ids: list[str]) -> dict:
     return {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}
 
 
-@bp.on_sqs_message(queue=SEND_QUEUE, batch_size=2, maximum_concurrency=SEND_CONCURRENCY)
+@bp.on_sqs_message(queue=SEND_QUEUE, batch_size=SEND_BATCH_SIZE,
+                   maximum_concurrency=SEND_CONCURRENCY)
 def send_worker(event):
     from ..services import sending
 
@@ -89,7 +90,7 @@ def _last_receive(deps, raw: dict, body: str, why: str) -> None:
         log.exception("could not fail the rows of a dead-lettered message")
 
 
-@bp.on_sqs_message(queue=WORK_QUEUE, batch_size=1)
+@bp.on_sqs_message(queue=WORK_QUEUE, batch_size=WORK_BATCH_SIZE)
 def work_worker(event):
     from ..services.cycle import handle_work
 

@@ -136,8 +136,14 @@ class Store(ABC):
     def list_blobs(self, prefix: str) -> list[str]: ...
 
     @abstractmethod
-    def presign_put(self, key: str, expires_in: int) -> tuple[str, dict[str, str]]:
-        """A URL the client PUTs the blob to, and the headers it must send."""
+    def presign_put(self, key: str, expires_in: int, transient: bool = False
+                    ) -> tuple[str, dict[str, str]]:
+        """A URL the client PUTs the blob to, and the headers it must send; a ``transient``
+        blob put there is expired by the lifecycle rule unless ``keep_blob`` is called."""
+
+    @abstractmethod
+    def keep_blob(self, key: str) -> None:
+        """A transient blob becomes a lasting one (the lifecycle rule no longer expires it)."""
 
 
 # -- mail ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from creditdesk.api.models import SnapshotIn, SnapshotOut, UploadOut
+from creditdesk.api.models import MAX_UPLOAD_BYTES, SnapshotIn, SnapshotOut, UploadOut
 
 from . import keys, ledgers
 from .errors import Conflict, Invalid, NotAccepted, NotFound, TooLarge, invalid
@@ -15,7 +15,6 @@ from .ports import Cond, Deps, Item, Update
 from .tenancy import local_day, profile
 
 UPLOAD_EXPIRES = 900
-MAX_UPLOAD_BYTES = 512_000_000
 
 
 def new_version(now: dt.datetime) -> str:
@@ -71,7 +70,9 @@ def put_snapshot(deps: Deps, tenant: str, snap: SnapshotIn, body: bytes) -> Snap
 def create_upload(deps: Deps, tenant: str, size: int) -> UploadOut:
     now = deps.clock.now()
     version = new_version(now)
-    url, headers = deps.store.presign_put(keys.snapshot_blob(tenant, version), UPLOAD_EXPIRES)
+    # transient: an upload never completed is expired by the bucket's lifecycle rule
+    url, headers = deps.store.presign_put(keys.snapshot_blob(tenant, version), UPLOAD_EXPIRES,
+                                          transient=True)
     deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"SNAP#{version}", "status": "pending",
                     "created_at": keys.stamp(now), "declared_size": size,
                     "expiration": int(now.timestamp()) + 86400})
@@ -94,10 +95,11 @@ def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
     if size is None:
         raise Conflict("nothing was uploaded to the URL yet; PUT the snapshot JSON there first",
                        "version", code="not_uploaded")
-    if size > min(int(item.get("declared_size") or MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES):
+    limit = min(int(item.get("declared_size") or MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES)
+    if size > limit:  # checked before it is read: the API never reads more than the limit
         deps.store.delete_blob(key)
-        raise TooLarge(f"the upload has {size} bytes, more than the "
-                       f"{item.get('declared_size')} announced", "size")
+        raise TooLarge(f"the upload has {size} bytes, more than the {limit} announced "
+                       f"(at most {MAX_UPLOAD_BYTES} are read)", "size")
     raw = deps.store.get_blob(key) or b""
     try:
         snap = SnapshotIn.model_validate_json(raw)
@@ -107,7 +109,9 @@ def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
         deps.store.update(Update(keys.tenant_pk(tenant), f"SNAP#{version}", set={
             "status": "rejected", "message": err.message, "updated_at": keys.stamp(now)}))
         raise Invalid(f"the uploaded snapshot is not valid: {err.message}", err.field) from None
-    return _activate(deps, tenant, version, snap, size)
+    out = _activate(deps, tenant, version, snap, size)
+    deps.store.keep_blob(key)  # in force now: no longer expired with abandoned uploads
+    return out
 
 
 def current_snapshot(deps: Deps, tenant: str) -> SnapshotOut:

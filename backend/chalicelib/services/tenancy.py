@@ -41,17 +41,50 @@ def create_tenant(deps: Deps, name: str, sender: str | None = None) -> tuple[str
     return tenant, add_api_key(deps, tenant)
 
 
-def add_api_key(deps: Deps, tenant: str) -> str:
+def add_api_key(deps: Deps, tenant: str, label: str = "") -> str:
+    """A new API key for ``tenant`` (shown once: only its hash is stored)."""
     api_key = f"cd_{tenant}_{secrets.token_urlsafe(32)}"
     deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"KEY#{hash_key(api_key)}",
-                    "created_at": keys.stamp(deps.clock.now())})
+                    "created_at": keys.stamp(deps.clock.now()),
+                    "label": " ".join(str(label).split())[:100]})
     return api_key
+
+
+KEY_ID_LENGTH = 12  # hex digits of the key's hash that name it (key list, key revoke)
+
+
+def key_id(api_key: str) -> str:
+    return hash_key(api_key)[:KEY_ID_LENGTH]
+
+
+def api_keys(deps: Deps, tenant: str) -> list[Item]:
+    """The tenant's keys as ``{"key_id", "label", "created_at"}``: never the key, nor its
+    whole hash."""
+    return [{"key_id": it["sk"].removeprefix("KEY#")[:KEY_ID_LENGTH],
+             "label": it.get("label") or "", "created_at": it.get("created_at")}
+            for it in deps.store.query_all(keys.tenant_pk(tenant), prefix="KEY#")]
+
+
+def revoke_key_id(deps: Deps, tenant: str, kid: str) -> bool:
+    """Delete the tenant's key named ``kid`` (see ``api_keys``); False when there is none."""
+    kid = kid.strip().lower()
+    if not re.fullmatch(rf"[0-9a-f]{{{KEY_ID_LENGTH}}}", kid):
+        return False
+    found = deps.store.query_all(keys.tenant_pk(tenant), prefix=f"KEY#{kid}")
+    return bool(found) and all(deps.store.delete(it["pk"], it["sk"]) for it in found)
 
 
 def revoke_api_key(deps: Deps, api_key: str) -> bool:
     m = _KEY.match(api_key)
     return bool(m) and deps.store.delete(keys.tenant_pk(m[1]), f"KEY#{hash_key(api_key)}",
                                          Cond(exists=True))
+
+
+def usage_key(tenant: str) -> str:
+    """The value of the tenant's API Gateway API key: not a secret (API Gateway takes it
+    only from the authorizer, never from a request), it names the tenant in the API's
+    usage plan, whose throttle and quota then apply to each tenant on its own."""
+    return f"creditdesk-usage-{tenant}"
 
 
 def key_tenant(header: str | None) -> tuple[str, str] | None:
