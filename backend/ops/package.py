@@ -5,7 +5,8 @@ Steps, in a build copy of the app (``build/backend/``, so ``backend/`` stays as 
 1. ``app.py``, ``chalicelib/`` and ``.chalice/config.json`` are copied; ``requirements.txt``
    is copied without what Lambda already has (boto3, botocore, s3transfer) and what the numpy
    layer brings (numpy), so the zip stays under 15 MB;
-2. the domain package is built as a wheel, and the modules of it the handlers import
+2. Babel is copied into ``vendor/`` with the locale data of the debtor page's languages only
+   (``PRUNED``); the domain package is built as a wheel, and the modules of it the handlers import
    (``lambda_modules``: read from the source, imports inside functions included) are unpacked
    into ``vendor/`` (the route Chalice documents for packages it should not fetch from PyPI);
    the CLI, the file reader and writer and the HTTP client stay out; the wheel itself goes
@@ -40,6 +41,9 @@ from .project import BACKEND_DIR, ROOT
 
 BUILD_DIR = ROOT / "build" / "backend"
 PROVIDED = {"boto3", "botocore", "s3transfer", "numpy"}  # the runtime, or the numpy layer
+# Vendored here instead of fetched: Babel (pure Python) with the locale data of the debtor
+# page's languages only (all of it is 36 MB, 10 MB zipped; these 2 MB).
+PRUNED = {"babel"}
 ZIP_BUDGET = 15 * 1024 * 1024
 PLACEHOLDER_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": "*", "Resource": "*"}]}  # replaced by the merge template
@@ -62,6 +66,9 @@ def filtered_requirements(text: str) -> tuple[str, list[str]]:
         if name in PROVIDED:
             dropped.append(name)
             kept.append(f"# {line}  (provided by the Lambda runtime or the numpy layer)")
+        elif name in PRUNED:
+            dropped.append(name)
+            kept.append(f"# {line}  (vendored, with only the locales the app uses)")
         else:
             kept.append(line)
     return "\n".join(kept) + "\n", dropped
@@ -227,6 +234,32 @@ def _vendor_domain(build: Path) -> tuple[str, list[str]]:
         return wheels[0].name, modules
 
 
+def _vendor_babel(build: Path) -> int:
+    """Babel into vendor/, its locale data cut to the debtor page's languages (root and every
+    ``en``, ``de``, ``fr`` variant: a locale's parents are among them). Returns the locale
+    files kept."""
+    import importlib.util
+
+    from . import resources
+
+    resources.runtime_config()  # the app importable, as Chalice loads it
+    from chalicelib.entry.debtor_text import LOCALES
+
+    spec = importlib.util.find_spec("babel")
+    if spec is None or spec.origin is None:
+        raise PackageError("babel is not installed here (pip install -e '.[backend]')")
+    src = Path(spec.origin).parent
+    langs = tuple(LOCALES)
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        if Path(folder).name != "locale-data":
+            return [n for n in names if n == "__pycache__"]
+        return [n for n in names if n.split(".")[0].split("_")[0] not in (*langs, "root")]
+
+    shutil.copytree(src, build / "vendor" / "babel", ignore=ignore)
+    return len(list((build / "vendor" / "babel" / "locale-data").glob("*.dat")))
+
+
 def _chalice(build: Path, out: Path, stage: str, region: str, merge: Path | None) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -260,6 +293,7 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     build = (build_dir or BUILD_DIR).resolve()
     dropped = _copy_app(build, stage)
     wheel, modules = _vendor_domain(build)
+    _vendor_babel(build)
     with tempfile.TemporaryDirectory() as first:
         _chalice(build, Path(first) / "out", stage, region, None)
         chalice_template = json.loads((Path(first) / "out" / "sam.json").read_text())

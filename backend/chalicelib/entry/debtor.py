@@ -200,7 +200,7 @@ def act(token: str):
 
 
 @bp.route("/v1/customers/{customer}/links", methods=["DELETE"], authorizer=api_key_auth,
-          cors=cors())
+          api_key_required=True, cors=cors())  # the key: from the authorizer (usage plan)
 def revoke(customer: str):
     from ..services import links
     from .http import path_value, respond, view
