@@ -2,7 +2,8 @@
 local stack over HTTP: a workbook is synced and sent, the link is taken from the sent
 reminder in the outbox, and the debtor checks the invoices, promises, disputes and asks for a
 plan; ``creditdesk sync`` brings all three back. Screenshots at phone and desktop widths go
-to docs/images/. Skipped, saying so, where Chromium or Playwright is absent."""
+to the test's folder, and to docs/images/ with ``CREDITDESK_UPDATE_SCREENSHOTS=1``. Skipped,
+saying so, where Chromium or Playwright is absent."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CREDITDESK_CHROMIUM") or shutil.which("chromium") or \
     "/usr/bin/chromium"
-SHOTS = ROOT / "docs" / "images"
+DOC_SHOTS = ROOT / "docs" / "images"
+SHOTS_NAMES = ("debtor-page-phone.png", "debtor-page-desktop.png")
 TODAY = dt.date.today()
 
 
@@ -87,7 +89,7 @@ def link_from_outbox(outbox: Path, to: str) -> str:
     raise AssertionError(f"no reminder to {to} in {outbox}")
 
 
-def test_the_debtor_answers_on_the_page_and_sync_brings_it_back(world):
+def test_the_debtor_answers_on_the_page_and_sync_brings_it_back(world, tmp_path):
     from playwright.sync_api import sync_playwright
 
     stack = world["stack"]
@@ -98,13 +100,16 @@ def test_the_debtor_answers_on_the_page_and_sync_brings_it_back(world):
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["batch"]["counts"]["sent"] == 2
     url = link_from_outbox(world["outbox"], "ap@c1.example.com")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            _drive(browser, url)
+            _drive(browser, url, tmp_path)
         finally:
             browser.close()
+    for name in SHOTS_NAMES:
+        assert (tmp_path / name).stat().st_size > 10_000
+        if os.environ.get("CREDITDESK_UPDATE_SCREENSHOTS") == "1":
+            shutil.copy2(tmp_path / name, DOC_SHOTS / name)
     r = cli(stack, "sync", str(world["wb"]), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     events = {e["type"]: e for e in json.loads(r.stdout)["history"]
@@ -116,7 +121,7 @@ def test_the_debtor_answers_on_the_page_and_sync_brings_it_back(world):
     world["synced"] = True
 
 
-def _drive(browser, url: str) -> None:
+def _drive(browser, url: str, shots: Path) -> None:
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
     problems: list[str] = []
     phone.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -127,7 +132,7 @@ def _drive(browser, url: str) -> None:
         "Account of Brick & <Mortar> Ltd")
     assert "INV-101" in rows.nth(0).inner_text() and "INV-102" in rows.nth(1).inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
-    phone.screenshot(path=str(SHOTS / "debtor-page-phone.png"), full_page=True)
+    phone.screenshot(path=str(shots / SHOTS_NAMES[0]), full_page=True)
     # promise to pay, by keyboard only: Tab to the amount, type, Tab, type the date, Enter
     for _ in range(40):
         phone.keyboard.press("Tab")
@@ -158,7 +163,7 @@ def _drive(browser, url: str) -> None:
     assert not [m for m in problems if "Content Security Policy" in m], problems
     desktop = browser.new_page(viewport={"width": 1280, "height": 900})
     desktop.goto(url + "?done=plan")
-    desktop.screenshot(path=str(SHOTS / "debtor-page-desktop.png"), full_page=True)
+    desktop.screenshot(path=str(shots / SHOTS_NAMES[1]), full_page=True)
     desktop.goto(url.rsplit("/", 1)[0] + "/" + "x" * 60)
     assert desktop.get_by_role("heading", level=1).inner_text() == "Page not found"
 
