@@ -322,3 +322,16 @@ def test_the_backends_own_cycle_no_longer_chases_what_the_page_answered(web, fak
                           "csrf": csrf(html, "promise")}).status_code == 303
     after, _ = ledgers.compute_reminders(fake, tenant, day)
     assert after == []  # C1 promised (paused to 20 July), C2's only invoice is disputed
+
+
+def test_text_from_the_page_never_starts_a_cell_like_a_formula(web, fake, acme):
+    token = links.issue(fake, acme[0], "C1", "b1")
+    html = page(web, token).body.decode()
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    assert post(web, token, {"form": "message", "message": hostile,
+                             "csrf": csrf(html, "message")}).status_code == 303
+    assert post(web, token, {"form": "dispute", "invoice": "INV-1", "reason": "other",
+                             "text": hostile, "csrf": csrf(html, "dispute")}).status_code == 303
+    notes = [e["note"] for e in fake.store.query_all(keys.customer_pk(acme[0], "C1"),
+                                                      prefix="H#")]
+    assert len(notes) == 2 and all(n[0] not in "=+-@\t\r" and hostile in n for n in notes)
