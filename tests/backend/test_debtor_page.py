@@ -178,6 +178,10 @@ def test_each_action_lands_in_the_history_with_its_time(web, fake, acme):
     assert all(e["at"] == keys.stamp(fake.clock.now()) for e in events.values())
     shown = web.http.get(f"/p/{token}?done=dispute").body.decode()
     assert "your dispute is recorded" in shown
+    answers = shown.split('id="answers"', 1)[1].split("</ul>", 1)[0]
+    assert sorted(line.split(": ", 1)[1] for line in re.findall(r"<li>(.*?)</li>", answers)
+                  ) == ["you asked for a payment plan (€1,500.00)", "you disputed invoice INV-1",
+                        "you left a message", "you promised €500.00 by 15 Jul 2026"]
     assert re.search(r'data-invoice="INV-1">.*?disputed</td>', shown)  # shown at once
     # the dispute was mailed to the controller at once
     mails = [m for _, m in fake.mailer.sent if m.to == "cc@acme.example"]

@@ -110,7 +110,7 @@ def _guarded(fn):
 def _render(deps, link, pg, status: int = 200, done: str = "", error: dict | None = None,
             form_values: dict | None = None) -> Response:
     from babel.dates import format_date
-    from babel.numbers import format_currency
+    from babel.numbers import format_currency, format_decimal
 
     from ..services import debtor, links
 
@@ -126,6 +126,8 @@ def _render(deps, link, pg, status: int = 200, done: str = "", error: dict | Non
         max_promise=pg.today + dt.timedelta(days=debtor.PROMISE_MAX_DAYS),
         max_start=pg.today + dt.timedelta(days=62),
         money=lambda x, ccy: format_currency(x, ccy, locale=loc),
+        amount=lambda e: (format_currency(e.amount or 0, e.currency, locale=loc) if e.currency
+                          else format_decimal(e.amount or 0, format="#,##0.00", locale=loc)),
         day=lambda d: format_date(d, format="medium", locale=loc))
 
 

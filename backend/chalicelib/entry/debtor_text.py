@@ -33,6 +33,9 @@ TEXT: dict[str, dict[str, str]] = {
         "done_message": "Thank you: your message is recorded.",
         "error": "Please check this form: {message}",
         "footer": "This page is only for you: do not share its link.",
+        "answers": "Your answers", "ans_promise": "you promised {amount} by {date}",
+        "ans_dispute": "you disputed invoice {invoice}",
+        "ans_plan": "you asked for a payment plan ({amount})", "ans_note": "you left a message",
     },
     "de": {
         "title": "Ihr Konto bei {company}",
@@ -62,6 +65,10 @@ TEXT: dict[str, dict[str, str]] = {
         "done_message": "Vielen Dank: Ihre Nachricht ist erfasst.",
         "error": "Bitte prüfen Sie dieses Formular: {message}",
         "footer": "Diese Seite ist nur für Sie: geben Sie den Link nicht weiter.",
+        "answers": "Ihre Antworten", "ans_promise": "Sie haben {amount} bis {date} zugesagt",
+        "ans_dispute": "Sie haben Rechnung {invoice} beanstandet",
+        "ans_plan": "Sie haben eine Ratenzahlung angefragt ({amount})",
+        "ans_note": "Sie haben eine Nachricht hinterlassen",
     },
     "fr": {
         "title": "Votre compte chez {company}",
@@ -91,6 +98,10 @@ TEXT: dict[str, dict[str, str]] = {
         "done_message": "Merci : votre message est enregistré.",
         "error": "Veuillez vérifier ce formulaire : {message}",
         "footer": "Cette page est réservée à vous : ne partagez pas son lien.",
+        "answers": "Vos réponses", "ans_promise": "vous avez promis {amount} pour le {date}",
+        "ans_dispute": "vous avez contesté la facture {invoice}",
+        "ans_plan": "vous avez demandé un échéancier ({amount})",
+        "ans_note": "vous avez laissé un message",
     },
 }
 

@@ -55,6 +55,7 @@ class Page:
     open_items: list[Line] = field(default_factory=list)
     statement: list[Line] = field(default_factory=list)
     totals: dict[str, tuple[float, float]] = field(default_factory=dict)  # ccy: (owed, overdue)
+    answers: list[EventOut] = field(default_factory=list)  # made on the page, newest first
 
     @property
     def currencies(self) -> list[str]:
@@ -104,9 +105,20 @@ def page(deps: Deps, link: Link) -> Page:
                                                           line.days_overdue else 0), 2))
         if line.outstanding or line.invoice_date >= since:
             out.statement.append(line)
+    out.answers = answers(deps, link)
     out.open_items.sort(key=lambda x: (x.due_date, x.invoice))
     out.statement.sort(key=lambda x: (x.invoice_date, x.invoice))
     return out
+
+
+def answers(deps: Deps, link: Link, limit: int = 10) -> list[EventOut]:
+    """What the debtor did on the page in the last ``STATEMENT_DAYS``, newest first."""
+    since = keys.stamp(deps.clock.now() - dt.timedelta(days=STATEMENT_DAYS))
+    items, _ = deps.store.query(keys.customer_pk(link.tenant, link.customer),
+                                start=f"H#{since}", end="H#~")
+    events = [history.event_from_item(i) for i in items if str(i.get("id", "")).startswith(
+        "pg") and i.get("type") in PAGE_TYPES]
+    return events[::-1][:limit]
 
 
 def _event(deps: Deps, link: Link, type_: str, **fields) -> EventOut:
