@@ -14,19 +14,18 @@ import pytest
 from chalicelib.bootstrap import use
 from chalicelib.services import debtor, erasure, keys, links, snapshots, tenancy
 from creditdesk.api.models import SnapshotIn
+from tests.builders import customer, days_before, invoice
 
 from .build import snapshot
 from .conftest import bearer
-from tests.builders import customer, days_before, invoice
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
 def web(fake, tmp_path):
-    from chalice.test import Client
-
     from app import app
+    from chalice.test import Client
 
     with use(fake), Client(app, project_dir=str(tmp_path)) as c:
         yield c
