@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 # poppler (reads PDFs back as text and pictures). Installed with apt when this runs as root on
 # Debian or Ubuntu, as CI does; elsewhere the tests that need them say they are skipped, and
 # why.
-SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium
 system-packages:
 	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -3,7 +3,7 @@ the queue and topic handlers and the schedules are blueprints in ``chalicelib/en
 
 from chalice import Chalice
 
-from chalicelib.entry import addin, auth, routes, schedules, workers
+from chalicelib.entry import addin, auth, debtor, routes, schedules, workers
 
 app = Chalice(app_name="creditdesk")
 app.register_blueprint(auth.bp)
@@ -11,3 +11,4 @@ app.register_blueprint(routes.bp)
 app.register_blueprint(workers.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(addin.bp)
+app.register_blueprint(debtor.bp)

@@ -33,6 +33,10 @@ SES_QUOTA = "CREDITDESK_SES_QUOTA"
 # ``addin-wheel`` at the root of the Lambda package (``ops/package.py`` puts the wheel there);
 # the local stack builds the wheel of the checkout and points this at it.
 ADDIN_WHEEL_DIR = "CREDITDESK_ADDIN_WHEEL_DIR"
+# Optional: the public address of the API (``https://<id>.execute-api.<region>.amazonaws.com/
+# api``, or the local stack's URL). Set, every reminder the backend sends carries a link to the
+# debtor's own page (``<url>/p/<token>``); unset, none does.
+PAGE_URL = "CREDITDESK_PAGE_URL"
 ADDIN_WHEEL_FOLDER = "addin-wheel"
 # Set ("1") only where SES is the emulator (the local stack, the tests): the Sender Email a
 # synced workbook names is then verified in it and becomes one of the tenant's identities, as
@@ -78,6 +82,7 @@ class Config:
     ses_quota: tuple[float, int] | None
     addin_wheel_dir: str = str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER)
     emulated_ses: bool = False
+    page_url: str | None = None
 
 
 def _quota(text: str | None) -> tuple[float, int] | None:
@@ -104,6 +109,7 @@ def load() -> Config:
         ses_quota=_quota(env.get(SES_QUOTA)),
         addin_wheel_dir=env.get(ADDIN_WHEEL_DIR) or str(_PACKAGE_ROOT / ADDIN_WHEEL_FOLDER),
         emulated_ses=env.get(EMULATED_SES) == "1",
+        page_url=(env.get(PAGE_URL) or "").rstrip("/") or None,
     )
 
 

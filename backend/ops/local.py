@@ -237,6 +237,8 @@ class LocalStack:
         _tenant, api_key = tenancy.create_tenant(bootstrap(), self.tenant_name,
                                                  sender=self.sender)
         url = self._serve_http()
+        # the reminders' links to the debtor's page (the workers, started next, inherit it)
+        os.environ[cfg.PAGE_URL] = os.environ.get(cfg.PAGE_URL) or url
         self._start_event_sources()
         self.info = {"url": url, "api_key": api_key, "aws_endpoint": endpoint,
                      "outbox": str(self.outbox), "tenant": _tenant}

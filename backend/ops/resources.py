@@ -447,6 +447,13 @@ def api_statements() -> list[dict[str, Any]]:
             _queue("SendQueue", "SendMessage"), _queue("WorkQueue", "SendMessage"), _LOGS]
 
 
+def debtor_page_statements() -> list[dict[str, Any]]:
+    """The API's debtor page (``/p/{token}``; docs/debtor-page.md) also mails a dispute to the
+    tenant's Controller Email at once, From the tenant's own address. Its links, counters and
+    events are items of the table the API already has."""
+    return _send_mail()
+
+
 def send_worker_statements() -> list[dict[str, Any]]:
     """``send_worker``: rows, claims, history, suppressions; oversized reminders from S3;
     the send queue; mail through SES and the account's quota."""
@@ -481,10 +488,12 @@ def schedule_statements() -> list[dict[str, Any]]:
 def role_statements() -> dict[str, list[dict[str, Any]]]:
     """Each function's statements, by handler name (``app`` is the API)."""
     schedules = schedule_statements()
-    return {"app": api_statements(), "api_key_auth": authorizer_statements(),
+    return {"app": api_statements() + debtor_page_statements(),
+            "api_key_auth": authorizer_statements(),
             "send_worker": send_worker_statements(),
             "work_worker": work_worker_statements(), "ses_events": ses_events_statements(),
-            "tick": schedules, "nightly_scores": schedules, "weekly_digest": schedules}
+            "tick": schedules, "nightly_scores": schedules, "weekly_digest": schedules,
+            "page_summary": schedules}
 
 
 def parameters() -> dict[str, Any]:
@@ -493,5 +502,6 @@ def parameters() -> dict[str, Any]:
         "AllowedPattern": r"^(\*|[^\s,*@]+)@[^\s,*@]+\.[^\s,*@]+$",
         "Description": "The addresses the tenants send from, comma-separated: "
                        "*@acme.example (any address at a verified domain) or "
-                       "billing@acme.example. Only the send worker and the work worker "
-                       "(the digest) may send mail, and only From these."}}
+                       "billing@acme.example. Only the send worker, the work worker "
+                       "(the digest) and the API (a debtor's dispute, to the controller) may "
+                       "send mail, and only From these."}}

@@ -267,7 +267,7 @@ class Page(Model, Generic[T]):
 # -- history --------------------------------------------------------------------------------
 
 EventType = Literal["reminder", "delivery", "bounce", "complaint", "promise", "dispute",
-                    "note"]
+                    "note", "plan"]
 
 
 # The columns of the workbook's History table, as the contract defines them.
@@ -351,6 +351,13 @@ class ErasureOut(Model):
     kept_counts: dict[str, int] = Field(default_factory=dict,
                                         description="what is kept by law, by kind (counts)")
     kept: list[str] = Field(description="what is kept, and why (retention)")
+
+
+class LinksOut(Model):
+    """``DELETE /v1/customers/{customer}/links``: whether the customer had links that work."""
+
+    customer: str
+    revoked: bool = Field(description="false: no link of the customer worked anyway")
 
 
 class ErrorOut(Model):

@@ -488,7 +488,7 @@ def _client(args: argparse.Namespace, transport=None):
 
 _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce", "bounced"),
           ("complaint", "complaint(s)"), ("promise", "promise(s) to pay"),
-          ("dispute", "dispute(s)"), ("note", "note(s)"))
+          ("dispute", "dispute(s)"), ("note", "note(s)"), ("plan", "plan request(s)"))
 
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:

@@ -245,13 +245,19 @@ class Selection:
         if np.isnat(cool) or cool <= led.as_of:  # waiting for the level's own day
             lv = self.levels[int(self.group_level[g])]
             wait = self.group_wait_until[g] if self.group_wait_until is not None else cool
-            return (f"level {self.group_last_level[g]:g} sent on "
+            return (f"{self._last_sent(g)} on "
                     f"{date_or_none(self.group_last_relevant[g])}; level {lv.level} "
                     f"({lv.name}) may go {lv.days_after_previous} days after it, on "
                     f"{date_or_none(wait)}")
-        return (f"level {self.group_last_level[g]:g} sent on "
+        return (f"{self._last_sent(g)} on "
                 f"{date_or_none(self.group_last_date[g])}; cool-down until "
                 f"{date_or_none(cool)}")
+
+    def _last_sent(self, g: int) -> str:
+        """'level 2 sent', or 'a reminder sent' when its History row has no Level (read as
+        NaN, or 0 from a blank integer cell): never 'level nan'."""
+        level = self.group_last_level[g]
+        return "a reminder sent" if np.isnan(level) or level < 1 else f"level {level:g} sent"
 
 
 def _bounced_customers(ledger: Ledger) -> np.ndarray:

@@ -131,6 +131,9 @@ class Settings(BaseModel):
     controller_email: str | None = Field(
         None, alias="Controller Email",
         description="Credit controller who gets the weekly digest")
+    page_link_days: int = Field(
+        30, ge=1, le=365, alias="Page Link Days",
+        description="Days a reminder's link to the debtor's own page stays valid")
     date_order: Literal["DMY", "MDY"] | None = Field(
         None, alias="Date Order",
         description="DMY or MDY: how dates such as 03/11/2026 are read when a column could be "

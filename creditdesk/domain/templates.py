@@ -45,6 +45,8 @@ PLACEHOLDERS: dict[str, str] = {
     "how_to_pay": "'Please pay to:' and the Payment Details (blank when none)",
     "phone": "Settings: Phone (blank when none)",
     "contact_line": "how to reach you: the Phone, or a reply to the e-mail",
+    # Left as it is here: the backend puts the link in when it sends (services/sending.py).
+    "pay_link": "the link to the customer's own page (filled in by the backend's send)",
 }
 
 @dataclass

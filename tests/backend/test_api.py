@@ -317,6 +317,7 @@ ISOLATION = {
     ("post", "/v1/customers/{customer}/disputes"): None,
     ("post", "/v1/customers/{customer}/notes"): None,
     ("delete", "/v1/customers/{customer}"): lambda d: (200, None),
+    ("delete", "/v1/customers/{customer}/links"): lambda d: (200, None),  # revoked: false
     ("get", "/v1/history"): lambda d: (200, []),
     ("get", "/v1/scores"): lambda d: (200, None),
 }

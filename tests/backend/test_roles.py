@@ -113,6 +113,28 @@ def _run_api(client, rec: Recorder, key: str) -> None:
         assert client.http.delete("/v1/customers/C2", headers=h).status_code == 200
 
 
+def _run_debtor_page(client, rec: Recorder, tenant: str) -> None:
+    """The debtor's page: a view, and a dispute (mailed to the controller at once)."""
+    import re
+    from urllib.parse import urlencode
+
+    from chalicelib.services import links
+
+    with rec.as_(""):
+        token = links.issue(bootstrap(), tenant, "C3", "batch-0001")
+    with rec.as_("app"):
+        page = client.http.get(f"/p/{token}")
+        assert page.status_code == 200
+        csrf = re.search(r'value="dispute"><input type="hidden" name="csrf" value="(\w+)"',
+                         page.body.decode())[1]
+        r = client.http.post(f"/p/{token}", headers={
+            "Content-Type": "application/x-www-form-urlencoded"}, body=urlencode({
+                "form": "dispute", "csrf": csrf, "invoice": "INV-3", "reason": "other",
+                "text": "not ours"}))
+        assert r.status_code == 303, r.body
+    assert [m for m in ses_sent() if m.destinations["ToAddresses"] == ["cfo@acme.example"]]
+
+
 def test_every_call_of_every_handler_is_allowed_by_its_own_role(client, app, aws, recorder,
                                                                monkeypatch):
     # as deployed: SES is the real one, so the API never verifies a Sender Email itself
@@ -138,19 +160,20 @@ def test_every_call_of_every_handler_is_allowed_by_its_own_role(client, app, aws
     bounce = {"eventType": "Bounce", "mail": {"messageId": mid}, "bounce": {
         "bounceType": "Permanent", "timestamp": "2030-01-01T00:00:01Z",
         "bouncedRecipients": [{"emailAddress": "ap@c1.example.com"}]}}
+    _run_debtor_page(client, rec, tenant)
     with rec.as_("ses_events"):
         client.lambda_.invoke("ses_events", client.events.generate_sns_event(
             message=json.dumps(bounce)))
     monday_10 = dt.datetime(2026, 6, 29, 9, 0, tzinfo=dt.UTC)  # 10:00 in London
     event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
     with use(bootstrap(clock=FakeClock(monday_10))):
-        for name in ("tick", "nightly_scores", "weekly_digest"):
+        for name in ("tick", "nightly_scores", "weekly_digest", "page_summary"):
             with rec.as_(name):
                 assert client.lambda_.invoke(name, event).payload == [tenant], name
         work = sqs_bodies(aws["CREDITDESK_WORK_QUEUE_URL"])
         with rec.as_("work_worker"):
             assert {json.loads(w["body"])["kind"] for w in work} == {
-                "cycle", "scores", "digest"}
+                "cycle", "scores", "digest", "page_summary"}
             assert app.handler_map["work_worker"](sqs_event(work), FakeContext()) == {
                 "batchItemFailures": []}
     roles = resources.role_statements()
@@ -161,4 +184,5 @@ def test_every_call_of_every_handler_is_allowed_by_its_own_role(client, app, aws
     # and the reverse for mail: only the functions that send hold ses:SendEmail
     senders = {fn for fn, st in roles.items() if allowed(st, "ses:SendEmail", "")}
     assert senders == {fn for fn, calls in rec.calls.items()
-                       if ("ses:SendEmail", "") in calls} == {"send_worker", "work_worker"}
+                       if ("ses:SendEmail", "") in calls} == {"send_worker", "work_worker",
+                                                              "app"}

@@ -47,11 +47,15 @@ def test_the_zip_is_within_budget_and_holds_the_app_and_the_domain_package(packa
     with zipfile.ZipFile(package["zip"]) as z:
         tops = {n.split("/", 1)[0] for n in z.namelist()}
         cldr = {n.rsplit("/", 1)[-1] for n in z.namelist() if "babel/locale-data/" in n}
-    # babel's data: the languages reminders are written in, not the 1,000 others
-    assert {"root.dat", "en_GB.dat", "de.dat", "fr_FR.dat"} <= cldr and "ja.dat" not in cldr
-    assert package["babel_files_left_out"] > 800
+        pages = {n for n in z.namelist() if n.startswith("chalicelib/templates/debtor/")}
+    # babel's data: the languages reminders and the debtor's page are written in, not the
+    # 1,000 others
+    assert {"root.dat", "en_GB.dat", "de.dat", "de_DE.dat", "fr_FR.dat"} <= cldr
+    assert "ja.dat" not in cldr and package["babel_files_left_out"] > 800
     assert {"app.py", "chalicelib", "creditdesk", "pydantic", "aws_lambda_powertools",
-            "holidays"} <= tops
+            "holidays", "jinja2", "babel"} <= tops
+    assert {"chalicelib/templates/debtor/page.html", "chalicelib/templates/debtor/page.css"} \
+        <= pages  # the debtor page's templates are package data
     assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests",
                        "devkit", "infra", "bench", "creditdesk_addin"}
 
@@ -131,7 +135,7 @@ def test_every_function_has_its_own_role_with_only_what_its_handler_calls(packag
     roles = resources(sam, "AWS::IAM::Role")
     functions = resources(sam, "AWS::Serverless::Function")
     role_of = {n: f["Properties"]["Role"]["Fn::GetAtt"][0] for n, f in functions.items()}
-    assert len(set(role_of.values())) == len(functions) == 8 and set(role_of.values()) == set(
+    assert len(set(role_of.values())) == len(functions) == 9 and set(role_of.values()) == set(
         roles)
     wanted = role_statements()
     actions = {}
@@ -151,10 +155,10 @@ def test_every_function_has_its_own_role_with_only_what_its_handler_calls(packag
                     "Ref": "SenderAddresses"}}}
     logs = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
     assert actions["ApiKeyAuth"] == {"dynamodb:GetItem"} | logs  # it only reads keys
-    assert {n for n, a in actions.items() if "ses:SendEmail" in a} == {"SendWorker",
-                                                                         "WorkWorker"}
+    assert {n for n, a in actions.items() if "ses:SendEmail" in a} == {
+        "SendWorker", "WorkWorker", "APIHandler"}  # the API: a debtor's dispute, at once
     assert {n for n, a in actions.items() if "s3:DeleteObject" in a} == {"APIHandler"}
-    for schedule in ("Tick", "NightlyScores", "WeeklyDigest"):
+    for schedule in ("Tick", "NightlyScores", "WeeklyDigest", "PageSummary"):
         assert actions[schedule] == {"dynamodb:Query", "sqs:SendMessage"} | logs
     assert sam["Parameters"]["SenderAddresses"]["Type"] == "CommaDelimitedList"
 
@@ -191,6 +195,9 @@ def test_the_api_is_throttled_and_answers_401_and_403_as_error_out_with_cors(pac
         for method, op in methods.items():
             if method == "options" or path.startswith("/v1/addin") or path.endswith(
                     "openapi.json"):
+                continue
+            if path.startswith("/p/"):  # the debtor's page: its token is the capability
+                assert "security" not in op, (path, method)
                 continue
             assert {"api_key": []} in op["security"], (path, method)
     responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]

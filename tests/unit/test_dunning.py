@@ -86,6 +86,14 @@ def test_no_reminder_within_the_cool_down():
     assert only(rem).level.level == 3
 
 
+def test_a_reminder_in_the_history_without_a_level_reads_as_a_reminder_not_level_nan():
+    _, rem, skipped = run([invoice("I1", 100.0, days_before(25))],
+                          extra=history((days_before(6), "C1", "Reminder", None, "EUR")))
+    assert not rem
+    assert skipped[(0, "EUR")] == ("a reminder sent on 2026-06-24; cool-down until "
+                                   "2026-07-01")
+
+
 def test_the_same_level_goes_again_after_the_cool_down():
     _, rem, _ = run([invoice("I1", 100.0, days_before(50))],
                     extra=history((days_before(10), "C1", "Reminder", 4, "EUR")))

@@ -50,6 +50,8 @@ ROUTES: list[tuple[str, str, str, Any, tuple[int, Any], list[dict]]] = [
      [_CUSTOMER]),
     ("delete", "/v1/customers/{customer}", "Erase a customer's personal data", None,
      (200, m.ErasureOut), [_CUSTOMER]),
+    ("delete", "/v1/customers/{customer}/links", "Revoke the links to the customer's own page",
+     None, (200, m.LinksOut), [_CUSTOMER]),
     ("get", "/v1/history", "Every customer's history in a date range (UTC days)", None,
      (200, m.Page[m.EventOut]),
      [{"name": "from", "in": "query", "required": False, "schema": _DATE,

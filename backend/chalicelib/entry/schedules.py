@@ -34,6 +34,14 @@ def nightly_scores(event):
     return fan_out(current(), "scores")
 
 
+@bp.schedule(Cron(30, 6, "*", "*", "?", "*"),
+             description="Creditdesk: yesterday's actions on the debtors' pages")
+def page_summary(event):
+    from ..services.cycle import fan_out
+
+    return fan_out(current(), "page_summary")
+
+
 @bp.schedule(Cron(0, 6, "?", "*", "MON", "*"), description="Creditdesk: weekly digest")
 def weekly_digest(event):
     from ..services.cycle import fan_out

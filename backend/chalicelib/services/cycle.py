@@ -67,7 +67,7 @@ def fan_out(deps: Deps, kind: str) -> list[str]:
     for t in tenants(deps):
         if not t.get("snapshot"):
             continue
-        if kind == "digest" and not t.get("controller_email"):
+        if kind in ("digest", "page_summary") and not t.get("controller_email"):
             continue
         day = now.astimezone(ZoneInfo(t.get("time_zone") or "UTC")).date()
         work.append(dumps({"kind": kind, "tenant": t["gsi1sk"], "day": day.isoformat()}))
@@ -95,4 +95,8 @@ def handle_work(deps: Deps, body: str) -> str:
         return f"scored {scores.compute_scores(deps, tenant)}"
     if kind == "digest":
         return f"digest {sending.send_digest(deps, tenant, day)}"
+    if kind == "page_summary":  # the UTC day before the schedule ran
+        from . import debtor
+
+        return f"page summary {debtor.send_summary(deps, tenant, day - dt.timedelta(days=1))}"
     raise ValueError(f"unknown work item {kind!r}")

@@ -30,6 +30,15 @@ Items (pk | sk: what; gsi1 keys where set):
 - ``T#<t>`` | ``HELD#<batch_id>#<part>``: a part of a manual batch held until its Send
   Window opens (``holding``): the S3 key of its send messages, the release time; gsi1
   ``HELD`` / ``<utc release time>#<t>#<batch_id>#<part>``
+- ``T#<t>`` | ``LINK#<sha256 of the token>``: a link to the debtor's page: customer, batch,
+  expiry (TTL); gsi1 ``T#<t>#CL#<customer>`` / ``<issued>`` (for erasure)
+- ``T#<t>`` | ``LINKS#<sha256 of tenant and customer>``: the customer's current links (their
+  hashes; an older link is not among them: revoked)
+- ``T#<t>`` | ``PAGEKEY``: the secret the page's CSRF tokens are HMACs under
+- ``T#<t>`` | ``RATE#<link hash>#<window>`` and ``RATE#<sha256 of an IP address>`` |
+  ``RATE#<window>``: the page's rate-limit counters (TTL); the only items whose key does not
+  start with the tenant (an address is limited whichever tenant's link it tries)
+- ``T#<t>`` | ``PAGESUM#<day>``: the claim of the controller's daily summary of page actions
 
 gsi1 serves: the tenant list (``TENANTS``) for the schedules, the held parts due
 (``HELD``, for the hourly tick), the tenant of an SES message id
@@ -74,6 +83,14 @@ def history_month_pk(t: str, month: str) -> str:
 
 def customer_batches_gsi(t: str, customer: str) -> str:
     return f"T#{t}#CB#{customer}"
+
+
+def customer_links_gsi(t: str, customer: str) -> str:
+    return f"T#{t}#CL#{customer}"
+
+
+def rate_address_pk(address: str) -> str:
+    return f"RATE#{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def idempotency_pk(t: str) -> str:

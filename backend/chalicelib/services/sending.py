@@ -51,7 +51,7 @@ from creditdesk.api.models import ReminderIn
 from creditdesk.domain.emails import mail_file_name
 
 from ..config import SEND_CONCURRENCY
-from . import history, keys, senders, tombstones
+from . import history, keys, links, senders, tombstones
 from .errors import SenderNotVerified
 from .ports import (
     Cond,
@@ -357,9 +357,10 @@ class _Message:
             self.erased(key)
             return ""
         untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
+        text, html = with_link(run, self.tenant, self.batch_id, r)
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
                     cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
-                    subject=r.subject, text=r.text, html=r.html,
+                    subject=r.subject, text=text, html=html,
                     tags=(("tenant", self.tenant), ("key", key)),
                     file_name=mail_file_name(r.customer, r.currency, r.level))
         try:
@@ -427,6 +428,32 @@ class _Message:
         else:
             self.hold(key, str(other), f"held by batch {other}: settled when it settles (sent "
                       "by it, or by this batch once it releases the claim)")
+
+
+LINK_LINE = "See your account, promise a payment or tell us about a problem: {url}"
+
+
+def with_link(run: Run, tenant: str, batch_id: str, r: ReminderIn) -> tuple[str, str]:
+    """The reminder's text and HTML with a new link to the customer's own page, where the
+    template has ``{pay_link}``, else as a last line; unchanged when no ``PAGE_URL`` is set."""
+    base = run.deps.config.page_url
+    if not base:
+        return r.text, r.html
+    import html as _html
+
+    token = links.issue(run.deps, tenant, r.customer, batch_id,
+                        links.link_days(run.profile(tenant)))
+    url = f"{base}/p/{token}"
+    text = (r.text.replace("{pay_link}", url) if "{pay_link}" in r.text
+            else f"{r.text.rstrip()}\n\n{LINK_LINE.format(url=url)}\n")
+    if not r.html:
+        return text, r.html
+    anchor = f'<a href="{_html.escape(url)}">{_html.escape(url)}</a>'
+    if "{pay_link}" in r.html:
+        return text, r.html.replace("{pay_link}", anchor)
+    line = f"<p>{_html.escape(LINK_LINE).replace('{url}', anchor)}</p>"
+    at = r.html.lower().rfind("</body>")
+    return text, (r.html[:at] + line + r.html[at:] if at >= 0 else r.html + line)
 
 
 def _sent_items(row: Item | None, tenant: str, key: str, r: ReminderIn, message_id: str,

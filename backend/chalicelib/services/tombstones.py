@@ -4,6 +4,8 @@
 customer>``; the customer key itself is not in it), then erases. Everything that could write
 the customer's personal data later checks it:
 
+- the debtor's page: a link of an erased customer answers 404 (``links.resolve``), and the
+  erasure deletes its links (``links.forget``);
 - the send worker, for each chunk before SES is called: the customer's reminders fail with
   ``ERASED`` and are not sent;
 - the send worker and the SES events, *after* they wrote: what they wrote for an erased
