@@ -62,7 +62,6 @@ class CommandParser(argparse.ArgumentParser):
 _Parser = CommandParser  # the old name, still imported by backend/ops/cli.py
 
 
-_date = date_option  # a date option: YYYY-MM-DD, 1900 to 2199
 
 
 def _currency(text: str) -> str:
@@ -161,7 +160,7 @@ def _parser() -> CommandParser:
         c = sub.add_parser(name, help=what, description=description + " Problems in the "
                            "workbook are listed as issues; every good row is still used.")
         c.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
-        c.add_argument("--as-of", type=_date, metavar="DATE",
+        c.add_argument("--as-of", type=date_option, metavar="DATE",
                        help="the as-of date (default: Settings' As Of Date, else today)")
         c.add_argument("--json", action="store_true", help="print one JSON document")
         c.add_argument("-o", "--output", type=Path, metavar="RESULTS.xlsx",
@@ -184,8 +183,8 @@ def _parser() -> CommandParser:
                         "Late Payment Directive 2011/7/EU.")
     it.add_argument("--amount", type=_amount, required=True,
                     help="the debt, in the invoice's currency")
-    it.add_argument("--due", type=_date, required=True, metavar="DATE", help="due date")
-    it.add_argument("--paid", type=_date, metavar="DATE",
+    it.add_argument("--due", type=date_option, required=True, metavar="DATE", help="due date")
+    it.add_argument("--paid", type=date_option, metavar="DATE",
                     help="payment date (default: today, for a debt still unpaid)")
     it.add_argument("--law", choices=("UK", "EU"), type=str.upper, required=True)
     it.add_argument("--contract-rate", type=_rate, metavar="PERCENT",
@@ -222,7 +221,7 @@ def _parser() -> CommandParser:
                         "the batch is scheduled for when it opens. A reminder already sent "
                         "(same customer, level, invoices and day) is never sent again.")
     se.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
-    se.add_argument("--as-of", type=_date, metavar="DATE",
+    se.add_argument("--as-of", type=date_option, metavar="DATE",
                     help="the as-of date (default: Settings' As Of Date, else today)")
     se.add_argument("--yes", action="store_true", help="send without asking (without a "
                     "terminal and without --yes nothing is sent, and the first line says so)")
