@@ -27,13 +27,14 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# LibreOffice (recalculates the results workbook in a test; renders workbooks to look at) and
-# poppler (reads PDFs back as text and pictures). Installed with apt when this runs as root on
-# Debian or Ubuntu, as CI does; elsewhere the tests that need them say they are skipped, and
+# LibreOffice (recalculates the results workbook in a test; renders workbooks to look at),
+# poppler (reads PDFs back as text and pictures) and Chromium (drives the debtor's page).
+# Installed with apt when this runs as root on Debian or Ubuntu, as CI does; elsewhere the tests that need them say they are skipped, and
 # why.
 SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium
 system-packages:
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && \
+	   command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing $(SYSTEM_PACKAGES)"; \
 		{ apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
