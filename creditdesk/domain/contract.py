@@ -48,7 +48,8 @@ CUSTOMERS = Table(
         Column("Customer", "text", True, "Customer key, as in the Invoices table"),
         Column("Name", "text", help="Company name used in reminders"),
         Column("Contact Name", "text",
-               help="Who reminders greet (Dear ...); blank = the accounts team"),
+               help="Who reminders greet (Dear ...); blank = the accounts team (an "
+                    "Individual: the Name)"),
         Column("Account Number", "text",
                help="The account number reminders show; blank = the Customer key"),
         Column("Email", "email", help="Where reminders go"),
