@@ -37,9 +37,9 @@ def _tables():
     invoices = [invoice("I-100", 480.0, days_before(60), "IND", Currency="GBP"),
                 invoice("I-101", 250.0, days_before(45), "IND", Currency="GBP"),
                 invoice("B-200", 1500.0, days_before(50), "BIZ", Currency="GBP")]
-    history = (["Date", "Customer", "Type", "Level", "Currency"],
-               [[days_before(10), "IND", "Reminder", 2, "GBP"],
-                [days_before(10), "BIZ", "Reminder", 2, "GBP"]])
+    history = (["Date", "Customer", "Type", "Level", "Currency", "Note"],
+               [[days_before(10), "IND", "Reminder", 2, "GBP", ""],
+                [days_before(10), "BIZ", "Reminder", 2, "GBP", ""]])
     return tables(customers, invoices, settings=SETTINGS,
                   extra={"Dunning Levels": LEVELS, "History": history})
 
@@ -235,3 +235,37 @@ def test_the_cli_doc_names_every_field_of_a_letter_before_action(capsys, workboo
     documented = _names(sections["letters"]) | _names(sections["statements"]) | {
         "invoice", "invoice_date", "due_date", "days_overdue", "status", "outstanding"}
     assert _keys(printed) <= documented
+
+
+def test_the_cli_lists_the_letters_before_action_and_says_what_to_enclose(capsys, workbook,
+                                                                         tmp_path):
+    code, out, err = run(capsys, "letters", workbook)
+    assert code == 0 and not err, err
+    assert "(letter before action, Individual: reply by 2026-07-30)" in out
+    assert "(letter before action, Business: reply by 2026-07-14)" in out
+    assert ("1 letters before action to individuals (Pre-Action Protocol for Debt Claims): "
+            "enclose with each the Information Sheet and Reply Form") in out
+    t = _tables()
+    h, rows = t["Settings"]
+    t["Settings"] = (h, [r for r in rows if r[0] not in ("Company Address", "Payment Details")])
+    bare = tmp_path / "bare.xlsx"
+    write_workbook(bare, t)
+    code, out, err = run(capsys, "letters", bare)
+    assert code == 0
+    assert "Settings has no Company Address: the Protocol asks a letter before action to say " \
+           "where to send the Reply Form" in err
+    assert "Settings has no Payment Details" in err
+
+
+def test_a_printed_letter_before_action_is_noted_as_one_in_the_history(capsys, workbook,
+                                                                       tmp_path):
+    from openpyxl import load_workbook
+
+    printed = tmp_path / "printed.xlsx"
+    assert run(capsys, "letters", workbook, "--printed", printed)[0] == 0
+    rows = list(load_workbook(printed, read_only=True)["History"].iter_rows(values_only=True))
+    notes = [r[rows[0].index("Note")] for r in rows[1:]]
+    assert sorted(n for n in notes if n) == ["Letter before action printed and posted "
+                                             "(BIZ-L3-20260630)",
+                                             "Letter before action printed and posted "
+                                             "(IND-L3-20260630)"]
