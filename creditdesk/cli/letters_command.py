@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
 def _before_action_notes(report, settings) -> None:
     """What the controller must add to letters before action to individuals: the Protocol's
     forms (Creditdesk names them, it does not print them), and the settings they need."""
+    if any(x.before_action for x in report.letters) and settings.country != "GB":
+        print(f"{PROG}: Settings' Country is {settings.country}: letters before action follow "
+              "the rules of England and Wales (docs/letters.md)", file=sys.stderr)
     individual = [x for x in report.letters
                   if x.before_action and x.before_action.debtor_type == "Individual"]
     if not individual:

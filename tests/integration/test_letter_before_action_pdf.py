@@ -255,6 +255,13 @@ def test_the_cli_lists_the_letters_before_action_and_says_what_to_enclose(capsys
     assert "Settings has no Company Address: the Protocol asks a letter before action to say " \
            "where to send the Reply Form" in err
     assert "Settings has no Payment Details" in err
+    assert "Country" not in err
+    t["Settings"] = (h, [*t["Settings"][1], ["Country", "DE"]])
+    write_workbook(bare, t)
+    code, out, err = run(capsys, "letters", bare)
+    assert code == 0
+    assert ("Settings' Country is DE: letters before action follow the rules of England and "
+            "Wales") in err
 
 
 def test_a_printed_letter_before_action_is_noted_as_one_in_the_history(capsys, workbook,
