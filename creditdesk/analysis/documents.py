@@ -354,6 +354,26 @@ class StatementsReport(Document):
 # -- letters ---------------------------------------------------------------------------
 
 
+class BeforeAction(Document):
+    """What a letter before action adds (docs/letters.md), by the Debtor Type: the rules it
+    follows, the period to reply and its last day, whether interest or other charges
+    continue, what is enclosed, what the debtor should do, and where to reply. An
+    Individual's letter encloses the up-to-date statement of account (``statement``: its open
+    items on the letter's date), printed as pages of the same PDF."""
+
+    debtor_type: Literal["Business", "Individual"]
+    rules: str  # the Pre-Action Protocol for Debt Claims, or the Practice Direction
+    source: str  # where the rules are published
+    reply_days: int
+    reply_by: dt.date
+    interest: str  # whether interest or other charges continue, in a sentence
+    paragraphs: list[str]  # the letter's before-action text
+    enclosures: list[str]  # the titles of what is enclosed (none for a business)
+    steps: list[str]  # what the debtor should do (an Individual's page; none for a business)
+    reply_address: list[str]  # where to reply: the company's name, address, e-mail
+    statement: Statement | None = None
+
+
 class Letter(Document):
     """A reminder whose level's Channel is Letter, as a printed letter: the reminder's text,
     its invoices, and how its interest and compensation were computed (``computation``:
@@ -375,6 +395,7 @@ class Letter(Document):
     compensation: float
     total: float
     computation: list[str]
+    before_action: BeforeAction | None = None  # the final level as a letter before action
 
 
 class LettersReport(Document):

@@ -275,7 +275,9 @@ class Analysis:
         dunned = r.outstanding > 0
         return {
             "company_name": s.company_name, "customer": c.ids[i],
-            "customer_name": c.name[i] or c.ids[i], "contact_name": c.contact_name[i],
+            "customer_name": c.name[i] or c.ids[i],
+            # an Individual is greeted by name, not as an accounts team
+            "contact_name": c.contact_name[i] or (c.name[i] if c.is_individual(i) else ""),
             "account_number": c.account_of(i), "currency": r.currency,
             "amount": _money(r.amount), "interest": _money(float(r.interest.sum())),
             "compensation": _money(float(r.compensation.sum())), "total": _money(r.total),

@@ -86,15 +86,40 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return status
     for x in report.letters:
+        kind = f"  (letter before action, {x.before_action.debtor_type}: reply by " \
+               f"{x.before_action.reply_by.isoformat()})" if x.before_action else ""
         print(f"{x.customer:<12} {x.currency}  {x.level_name:<18} {x.total:>14,.2f}  "
-              f"{' '.join(x.name.split())}")
+              f"{' '.join(x.name.split())}{kind}")
     print(f"{len(report.letters)} letters for {report.date.isoformat()}")
+    _before_action_notes(report, analysis.ledger.settings)
     if written and written[1]:
         print(f"Wrote {len(written[0])} letters and the batch {written[1].name} to {folder}")
     if args.printed:
         print(f"Recorded {len(report.letters)} letters as sent in the History of "
               f"{args.printed}; use that workbook from now on")
     return status
+
+
+def _before_action_notes(report, settings) -> None:
+    """What the controller must add to letters before action to individuals: the Protocol's
+    forms (Creditdesk names them, it does not print them), and the settings they need."""
+    if any(x.before_action for x in report.letters) and settings.country != "GB":
+        print(f"{PROG}: Settings' Country is {settings.country}: letters before action follow "
+              "the rules of England and Wales (docs/letters.md)", file=sys.stderr)
+    individual = [x for x in report.letters
+                  if x.before_action and x.before_action.debtor_type == "Individual"]
+    if not individual:
+        return
+    print(f"{len(individual)} letters before action to individuals (Pre-Action Protocol for "
+          "Debt Claims): enclose with each the Information Sheet and Reply Form (the "
+          "Protocol's Annex 1) and a Financial Statement form, from justice.gov.uk; the "
+          "statement of account is in the letter's PDF")
+    for name, value, what in (
+            ("Company Address", settings.company_address, "where to send the Reply Form"),
+            ("Payment Details", settings.payment_details, "how to pay")):
+        if not value:
+            print(f"{PROG}: Settings has no {name}: the Protocol asks a letter before action "
+                  f"to say {what}; set it before printing", file=sys.stderr)
 
 
 def _check_printed(args: argparse.Namespace) -> None:
@@ -116,7 +141,8 @@ def history_rows(report) -> list[dict[str, object]]:
     """A History row per letter: it was sent, by post, on the letters' date."""
     return [{"date": report.date, "customer": x.customer, "type": "Reminder",
              "level": x.level, "currency": x.currency,
-             "note": f"Letter printed and posted ({x.reference})"} for x in report.letters]
+             "note": f"{'Letter before action' if x.before_action else 'Letter'} printed "
+                     f"and posted ({x.reference})"} for x in report.letters]
 
 
 def _write_printed(args: argparse.Namespace, tables, report) -> None:

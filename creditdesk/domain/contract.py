@@ -48,7 +48,8 @@ CUSTOMERS = Table(
         Column("Customer", "text", True, "Customer key, as in the Invoices table"),
         Column("Name", "text", help="Company name used in reminders"),
         Column("Contact Name", "text",
-               help="Who reminders greet (Dear ...); blank = the accounts team"),
+               help="Who reminders greet (Dear ...); blank = the accounts team (an "
+                    "Individual: the Name)"),
         Column("Account Number", "text",
                help="The account number reminders show; blank = the Customer key"),
         Column("Email", "email", help="Where reminders go"),
@@ -73,6 +74,12 @@ CUSTOMERS = Table(
         Column("Region", "text", help="Postal address: county, state or region"),
         Column("Postcode", "text", help="Postal address: postcode or ZIP code"),
         Column("Country", "text", help="Postal address: country, as it is written on mail"),
+        # Who the debtor is (docs/letters.md): the letter before action's rules and whether
+        # the late-payment law's interest and compensation apply.
+        Column("Debtor Type", "text",
+               help="Business or Individual (a consumer or sole trader); blank = Business. "
+                    "Individual: the letter before action follows the Pre-Action Protocol for "
+                    "Debt Claims, and no statutory late-payment interest or compensation"),
     ),
     required=True,
     help="One row per customer account.",
@@ -140,6 +147,9 @@ DUNNING_LEVELS = Table(
         Column("Days After Previous", "integer",
                help="Blank = only the cool-down; else the level goes no sooner than this many "
                     "days after the previous reminder"),
+        Column("Letter Before Action", "bool",
+               help="Yes = this level is the letter before action (the last level, Channel "
+                    "Letter): its content and the wait after it follow the Debtor Type"),
     ),
     help="The reminder policy. Empty = the default policy.",
 )
@@ -161,7 +171,8 @@ HISTORY = Table(
     (
         Column("Date", "date", True),
         Column("Customer", "text", True),
-        Column("Type", "text", True, "Reminder, Bounce, Complaint, Promise, Dispute, Note or Plan"),
+        Column("Type", "text", True,
+               "Reminder, Bounce, Complaint, Promise, Dispute, Note, Plan or Reply Form"),
         Column("Level", "integer"),
         Column("Currency", "text"),
         Column("Email", "text"),

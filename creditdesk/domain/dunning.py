@@ -37,6 +37,14 @@ SEND = 0
 DO_NOT_CHASE, PAUSED, PROMISE = 1, 2, 3
 ALL_DISPUTED, CREDIT_ONLY, NOTHING_DUE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 6, 7, 8
 UNDER_MINIMUM, NO_ADDRESS, BOUNCED, COOL_DOWN = 9, 10, 11, 12
+REPLY_PERIOD = 13  # checked after the minimum (UNDER_MINIMUM), before the address
+
+# The days a letter before action gives to reply (docs/letters.md): an individual, under the
+# Pre-Action Protocol for Debt Claims (para 4.1: 30 days from the letter's date; 30 more
+# from a completed Reply Form that asks for time to get advice); a business: Settings'
+# Business Reply Days (the Practice Direction on Pre-Action Conduct, para 6(b)).
+PROTOCOL_REPLY_DAYS = 30
+REPLY_FORM_DAYS = 30
 
 _DAY = np.timedelta64(1, "D")
 
@@ -59,6 +67,7 @@ class SkipCode(StrEnum):
     NO_ADDRESS = "no_address"
     BOUNCED = "bounced"
     COOL_DOWN = "cool_down"
+    REPLY_PERIOD = "reply_period"  # a letter before action's period to reply
 
     @property
     def not_due_yet(self) -> bool:
@@ -74,7 +83,7 @@ _SKIP_CODES = {DO_NOT_CHASE: SkipCode.DO_NOT_CHASE, PAUSED: SkipCode.PAUSED,
                NET_NOT_POSITIVE: SkipCode.NET_NOT_POSITIVE,
                CREDITS_COVER: SkipCode.CREDITS_COVER, UNDER_MINIMUM: SkipCode.UNDER_MINIMUM,
                NO_ADDRESS: SkipCode.NO_ADDRESS, BOUNCED: SkipCode.BOUNCED,
-               COOL_DOWN: SkipCode.COOL_DOWN}
+               COOL_DOWN: SkipCode.COOL_DOWN, REPLY_PERIOD: SkipCode.REPLY_PERIOD}
 
 
 def is_final(level: DunningLevel, levels: list[DunningLevel]) -> bool:
@@ -137,6 +146,7 @@ class Selection:
     group_wait_until: np.ndarray | None = None  # a level waiting for its Days After Previous
     group_last_relevant: np.ndarray | None = None  # the last reminder about these debts
     group_held: np.ndarray | None = None  # open debts not chased for a cell to fix
+    reply: Reply | None = None  # a letter before action's period to reply, per group
 
     @property
     def send(self) -> np.ndarray:
@@ -234,6 +244,8 @@ class Selection:
             return f"e-mail address {c.email[i]} bounced or complained; fix it in Customers"
         if code is SkipCode.COOL_DOWN:
             return self._cool_down(g)
+        if code is SkipCode.REPLY_PERIOD and self.reply is not None:
+            return self.reply.reason(g, bool(c.is_individual(i)))
         raise AssertionError(code)
 
     def _cool_down(self, g: int) -> str:
@@ -258,6 +270,67 @@ class Selection:
         NaN, or 0 from a blank integer cell): never 'level nan'."""
         level = self.group_last_level[g]
         return "a reminder sent" if np.isnan(level) or level < 1 else f"level {level:g} sent"
+
+
+@dataclass
+class Reply:
+    """Per group: the last letter before action sent (History: a Reminder at a level whose
+    Letter Before Action is Yes), an Individual's completed Reply Form after it, and the
+    last day of the period to reply (NaT: none); chasing waits up to and including it."""
+
+    letter: np.ndarray
+    form: np.ndarray
+    until: np.ndarray
+    days: np.ndarray  # the period the letter gave, in days
+
+    def reason(self, g: int, individual: bool) -> str:
+        letter, until = date_or_none(self.letter[g]), date_or_none(self.until[g])
+        if individual:
+            text = (f"letter before action sent on {letter}: the Pre-Action Protocol for Debt "
+                    f"Claims gives {int(self.days[g])} days to reply")
+            if not np.isnat(self.form[g]):
+                text += (f"; the completed Reply Form came on {date_or_none(self.form[g])}: "
+                         f"{REPLY_FORM_DAYS} more days from it")
+        else:
+            text = (f"letter before action sent on {letter}: {int(self.days[g])} days to "
+                    "reply (Practice Direction on Pre-Action Conduct; Business Reply Days)")
+        return text + f"; no chasing until after {until}"
+
+
+def _reply(ledger: Ledger, groups: _Groups, policy: _Policy) -> Reply:
+    """Step 7a: each group's period to reply to the last letter before action."""
+    ng = len(groups)
+    nat = np.full(ng, _NAT, dtype="datetime64[D]")
+    days = np.zeros(ng, dtype=np.int64)
+    numbers = [lv.level for lv in policy.levels if lv.letter_before_action]
+    if not numbers or not ng:
+        return Reply(nat, nat.copy(), nat.copy(), days)
+    hg, h_date, h_level = _history_rows(ledger, groups)
+    sent = np.isin(h_level, numbers)
+    last = np.full(ng, _SMALL, dtype=np.int64)
+    np.maximum.at(last, hg[sent], h_date[sent].astype(np.int64))
+    letter = _days_or_nat(last, _SMALL)
+    individual = ledger.customers.individual
+    individual = (individual[groups.customer] if len(individual) == len(ledger.customers)
+                  else np.zeros(ng, dtype=bool))
+    days = np.where(individual, PROTOCOL_REPLY_DAYS,
+                    ledger.settings.business_reply_days).astype(np.int64)
+    until = (letter + days.astype("timedelta64[D]")).astype("datetime64[D]")
+    form = nat.copy()
+    h = ledger.history
+    forms = np.flatnonzero((h.type == "reply form") & ~np.isnat(h.date)
+                           & (h.date <= ledger.as_of))
+    index = ledger.customer_index
+    for r in forms.tolist():
+        i = index.get(h.customer[r])
+        if i is None:
+            continue
+        hit = (groups.customer == i) & individual & ~np.isnat(letter) & (letter <= h.date[r])
+        hit &= np.isnat(form) | (form < h.date[r])
+        form[hit] = h.date[r]
+    more = ~np.isnat(form)
+    until[more] = np.maximum(until[more], form[more] + np.timedelta64(REPLY_FORM_DAYS, "D"))
+    return Reply(letter, form, until, days)
 
 
 def _bounced_customers(ledger: Ledger) -> np.ndarray:
@@ -533,8 +606,8 @@ def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
 
 
 def _status(ledger: Ledger, pos: Position, groups: _Groups, level: np.ndarray,
-            amount: np.ndarray, base: np.ndarray, last: _Last, policy: _Policy
-            ) -> tuple[np.ndarray, np.ndarray]:
+            amount: np.ndarray, base: np.ndarray, last: _Last, policy: _Policy,
+            reply: Reply | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Step 7: why not, checked in order (the first reason found is the one given); and the
     day a level waiting for its Days After Previous may go (NaT: not waiting)."""
     c, s, as_of = ledger.customers, ledger.settings, ledger.as_of
@@ -554,6 +627,8 @@ def _status(ledger: Ledger, pos: Position, groups: _Groups, level: np.ndarray,
     mark(amount <= 0, CREDITS_COVER)
     # a currency without an FX rate cannot be held against the minimum (base currency)
     mark(groups.converted & (base < s.minimum_reminder_amount), UNDER_MINIMUM)
+    if reply is not None:  # a letter before action's period to reply (step 7a)
+        mark(~np.isnat(reply.until) & (reply.until >= as_of), REPLY_PERIOD)
     mark(policy.flags("email")[level] & (c.email[g_cust] == ""), NO_ADDRESS)
     mark(_bounced_customers(ledger)[g_cust], BOUNCED)
     cooling = ~np.isnat(last.date) & (last.date + np.timedelta64(s.reminder_cooldown_days, "D")
@@ -581,8 +656,10 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
               ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Step 8: interest and compensation on the overdue items of the levels that add it:
     statutory (with the contract rate when set) under a Late Payment Law, else at the
-    Contract Interest Rate alone (no fixed compensation: that is the law's)."""
-    from creditdesk.domain.interest import contract_interest_columns, interest_columns
+    Contract Interest Rate alone (no fixed compensation: that is the law's). An Individual's
+    debts fall under no late-payment law (``interest.law_for_debtor``): the contract rate
+    alone, when it is set."""
+    from creditdesk.domain.interest import interest_columns, law_for_debtor
 
     s = ledger.settings
     interest = np.zeros(len(pos))
@@ -594,15 +671,19 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
     adds = policy.flags("interest")[level]
     take = np.flatnonzero((items.listed >= 0) & (status[groups.of_item] == SEND)
                           & adds[groups.of_item] & (pos.days_overdue > 0) & ~items.on_plan)
+    individual = ledger.customers.individual
+    if len(individual) == len(ledger.customers) and law_for_debtor(law, True) != law:
+        lawless = individual[pos.customer[take]]  # no late-payment law: the contract's
+        if rate is not None:
+            _contract_interest(ledger, pos, take[lawless], rate, interest)
+        take = take[~lawless]
     if not len(take):
+        return interest, compensation, warnings
+    if law == "None":
+        _contract_interest(ledger, pos, take, rate, interest)
         return interest, compensation, warnings
     amount, due, as_of = pos.outstanding[take], pos.due[take], ledger.as_of
     parts = _late_parts(ledger, pos.idx[take], due, as_of)
-    if law == "None":
-        interest[take] = contract_interest_columns(amount, due, as_of, rate)
-        for k, day, paid in parts:
-            interest[take[k]] += contract_interest_columns(paid, due[k], day, rate)
-        return interest, compensation, warnings
     law_ccy = "GBP" if law == "UK" else "EUR"
     law_rate = ledger.fx.get(law_ccy)
     if law_rate is None:
@@ -627,6 +708,20 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
                                                                            doc_rate))
     warnings.extend(warn)
     return interest, compensation, warnings
+
+
+def _contract_interest(ledger: Ledger, pos: Position, take: np.ndarray, rate: float,
+                       interest: np.ndarray) -> None:
+    """Interest at the Contract Interest Rate alone on the items ``take`` (into
+    ``interest``), each part paid late up to its payment day."""
+    from creditdesk.domain.interest import contract_interest_columns
+
+    if not len(take):
+        return
+    amount, due, as_of = pos.outstanding[take], pos.due[take], ledger.as_of
+    interest[take] = contract_interest_columns(amount, due, as_of, rate)
+    for k, day, paid in _late_parts(ledger, pos.idx[take], due, as_of):
+        interest[take[k]] += contract_interest_columns(paid, due[k], day, rate)
 
 
 def _late_parts(ledger: Ledger, invoices: np.ndarray, due: np.ndarray, as_of: np.datetime64
@@ -661,11 +756,12 @@ def select(ledger: Ledger, pos: Position | None = None) -> Selection:
     _reached(pos, items, groups, last, policy)
     level = _message_level(groups, last, policy)
     item_group, amount, base = _claims(pos, items, groups, level, policy)
-    status, wait = _status(ledger, pos, groups, level, amount, base, last, policy)
+    reply = _reply(ledger, groups, policy)
+    status, wait = _status(ledger, pos, groups, level, amount, base, last, policy, reply)
     interest, compensation, warnings = _interest(ledger, pos, items, groups, level, status,
                                                  policy)
     return Selection(ledger, pos, policy.levels, groups.customer, groups.currency, level,
                      groups.reached, status, amount, base, groups.next_date,
                      groups.n_debt - groups.n_chase, last.date, last.level, item_group,
                      interest, compensation, warnings, groups.next_level, wait,
-                     last.relevant_date, groups.n_held)
+                     last.relevant_date, groups.n_held, reply)

@@ -23,6 +23,15 @@ the statutory rate; the compensation is still due by law. Nothing is due on cred
 Otherwise interest is computed exactly (floats, never rounded inside sums) and rounded to
 cents, half away from zero, only where it is reported: ``round_money`` / ``round_money_array``.
 
+Both laws are about commercial debts only: the Act covers contracts for goods or services
+between businesses (its section 2), the Directive commercial transactions between
+undertakings or with public authorities (its article 1), neither a debt owed by a consumer.
+``law_for_debtor`` says which law a debtor's debts fall under: none for a customer whose
+Debtor Type is Individual, so such a customer owes only the contract's own interest (the
+Contract Interest Rate, when it is set) and never the fixed compensation. A sole trader who
+bought in the course of business may be within the Act, but Creditdesk does not claim it of
+an Individual: docs/letters.md and docs/interest.md say why.
+
 The reference rates live in ``creditdesk/data/uk_bank_rate.csv`` and
 ``creditdesk/data/ecb_mro_rate.csv``; see docs/interest.md for their sources. A user never
 edits them: newer rates go into the workbook's Rates table (``creditdesk.domain.rates``, which
@@ -50,6 +59,7 @@ __all__ = [
     "compensation_for",
     "contract_interest_columns",
     "interest_columns",
+    "law_for_debtor",
     "parse_rate_table",
     "rate_table",
     "reference_rate",
@@ -331,6 +341,15 @@ def reference_rate(law: str, day: date, rates: RateTable | None = None
 
 # --------------------------------------------------------------------------------------------
 # Compensation
+
+
+def law_for_debtor(law: str, individual: bool) -> str:
+    """The late-payment law a debtor's debts fall under: ``law`` (Settings' Late Payment
+    Law: "None", "UK" or "EU") for a business, "None" for an individual (a consumer or sole
+    trader), whom neither the 1998 Act nor Directive 2011/7/EU is claimed against."""
+    if law != "None" and law not in LAWS:
+        raise ValueError(f"unknown law {law!r}; expected None, UK or EU")
+    return "None" if individual else law
 
 
 def compensation_for(law: str, amount_in_law_currency: float) -> float:

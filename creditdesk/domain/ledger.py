@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -79,6 +79,7 @@ class DunningLevel:
     channel: str = "Email"
     add_interest: bool = False
     days_after_previous: int | None = None  # None: only the cool-down
+    letter_before_action: bool = False  # the final level, a letter (docs/letters.md)
 
 
 @dataclass
@@ -111,9 +112,15 @@ class Customers:
     promise_made: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
     # The postal address: a tuple of its non-blank lines (ADDRESS_COLUMNS' order).
     address: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    # Debtor Type: True = an individual (a consumer or sole trader), False = a business.
+    individual: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def is_individual(self, i: int) -> bool:
+        """The customer's Debtor Type is Individual (blank or unreadable: Business)."""
+        return bool(self.individual[i]) if i < len(self.individual) else False
 
     def account_of(self, i: int) -> str:
         """The account number mail, statements and letters show: Account Number, else the
@@ -540,6 +547,7 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["pause_reason"] = r.get("Pause Reason")
     data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
     data["address"] = _addresses(r)
+    data["individual"] = _debtor_types(r)
     _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
         code = data["currency"][i]
@@ -569,6 +577,23 @@ def _addresses(r: _TableReader) -> np.ndarray:
     out = np.empty(r.n, dtype=object)
     for i in range(r.n):
         out[i] = tuple(str(p[i]).strip() for p in parts if str(p[i]).strip())
+    return out
+
+
+DEBTOR_TYPES = ("Business", "Individual")
+
+
+def _debtor_types(r: _TableReader) -> np.ndarray:
+    """Debtor Type per customer: True = Individual. Blank means Business; another value is an
+    issue and the row is read as Business."""
+    values = r.get("Debtor Type")
+    out = np.zeros(r.n, dtype=bool)
+    for i, v in enumerate(values.tolist()):
+        text = normalise_header(v)
+        if text == "individual":
+            out[i] = True
+        elif text not in ("", "business"):
+            r.note(i, "Debtor Type", f"'{v}' is not Business or Individual; read as Business")
     return out
 
 
@@ -792,6 +817,7 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
     level, name, days = r.get("Level"), r.get("Name"), r.get("Days After Due")
     template, channel, interest = r.get("Template"), r.get("Channel"), r.get("Add Interest")
     after = r.get("Days After Previous")
+    before_action = r.get("Letter Before Action")
     for i in np.flatnonzero(after < 0):
         r.report(int(i), "Days After Previous", f"Days After Previous {after[i]:g} must not be "
                  "negative")
@@ -809,16 +835,37 @@ def _levels(tables: Mapping[str, RawTable], templates: list[Template], issues: l
         if ch not in ("Email", "Letter"):
             r.report(i, "Channel", f"'{channel[i]}' is not Email or Letter")
             continue
+        lba = bool(before_action[i])
+        if lba and ch != "Letter":
+            r.note(i, "Letter Before Action", "a letter before action must have Channel "
+                   "Letter; this level is sent as an ordinary e-mail reminder")
+            lba = False
         out.append(DunningLevel(int(level[i]), name[i] or f"Level {int(level[i])}",
                                 int(days[i]), template[i], ch, bool(interest[i]),
-                                None if np.isnan(after[i]) else int(after[i])))
+                                None if np.isnan(after[i]) else int(after[i]), lba))
     out.sort(key=lambda lv: lv.level)
+    _final_before_action(r, out)
     for a, b in itertools.pairwise(out):
         if b.days <= a.days:
             issues.append(Issue(r.raw.sheet, None, "Days After Due",
                                 f"level {b.level} starts at {b.days} days, not later than level "
                                 f"{a.level} ({a.days} days); levels must escalate"))
     return out
+
+
+def _final_before_action(r: _TableReader, levels: list[DunningLevel]) -> None:
+    """Only the final level (the most days after due) may be the letter before action: on
+    an earlier one the flag is an issue and is ignored."""
+    if not levels:
+        return
+    last = max(levels, key=lambda lv: (lv.days, lv.level))
+    for k, lv in enumerate(levels):
+        if lv.letter_before_action and lv is not last:
+            r.issues.append(Issue(r.raw.sheet, None, "Letter Before Action",
+                                  f"level {lv.level} is not the final level (level "
+                                  f"{last.level} is): only the final level can be the letter "
+                                  "before action; read as No"))
+            levels[k] = replace(lv, letter_before_action=False)
 
 
 def _templates(tables: Mapping[str, RawTable], issues: list[Issue]) -> list[Template]:
@@ -854,7 +901,7 @@ def _history(tables: Mapping[str, RawTable], issues: list[Issue],
     level, currency, email = r.get("Level"), r.get("Currency"), r.get("Email")
     kind = np.array([k.casefold() for k in kind], dtype=object)
     known = {"reminder", "bounce", "complaint", "promise", "dispute", "note", "delivery",
-             "plan"}
+             "plan", "reply form"}
     for i in range(r.n):
         if not r.bad[i] and kind[i] not in known:
             r.report(i, "Type", f"'{kind[i]}' is not one of " + ", ".join(sorted(known)))

@@ -143,6 +143,15 @@ class Settings(BaseModel):
         description="Where statements and letters print the postal address: UK DL (20 mm "
                     "from the left, 50 mm down) or DIN 5008 (form B: 45 mm down, under a "
                     "return-address line)")
+    business_reply_days: int = Field(
+        14, ge=1, le=365, alias="Business Reply Days",
+        description="The reply period a letter before action gives a business (the Practice "
+                    "Direction on Pre-Action Conduct: a reasonable period, 14 days in a "
+                    "simple case); chasing waits for it")
+    company_address: str | None = Field(
+        None, alias="Company Address",
+        description="Your postal address (several lines): where a letter before action asks "
+                    "the debtor to send the Reply Form")
     backend_url: str | None = Field(
         None, alias="Backend URL",
         description="The Creditdesk backend (Send and Sync); the API key is never kept here")
@@ -286,15 +295,18 @@ class Settings(BaseModel):
             raise ValueError(problem)
         return str(v).strip()
 
-    @field_validator("payment_details", "phone", mode="before")
+    @field_validator("payment_details", "phone", "company_address", mode="before")
     @classmethod
     def _text(cls, v: Any, info: ValidationInfo) -> Any:
-        """Spaces tidied; Payment Details keeps its lines, Phone is one line."""
+        """Spaces tidied; Payment Details and Company Address keep their lines, Phone is one
+        line."""
         if is_blank(v):
             return None
         lines = [" ".join(line.split()) for line in str(v).strip().splitlines()]
         joined = "\n".join(line for line in lines if line)
-        return joined[:2000] if info.field_name == "payment_details" else " ".join(lines)[:100]
+        if info.field_name in ("payment_details", "company_address"):
+            return joined[:2000]
+        return " ".join(lines)[:100]
 
     @field_validator("time_zone", mode="before")
     @classmethod

@@ -433,6 +433,14 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "{interest} and fixed compensation of {compensation}: {total} in all.\n\n"
             "{invoice_table}\n\nUnless we receive payment within 7 days we may pass the debt "
             "to a collection agency without further notice."),
+        # the final level as a letter before action (England and Wales; docs/letters.md):
+        # the period to reply and what to do follow in the letter, by the Debtor Type
+        "letter_before_action": (
+            "Letter before action: {total} - account {account_number} - {company_name}",
+            "Despite our reminders the invoices below on your account {account_number} remain "
+            "unpaid. We claim {total} in all.\n\n{invoice_table}\n\nThis is a letter "
+            "before action: unless the matter is settled we may start court proceedings to "
+            "recover the debt. How long you have to reply, and what to do, is set out below."),
     },
     "de": {
         "courtesy": (
@@ -462,6 +470,14 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "insgesamt {total}.\n\n{invoice_table}\n\nGeht die Zahlung nicht innerhalb von 7 "
             "Tagen ein, können wir die Forderung ohne weitere Ankündigung an ein "
             "Inkassounternehmen übergeben."),
+        "letter_before_action": (
+            "Letzte Aufforderung vor Klageerhebung: {total} - Kundennummer {account_number} - "
+            "{company_name}",
+            "trotz unserer Erinnerungen sind die folgenden Rechnungen zu Ihrer Kundennummer "
+            "{account_number} weiterhin offen. Wir fordern insgesamt {total}.\n\n"
+            "{invoice_table}\n\nDies ist unsere letzte Aufforderung vor einer Klage: "
+            "Wird die Sache nicht geregelt, können wir die Forderung gerichtlich geltend "
+            "machen. Bis wann Sie antworten können und was zu tun ist, steht unten."),
     },
     "fr": {
         "courtesy": (
@@ -487,6 +503,14 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "retard de {interest} et l'indemnité forfaitaire de {compensation} : {total} au "
             "total.\n\n{invoice_table}\n\nSans paiement sous 7 jours, nous pourrons confier "
             "le recouvrement de cette créance à une société spécialisée sans autre préavis."),
+        "letter_before_action": (
+            "Mise en demeure avant action en justice : {total} - compte {account_number} - "
+            "{company_name}",
+            "Malgré nos rappels, les factures ci-dessous de votre compte {account_number} "
+            "restent impayées. Nous vous réclamons {total} au total.\n\n{invoice_table}\n\n"
+            "Ceci est une mise en demeure avant action en justice : faute de règlement, nous "
+            "pourrons saisir le tribunal. Le délai de réponse et la marche à suivre figurent "
+            "ci-dessous."),
     },
 }
 

@@ -8,6 +8,11 @@ template made it, the invoice tables in a fixed-width face so their columns line
 interest and compensation were computed, invoice by invoice; the payment details. The batch
 is one PDF for printing: a cover list (customer, level, currency, total, pages), then every
 letter, each starting on a new page.
+
+A letter before action (docs/letters.md) adds the date to reply by beside the address, its
+paragraphs after the reminder's text, and the list of what is enclosed; an Individual's
+goes on with a page of what to do (with the reply address) and the up-to-date statement of
+account, as the statement's own pages.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from creditdesk.analysis.documents import Company, Letter, LettersReport
+from creditdesk.analysis.documents import BeforeAction, Company, Letter, LettersReport
 from creditdesk.files.pdf import (
     BLACK,
     FONTS,
@@ -33,6 +38,7 @@ from creditdesk.files.pdf import (
     payment_details,
     quiet_fonts,
     safe_name,
+    statement_pages,
 )
 from creditdesk.files.pdf import header as page_header
 
@@ -118,16 +124,78 @@ def _letter_pages(pdf: Pdf, letter: Letter, company: Company, day_text: str) -> 
     pdf.footer_text = clean(f"{company.name} · {letter.reference}")
     page_header(pdf, company)
     bottom = address_block(pdf, letter.name, letter.address, company)
-    facts_block(pdf, [("Date", day_text), ("Account", letter.account),
-                      ("Reference", letter.reference),
-                      ("Amount due", money(letter.total, letter.currency))])
+    lba = letter.before_action
+    facts = [("Date", day_text), ("Account", letter.account), ("Reference", letter.reference)]
+    if lba:
+        facts.append(("Reply by", lba.reply_by.isoformat()))
+    facts_block(pdf, [*facts, ("Amount due", money(letter.total, letter.currency))])
     pdf.set_xy(MARGIN, max(98.0, bottom + 8))
     pdf.put(WIDTH, 6, letter.subject, 10.5, bold=True)
     pdf.ln(9)
     _body(pdf, letter.text)
+    if lba:
+        _heading(pdf, f"Letter before action under {lba.rules}")
+        _paragraphs(pdf, lba.paragraphs)
     if letter.computation:
         _computation(pdf, letter)
     payment_details(pdf, company)
+    if lba:
+        _enclosures(pdf, lba)
+        if lba.steps:
+            _steps_page(pdf, letter, lba, company)
+        if lba.statement is not None:
+            statement_pages(pdf, lba.statement, company, "open-items")
+
+
+def _heading(pdf: Pdf, text: str) -> None:
+    if pdf.will_page_break(14):
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.set_x(MARGIN)
+    pdf.put(WIDTH, 5, text, 9.5, bold=True)
+    pdf.ln(6)
+
+
+def _paragraphs(pdf: Pdf, texts: list[str], size: float = 10.0, bullet: str = "") -> None:
+    pdf.set_font("DejaVu", "", size)
+    pdf.set_text_color(*BLACK)
+    for k, text in enumerate(texts, 1):
+        pdf.set_x(MARGIN)
+        mark = f"{k}. " if bullet == "1" else bullet
+        pdf.multi_cell(WIDTH, size / 2, clean(mark + text), align="L")
+        pdf.ln(1.5)
+
+
+def _enclosures(pdf: Pdf, lba: BeforeAction) -> None:
+    if not lba.enclosures:
+        return
+    _heading(pdf, "Enclosed")
+    _paragraphs(pdf, lba.enclosures, 9.0, "- ")
+
+
+def _steps_page(pdf: Pdf, letter: Letter, lba: BeforeAction, company: Company) -> None:
+    """An Individual's page: what to do now, by when, and where to reply."""
+    pdf.add_page()
+    page_header(pdf, company, "What you should do now")
+    pdf.set_xy(MARGIN, 36)
+    pdf.put(WIDTH, 6, f"Our letter {letter.reference} of the same date: {letter.name}, "
+            f"account {letter.account}, {money(letter.total, letter.currency)}", 9.5)
+    pdf.ln(8)
+    pdf.set_x(MARGIN)
+    pdf.put(WIDTH, 6, f"Please reply by {lba.reply_by.isoformat()} ({lba.reply_days} days "
+            "from the date of the letter).", 10.5, bold=True)
+    pdf.ln(9)
+    _paragraphs(pdf, lba.steps, 10.0, "1")
+    _heading(pdf, "Send the Reply Form (and the Financial Statement) to")
+    _paragraphs(pdf, lba.reply_address, 10.0)
+    _heading(pdf, "The forms enclosed with the letter")
+    _paragraphs(pdf, lba.enclosures[1:], 9.0, "- ")
+    pdf.set_x(MARGIN)
+    pdf.set_text_color(*GREY)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(WIDTH, 4, clean(f"The forms are those of {lba.rules} ({lba.source})."),
+                   align="L")
+    pdf.set_text_color(*BLACK)
 
 
 def _body(pdf: Pdf, text: str) -> None:
@@ -184,4 +252,6 @@ def write_letter_pdfs(report: LettersReport, folder: Path, *, force: bool = Fals
 
 def letter_missing(letter: Letter) -> str:
     """The letters of the letter's text the fonts lack (they print blank)."""
-    return missing_letters([letter.name, *letter.address, letter.subject, letter.text])
+    lba = letter.before_action
+    more = [*lba.paragraphs, *lba.steps, *lba.reply_address] if lba else []
+    return missing_letters([letter.name, *letter.address, letter.subject, letter.text, *more])

@@ -132,15 +132,27 @@ def new_pdf() -> Any:
     return _document_class()()
 
 
+def statement_title(kind: str) -> str:
+    return "Statement of account" if kind == "activity" else "Statement of open items"
+
+
 def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> bytes:
     """One statement of account as the bytes of a PDF file."""
-    title = "Statement of account" if kind == "activity" else "Statement of open items"
+    title = statement_title(kind)
     pdf = new_pdf()
     pdf.set_title(f"{title}: {clean(s.name)} ({s.currency})")
     pdf.set_author(clean(company.name))
-    pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")
     pdf.alias_nb_pages()
-    pdf.add_page()
+    statement_pages(pdf, s, company, kind)
+    return bytes(pdf.output())
+
+
+def statement_pages(pdf: Pdf, s: Statement, company: Company, kind: str = "activity") -> None:
+    """The statement's pages, from a new page on, in ``pdf`` (its own file, or enclosed
+    after a letter before action)."""
+    title = statement_title(kind)
+    pdf.add_page()  # (closes the page before, with its own footer)
+    pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")
     header(pdf, company, title)
     bottom = address_block(pdf, s.name, s.address, company)
     _facts(pdf, s, kind)
@@ -150,7 +162,7 @@ def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> byt
     _ageing(pdf, s)
     payment_details(pdf, company)
     _slip(pdf, s, company)
-    return bytes(pdf.output())
+    pdf.set_auto_page_break(True, margin=MARGIN + 8)  # (the slip turned it off)
 
 
 def header(pdf: Pdf, company: Company, title: str = "") -> None:
