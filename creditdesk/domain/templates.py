@@ -33,6 +33,8 @@ PLACEHOLDERS: dict[str, str] = {
     "interest": "statutory interest claimed (0.00 when none)",
     "compensation": "fixed compensation claimed (0.00 when none)",
     "total": "amount + interest + compensation",
+    "claim": "what is claimed, in words: the amount, and the interest and compensation only "
+             "when any are claimed (statutory for a business, contractual for an individual)",
     "invoice_count": "how many invoices are listed",
     "invoice_table": "the invoices as a table (with their Reference)",
     "oldest_days_overdue": "days past due of the oldest invoice",
@@ -236,9 +238,14 @@ WORDS: dict[str, Words] = {
 }
 
 
+def _language_key(language: str) -> str:
+    """``de-AT`` -> ``de``."""
+    return str(language).casefold().replace("_", "-").split("-")[0]
+
+
 def words(language: str) -> Words:
     """The words in ``language`` (``de-AT``: German), else English."""
-    return WORDS.get(str(language).casefold().replace("_", "-").split("-")[0], WORDS["en"])
+    return WORDS.get(_language_key(language), WORDS["en"])
 
 
 @dataclass(frozen=True)
@@ -336,7 +343,8 @@ _LEGACY_MONEY = re.compile(
     r"\{\s*currency\s*\}\s*(\{\s*(?:amount|interest|compensation|total)\s*\})", re.I)
 
 
-def _plain_values(values: dict[str, object], w: Words, locale: str) -> dict[str, str]:
+def _plain_values(values: dict[str, object], w: Words, locale: str, language: str
+                  ) -> dict[str, str]:
     """Every placeholder's text: money and dates in the locale, and the parts built from
     the settings (greeting, how to pay, contact line)."""
     currency = str(values.get("currency", ""))
@@ -351,6 +359,7 @@ def _plain_values(values: dict[str, object], w: Words, locale: str) -> dict[str,
     plain.setdefault("how_to_pay", f"{w.pay}\n{details}" if details else "")
     phone = plain.get("phone", "").strip()
     plain.setdefault("contact_line", w.call.format(phone=phone) if phone else w.reply)
+    plain.setdefault("claim", _claim(plain, values, language))
     return plain
 
 
@@ -361,7 +370,7 @@ def render(t: Template, values: dict[str, object], lines: Sequence[Line],
     language). ``claim_all``: a courtesy note, where the invoices not yet due are what the
     message is about."""
     w = words(t.language)
-    plain = _plain_values(values, w, locale)
+    plain = _plain_values(values, w, locale, _language_key(t.language))
     style = _Style(w, locale, plain.get("currency", ""))
     text_table, html_table = _tables(lines, style, claim_all)
     text_values = dict(plain, invoice_table=text_table)
@@ -393,6 +402,32 @@ def pick(templates: Sequence[Template], name: str, language: str) -> Template | 
 
 # Every level: the greeting, the account number, the invoices with their Reference, how to
 # pay, what to do if already paid, and how to reach you.
+# {claim}: the final demand names statutory interest and fixed compensation only when they are
+# claimed (a business under the Late Payment Act or the EU directive); an Individual is charged
+# at most the contract's interest (docs/letters.md), and nothing more when there is none.
+_CLAIM = {
+    "en": ("{amount}, statutory interest of {interest} and fixed compensation of "
+           "{compensation}: {total} in all", "{amount} and interest of {interest}: {total} in all",
+           "{amount}"),
+    "de": ("{amount}, gesetzliche Verzugszinsen von {interest} und eine Pauschale von "
+           "{compensation}: insgesamt {total}", "{amount} und Zinsen von {interest}: insgesamt "
+           "{total}", "{amount}"),
+    "fr": ("{amount}, des intérêts de retard de {interest} et l'indemnité forfaitaire de "
+           "{compensation} : {total} au total", "{amount} et des intérêts de {interest} : "
+           "{total} au total", "{amount}"),
+}
+
+
+def _claim(plain: dict[str, str], values: dict[str, object], language: str) -> str:
+    statutory, contractual, plain_amount = _CLAIM.get(language, _CLAIM["en"])
+    interest, compensation = values.get("interest"), values.get("compensation")
+    form = (statutory if isinstance(compensation, float) and compensation > 0
+            else contractual if isinstance(interest, float) and interest > 0
+            else plain_amount)
+    return form.format(**{k: plain.get(k, "") for k in
+                          ("amount", "interest", "compensation", "total")})
+
+
 _SIGN = {
     "en": "{how_to_pay}\n\n{contact_line}\n\nKind regards,\nCredit Control\n{company_name}",
     "de": "{how_to_pay}\n\n{contact_line}\n\nMit freundlichen Grüßen\nForderungsmanagement\n"
@@ -429,8 +464,7 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "final_demand": (
             "Final demand: {total} - account {account_number} - {company_name}",
             "Despite our reminders the overdue invoices below on your account "
-            "{account_number} remain unpaid. We now claim {amount}, statutory interest of "
-            "{interest} and fixed compensation of {compensation}: {total} in all.\n\n"
+            "{account_number} remain unpaid. We now claim {claim}.\n\n"
             "{invoice_table}\n\nUnless we receive payment within 7 days we may pass the debt "
             "to a collection agency without further notice."),
         # the final level as a letter before action (England and Wales; docs/letters.md):
@@ -465,9 +499,8 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "final_demand": (
             "Letzte Mahnung: {total} - Kundennummer {account_number} - {company_name}",
             "trotz unserer Erinnerungen sind die folgenden überfälligen Rechnungen zu Ihrer "
-            "Kundennummer {account_number} weiterhin offen. Wir fordern nun {amount}, "
-            "gesetzliche Verzugszinsen von {interest} und eine Pauschale von {compensation}: "
-            "insgesamt {total}.\n\n{invoice_table}\n\nGeht die Zahlung nicht innerhalb von 7 "
+            "Kundennummer {account_number} weiterhin offen. Wir fordern nun {claim}.\n\n"
+            "{invoice_table}\n\nGeht die Zahlung nicht innerhalb von 7 "
             "Tagen ein, können wir die Forderung ohne weitere Ankündigung an ein "
             "Inkassounternehmen übergeben."),
         "letter_before_action": (
@@ -499,9 +532,8 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "final_demand": (
             "Mise en demeure : {total} - compte {account_number} - {company_name}",
             "Malgré nos rappels, les factures échues ci-dessous de votre compte "
-            "{account_number} restent impayées. Nous vous réclamons {amount}, des intérêts de "
-            "retard de {interest} et l'indemnité forfaitaire de {compensation} : {total} au "
-            "total.\n\n{invoice_table}\n\nSans paiement sous 7 jours, nous pourrons confier "
+            "{account_number} restent impayées. Nous vous réclamons {claim}.\n\n"
+            "{invoice_table}\n\nSans paiement sous 7 jours, nous pourrons confier "
             "le recouvrement de cette créance à une société spécialisée sans autre préavis."),
         "letter_before_action": (
             "Mise en demeure avant action en justice : {total} - compte {account_number} - "

@@ -186,3 +186,31 @@ def test_money_is_written_exactly_as_babel_writes_it(locale):
             want = format_currency(x, currency, locale=locale).replace("\xa0", " ").replace(
                 "\u202f", " ")
             assert format_money(x, currency, locale) == want, (x, currency)
+
+
+@pytest.mark.parametrize("language,extra,claimed,absent", [
+    # a business under the Late Payment Act: interest and compensation named
+    ("en", {"interest": 12.5, "compensation": 40.0, "total": 1252.5},
+     "claim €1,200.00, statutory interest of €12.50 and fixed compensation of €40.00: "
+     "€1,252.50 in all.", None),
+    # an Individual with a contract rate: interest, never "statutory", no compensation
+    ("en", {"interest": 12.5, "compensation": 0.0, "total": 1212.5},
+     "claim €1,200.00 and interest of €12.50: €1,212.50 in all.", "statutory"),
+    # nothing claimed beyond the debt: no "interest of €0.00"
+    ("en", {"interest": 0.0, "compensation": 0.0, "total": 1200.0},
+     "We now claim €1,200.00.", "interest"),
+    ("de", {"interest": 12.5, "compensation": 0.0, "total": 1212.5},
+     "Zinsen von 12,50 €: insgesamt 1.212,50 €", "Pauschale"),
+    ("fr", {"interest": 0.0, "compensation": 0.0, "total": 1200.0},
+     "Nous vous réclamons 1 200,00 €.", "indemnité"),
+])
+def test_final_demand_names_only_the_charges_claimed(language, extra, claimed, absent):
+    t = pick(DEFAULT_TEMPLATES, "final_demand", language)
+    locale = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR"}[language]
+    r = render(t, dict(VALUES, **extra), LINES, locale=locale)
+    lines = [" ".join(ln.replace("\u202f", " ").replace("\xa0", " ").split())
+             for ln in r.text.splitlines()]
+    sentence = next((ln for ln in lines if claimed in ln), None)
+    assert sentence is not None, r.text
+    if absent:
+        assert absent not in sentence
