@@ -79,7 +79,7 @@ def _check_output(args: argparse.Namespace) -> None:
 def run_propose(args: argparse.Namespace) -> int:
     from creditdesk.domain import contract
     from creditdesk.domain.ledger import build_ledger
-    from creditdesk.domain.plans import PlanError, propose
+    from creditdesk.domain.plans import PlanError, next_plan_id, propose
     from creditdesk.files.xlsx_read import read_workbook
     from creditdesk.files.xlsx_update import contract_tables, update_tables
 
@@ -92,8 +92,7 @@ def run_propose(args: argparse.Namespace) -> int:
     taken = {str(r[at["plan"]]) for r in rows if "plan" in at and r[at["plan"]] is not None}
     if args.plan and args.plan in taken:
         raise PlanUsageError(f"creditdesk plan propose: there is a plan '{args.plan}' already")
-    plan_id = args.plan or next(f"PLAN-{k}" for k in range(1, len(taken) + 2)
-                                if f"PLAN-{k}" not in taken)
+    plan_id = args.plan or next_plan_id(taken)
     names = [n.strip() for n in (args.invoices or "").replace(",", ";").split(";") if n.strip()]
     try:
         new = propose(ledger, args.customer, args.instalments, args.start, args.frequency,

@@ -424,6 +424,11 @@ def request_plan_id(event_id: str) -> str:
     return f"{REQUEST_PLAN_PREFIX}{event_id}"
 
 
+def next_plan_id(taken: set[str]) -> str:
+    """The first of PLAN-1, PLAN-2, ... not among ``taken``."""
+    return next(f"PLAN-{k}" for k in range(1, len(taken) + 2) if f"PLAN-{k}" not in taken)
+
+
 def propose(ledger, customer: str, instalments: int, start: dt.date,
             frequency: str = "Monthly", invoices: list[str] | None = None,
             plan_id: str | None = None) -> list:
@@ -459,9 +464,7 @@ def propose(ledger, customer: str, instalments: int, start: dt.date,
         raise PlanError("the invoices are in more than one currency; propose a plan per "
                         "currency (--invoices)")
     amounts = split_evenly(float(owed[covered].sum()), instalments)
-    taken = {p.plan for p in ledger.plans}
-    plan_id = plan_id or next(f"PLAN-{k}" for k in range(1, len(taken) + 2)
-                              if f"PLAN-{k}" not in taken)
+    plan_id = plan_id or next_plan_id({p.plan for p in ledger.plans})
     row = {"Plan": plan_id, "Customer": customer,
            "Invoices": "; ".join(inv.invoice[k] for k in covered), "Start Date": start,
            "Frequency": freq, "Instalments": instalments, "Status": "Proposed",

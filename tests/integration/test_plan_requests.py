@@ -8,12 +8,9 @@ process (tests/support/backend.py): the page over HTTP, the CLI as a user runs i
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import re
 from pathlib import Path
 
-import httpx
 import openpyxl
 import pytest
 
@@ -22,6 +19,7 @@ from creditdesk.domain.contract import HISTORY
 from creditdesk.files.xlsx_read import read_workbook
 from creditdesk.files.xlsx_write import write_workbook
 from tests.builders import customer, invoice, tables
+from tests.support import page
 
 TODAY = dt.date.today()  # the page and the backend date things by the real clock
 START = TODAY + dt.timedelta(days=20)
@@ -66,21 +64,7 @@ def run(capsys, env, *args):
 
 
 def ask_for_a_plan(env, customer_id: str, instalments: int, start: dt.date) -> None:
-    """The debtor opens a link to their page and asks for a plan, over HTTP."""
-    from chalicelib.bootstrap import bootstrap
-    from chalicelib.services import links
-
-    token = links.issue(bootstrap(), env.tenant, customer_id, "batch-1")
-    with httpx.Client(base_url=env.url, transport=env.transport()) as web:
-        page = web.get(f"/p/{token}")
-        assert page.status_code == 200, page.text
-        form = re.search(r'<form[^>]*>(?:(?!</form>).)*name="form" value="plan".*?</form>',
-                         page.text, re.S)[0]
-        csrf = html.unescape(re.search(r'name="csrf" value="([^"]+)"', form)[1])
-        r = web.post(f"/p/{token}", data={"form": "plan", "instalments": str(instalments),
-                                          "currency": "EUR", "start": start.isoformat(),
-                                          "csrf": csrf})
-        assert r.status_code == 303, r.text
+    page.ask_for_a_plan(env, env.tenant, customer_id, instalments, start)
 
 
 def _plans(path: Path) -> list[dict]:
