@@ -406,7 +406,7 @@ def _propose_plan(book: Any, progress: Progress) -> str:
     except plans.PlanError as exc:
         raise CreditdeskError(f"Propose plan: {exc}") from None
     new = dict(zip((c.header for c in contract.PLANS.columns), row, strict=True))
-    _write_plans(book, raw, [new])
+    _add_rows(book, contract.PLANS, raw, [new])
     summary = (f"Plan {plan_id} for {customer}: {n} {new['Frequency'].lower()} "
                f"instalment(s) from {start.isoformat()} ({new['Amounts']} "
                f"{new['Currency']}) on {new['Invoices']}, Proposed, in the Plans table. Set "
@@ -415,11 +415,14 @@ def _propose_plan(book: Any, progress: Progress) -> str:
     return summary
 
 
-def _write_plans(book: Any, raw: RawTable | None, new: Sequence[dict[str, Any]]) -> None:
-    """The Plans table with ``new`` rows (header -> value) added below the rows it has
-    (kept as they are; a column it lacks is added); the table is made on a Plans sheet
-    when the workbook has none."""
-    spec = contract.PLANS
+_KINDS = {"date": "date", "integer": "int", "number": "money"}  # contract kind -> Col's
+
+
+def _add_rows(book: Any, spec: contract.Table, raw: RawTable | None,
+              new: Sequence[dict[str, Any]]) -> None:
+    """The contract table ``spec`` with ``new`` rows (header -> value) below the rows it
+    has, which are kept as they are (a contract column it lacks is added on its right);
+    written where its Excel table is, else on a sheet of its name."""
     header = list(raw.header) if raw is not None and raw.header else []
     for c in spec.columns:
         if contract.normalise_header(c.header) not in {contract.normalise_header(x)
@@ -437,15 +440,17 @@ def _write_plans(book: Any, raw: RawTable | None, new: Sequence[dict[str, Any]])
             row[pos[contract.normalise_header(k)]] = v
         rows.append(row)
     kinds = {contract.normalise_header(c.header): c.kind for c in spec.columns}
-    cols = [Col(h, {"date": "date", "integer": "int"}.get(
-        kinds.get(contract.normalise_header(h), ""), "text")) for h in header]
+    cols = [Col(h, _KINDS.get(kinds.get(contract.normalise_header(h), ""), "text"))
+            for h in header]
     rows = [[None if v == "" else v for v in r] for r in rows]
     for sheet in book.sheets:
         t = find_table(sheet, spec.name)
         if t is not None:
             write_table(sheet, spec.name, t.range.row, t.range.column, cols, rows)
             return
-    write_table(get_sheet(book, spec.name), spec.name, 1, 1, cols, rows)
+    sheet = get_sheet(book, spec.name)
+    cosmetic("clear", lambda: sheet.used_range.clear_contents())
+    write_table(sheet, spec.name, 1, 1, cols, rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -725,9 +730,6 @@ def _close(client: Any) -> None:
 # Sync
 
 
-HISTORY_EXTRA = ["Event Id", "Amount", "Promised Date", "Invoice"]
-
-
 def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
     wb = _workbook(book, progress, checking=False)
     tables, a = wb.tables, wb.analysis
@@ -756,7 +758,7 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
     added = _merge_history(book, tables.get("history"), events, a.ledger.settings.time_zone)
     planned = history.plan_rows(tables.get("plans"), events, a.ledger)
     if planned.rows:
-        _write_plans(book, tables.get("plans"), planned.rows)
+        _add_rows(book, contract.PLANS, tables.get("plans"), planned.rows)
     problems += [{"sheet": "Plans", "row": None, "column": None, "message": why}
                  for why in planned.skipped]
     _write_issues(book, a.issues() + problems)
@@ -806,49 +808,9 @@ def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
     """The History table with the backend's events added (each once, by Event Id, dated in
     the team's Time Zone: ``creditdesk.app.history``); rows typed in by the controller are
     kept as they are."""
-    header = list(raw.header) if raw is not None and raw.header else []
-    for h in [c.header for c in contract.HISTORY.columns] + HISTORY_EXTRA:
-        if contract.normalise_header(h) not in {contract.normalise_header(x) for x in header}:
-            header.append(h)
-    pos = {contract.normalise_header(h): j for j, h in enumerate(header)}
-    rows: list[list] = []
-    if raw is not None and raw.columns:
-        width = len(raw.header)
-        for r in zip(*raw.columns, strict=True):
-            rows.append(list(r) + [None] * (len(header) - width))
-    id_col = pos[contract.normalise_header("Event Id")]
-    known = {str(r[id_col]) for r in rows if r[id_col] not in (None, "")}
-    added = 0
-    for e in sorted(events, key=lambda e: (e.at, e.id)):
-        if e.id in known:
-            continue
-        known.add(e.id)
-        row: list[Any] = [None] * len(header)
-        for k, v in history.event_row(e, time_zone).items():
-            row[pos[contract.normalise_header(k)]] = v
-        rows.append(row)
-        added += 1
-    kinds = {contract.normalise_header(c.header): c.kind for c in contract.HISTORY.columns}
-    cols = [Col(h, {"date": "date", "integer": "int"}.get(
-        kinds.get(contract.normalise_header(h), ""), "any" if h in ("Amount",) else "text"))
-        for h in header]
-    cols = [Col(c.header, "money") if c.header == "Amount" else
-            Col(c.header, "date") if c.header == "Promised Date" else c for c in cols]
-    rows = [[("" if v == "" else v) for v in r] for r in rows]
-    table = None
-    for s in book.sheets:
-        t = find_table(s, HISTORY)
-        if t is not None:
-            table = (s, t)
-            break
-    if table is not None:
-        sheet, t = table
-        write_table(sheet, HISTORY, t.range.row, t.range.column, cols, rows)
-    else:
-        sheet = get_sheet(book, HISTORY)
-        cosmetic("clear", lambda: sheet.used_range.clear_contents())
-        write_table(sheet, HISTORY, 1, 1, cols, rows)
-    return added
+    new = [history.event_row(e, time_zone) for e in history.new_events(raw, events)]
+    _add_rows(book, contract.HISTORY, raw, new)
+    return len(new)
 
 
 # ---------------------------------------------------------------------------------------
