@@ -148,3 +148,22 @@ def test_a_request_the_workbook_cannot_take_is_said_and_history_still_written(
     assert "none of its invoices (I3) is open in the workbook any more" in out
     assert "plans" not in read_workbook(wb)  # no table added for nothing
     assert "Plan" in read_workbook(wb)["history"].columns[2]
+
+
+def test_a_macro_workbook_without_a_plans_table_is_not_rewritten(capsys, env, tmp_path):
+    """The History is appended in place (macros and all); the plans need a Plans table,
+    which a rewrite would add but a macro workbook is never rewritten: the output says."""
+    wb = tmp_path / "ledger.xlsm"
+    _workbook(tmp_path / "ledger.xlsx", plans=False).rename(wb)
+    assert run(capsys, env, "sync", wb)[0] == 0
+    ask_for_a_plan(env, "C1", 2, START)
+    before = wb.read_bytes()
+    code, out, err = run(capsys, env, "sync", wb, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["written"]["rows_added"] == 1 and doc["plans"]["rows_added"] == 0
+    assert "macro workbook cannot be rewritten" in doc["plans"]["not_written"]
+    assert "add one (copy the Plans sheet of 'creditdesk new')" in doc["plans"]["not_written"]
+    assert "plans" not in read_workbook(wb) and wb.read_bytes() != before
+    code, out, err = run(capsys, env, "sync", wb)  # the text says it too, and adds nothing
+    assert "Plans: the plan(s) asked for on the debtor's page were NOT written" in out
