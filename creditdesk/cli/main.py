@@ -527,7 +527,7 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
             print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
-    print(_written_line(args.workbook, written))
+    print(_written_line(args.workbook, written, planned))
     for line in _plans_lines(args.workbook, planned):
         print(line)
     return 0 if s.status != "rejected" else 2
@@ -631,12 +631,18 @@ def _plans_lines(path: Path, planned: dict) -> list[str]:
     return out
 
 
-def _written_line(path: Path, written: dict) -> str:
+def _written_line(path: Path, written: dict, planned: dict | None = None) -> str:
+    """What the History write did; ``planned``: what the Plans write did (its own lines)."""
     n = written["rows_added"]
+    plans = bool(planned and planned["rows_added"])
     if not n:
-        return f"History: no new rows; {path} is unchanged."
+        return "History: no new rows." if plans else \
+            f"History: no new rows; {path} is unchanged."
     kinds = ", ".join(f"{c} {k}" for k, c in written["by_type"].items())
-    line = (f"History: {n} row(s) added to {path} ({kinds}); nothing else in it changed. "
+    rest = ("" if plans and planned["created"] else
+            "; nothing else in it changed but the Plans table (below)" if plans else
+            "; nothing else in it changed")
+    line = (f"History: {n} row(s) added to {path} ({kinds}){rest}. "
             f"The workbook as it was: {written['backup']}.")
     if written["columns_added"]:
         line += (" Column(s) added to its History table: "

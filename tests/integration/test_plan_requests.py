@@ -98,9 +98,10 @@ def test_a_plan_asked_for_on_the_page_arrives_proposed_once_and_drives_chasing_w
     assert openpyxl.load_workbook(wb)["My notes"]["A1"].value == "keep me"
     if has_plans_table:  # appended in place: the controller's own row is still there
         assert [p["Plan"] for p in _plans(wb)] == ["PLAN-1", plan["Plan"]]
+        assert "nothing else in it changed but the Plans table (below)" in out
     else:
         assert wb.with_name("ledger.backup.xlsx").exists()
-        assert "rewritten to add the table" in out
+        assert "rewritten to add the table" in out and "nothing else" not in out
 
     code, out, err = run(capsys, env, "sync", wb, "--json")  # again: nothing new
     assert code == 0, err
