@@ -28,6 +28,8 @@ BUTTONS = [
     ("CD_Sync", "Sync", "Ledger to the backend; history, promises, disputes back"),
     ("CD_Score", "Score", "Payment scores, grades and recommended limits"),
     ("CD_Statements", "Statements", "Statements of account for the As Of Date's month"),
+    ("CD_ProposePlan", "Propose plan", "A Proposed payment plan from the selected cells: "
+     "customer, instalments, start date (frequency, invoices)"),
 ]
 XLWINGS_CONF = [  # xlwings reads the first two columns of this sheet as its settings
     ["UDF Modules", "creditdesk_addin.desktop"],

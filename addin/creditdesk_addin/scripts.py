@@ -84,6 +84,7 @@ INCLUDE: dict[str, list[str] | None] = {
     "sync": [*CONTRACT_SHEETS, REMINDERS, DASHBOARD, ISSUES],
     "score": [*_LEDGER, SCORES, DASHBOARD, ISSUES],
     "statements": [*_LEDGER, STATEMENTS, DASHBOARD, ISSUES],
+    "propose_plan": None,  # every sheet: the selection may be on any of them
 }
 SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
 
@@ -169,6 +170,17 @@ def statements(book: Any) -> str:
     return _run(book, "Statements", _statements)
 
 
+def propose_plan(book: Any) -> str:
+    """Propose plan: a Proposed payment plan in the Plans table, from the selected cells.
+
+    Type in a row of any sheet, then select those cells: the customer key, the number of
+    instalments, the first instalment's date, and optionally the frequency (Weekly,
+    Fortnightly or Monthly; blank = Monthly) and the invoices (A; B; blank = every open
+    invoice of the customer in its currency). The plan splits what they owe now evenly, the
+    last instalment keeping the total. Set its Status to Active once the customer agrees."""
+    return _run(book, "Propose plan", _propose_plan)
+
+
 SCRIPTS: dict[str, Callable[..., str]] = {
     "import_export": import_export,
     "refresh": refresh,
@@ -177,6 +189,7 @@ SCRIPTS: dict[str, Callable[..., str]] = {
     "sync": sync,
     "score": score,
     "statements": statements,
+    "propose_plan": propose_plan,
 }
 
 
@@ -329,6 +342,115 @@ def _statements(book: Any, progress: Progress) -> str:
                "on the Statements sheet. " + _issues_phrase(issues))
     _summary(book, summary)
     return summary
+
+
+# ---------------------------------------------------------------------------------------
+# Payment plans: Propose plan, and the plans asked for on the debtor's page (Sync)
+
+PLAN_FIELDS = ("customer key", "number of instalments", "first instalment's date",
+               "frequency", "invoices")
+
+
+def _plan_selection(book: Any) -> tuple[str, int, dt.date, str, list[str]]:
+    """(customer, instalments, start, frequency, invoices) from the first row of the
+    selection; a clear error naming the cell otherwise."""
+    from creditdesk.domain.cells import date_or_reason, parse_number
+    from creditdesk_addin.workbook import cell
+
+    sel = book.selection
+    if sel is None:
+        raise CreditdeskError("Propose plan: select the cells holding the customer key, the "
+                              "number of instalments and the first instalment's date")
+    values = [cell(v) for v in (sel.options(ndim=2).value or [[]])[0]]
+    while values and values[-1] in ("", None):
+        values.pop()
+    where = f"sheet '{sel.sheet.name}', {sel.address.replace('$', '')}"
+    if len(values) < 3:
+        raise CreditdeskError(
+            f"Propose plan: the selection ({where}) holds {len(values)} value(s); select a "
+            "row of 3 to 5 cells: customer key, number of instalments, first instalment's "
+            "date, then optionally frequency and invoices (e.g. C-0042 | 6 | 2026-08-01 | "
+            "Monthly)")
+    values += [""] * (5 - len(values))
+
+    def bad(j: int, why: str) -> CreditdeskError:
+        return CreditdeskError(f"Propose plan: {where}, value {j + 1} (the "
+                               f"{PLAN_FIELDS[j]}): {why}")
+
+    key = values[0]
+    customer = (str(int(key)) if isinstance(key, float) and key.is_integer()
+                else str(key)).strip()
+    if not customer:
+        raise bad(0, "it is blank")
+    n = parse_number(values[1])
+    if not isinstance(n, int | float) or not float(n).is_integer():
+        raise bad(1, f"'{values[1]}' is not a whole number")
+    start = date_or_reason(values[2])
+    if not isinstance(start, dt.date):
+        raise bad(2, start or "it is blank")
+    freq = str(values[3]).strip() or "Monthly"
+    names = [x.strip() for x in str(values[4]).replace(",", ";").split(";") if x.strip()]
+    return customer, int(n), start, freq, names
+
+
+def _propose_plan(book: Any, progress: Progress) -> str:
+    from creditdesk.domain import plans
+
+    customer, n, start, freq, names = _plan_selection(book)
+    wb = _workbook(book, progress, checking=False)
+    raw = wb.tables.get("plans")
+    plan_id = plans.next_plan_id(history.known_plan_ids(raw))
+    try:
+        row = plans.propose(wb.analysis.ledger, customer, n, start, freq, names or None,
+                            plan_id)
+    except plans.PlanError as exc:
+        raise CreditdeskError(f"Propose plan: {exc}") from None
+    new = dict(zip((c.header for c in contract.PLANS.columns), row, strict=True))
+    _add_rows(book, contract.PLANS, raw, [new])
+    summary = (f"Plan {plan_id} for {customer}: {n} {new['Frequency'].lower()} "
+               f"instalment(s) from {start.isoformat()} ({new['Amounts']} "
+               f"{new['Currency']}) on {new['Invoices']}, Proposed, in the Plans table. Set "
+               "its Status to Active once the customer agrees.")
+    _summary(book, summary)
+    return summary
+
+
+_KINDS = {"date": "date", "integer": "int", "number": "money"}  # contract kind -> Col's
+
+
+def _add_rows(book: Any, spec: contract.Table, raw: RawTable | None,
+              new: Sequence[dict[str, Any]]) -> None:
+    """The contract table ``spec`` with ``new`` rows (header -> value) below the rows it
+    has, which are kept as they are (a contract column it lacks is added on its right);
+    written where its Excel table is, else on a sheet of its name."""
+    header = list(raw.header) if raw is not None and raw.header else []
+    for c in spec.columns:
+        if contract.normalise_header(c.header) not in {contract.normalise_header(x)
+                                                      for x in header}:
+            header.append(c.header)
+    pos = {contract.normalise_header(h): j for j, h in enumerate(header)}
+    rows: list[list] = []
+    if raw is not None and raw.columns:
+        width = len(raw.header)
+        rows = [list(r) + [None] * (len(header) - width)
+                for r in zip(*raw.columns, strict=True)]
+    for values in new:
+        row: list[Any] = [None] * len(header)
+        for k, v in values.items():
+            row[pos[contract.normalise_header(k)]] = v
+        rows.append(row)
+    kinds = {contract.normalise_header(c.header): c.kind for c in spec.columns}
+    cols = [Col(h, _KINDS.get(kinds.get(contract.normalise_header(h), ""), "text"))
+            for h in header]
+    rows = [[None if v == "" else v for v in r] for r in rows]
+    for sheet in book.sheets:
+        t = find_table(sheet, spec.name)
+        if t is not None:
+            write_table(sheet, spec.name, t.range.row, t.range.column, cols, rows)
+            return
+    sheet = get_sheet(book, spec.name)
+    cosmetic("clear", lambda: sheet.used_range.clear_contents())
+    write_table(sheet, spec.name, 1, 1, cols, rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -608,9 +730,6 @@ def _close(client: Any) -> None:
 # Sync
 
 
-HISTORY_EXTRA = ["Event Id", "Amount", "Promised Date", "Invoice"]
-
-
 def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
     wb = _workbook(book, progress, checking=False)
     tables, a = wb.tables, wb.analysis
@@ -637,9 +756,16 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
     finally:
         _close(client)
     added = _merge_history(book, tables.get("history"), events, a.ledger.settings.time_zone)
+    planned = history.plan_rows(tables.get("plans"), events, a.ledger)
+    if planned.rows:
+        _add_rows(book, contract.PLANS, tables.get("plans"), planned.rows)
+    problems += [{"sheet": "Plans", "row": None, "column": None, "message": why}
+                 for why in planned.skipped]
     _write_issues(book, a.issues() + problems)
     summary = (f"Synced: the backend has the ledger (snapshot {snap.version}, {snap.status}); "
                f"{added} new history row(s) added"
+               + (f"; {len(planned.rows)} plan(s) asked for on the debtor's page added to "
+                  "Plans as Proposed (set Status to Active to accept)" if planned.rows else "")
                + (f"; {statuses} status(es) of batch {batch_id} updated" if batch_id else "")
                + ". " + _issues_phrase(a.issues() + problems))
     if sheet is not None:
@@ -682,49 +808,9 @@ def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
     """The History table with the backend's events added (each once, by Event Id, dated in
     the team's Time Zone: ``creditdesk.app.history``); rows typed in by the controller are
     kept as they are."""
-    header = list(raw.header) if raw is not None and raw.header else []
-    for h in [c.header for c in contract.HISTORY.columns] + HISTORY_EXTRA:
-        if contract.normalise_header(h) not in {contract.normalise_header(x) for x in header}:
-            header.append(h)
-    pos = {contract.normalise_header(h): j for j, h in enumerate(header)}
-    rows: list[list] = []
-    if raw is not None and raw.columns:
-        width = len(raw.header)
-        for r in zip(*raw.columns, strict=True):
-            rows.append(list(r) + [None] * (len(header) - width))
-    id_col = pos[contract.normalise_header("Event Id")]
-    known = {str(r[id_col]) for r in rows if r[id_col] not in (None, "")}
-    added = 0
-    for e in sorted(events, key=lambda e: (e.at, e.id)):
-        if e.id in known:
-            continue
-        known.add(e.id)
-        row: list[Any] = [None] * len(header)
-        for k, v in history.event_row(e, time_zone).items():
-            row[pos[contract.normalise_header(k)]] = v
-        rows.append(row)
-        added += 1
-    kinds = {contract.normalise_header(c.header): c.kind for c in contract.HISTORY.columns}
-    cols = [Col(h, {"date": "date", "integer": "int"}.get(
-        kinds.get(contract.normalise_header(h), ""), "any" if h in ("Amount",) else "text"))
-        for h in header]
-    cols = [Col(c.header, "money") if c.header == "Amount" else
-            Col(c.header, "date") if c.header == "Promised Date" else c for c in cols]
-    rows = [[("" if v == "" else v) for v in r] for r in rows]
-    table = None
-    for s in book.sheets:
-        t = find_table(s, HISTORY)
-        if t is not None:
-            table = (s, t)
-            break
-    if table is not None:
-        sheet, t = table
-        write_table(sheet, HISTORY, t.range.row, t.range.column, cols, rows)
-    else:
-        sheet = get_sheet(book, HISTORY)
-        cosmetic("clear", lambda: sheet.used_range.clear_contents())
-        write_table(sheet, HISTORY, 1, 1, cols, rows)
-    return added
+    new = [history.event_row(e, time_zone) for e in history.new_events(raw, events)]
+    _add_rows(book, contract.HISTORY, raw, new)
+    return len(new)
 
 
 # ---------------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ Sub CD_Statements()
     RunPython "import creditdesk_addin.desktop as cd; cd.statements()"
 End Sub
 
+Sub CD_ProposePlan()
+    RunPython "import creditdesk_addin.desktop as cd; cd.propose_plan()"
+End Sub
+
 Sub CD_ImportFunctions()
 #If Mac Then
     MsgBox "On a Mac, the Creditdesk functions come with xlwings Lite; the buttons work here.", vbInformation, "Creditdesk"

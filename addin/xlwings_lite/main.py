@@ -145,6 +145,20 @@ async def statements(book: xw.BookAsync):
     await lite_io.run(book, scripts.statements, scripts.INCLUDE["statements"])
 
 
+@script(
+    name="Propose plan",
+)
+async def propose_plan(book: xw.BookAsync):
+    """# Propose plan: a Proposed payment plan in the Plans table, from the selected cells.
+
+    Type in a row of any sheet, then select those cells: the customer key, the number of
+    instalments, the first instalment's date, and optionally the frequency (Weekly,
+    Fortnightly or Monthly; blank = Monthly) and the invoices (A; B; blank = every open
+    invoice of the customer in its currency). The plan splits what they owe now evenly, the
+    last instalment keeping the total. Set its Status to Active once the customer agrees."""
+    await lite_io.run(book, scripts.propose_plan, scripts.INCLUDE["propose_plan"])
+
+
 @func(name="CREDIT_CHECK", volatile=True)
 @arg("customer", ndim=2, err_to_str=True,
      doc="Customer key, as in the Customers table (or a range of keys)")

@@ -147,25 +147,16 @@ def history_rows(report) -> list[dict[str, object]]:
 
 def _write_printed(args: argparse.Namespace, tables, report) -> None:
     """The workbook's contract tables, the letters added to its History, as --printed."""
-    from creditdesk.domain.contract import HISTORY, TABLES, normalise_header
-    from creditdesk.files.xlsx_write import write_workbook
+    from creditdesk.domain.contract import HISTORY, normalise_header
+    from creditdesk.files.xlsx_update import contract_tables, update_tables
 
-    out: dict[str, tuple[list[str], list[list]]] = {}
-    for spec in TABLES:
-        raw = tables.get(normalise_header(spec.name))
-        if raw is not None:
-            rows = [list(r) for r in zip(*raw.columns, strict=True)] if raw.columns else []
-            out[spec.name] = (list(raw.header), [[None if v == "" else v for v in r]
-                                                 for r in rows])
-    header, rows = out.get(HISTORY.name, ([c.header for c in HISTORY.columns], []))
+    header, rows = contract_tables(tables).get(HISTORY.name,
+                                               ([c.header for c in HISTORY.columns], []))
     keys = [normalise_header(h) for h in header]
     for new in history_rows(report):
         rows.append([new.get(k) for k in keys])
-    out[HISTORY.name] = (header, rows)
-    from creditdesk.files.xlsx_carry import read_carry
-
-    carry = read_carry(args.workbook, tables)  # the user's own sheets come along
-    write_workbook(args.printed, out, readme=True, source=args.workbook, carry=carry,
-                   widths=carry.table_widths)
+    # the user's own sheets come along
+    carry = update_tables(args.printed, {HISTORY.name: (header, rows)}, source=args.workbook,
+                          force=args.force, raw=tables)
     if carry.lost:  # loudly: it is not in the new workbook
         print(f"Not carried into {args.printed}: {'; '.join(carry.lost)}", file=sys.stderr)

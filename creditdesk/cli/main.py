@@ -501,8 +501,10 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
         snap = cd.sync_snapshot(wb.snapshot())
         events = cd.history(start=since)
     written = _write_history(args, wb, events)
+    planned = _write_plans(args, wb, events, backup=written["backup"] is None)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
-           "history": [e.model_dump(mode="json") for e in events], "written": written}
+           "history": [e.model_dump(mode="json") for e in events], "written": written,
+           "plans": planned}
     if args.json:
         _print_json(doc)
         return 0 if snap.status != "rejected" else 2
@@ -525,7 +527,9 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
             print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
-    print(_written_line(args.workbook, written))
+    print(_written_line(args.workbook, written, planned))
+    for line in _plans_lines(args.workbook, planned):
+        print(line)
     return 0 if s.status != "rejected" else 2
 
 
@@ -547,12 +551,98 @@ def _write_history(args: argparse.Namespace, wb, events) -> dict:
             "columns_added": done.added_columns}
 
 
-def _written_line(path: Path, written: dict) -> str:
+def _write_plans(args: argparse.Namespace, wb, events, *, backup: bool) -> dict:
+    """A Proposed row in the Plans table for each plan asked for on the debtor's page that
+    it does not hold yet (``app.history.plan_rows``): appended in place to the workbook's
+    Plans table, else the table is added (``files.xlsx_update``: the workbook rewritten, its
+    other sheets carried; refused for a macro workbook). ``backup``: no backup was made yet
+    by the History write."""
+    from creditdesk.app import history
+    from creditdesk.domain import contract
+    from creditdesk.files.xlsx_append import append_rows, has_table
+    from creditdesk.files.xlsx_update import update_tables
+
+    doc: dict = {"table": "Plans", "requests": sum(1 for e in events if e.type == "plan"),
+                 "rows_added": 0, "plans": [], "already": 0, "skipped": [],
+                 "created": False, "not_written": None, "backup": None, "not_carried": []}
+    if not doc["requests"]:
+        return doc
+    try:
+        ledger = wb.analysis.ledger
+    except CreditdeskError as exc:
+        doc["not_written"] = f"the workbook's ledger cannot be read ({exc})"
+        return doc
+    made = history.plan_rows(wb.tables.get("plans"), events, ledger)
+    doc["already"], doc["skipped"] = made.already, made.skipped
+    if not made.rows:
+        return doc
+    try:
+        if has_table(args.workbook, "Plans"):
+            done = append_rows(args.workbook, "Plans", made.rows, backup=backup)
+            doc["backup"] = str(done.backup) if done.backup else None
+        else:
+            from creditdesk.files.xlsx_read import read_workbook
+
+            raw = read_workbook(args.workbook)  # with the History rows just added
+            header = [c.header for c in contract.PLANS.columns]
+            try:
+                up = update_tables(args.workbook, {"Plans": (header, [
+                    [r.get(h) for h in header] for r in made.rows])}, backup=backup, raw=raw)
+            except CreditdeskError as exc:
+                raise CreditdeskError(f"{exc}; it has no Plans table to add them to: add one "
+                                      "(copy the Plans sheet of 'creditdesk new')") from None
+            doc["created"], doc["not_carried"] = True, up.lost
+            doc["backup"] = str(up.backup) if up.backup else None
+    except CreditdeskError as exc:
+        doc["not_written"] = str(exc)
+        return doc
+    doc["rows_added"] = len(made.rows)
+    doc["plans"] = [{"plan": r["Plan"], "customer": r["Customer"],
+                     "instalments": r["Instalments"], "frequency": r["Frequency"],
+                     "start": r["Start Date"].isoformat(), "amounts": r["Amounts"],
+                     "currency": r["Currency"], "invoices": r["Invoices"]}
+                    for r in made.rows]
+    return doc
+
+
+def _plans_lines(path: Path, planned: dict) -> list[str]:
+    if not planned["requests"]:
+        return []
+    out = []
+    if planned["not_written"]:
+        out.append(f"Plans: the plan(s) asked for on the debtor's page were NOT written into "
+                   f"{path}: {planned['not_written']}. Sync again once that is put right.")
+    elif planned["rows_added"]:
+        where = ("a new Plans table" if planned["created"] else "its Plans table")
+        out.append(f"Plans: {planned['rows_added']} plan(s) asked for on the debtor's page "
+                   f"added to {where} in {path} as Proposed; set a plan's Status to Active to "
+                   "accept it (Cancelled to refuse it).")
+        out += [f"  {p['plan']}  {p['customer']:<10} {p['instalments']} "
+                f"{p['frequency'].lower()} from {p['start']}: {p['amounts']} {p['currency']} "
+                f"({p['invoices']})" for p in planned["plans"]]
+        if planned["created"]:
+            out.append(f"  {path} was rewritten to add the table (the workbook as it was: "
+                       f"{planned['backup'] or 'the backup named above'}).")
+            if planned["not_carried"]:
+                out.append("  NOT CARRIED: " + "; ".join(planned["not_carried"]))
+    if planned["already"]:
+        out.append(f"Plans: {planned['already']} plan request(s) already in the Plans table.")
+    out += [f"Plans: not proposed: {why}" for why in planned["skipped"]]
+    return out
+
+
+def _written_line(path: Path, written: dict, planned: dict | None = None) -> str:
+    """What the History write did; ``planned``: what the Plans write did (its own lines)."""
     n = written["rows_added"]
+    plans = bool(planned and planned["rows_added"])
     if not n:
-        return f"History: no new rows; {path} is unchanged."
+        return "History: no new rows." if plans else \
+            f"History: no new rows; {path} is unchanged."
     kinds = ", ".join(f"{c} {k}" for k, c in written["by_type"].items())
-    line = (f"History: {n} row(s) added to {path} ({kinds}); nothing else in it changed. "
+    rest = ("" if plans and planned["created"] else
+            "; nothing else in it changed but the Plans table (below)" if plans else
+            "; nothing else in it changed")
+    line = (f"History: {n} row(s) added to {path} ({kinds}){rest}. "
             f"The workbook as it was: {written['backup']}.")
     if written["columns_added"]:
         line += (" Column(s) added to its History table: "

@@ -76,33 +76,23 @@ def _check_output(args: argparse.Namespace) -> None:
                              "overwrite it")
 
 
-def _table_rows(raw) -> tuple[list[str], list[list]]:
-    rows = [[None if v == "" else v for v in r] for r in zip(*raw.columns, strict=True)] \
-        if raw.columns else []
-    return list(raw.header), rows
-
-
 def run_propose(args: argparse.Namespace) -> int:
     from creditdesk.domain import contract
     from creditdesk.domain.ledger import build_ledger
-    from creditdesk.domain.plans import PlanError, propose
-    from creditdesk.files.xlsx_carry import read_carry
+    from creditdesk.domain.plans import PlanError, next_plan_id, propose
     from creditdesk.files.xlsx_read import read_workbook
-    from creditdesk.files.xlsx_write import write_workbook
+    from creditdesk.files.xlsx_update import contract_tables, update_tables
 
     _check_output(args)
     tables = read_workbook(args.workbook)
     ledger = build_ledger(tables, as_of=args.as_of)
-    out = {spec.name: _table_rows(raw) for spec in contract.TABLES
-           if (raw := tables.get(contract.normalise_header(spec.name))) is not None}
-    header, rows = out.get(contract.PLANS.name, ([c.header for c in contract.PLANS.columns],
-                                                  []))
+    blank = ([c.header for c in contract.PLANS.columns], [])
+    header, rows = contract_tables(tables).get(contract.PLANS.name, blank)
     at = {contract.normalise_header(h): j for j, h in enumerate(header)}
     taken = {str(r[at["plan"]]) for r in rows if "plan" in at and r[at["plan"]] is not None}
     if args.plan and args.plan in taken:
         raise PlanUsageError(f"creditdesk plan propose: there is a plan '{args.plan}' already")
-    plan_id = args.plan or next(f"PLAN-{k}" for k in range(1, len(taken) + 2)
-                                if f"PLAN-{k}" not in taken)
+    plan_id = args.plan or next_plan_id(taken)
     names = [n.strip() for n in (args.invoices or "").replace(",", ";").split(";") if n.strip()]
     try:
         new = propose(ledger, args.customer, args.instalments, args.start, args.frequency,
@@ -118,10 +108,8 @@ def run_propose(args: argparse.Namespace) -> int:
     row = [None] * len(header)
     for h, v in by_header.items():
         row[at[contract.normalise_header(h)]] = v
-    out[contract.PLANS.name] = (header, [*rows, row])
-    carry = read_carry(args.workbook, tables)
-    write_workbook(args.output, out, readme=True, source=args.workbook, carry=carry,
-                   widths=carry.table_widths)
+    carry = update_tables(args.output, {contract.PLANS.name: (header, [*rows, row])},
+                          source=args.workbook, force=args.force, raw=tables)
     print(f"Wrote {args.output}: plan {plan_id} for {args.customer}, {args.instalments} "
           f"{args.frequency} instalment(s) from {args.start} ({by_header['Amounts']} "
           f"{by_header['Currency']}) on {by_header['Invoices']}, Proposed. Set its Status to "

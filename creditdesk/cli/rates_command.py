@@ -99,11 +99,6 @@ def _check_paths(args: argparse.Namespace) -> None:
                               "overwrite it")
 
 
-def _rows_of(raw) -> list[list]:
-    return [[None if v == "" else v for v in r] for r in zip(*raw.columns, strict=True)] \
-        if raw.columns else []
-
-
 def run(args: argparse.Namespace) -> int:
     from creditdesk.domain import contract, rates
     from creditdesk.domain.interest import rate_table
@@ -143,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     carry = None
     if args.into is not None:
         carry = _write(args, tables, law, new, source, contract, rates)
-        doc["sheets_carried"], doc["not_carried"] = carry.sheet_names, carry.lost
+        doc["sheets_carried"], doc["not_carried"] = carry.sheets_carried, carry.lost
         if carry.lost:  # loudly, on stderr too: it is gone from the output
             print(f"creditdesk rates: WARNING: {args.output} does not have what XlsxWriter "
                   f"cannot rewrite from {args.into}: {'; '.join(carry.lost)}. {args.into} "
@@ -162,16 +157,11 @@ def _rate_before(was: dict, day: dt.date) -> float | None:
 
 
 def _write(args, tables, law, new, source, contract, rates):
-    """The workbook with its Rates table: returns the ``xlsx_carry.Carry`` of its own
-    sheets, carried into the output."""
-    from creditdesk.files.xlsx_carry import read_carry
-    from creditdesk.files.xlsx_write import write_workbook
+    """The workbook with its Rates table: returns the ``xlsx_update.Updated`` (its own
+    sheets carried into the output, what could not be)."""
+    from creditdesk.files.xlsx_update import contract_tables, update_tables
 
-    out: dict[str, tuple[list[str], list[list]]] = {}
-    for spec in contract.TABLES:
-        raw = tables.get(contract.normalise_header(spec.name))
-        if raw is not None:
-            out[spec.name] = (list(raw.header), _rows_of(raw))
+    out = contract_tables(tables)
     header = [c.header for c in contract.RATES.columns]
     kept: list[list] = []
     if "Rates" in out:
@@ -183,11 +173,9 @@ def _write(args, tables, law, new, source, contract, rates):
                 continue  # the law's rows are written anew, whole
             kept.append([r[at[contract.normalise_header(h)]]
                          if contract.normalise_header(h) in at else None for h in header])
-    out["Rates"] = (header, kept + rates.table_rows(law, new, source))
-    carry = read_carry(args.into, tables)
-    write_workbook(args.output, out, readme=True, source=args.into, carry=carry,
-                   widths=carry.table_widths)
-    return carry
+    return update_tables(args.output, {"Rates": (header, kept + rates.table_rows(law, new,
+                                                                              source))},
+                         source=args.into, force=args.force, raw=tables)
 
 
 def _show(args, doc, file, base, new, carry) -> None:
@@ -222,9 +210,9 @@ def _show(args, doc, file, base, new, carry) -> None:
     print(f"Wrote {args.output}: the tables of {args.into}, its Rates table holding the "
           f"{doc['law']} rates ({len(new.rates)} row(s)); every calculation on "
           f"{args.output.name} uses them.")
-    if carry.sheets:
+    if carry.sheets_carried:
         print(f"Your own sheets carried into {args.output} (values, formulas, number "
-              "formats, widths): " + ", ".join(carry.sheet_names))
+              "formats, widths): " + ", ".join(carry.sheets_carried))
     if carry.lost:
         print(f"NOT CARRIED into {args.output} (XlsxWriter cannot rewrite them): "
               + "; ".join(carry.lost))

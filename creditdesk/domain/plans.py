@@ -363,6 +363,72 @@ class PlanError(ValueError):
     """A plan that cannot be proposed, in words."""
 
 
+def _open_of(ledger, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """What every invoice owes on the as-of date, and customer ``c``'s open invoices."""
+    owed = outstanding_on(ledger, ledger.as_of)
+    inv = ledger.invoices
+    return owed, np.flatnonzero((inv.customer == c) & ~inv.payment & (owed > _CENT))
+
+
+def open_invoices(ledger, customer: str) -> list[str]:
+    """The customer's invoices open on the as-of date (none for an unknown customer)."""
+    c = ledger.customer_index.get(customer)
+    if c is None:
+        return []
+    return [ledger.invoices.invoice[k] for k in _open_of(ledger, c)[1].tolist()]
+
+
+# ---------------------------------------------------------------------------------------
+# A plan asked for on the debtor's page (a History event of type Plan)
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    instalments: int
+    frequency: str  # one of FREQUENCIES
+    start: dt.date | None
+    invoices: tuple[str, ...]  # empty: not named
+
+
+REQUEST_PLAN_PREFIX = "REQ-"
+_REQUEST = re.compile(r"(\d{1,3})\s+(weekly|fortnightly|monthly)\s+instalments?"
+                      r"(?:\s+from\s+(\d{4}-\d{2}-\d{2}))?(?:\s*;\s*invoices?\s+(.*))?",
+                      re.I | re.S)
+
+
+def request_note(instalments: int, start: dt.date, invoices: list[str],
+                 frequency: str = "Monthly") -> str:
+    """The note of a Plan event asked for on the debtor's page: what ``read_request``
+    reads back when Sync turns it into a Proposed plan."""
+    return (f"Proposed: {instalments} {frequency.lower()} instalments from "
+            f"{start.isoformat()}; invoices {'; '.join(invoices)}")
+
+
+def read_request(note: str, start: dt.date | None = None) -> PlanRequest | None:
+    """The plan a Plan event's note asks for (``request_note``'s words; invoices separated
+    by ``;`` or, in older notes, ``,``), or None when it names no number of instalments.
+    ``start``: the event's date, used when the note names none."""
+    m = _REQUEST.search(note or "")
+    if m is None:
+        return None
+    names = (m[4] or "").strip()
+    sep = ";" if ";" in names else ","
+    day = dt.date.fromisoformat(m[3]) if m[3] else start
+    freq = next(f for f in FREQUENCIES if f.casefold() == m[2].casefold())
+    return PlanRequest(int(m[1]), freq, day,
+                       tuple(dict.fromkeys(n.strip() for n in names.split(sep) if n.strip())))
+
+
+def request_plan_id(event_id: str) -> str:
+    """The Plans table's id of the plan a page event asked for: the same on every Sync."""
+    return f"{REQUEST_PLAN_PREFIX}{event_id}"
+
+
+def next_plan_id(taken: set[str]) -> str:
+    """The first of PLAN-1, PLAN-2, ... not among ``taken``."""
+    return next(f"PLAN-{k}" for k in range(1, len(taken) + 2) if f"PLAN-{k}" not in taken)
+
+
 def propose(ledger, customer: str, instalments: int, start: dt.date,
             frequency: str = "Monthly", invoices: list[str] | None = None,
             plan_id: str | None = None) -> list:
@@ -379,9 +445,8 @@ def propose(ledger, customer: str, instalments: int, start: dt.date,
     freq = next((f for f in FREQUENCIES if f.casefold() == frequency.casefold()), None)
     if freq is None:
         raise PlanError(f"'{frequency}' is not one of {', '.join(FREQUENCIES)}")
-    owed = outstanding_on(ledger, ledger.as_of)
+    owed, mine = _open_of(ledger, c)
     inv = ledger.invoices
-    mine = np.flatnonzero((inv.customer == c) & ~inv.payment & (owed > _CENT))
     number = {inv.invoice[k]: int(k) for k in mine.tolist()}
     if invoices:
         missing = [n for n in invoices if n not in number]
@@ -399,9 +464,7 @@ def propose(ledger, customer: str, instalments: int, start: dt.date,
         raise PlanError("the invoices are in more than one currency; propose a plan per "
                         "currency (--invoices)")
     amounts = split_evenly(float(owed[covered].sum()), instalments)
-    taken = {p.plan for p in ledger.plans}
-    plan_id = plan_id or next(f"PLAN-{k}" for k in range(1, len(taken) + 2)
-                              if f"PLAN-{k}" not in taken)
+    plan_id = plan_id or next_plan_id({p.plan for p in ledger.plans})
     row = {"Plan": plan_id, "Customer": customer,
            "Invoices": "; ".join(inv.invoice[k] for k in covered), "Start Date": start,
            "Frequency": freq, "Instalments": instalments, "Status": "Proposed",

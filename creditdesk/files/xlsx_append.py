@@ -441,6 +441,15 @@ def _package(path: Path):
         raise WorkbookError(f"cannot read '{path}': {exc.strerror or exc}") from None
 
 
+def has_table(path: str | os.PathLike, table: str) -> bool:
+    """The workbook at ``path`` holds an Excel table named ``table`` (rows can be appended
+    to it; else ``xlsx_update.update_tables`` adds it)."""
+    from creditdesk.files.xlsx_read import table_key
+
+    with _package(Path(path)) as z:
+        return find_table(z, table_key(table)) is not None
+
+
 def check_writable(path: str | os.PathLike, table: str) -> None:
     """``WorkbookError`` now, before any work, when ``append_rows`` could not write into
     the workbook (open in Excel, not .xlsx, no such table, a totals row)."""
@@ -448,10 +457,11 @@ def check_writable(path: str | os.PathLike, table: str) -> None:
         _writable_table(z, Path(path), table)
 
 
-def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str, Any]]
-                ) -> Appended:
+def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str, Any]],
+                *, backup: bool = True) -> Appended:
     """Add ``rows`` (header -> value) below the last filled row of the Excel table named
-    ``table`` in the workbook at ``path``, in place (see the module's docstring)."""
+    ``table`` in the workbook at ``path``, in place (see the module's docstring).
+    ``backup=False``: no ``.backup`` copy (the caller made one of the workbook as it was)."""
     path = Path(path)
     with _package(path) as z:
         t = _writable_table(z, path, table)
@@ -461,8 +471,9 @@ def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str,
         replaced = {t.sheet_member: sheet_xml, t.table_member: _new_table_xml(z, grown, t)}
     tmp = _write_package(path, replaced)
     try:
-        backup = backup_path(path)
-        shutil.copy2(path, backup)
+        saved = backup_path(path) if backup else None
+        if saved is not None:
+            shutil.copy2(path, saved)
         refuse_if_open(path)  # opened while we worked
         shutil.copymode(path, tmp)
         os.replace(tmp, path)
@@ -472,4 +483,4 @@ def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str,
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    return Appended(len(rows), t.sheet_name, backup, grown.headers[len(t.headers):])
+    return Appended(len(rows), t.sheet_name, saved, grown.headers[len(t.headers):])

@@ -164,3 +164,34 @@ def test_the_import_button_reads_every_sheet_in_parts_and_imports_as_one_read(
     # 6 invoices and credit notes; the overpayment and the prepayment are dated Payments
     assert len(table(after, "Invoices")) == len(table(payload, "Invoices")) + 6
     assert len(table(after, "Payments")) == 2
+
+
+@pytest.mark.parametrize("dates", ["iso", "serial"])
+def test_propose_plan_in_lite_reads_the_selection_on_any_sheet(main_module, in_lite, tmp_path,
+                                                               dates):
+    """Propose plan includes every sheet (the selection may be on any): the values of the
+    selected cells arrive with the parts, a date as ISO text or as a serial number."""
+    import datetime as dt
+
+    import openpyxl
+
+    from tests.builders import customer, d, invoice, tables
+
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, tables(customers=[customer("C1")],
+                                invoices=[invoice("I1", 300.0, d("2026-05-31"))]))
+    book = openpyxl.load_workbook(path)
+    ws = book.create_sheet("My plan")
+    ws["A1"], ws["B1"], ws["C1"] = "C1", 3, dt.date(2026, 7, 15)
+    ws["C1"].number_format = "yyyy-mm-dd"
+    book.save(path)
+    payload = payload_from_file(path, dates=dates)
+    payload["book"]["active_sheet_index"] = [s["name"] for s in payload["sheets"]].index(
+        "My plan")
+    payload["book"]["selection"] = "A1:C1"
+    excel = Excel(payload)
+    in_lite(excel)
+    (row,) = table(click(main_module, excel, "propose_plan"), "Plans")
+    assert (row["Plan"], row["Customer"], row["Instalments"], row["Amounts"]) == (
+        "PLAN-1", "C1", 3, "100.00; 100.00; 100.00")
+    assert row["Start Date"].date() == dt.date(2026, 7, 15)

@@ -98,3 +98,61 @@ def test_nightly_scores_and_the_weekly_digest_fan_out_over_the_work_queue(
     assert len(scores["customers"]) == 2
     digest = [m for m in ses_sent() if m.destinations["ToAddresses"] == ["cfo@acme.example"]]
     assert len(digest) == 1 and "digest" in digest[0].subject
+
+
+def _cycle_at(client, app, aws, when: dt.datetime) -> list[str]:
+    """The hourly tick at ``when``, then the work and send queues handled; the tenants
+    whose cycle ran."""
+    with use(bootstrap(clock=FakeClock(when))):
+        ran = client.lambda_.invoke("tick", scheduled(client)).payload
+        work = sqs_bodies(aws["CREDITDESK_WORK_QUEUE_URL"])
+        if work:
+            app.handler_map["work_worker"](sqs_event(work), FakeContext())
+            app.handler_map["work_worker"](sqs_event(work), FakeContext())  # redelivered
+        sends = sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])
+        if sends:
+            app.handler_map["send_worker"](sqs_event(sends), FakeContext())
+            app.handler_map["send_worker"](sqs_event(sends), FakeContext())  # redelivered
+    return ran
+
+
+def test_the_cycle_sends_a_plans_courtesy_note_then_the_missed_instalments_reminder_once(
+        client, app, aws, acme):
+    """An Active plan in the synced snapshot: the automated cycle sends its courtesy note
+    before the instalment and a reminder once it is missed, each inside the Send Window,
+    exactly once (a second tick, a redelivered work item or send), into the history."""
+    h = bearer(acme[1])
+    plans = (["Plan", "Customer", "Invoices", "Start Date", "Instalments", "Status"],
+             [["P1", "C1", "INV-1", dt.date(2026, 7, 15), 2, "Active"]])
+    ledger = overdue_ledger(1, {"Automation": "Yes", "Time Zone": "Europe/London",
+                                "Send Window": "09:00-17:00", "As Of Date": None},
+                            extra={"Plans": plans})
+    assert client.http.post("/v1/ledger", headers=h, body=body(ledger)).status_code < 300
+
+    def c1_history() -> list[dict]:
+        got = client.http.get("/v1/customers/C1/history", headers=h).json_body["items"]
+        return [e for e in got if e["type"] == "reminder"]
+
+    # Monday 13 July, 08:00 in London: before the window, nothing runs
+    assert _cycle_at(client, app, aws, dt.datetime(2026, 7, 13, 7, 0, tzinfo=dt.UTC)) == []
+    assert ses_sent() == []
+    # 10:00: the courtesy note before the first instalment (15 July), once
+    assert _cycle_at(client, app, aws,
+                     dt.datetime(2026, 7, 13, 9, 0, tzinfo=dt.UTC)) == [acme[0]]
+    assert _cycle_at(client, app, aws, dt.datetime(2026, 7, 13, 11, 0, tzinfo=dt.UTC)) == []
+    (courtesy,) = ses_sent()
+    (sent,) = c1_history()
+    assert sent["level"] == 1 and sent["message_id"] == courtesy.id
+    assert sent["amount"] == pytest.approx(500.5)  # the instalment, not the invoice (1001)
+    # chased on the instalment: due on its day, for its amount
+    assert "<td>15 Jul 2026</td><td>due in 2 days</td>" in courtesy.body
+    assert "Total: €500.50" in courtesy.body
+    # the instalment is missed: Monday 27 July, inside the window, a reminder, once
+    assert _cycle_at(client, app, aws,
+                     dt.datetime(2026, 7, 27, 9, 0, tzinfo=dt.UTC)) == [acme[0]]
+    assert _cycle_at(client, app, aws, dt.datetime(2026, 7, 27, 12, 0, tzinfo=dt.UTC)) == []
+    assert len(ses_sent()) == 2
+    later = c1_history()
+    assert len(later) == 2
+    missed = next(e for e in later if e["id"] != sent["id"])
+    assert missed["level"] >= 2 and missed["amount"] == pytest.approx(500.5)

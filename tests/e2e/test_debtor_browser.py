@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from creditdesk.domain.contract import HISTORY
+from creditdesk.files.xlsx_read import read_workbook
 from creditdesk.files.xlsx_write import write_workbook
 from devkit.supervisor import LocalBackend
 from tests.builders import customer, invoice, tables
@@ -120,6 +121,15 @@ def test_the_debtor_answers_on_the_page_and_sync_brings_it_back(world, tmp_path)
     assert events["promise"]["amount"] == 600.0
     assert events["dispute"]["invoice"] == "INV-102"
     assert events["plan"]["amount"] == 1680.0 and "3 monthly" in events["plan"]["note"]
+    # the plan asked for is a Proposed row of the Plans table, added to the workbook
+    plans = json.loads(r.stdout)["plans"]
+    assert (plans["rows_added"], plans["created"]) == (1, True)
+    (plan,) = plans["plans"]
+    assert (plan["plan"], plan["customer"], plan["instalments"], plan["invoices"]) == (
+        f"REQ-{events['plan']['id']}", "C1", 3, "INV-101; INV-102")
+    raw = read_workbook(world["wb"])["plans"]
+    assert dict(zip(raw.header, (c[0] for c in raw.columns), strict=True))["Status"] == \
+        "Proposed"
     world["synced"] = True
 
 

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from creditdesk.api.models import EventOut
+from creditdesk.domain.plans import request_note
 
 from . import history, keys
 from .errors import Invalid
@@ -163,9 +164,8 @@ def plan(deps: Deps, link: Link, pg: Page, instalments: int, currency: str,
     if not pg.today <= start <= pg.today + dt.timedelta(days=62):
         raise Invalid("start: choose a first instalment within two months", "start")
     total = pg.totals[currency][0]
-    invoices = ",".join(x.invoice for x in pg.open_items if x.currency == currency)
-    note = (f"Proposed: {instalments} monthly instalments from {start.isoformat()}; "
-            f"invoices {invoices}")
+    note = request_note(instalments, start,
+                        [x.invoice for x in pg.open_items if x.currency == currency])
     return _event(deps, link, "plan", amount=total, currency=currency, date=start,
                   note=note[:2000])
 
