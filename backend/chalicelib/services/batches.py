@@ -19,6 +19,7 @@ from creditdesk.api.models import BatchIn, BatchOut, Counts, ReminderIn, Reminde
 
 from . import amounts, keys, ledgers, senders
 from .errors import BadToken, Conflict, InProgress, Invalid, NotFound
+from .html_safe import sanitise_html
 from .messages import MAX_PER_MESSAGE, MESSAGE_BUDGET, dumps
 from .ports import AlreadyRunning, Cond, Deps, Item, PayloadMismatch, Update
 from .tenancy import local_day, profile
@@ -133,8 +134,9 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
     The step the API and the computed cycle share."""
     now = keys.stamp(deps.clock.now())
     keyed: dict[str, ReminderIn] = {}
-    for r in reminders:
-        keyed.setdefault(r.key(tenant, day), r)
+    for r in reminders:  # a client's HTML is never stored or mailed as given
+        keyed.setdefault(r.key(tenant, day), r.model_copy(update={"html": sanitise_html(
+            r.html)}) if r.html else r)
     pk = keys.batch_rows_pk(tenant, batch_id)
     entries: list[str] = []
     rows = []
