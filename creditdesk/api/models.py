@@ -136,9 +136,10 @@ class ReminderIn(Model):
     subject: Annotated[str, Field(min_length=1, max_length=998)]
     text: Annotated[str, Field(min_length=1, max_length=200_000)]
     html: Annotated[str, Field(max_length=400_000)] = Field(
-        "", description="sanitised by the backend on arrival (nh3): only plain formatting tags (p, br, tables, "
-        "lists, emphasis, links to http, https or mailto) are kept; scripts, styles, event "
-        "handlers and every other attribute are dropped, the text is kept escaped")
+        "", description="sanitised by the backend on arrival (nh3): only plain formatting "
+        "tags (p, br, tables, lists, emphasis, links to http, https or mailto) are kept; "
+        "scripts, styles, event handlers and every other attribute are dropped, the text is "
+        "kept escaped")
     invoices: list[Id] = Field(min_length=1, max_length=5000)
     amount: float = Field(gt=0, description="the amount asked for; more than 0")
     interest: float = Field(0.0, ge=0)

@@ -54,7 +54,8 @@ def test_every_reminder_the_sample_renders_passes_unchanged():
     ("<style>p{}</style><title>t</title>body", "body"),
     ("<!-- <script>x</script> -->ok", "ok"),
     ("<p>1 &lt; 2 &amp; 3</p>", "<p>1 &lt; 2 &amp; 3</p>"),
-    ("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+    ("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+     "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
     ("<p>&#60;script&#62;x&#60;/script&#62;</p>", "<p>&lt;script&gt;x&lt;/script&gt;</p>"),
     ("<p>a &amp;lt;b&amp;gt;</p>", "<p>a &amp;lt;b&amp;gt;</p>"),
     ("<p>\u202e&#8238;x</p>", "<p>\u202e\u202ex</p>"),  # text, still escaped text
