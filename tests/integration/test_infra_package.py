@@ -53,7 +53,7 @@ def test_the_zip_is_within_budget_and_holds_the_app_and_the_domain_package(packa
     assert {"root.dat", "en_GB.dat", "de.dat", "de_DE.dat", "fr_FR.dat"} <= cldr
     assert "ja.dat" not in cldr and package["babel_files_left_out"] > 800
     assert {"app.py", "chalicelib", "creditdesk", "pydantic", "aws_lambda_powertools",
-            "holidays", "jinja2", "babel"} <= tops
+            "holidays", "jinja2", "babel", "nh3"} <= tops
     assert {"chalicelib/templates/debtor/page.html", "chalicelib/templates/debtor/page.css"} \
         <= pages  # the debtor page's templates are package data
     assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests",
