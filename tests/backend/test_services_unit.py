@@ -342,6 +342,24 @@ def test_an_event_written_while_its_customer_is_erased_is_scrubbed_and_refused(
     assert not [i for i in fake.store.items.values() if "Mr Smith" in json.dumps(i)]
 
 
+def test_a_reminder_for_a_customer_erased_already_fails_on_arrival_and_keeps_nothing(
+        fake, tenant):
+    erasure.erase_customer(fake, tenant, "C1")
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001", reminders=[
+        reminder("C1", subject="Reminder for Mr Smith"), reminder("C2")]))
+    bodies = fake.queue.take("send")
+    assert bodies and not any("c1.example.com" in b or "Mr Smith" in b for b in bodies)
+    rows = {r["customer"]: r for r in fake.store.query_all(
+        keys.batch_rows_pk(tenant, "batch-0001"))}
+    assert rows["C1"]["status"] == "failed" and rows["C1"]["detail"] == tombstones.ERASED
+    assert rows["C1"]["to"] == rows["C1"]["subject"] == ""
+    assert rows["C2"]["status"] == "queued"
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0002", reminders=[
+        reminder("C1")]))  # nothing left to send: no message at all
+    assert fake.queue.take("send") == []
+    assert batches.batch_out(fake, tenant, "batch-0002").status == "done"
+
+
 def test_a_newer_snapshot_is_not_replaced_by_an_older_one(fake, tenant):
     put(fake, tenant, overdue_ledger(1))
     newer = put(fake, tenant, overdue_ledger(2))
