@@ -159,8 +159,11 @@ def test_every_function_has_its_own_role_with_only_what_its_handler_calls(packag
         "SendWorker", "WorkWorker", "APIHandler"}  # the API: a debtor's dispute, at once
     assert {n for n, a in actions.items() if "s3:DeleteObject" in a} == {
         "APIHandler", "Tick"}  # the tick: a held batch's part, once released
-    for schedule in ("Tick", "NightlyScores", "WeeklyDigest", "PageSummary"):
+    for schedule in ("NightlyScores", "WeeklyDigest", "PageSummary"):
         assert actions[schedule] == {"dynamodb:Query", "sqs:SendMessage"} | logs
+    assert actions["Tick"] == {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
+                               "dynamodb:DeleteItem", "s3:GetObject", "s3:DeleteObject",
+                               "sqs:SendMessage"} | logs  # and it releases held batches
     assert sam["Parameters"]["SenderAddresses"]["Type"] == "CommaDelimitedList"
 
 
