@@ -618,6 +618,12 @@ def held_objects(tenant: str) -> dict[str, bytes]:
             for o in listed}
 
 
+def held_items(part: bytes) -> list[dict]:
+    import json
+
+    return [it for body in json.loads(part) for it in json.loads(body)["items"]]
+
+
 def release(app, aws) -> None:
     """The hourly tick the next morning, then the send worker until the queue is empty."""
     with use(bootstrap(clock=FakeClock(NEXT_MORNING))):
@@ -710,4 +716,28 @@ def test_an_erasure_after_the_release_started_stops_the_rest_of_the_held_batch(
     assert Counter(r["status"] for r in rows.values() if r["customer"] == "X") == Counter(
         sent=2, failed=4)
     assert stored_with(X_ADDRESS, outbox) == [] and stored_with(X_NAME, outbox) == []
+    assert_settled(client, acme[1], ["batch-0001"])
+
+
+def test_an_oversized_reminder_of_an_erased_customer_leaves_the_held_part_and_s3(
+        client, app, aws, acme):
+    """A reminder too large for a queue message is held as a reference to its own S3 object:
+    the erasure takes the reference out of the held part and deletes the object."""
+    import os
+
+    outbox = Path(os.environ["CREDITDESK_OUTBOX"])
+    big = x_reminder(1)
+    lines = "Invoice line.\n" * 14_000  # text and HTML ~390 KB together: over a message
+    big.update(text=f"Dear {X_NAME}, please pay.\n{lines}", html=f"<p>{X_NAME}</p><p>{lines}</p>")
+    hold_batch(client, acme[1], "batch-0001", [big, reminder("Y1")])
+    assert stored_with(X_NAME, outbox)  # in the reminder's own object until the erasure
+    (part,) = held_objects(acme[0]).values()
+    assert X_NAME.encode() not in part and [sorted(it) for it in held_items(part)] == [
+        ["key", "ref"], ["key", "r"]]
+    client.http.delete("/v1/customers/X", headers=bearer(acme[1]))
+    (part,) = held_objects(acme[0]).values()
+    assert [it["r"]["customer"] for it in held_items(part)] == ["Y1"]
+    assert stored_with(X_NAME, outbox) == [] and stored_with(X_ADDRESS, outbox) == []
+    release(app, aws)
+    assert sent_to() == Counter({"ap@y1.example.com": 1})
     assert_settled(client, acme[1], ["batch-0001"])
