@@ -480,9 +480,18 @@ def ses_events_statements() -> list[dict[str, Any]]:
 
 
 def schedule_statements() -> list[dict[str, Any]]:
-    """``tick``, ``nightly_scores``, ``weekly_digest``: the tenant list (index), work items
-    on the work queue. The mail of the digest goes from the work worker."""
+    """``nightly_scores``, ``weekly_digest``, ``page_summary``: the tenant list (index), work
+    items on the work queue. The mail of the digest goes from the work worker."""
     return [_dynamodb("Query"), _queue("WorkQueue", "SendMessage"), _LOGS]
+
+
+def tick_statements() -> list[dict[str, Any]]:
+    """``tick``: the schedules' own, and the release of batches held for the Send Window
+    (``holding.release_due``): the held parts (index, S3), the erased customers' tombstones
+    and their rows, the send queue."""
+    return [_dynamodb("Query", "BatchGetItem", "UpdateItem", "DeleteItem"),
+            _objects("GetObject", "DeleteObject"), _queue("WorkQueue", "SendMessage"),
+            _queue("SendQueue", "SendMessage"), _LOGS]
 
 
 def role_statements() -> dict[str, list[dict[str, Any]]]:
@@ -492,7 +501,7 @@ def role_statements() -> dict[str, list[dict[str, Any]]]:
             "api_key_auth": authorizer_statements(),
             "send_worker": send_worker_statements(),
             "work_worker": work_worker_statements(), "ses_events": ses_events_statements(),
-            "tick": schedules, "nightly_scores": schedules, "weekly_digest": schedules,
+            "tick": tick_statements(), "nightly_scores": schedules, "weekly_digest": schedules,
             "page_summary": schedules}
 
 

@@ -322,6 +322,7 @@ REMINDER_INVOICES = TableSpec("ReminderInvoices", (
     Column("Currency", "label", key="currency", get=lambda p: p[0].currency, width=10),
     Column("Level", "int", key="level", get=lambda p: p[0].level),
     Column("Invoice", key="invoice", get=lambda p: p[1].invoice),
+    Column("Reference", key="reference", get=lambda p: p[1].reference),  # as in the mail
     Column("Invoice Date", "date", key="invoice_date", get=lambda p: p[1].invoice_date),
     Column("Due Date", "date", key="due_date", get=lambda p: p[1].due_date),
     Column("Days Overdue", "int", key="days_overdue", get=lambda p: p[1].days_overdue),

@@ -14,7 +14,6 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from creditdesk.api.html_safe import sanitise_html
 from creditdesk.domain.contract import HISTORY as _HISTORY
 from creditdesk.domain.emails import email_problem
 
@@ -136,10 +135,11 @@ class ReminderIn(Model):
     cc: list[str] = Field(default_factory=list, max_length=49)
     subject: Annotated[str, Field(min_length=1, max_length=998)]
     text: Annotated[str, Field(min_length=1, max_length=200_000)]
-    html: Annotated[str, Field(max_length=400_000), AfterValidator(sanitise_html)] = Field(
-        "", description="sanitised on arrival: only plain formatting tags (p, br, tables, "
-        "lists, emphasis, links to http, https or mailto) are kept; scripts, styles, event "
-        "handlers and every other attribute are dropped, the text is kept escaped")
+    html: Annotated[str, Field(max_length=400_000)] = Field(
+        "", description="sanitised by the backend on arrival (nh3): only plain formatting "
+        "tags (p, br, tables, lists, emphasis, links to http, https or mailto) are kept; "
+        "scripts, styles, event handlers and every other attribute are dropped, the text is "
+        "kept escaped")
     invoices: list[Id] = Field(min_length=1, max_length=5000)
     amount: float = Field(gt=0, description="the amount asked for; more than 0")
     interest: float = Field(0.0, ge=0)

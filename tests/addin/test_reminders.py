@@ -245,3 +245,23 @@ def test_a_reminder_whose_level_is_a_letter_is_not_emailed(tmp_path, backend_app
         "C1"]
     assert sent_messages(backend_app) == 1
     assert "C2 EUR: cannot be sent: channel is Letter" in table(sent, "Issues")[0]["Message"]
+
+
+def test_the_reminder_invoices_table_shows_each_invoices_reference_as_the_mail_does(tmp_path):
+    from creditdesk.analysis.report import Analysis
+    from creditdesk.domain.ledger import build_ledger, raw_tables
+
+    book = tables(customers=[customer("C1"), customer("C2")],
+                  invoices=[invoice("I1", 1000.0, days_before(10, AS_OF), Reference="PO-1001"),
+                            invoice("I2", 500.0, days_before(40, AS_OF), customer="C2")],
+                  settings={"Backend URL": URL, "As Of Date": AS_OF})
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, book)
+    _, _, after = run(payload_from_file(path), scripts.preview_reminders)
+    lines = table(after, "ReminderInvoices")
+    assert list(lines[0])[3:6] == ["Invoice", "Reference", "Invoice Date"]
+    assert [(ln["Invoice"], ln["Reference"]) for ln in lines] == [("I1", "PO-1001"),
+                                                                  ("I2", None)]
+    mail = next(r for r in Analysis(build_ledger(raw_tables(book))).remind_doc()["reminders"]
+                if r["customer"] == "C1")
+    assert "PO-1001" in mail["text"] and "<td>PO-1001</td>" in mail["html"]

@@ -38,6 +38,10 @@ def test_openapi_document_needs_no_key_and_lists_every_route(client):
     for method, path, *_ in ROUTES:
         assert method in doc["paths"][path]
     assert "BatchIn" in doc["components"]["schemas"]
+    recording = {p for p, ops in doc["paths"].items() if "410" in ops.get("post", {})
+                 .get("responses", {})}
+    assert recording == {f"/v1/customers/{{customer}}/{r}" for r in (
+        "promises", "disputes", "notes")}
 
 
 @pytest.mark.parametrize(("method", "path"), [(m.upper(), p) for m, p, *_ in ROUTES])
@@ -379,3 +383,24 @@ def test_page_tokens_of_another_tenant_are_refused(client, acme, other, acme_dat
     r = client.http.get(f"/v1/customers/C0/history?next={acme_data['hist_next']}",
                         headers=h_other)
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(("route", "payload"), [
+    ("promises", {"amount": 100.0, "date": "2026-12-31"}),
+    ("disputes", {"invoice": "INV-1", "reason": "wrong amount"}),
+    ("notes", {"text": "called, will pay Friday"}),
+])
+def test_nothing_more_is_recorded_for_an_erased_customer(client, app, aws, acme, route,
+                                                         payload):
+    h = bearer(acme[1])
+    assert client.http.post(f"/v1/customers/C1/{route}", headers=h,
+                            body=body(payload)).status_code == 201
+    assert client.http.delete("/v1/customers/C1", headers=h).status_code == 200
+    r = client.http.post(f"/v1/customers/C1/{route}", headers=h, body=body(payload))
+    assert r.status_code == 410, r.json_body
+    assert r.json_body["error"] == "customer_erased" and r.json_body["field"] == "customer"
+    assert "C1" in r.json_body["message"] and "erased" in r.json_body["message"]
+    assert client.http.get("/v1/customers/C1/history", headers=h).json_body["items"] == []
+    # another customer is recorded as before
+    assert client.http.post(f"/v1/customers/C2/{route}", headers=h,
+                            body=body(payload)).status_code == 201

@@ -107,8 +107,8 @@ def test_html_a_client_sends_is_sanitised_before_it_is_mailed(client, key, app, 
     [eml] = (tmp_path / "outbox").rglob("*.eml")  # the copy of what went to SES
     msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     mailed = msg.get_body(("html",)).get_content()
-    assert '<p>Please pay <b>now</b>.<a>here</a> or <a href="https://pay.example/inv-1">' \
-           "online</a></p>" in mailed
+    assert '<p>Please pay <b>now</b>.<a rel="noopener">here</a> or <a href="https://' \
+           'pay.example/inv-1" rel="noopener">online</a></p>' in mailed
     assert '<td style="text-align:right">1,000.00</td><td>x</td>' in mailed
     for bad in ("script", "onclick", "onerror", "<img", "javascript:", "<style",
                 "evil.example"):

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.bootstrap import use
-from chalicelib.services import debtor, erasure, keys, links, snapshots, tenancy
+from chalicelib.services import debtor, erasure, keys, links, snapshots, tenancy, tombstones
 from creditdesk.api.models import SnapshotIn
 from tests.builders import customer, days_before, invoice
 
@@ -244,6 +244,31 @@ def test_an_erased_customers_links_die_with_it(web, fake, acme):
     assert out.erased["page_links_deleted"] == 1
     assert page(web, token).status_code == 404
     assert not [k for k in fake.store.items if k[1].startswith("LINK#")]
+
+
+@pytest.mark.parametrize("form", ["promise", "dispute", "plan", "message"])
+def test_a_form_sent_while_the_customer_is_erased_stores_nothing_and_gets_the_404(
+        web, fake, acme, monkeypatch, form):
+    """The erasure lands after the link was read (its tombstone is written first): the
+    answer is the 404 of a dead link, no event is stored and no mail goes."""
+    fields = {"promise": {"amount": "500", "date": "2026-07-15"},
+              "dispute": {"invoice": "INV-1", "reason": "wrong_amount", "text": "twice"},
+              "plan": {"instalments": "4", "currency": "EUR", "start": "2026-07-31"},
+              "message": {"message": "Call me"}}[form]
+    token = links.issue(fake, acme[0], "C1", "b1")
+    html = page(web, token).body.decode()
+    real = links.resolve
+
+    def resolve_then_erase(deps, tok):
+        link = real(deps, tok)
+        tombstones.bury(deps, acme[0], "C1")
+        return link
+
+    monkeypatch.setattr(links, "resolve", resolve_then_erase)
+    r = post(web, token, {"form": form, **fields, "csrf": csrf(html, form)})
+    assert r.status_code == 404 and "does not work" in r.body.decode()
+    assert fake.store.query_all(keys.customer_pk(acme[0], "C1"), prefix="H#") == []
+    assert not [m for _, m in fake.mailer.sent if m.to == "cc@acme.example"]
 
 
 def test_the_page_speaks_the_customers_language(web, fake):

@@ -4,6 +4,7 @@ record, double and concurrent submission, SQS redelivery. Counted from what SES 
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import threading
 from collections import Counter
@@ -14,14 +15,14 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import aws as _aws
 from chalicelib.adapters.dynamo import DynamoStore
-from chalicelib.bootstrap import bootstrap
+from chalicelib.bootstrap import bootstrap, use
 from chalicelib.services import batches, sending, tenancy
 from chalicelib.services.errors import Conflict
 from creditdesk.api.models import BatchIn
 
 from .build import reminder, reminders
 from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event
-from .fakes import FakeContext
+from .fakes import FakeClock, FakeContext
 
 
 @pytest.fixture
@@ -583,3 +584,160 @@ def test_an_erasure_during_the_send_stops_the_rest_and_nothing_keeps_the_address
     hist = client.http.get("/v1/customers/X/history", headers=bearer(acme[1])).json_body
     assert {e["type"] for e in hist["items"]} <= {"reminder", "delivery", "bounce"}
     assert all(e["email"] in (None, "") for e in hist["items"])
+
+
+# -- held batches and erasure: nothing of an erased customer waits in S3 for the window ----
+WINDOW = {"time_zone": "Europe/London", "start": "09:00", "end": "17:00", "country": "GB"}
+EVENING = dt.datetime(2026, 12, 7, 18, 31, tzinfo=dt.UTC)  # Monday, after the window
+NEXT_MORNING = dt.datetime(2026, 12, 8, 9, 5, tzinfo=dt.UTC)  # Tuesday, inside it
+X_NAME = "Xavier Holdings Ltd"
+X_ADDRESS = "ap@xavier.example.com"
+
+
+def x_reminder(n: int) -> dict:
+    return reminder("X", invoices=(f"INV-X{n}",), to=X_ADDRESS,
+                    subject=f"Reminder for {X_NAME}", text=f"Dear {X_NAME}, please pay.",
+                    html=f"<p>Dear {X_NAME}, please pay.</p>")
+
+
+def hold_batch(client, key: str, batch_id: str, rems: list[dict]) -> None:
+    with use(bootstrap(clock=FakeClock(EVENING))):
+        r = client.http.post("/v1/batches", headers=bearer(key), body=body(
+            {"batch_id": batch_id, "reminders": rems, "send_window": WINDOW}))
+    assert r.status_code == 202, r.json_body
+    out = client.http.get(f"/v1/batches/{batch_id}", headers=bearer(key)).json_body
+    assert out["status"] in ("scheduled", "sending")  # the real clock may be past the window
+
+
+def held_objects(tenant: str) -> dict[str, bytes]:
+    import os
+
+    s3, bucket = _aws.client("s3"), os.environ["CREDITDESK_BUCKET"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{tenant}/held/").get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            for o in listed}
+
+
+def held_items(part: bytes) -> list[dict]:
+    import json
+
+    return [it for body in json.loads(part) for it in json.loads(body)["items"]]
+
+
+def release(app, aws) -> None:
+    """The hourly tick the next morning, then the send worker until the queue is empty."""
+    with use(bootstrap(clock=FakeClock(NEXT_MORNING))):
+        app.handler_map["tick"]({"version": "0", "id": "e", "detail-type": "Scheduled Event",
+                                 "source": "aws.events", "account": "1",
+                                 "time": "2026-12-08T09:05:00Z", "region": "eu-west-2",
+                                 "resources": [], "detail": {}}, FakeContext())
+        pump(app, aws["CREDITDESK_SEND_QUEUE_URL"])
+
+
+def test_erasing_a_customer_scrubs_every_held_batch_and_the_release_sends_only_the_others(
+        client, app, aws, acme):
+    import os
+
+    outbox = Path(os.environ["CREDITDESK_OUTBOX"])
+    ys = [reminder("Y1"), reminder("Y2")]
+    hold_batch(client, acme[1], "batch-0001", [x_reminder(1), *ys, x_reminder(2)])
+    hold_batch(client, acme[1], "batch-0002", [x_reminder(3)])  # X alone: nothing is left
+    held = held_objects(acme[0])
+    assert len(held) == 2 and all(X_ADDRESS.encode() in b for b in held.values())
+    assert ses_sent() == []
+    out = client.http.delete("/v1/customers/X", headers=bearer(acme[1])).json_body
+    assert out["erased"]["held_parts_rewritten"] == 2 and out["erased"]["reminders_stopped"] == 3
+    held = held_objects(acme[0])
+    assert list(held) == [f"{acme[0]}/held/batch-0001/00001.json"]  # batch-0002's is deleted
+    assert b"ap@y1.example.com" in held[f"{acme[0]}/held/batch-0001/00001.json"]
+    assert stored_with(X_ADDRESS, outbox) == [] and stored_with(X_NAME, outbox) == []
+    release(app, aws)
+    assert sent_to() == addresses(ys)  # only Y
+    rows = rows_of(client, acme[1], "batch-0001")
+    assert Counter((r["customer"], r["status"]) for r in rows.values()) == Counter(
+        {("X", "failed"): 2, ("Y1", "sent"): 1, ("Y2", "sent"): 1})
+    (x_only,) = rows_of(client, acme[1], "batch-0002").values()
+    assert x_only["status"] == "failed" and "erased" in x_only["detail"]
+    assert held_objects(acme[0]) == {}
+    assert stored_with(X_ADDRESS, outbox) == [] and stored_with(X_NAME, outbox) == []
+    assert_settled(client, acme[1], ["batch-0001", "batch-0002"])
+
+
+def test_the_release_leaves_out_a_customer_erased_after_the_part_was_held(
+        client, app, aws, acme):
+    """The erasure's sweep of the held parts ran before this part was written (a hold under
+    way while the customer was erased): the release reads the tombstone and sends only Y."""
+    from chalicelib.services import erasure, holding
+
+    hold_batch(client, acme[1], "batch-0001", [x_reminder(1), reminder("Y1")])
+    sweep, holding.forget = holding.forget, lambda *a: 0  # the sweep found nothing yet
+    try:
+        erasure.erase_customer(bootstrap(), acme[0], "X")
+    finally:
+        holding.forget = sweep
+    assert X_ADDRESS.encode() in held_objects(acme[0])[f"{acme[0]}/held/batch-0001/00001.json"]
+    assert holding.release_due(bootstrap(clock=FakeClock(NEXT_MORNING))) == 1
+    bodies = [r["body"] for r in receive(aws["CREDITDESK_SEND_QUEUE_URL"])]
+    assert bodies and not any(X_ADDRESS in b or X_NAME in b for b in bodies)
+    pump(app, aws["CREDITDESK_SEND_QUEUE_URL"])
+    assert sent_to() == Counter({"ap@y1.example.com": 1})
+    rows = {r["customer"]: r for r in rows_of(client, acme[1], "batch-0001").values()}
+    assert rows["X"]["status"] == "failed" and "erased" in rows["X"]["detail"]
+    assert rows["X"]["to"] == "" and rows["X"]["subject"] == ""
+    assert held_objects(acme[0]) == {}
+    assert_settled(client, acme[1], ["batch-0001"])
+
+
+def test_an_erasure_after_the_release_started_stops_the_rest_of_the_held_batch(
+        client, app, aws, acme):
+    import os
+
+    outbox = Path(os.environ["CREDITDESK_OUTBOX"])
+    rems = [x_reminder(i) for i in range(6)] + [reminder("Y1"), reminder("Y2")]
+    hold_batch(client, acme[1], "batch-0001", rems)
+    erased: list[dict] = []
+
+    def erase_on_second(params, **kw):  # the release happened; X's second send is under way
+        sent_x = sum(1 for m in ses_sent() if m.destinations["ToAddresses"] == [X_ADDRESS])
+        if params["Destination"]["ToAddresses"] == [X_ADDRESS] and sent_x == 1 and not erased:
+            erased.append(client.http.delete("/v1/customers/X",
+                                             headers=bearer(acme[1])).json_body)
+
+    remove = ses_hook("before-parameter-build", erase_on_second)
+    try:
+        release(app, aws)
+    finally:
+        remove()
+    (answer,) = erased
+    assert answer["erased"]["held_parts_rewritten"] == 0  # released already: nothing held
+    assert sent_to()[X_ADDRESS] == 2  # the one in flight went; none after the tombstone
+    assert sent_to()["ap@y1.example.com"] == sent_to()["ap@y2.example.com"] == 1
+    rows = rows_of(client, acme[1], "batch-0001")
+    assert Counter(r["status"] for r in rows.values() if r["customer"] == "X") == Counter(
+        sent=2, failed=4)
+    assert stored_with(X_ADDRESS, outbox) == [] and stored_with(X_NAME, outbox) == []
+    assert_settled(client, acme[1], ["batch-0001"])
+
+
+def test_an_oversized_reminder_of_an_erased_customer_leaves_the_held_part_and_s3(
+        client, app, aws, acme):
+    """A reminder too large for a queue message is held as a reference to its own S3 object:
+    the erasure takes the reference out of the held part and deletes the object."""
+    import os
+
+    outbox = Path(os.environ["CREDITDESK_OUTBOX"])
+    big = x_reminder(1)
+    lines = "Invoice line.\n" * 14_000  # text and HTML ~390 KB together: over a message
+    big.update(text=f"Dear {X_NAME}, please pay.\n{lines}", html=f"<p>{X_NAME}</p><p>{lines}</p>")
+    hold_batch(client, acme[1], "batch-0001", [big, reminder("Y1")])
+    assert stored_with(X_NAME, outbox)  # in the reminder's own object until the erasure
+    (part,) = held_objects(acme[0]).values()
+    assert X_NAME.encode() not in part and [sorted(it) for it in held_items(part)] == [
+        ["key", "ref"], ["key", "r"]]
+    client.http.delete("/v1/customers/X", headers=bearer(acme[1]))
+    (part,) = held_objects(acme[0]).values()
+    assert [it["r"]["customer"] for it in held_items(part)] == ["Y1"]
+    assert stored_with(X_NAME, outbox) == [] and stored_with(X_ADDRESS, outbox) == []
+    release(app, aws)
+    assert sent_to() == Counter({"ap@y1.example.com": 1})
+    assert_settled(client, acme[1], ["batch-0001"])

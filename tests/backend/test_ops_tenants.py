@@ -4,6 +4,7 @@ tenant needs a verified sender, a deleted tenant leaves nothing behind."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 
@@ -11,12 +12,12 @@ import pytest
 
 from backend.ops.cli import main
 from chalicelib.adapters import aws as clients
-from chalicelib.bootstrap import bootstrap
+from chalicelib.bootstrap import bootstrap, use
 from chalicelib.services import tenancy
 
 from .build import overdue_ledger, reminder
 from .conftest import bearer, body, ses_sent, sqs_bodies, sqs_event
-from .fakes import FakeContext
+from .fakes import FakeClock, FakeContext
 
 
 @pytest.fixture
@@ -132,7 +133,8 @@ def test_keys_are_created_listed_and_revoked_by_id(aws, environ, capsys):
 
 
 def _populate(client, app, aws, key: str) -> None:
-    """A ledger, an upload, a batch sent, a bounce, a note, scores."""
+    """A ledger, an upload, a batch sent, a bounce, a note, scores, a batch held for the Send
+    Window (its index item and its S3 object)."""
     h = bearer(key)
     assert client.http.post("/v1/ledger", headers=h, body=body(overdue_ledger(3))
                             ).status_code == 201
@@ -151,6 +153,12 @@ def _populate(client, app, aws, key: str) -> None:
         message=json.dumps(bounce)))
     assert client.http.post("/v1/customers/C9/notes", headers=h, body=body(
         {"text": "called"})).status_code == 201
+    saturday = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)
+    with use(bootstrap(clock=FakeClock(saturday))):
+        assert client.http.post("/v1/batches", headers=h, body=body(
+            {"batch_id": "batch-held", "reminders": [reminder("C3")], "send_window": {
+                "time_zone": "Europe/London", "start": "09:00", "end": "17:00",
+                "country": "GB"}})).status_code == 202
     from chalicelib.services import scores
 
     scores.compute_scores(bootstrap(), tenancy.key_tenant(f"Bearer {key}")[0])
@@ -178,7 +186,8 @@ def test_a_deleted_tenant_leaves_no_key_item_or_object_and_others_keep_theirs(
                             body=body(overdue_ledger(2))).status_code == 201
     items, objects = _owned(acme)
     assert len(items) >= 10 and len(objects) >= 2  # snapshots, scores, the upload's record
-    assert {"H#", "SUPP#", "CLAIM#", "KEY#", "R#"} <= {
+    assert any("/held/" in o for o in objects)
+    assert {"H#", "SUPP#", "CLAIM#", "KEY#", "R#", "HELD#"} <= {
         it["sk"]["S"].split("#")[0] + "#" for it in items if "#" in it["sk"]["S"]}
     before = _owned(other)
 

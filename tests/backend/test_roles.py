@@ -110,6 +110,12 @@ def _run_api(client, rec: Recorder, key: str) -> None:
             assert client.http.get(path, headers=h).status_code in (200, 404), path
         assert client.http.post("/v1/customers/C2/notes", headers=h, body=body(
             {"text": "called"})).status_code == 201
+        sunday = dt.datetime(2026, 6, 28, 12, 0, tzinfo=dt.UTC)  # held for Monday 09:00
+        with use(bootstrap(clock=FakeClock(sunday))):
+            assert client.http.post("/v1/batches", headers=h, body=body(
+                {"batch_id": "batch-held", "reminders": [reminder("C2"), reminder("C3")],
+                 "send_window": {"time_zone": "Europe/London", "start": "09:00",
+                                 "end": "17:00", "country": "GB"}})).status_code == 202
         assert client.http.delete("/v1/customers/C2", headers=h).status_code == 200
 
 
@@ -170,6 +176,11 @@ def test_every_call_of_every_handler_is_allowed_by_its_own_role(client, app, aws
         for name in ("tick", "nightly_scores", "weekly_digest", "page_summary"):
             with rec.as_(name):
                 assert client.lambda_.invoke(name, event).payload == [tenant], name
+        assert ("s3:DeleteObject", "") in rec.calls["tick"]  # it released the held batch
+        held = [r for r in sqs_bodies(aws["CREDITDESK_SEND_QUEUE_URL"])
+                if json.loads(r["body"])["batch"] == "batch-held"]
+        assert [[it["r"]["customer"] for it in json.loads(r["body"])["items"]]
+                for r in held] == [["C3"]]  # C2 was erased while it was held
         work = sqs_bodies(aws["CREDITDESK_WORK_QUEUE_URL"])
         with rec.as_("work_worker"):
             assert {json.loads(w["body"])["kind"] for w in work} == {

@@ -20,7 +20,7 @@ from chalicelib.services import (
     tenancy,
     tombstones,
 )
-from chalicelib.services.errors import Conflict, Invalid, NotAccepted, TooLarge
+from chalicelib.services.errors import Conflict, Erased, Invalid, NotAccepted, TooLarge
 from chalicelib.services.ports import Update
 from creditdesk.api.models import (
     BatchIn,
@@ -321,6 +321,43 @@ def test_erasure_removes_personal_data_and_keeps_accounting_evidence(fake, tenan
     c1 = next(r for r in cust.rows if r[0] == "C1")
     assert "C1 Ltd" not in c1 and "ap@c1.example.com" not in c1
     assert history.customer_history(fake, tenant, "C2", 10, None)[0][0].note == "C2 stays"
+
+
+def test_an_event_written_while_its_customer_is_erased_is_scrubbed_and_refused(
+        fake, tenant, monkeypatch):
+    """The erasure's tombstone lands between the check and the write: the event written is
+    deleted again at once, and the caller is refused as if the tombstone had come first."""
+    real = fake.store.put
+
+    def erased_meanwhile(item, cond=None):
+        if str(item.get("sk", "")).startswith("H#"):
+            tombstones.bury(fake, tenant, "C1")
+        return real(item, cond)
+
+    monkeypatch.setattr(fake.store, "put", erased_meanwhile)
+    with pytest.raises(Erased) as err:
+        history.add_note(fake, tenant, "C1", NoteIn(text="called Mr Smith at home"))
+    assert err.value.field == "customer" and err.value.code == "customer_erased"
+    assert history.customer_history(fake, tenant, "C1", 10, None)[0] == []
+    assert not [i for i in fake.store.items.values() if "Mr Smith" in json.dumps(i)]
+
+
+def test_a_reminder_for_a_customer_erased_already_fails_on_arrival_and_keeps_nothing(
+        fake, tenant):
+    erasure.erase_customer(fake, tenant, "C1")
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001", reminders=[
+        reminder("C1", subject="Reminder for Mr Smith"), reminder("C2")]))
+    bodies = fake.queue.take("send")
+    assert bodies and not any("c1.example.com" in b or "Mr Smith" in b for b in bodies)
+    rows = {r["customer"]: r for r in fake.store.query_all(
+        keys.batch_rows_pk(tenant, "batch-0001"))}
+    assert rows["C1"]["status"] == "failed" and rows["C1"]["detail"] == tombstones.ERASED
+    assert rows["C1"]["to"] == rows["C1"]["subject"] == ""
+    assert rows["C2"]["status"] == "queued"
+    batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0002", reminders=[
+        reminder("C1")]))  # nothing left to send: no message at all
+    assert fake.queue.take("send") == []
+    assert batches.batch_out(fake, tenant, "batch-0002").status == "done"
 
 
 def test_a_newer_snapshot_is_not_replaced_by_an_older_one(fake, tenant):

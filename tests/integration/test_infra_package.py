@@ -53,7 +53,7 @@ def test_the_zip_is_within_budget_and_holds_the_app_and_the_domain_package(packa
     assert {"root.dat", "en_GB.dat", "de.dat", "de_DE.dat", "fr_FR.dat"} <= cldr
     assert "ja.dat" not in cldr and package["babel_files_left_out"] > 800
     assert {"app.py", "chalicelib", "creditdesk", "pydantic", "aws_lambda_powertools",
-            "holidays", "jinja2", "babel"} <= tops
+            "holidays", "jinja2", "babel", "nh3"} <= tops
     assert {"chalicelib/templates/debtor/page.html", "chalicelib/templates/debtor/page.css"} \
         <= pages  # the debtor page's templates are package data
     assert not tops & {"boto3", "botocore", "numpy", "moto", "ops", "backend", "addin", "tests",
@@ -157,9 +157,13 @@ def test_every_function_has_its_own_role_with_only_what_its_handler_calls(packag
     assert actions["ApiKeyAuth"] == {"dynamodb:GetItem"} | logs  # it only reads keys
     assert {n for n, a in actions.items() if "ses:SendEmail" in a} == {
         "SendWorker", "WorkWorker", "APIHandler"}  # the API: a debtor's dispute, at once
-    assert {n for n, a in actions.items() if "s3:DeleteObject" in a} == {"APIHandler"}
-    for schedule in ("Tick", "NightlyScores", "WeeklyDigest", "PageSummary"):
+    assert {n for n, a in actions.items() if "s3:DeleteObject" in a} == {
+        "APIHandler", "Tick"}  # the tick: a held batch's part, once released
+    for schedule in ("NightlyScores", "WeeklyDigest", "PageSummary"):
         assert actions[schedule] == {"dynamodb:Query", "sqs:SendMessage"} | logs
+    assert actions["Tick"] == {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
+                               "dynamodb:DeleteItem", "s3:GetObject", "s3:DeleteObject",
+                               "sqs:SendMessage"} | logs  # and it releases held batches
     assert sam["Parameters"]["SenderAddresses"]["Type"] == "CommaDelimitedList"
 
 

@@ -458,7 +458,7 @@ def sample_docs(names: list[str] | None = None) -> dict:
                 "template": "first_reminder", "language": "en", "to": "ap@acme.example.com",
                 "cc": "", "subject": "=cmd|' /C calc'!A0", "text": "", "html": "",
                 "invoices": [
-                    {"invoice": "INV-1", "invoice_date": "2026-09-01",
+                    {"invoice": "INV-1", "reference": "PO-77", "invoice_date": "2026-09-01",
                      "due_date": "2026-10-01", "days_overdue": 54, "status": "overdue",
                      "outstanding": 1000.0, "interest": 0.0, "compensation": 0.0},
                     {"invoice": "+INV-2", "invoice_date": "2026-10-20",
@@ -734,10 +734,11 @@ def test_the_reminders_and_their_invoices_have_a_sheet_each_so_no_filter_hides_t
             head["Amount"], head["Total"]) == ("C-1", "GBP", 2, "ap@acme.example.com", 2,
                                                1500, 1500)
     lines = table_rows(lines_ws, "ReminderInvoices")
-    assert lines[0][:4] == ("Customer", "Currency", "Level", "Invoice")
-    assert [r[3] for r in lines[1:]] == ["INV-1", "+INV-2"]
-    assert lines[1][4] == dt.datetime(2026, 9, 1)
-    assert lines_ws.cell(3, 5).is_date
+    assert lines[0][:6] == ("Customer", "Currency", "Level", "Invoice", "Reference",
+                            "Invoice Date")
+    assert [r[3:5] for r in lines[1:]] == [("INV-1", "PO-77"), ("+INV-2", None)]
+    assert lines[1][5] == dt.datetime(2026, 9, 1)
+    assert lines_ws.cell(3, 6).is_date
     assert ws.freeze_panes == lines_ws.freeze_panes == "A3"
     assert ws.tables["Reminders"].ref.startswith("A2:")
     assert lines_ws.tables["ReminderInvoices"].ref.startswith("A2:")
@@ -824,7 +825,7 @@ def test_every_date_in_the_results_reads_the_same_in_every_locale(tmp_path):
 
     assert len(dates) >= 6
     assert {c.number_format for c in dates} <= {"yyyy-mm-dd", "yyyy-mm-dd hh:mm"}
-    assert book["Reminder invoices"]["E3"].number_format == "yyyy-mm-dd"  # invoice date
+    assert book["Reminder invoices"]["F3"].number_format == "yyyy-mm-dd"  # invoice date
     assert book["Dashboard"]["B3"].number_format == "yyyy-mm-dd"  # as of
 
 

@@ -176,7 +176,7 @@ def _act(deps, link, pg, values: dict[str, str]) -> None:
 @_guarded
 def act(token: str):
     from ..services import debtor, links
-    from ..services.errors import Invalid
+    from ..services.errors import Erased, Invalid
 
     deps, link = _open(token)
     if isinstance(link, Response):
@@ -192,6 +192,8 @@ def act(token: str):
     pg = debtor.page(deps, link)
     try:
         _act(deps, link, pg, values)
+    except Erased:  # erased since the link was read: the same 404 as a link that is gone
+        return _gone()
     except (Invalid, ValueError) as exc:
         message = exc.message if isinstance(exc, Invalid) else "a value is missing or not valid"
         keep = {k: values.get(k, "") for k in ("amount", "date")}

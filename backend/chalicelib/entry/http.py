@@ -39,6 +39,7 @@ class ApiError(Exception):
 # Each service error's HTTP status, most specific first (docs/api.md, "Errors").
 STATUS: list[tuple[type[_errors.ServiceError], int]] = [
     (_errors.NotFound, 404),
+    (_errors.Erased, 410),
     (_errors.InProgress, 409),
     (_errors.Conflict, 409),
     (_errors.Invalid, 422),

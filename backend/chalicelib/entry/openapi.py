@@ -11,6 +11,8 @@ ERRORS = {"400": "malformed request (bad JSON, bad query value)",
           "401": "no API key", "403": "unknown API key",
           "404": "not found (for this tenant)", "409": "conflict (retry, or a new batch_id)",
           "422": "invalid request: ``field`` names the field"}
+ERASED = ("the customer was erased (``error: customer_erased``, ``field: customer``): nothing "
+          "more is recorded for it")
 
 _CUSTOMER = {"name": "customer", "in": "path", "required": True,
              "schema": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -97,6 +99,8 @@ def document() -> dict[str, Any]:
                 **{code: {"description": what, **error} for code, what in ERRORS.items()},
                 "503": {"description": "storage or messaging unavailable; retry", **error}},
         }
+        if method == "post" and "{customer}" in path:  # it records into the history
+            op["responses"]["410"] = {"description": ERASED, **error}
         if req is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": ref(req)}}}

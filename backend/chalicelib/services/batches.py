@@ -17,8 +17,9 @@ from typing import Any
 
 from creditdesk.api.models import BatchIn, BatchOut, Counts, ReminderIn, ReminderOut
 
-from . import amounts, keys, ledgers, senders
+from . import amounts, keys, ledgers, senders, tombstones
 from .errors import BadToken, Conflict, InProgress, Invalid, NotFound
+from .html_safe import sanitise_html
 from .messages import MAX_PER_MESSAGE, MESSAGE_BUDGET, dumps
 from .ports import AlreadyRunning, Cond, Deps, Item, PayloadMismatch, Update
 from .tenancy import local_day, profile
@@ -130,12 +131,16 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
                      ) -> int:
     """Store a part's reminders as queued rows, enqueue them for the send worker (or, with
     ``held_until``, hold them until then: ``holding``), and record the part on the batch.
-    The step the API and the computed cycle share."""
+    A reminder for a customer erased already fails at once (``tombstones.ERASED``): its row
+    keeps no address or subject, and its content goes neither to the queue nor to S3. The
+    step the API and the computed cycle share."""
     now = keys.stamp(deps.clock.now())
     keyed: dict[str, ReminderIn] = {}
-    for r in reminders:
-        keyed.setdefault(r.key(tenant, day), r)
+    for r in reminders:  # a client's HTML is never stored or mailed as given
+        keyed.setdefault(r.key(tenant, day), r.model_copy(update={"html": sanitise_html(
+            r.html)}) if r.html else r)
     pk = keys.batch_rows_pk(tenant, batch_id)
+    gone = tombstones.erased(deps, tenant, {r.customer for r in keyed.values()})
     entries: list[str] = []
     rows = []
     for key, r in keyed.items():
@@ -144,6 +149,11 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
                "amount": r.amount, "status": "queued", "detail": "", "part": part,
                "updated_at": now, "gsi1pk": keys.customer_batches_gsi(tenant, r.customer),
                "gsi1sk": f"{batch_id}#{key}"}
+        if r.customer in gone:  # erased already: it fails here, and nothing of it is kept
+            row.update(status="failed", detail=tombstones.ERASED, to="", subject="",
+                       erased=True)
+            rows.append(row)
+            continue
         entry = dumps({"key": key, "r": r.model_dump(mode="json")})
         if len(entry.encode()) > MESSAGE_BUDGET:  # too large for a message: S3 holds it
             ref = keys.outgoing_blob(tenant, batch_id, key)
@@ -154,12 +164,12 @@ def accept_reminders(deps: Deps, tenant: str, batch_id: str, part: int, day: dt.
         entries.append(entry)
     messages = pack(tenant, batch_id, entries, part)
     deps.store.put_many(rows)
-    if held_until is not None:
+    if messages and held_until is not None:
         from . import holding
 
         holding.hold(deps, tenant, batch_id, part, [body for _, _, body in messages],
                      held_until)
-    else:
+    elif messages:
         deps.queue.send("send", [body for _, _, body in messages])
     deps.store.update(Update(keys.tenant_pk(tenant), f"BATCH#{batch_id}",
                              add={"parts_received": {part}}, set={"updated_at": now}))

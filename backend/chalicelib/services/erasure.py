@@ -8,7 +8,7 @@ from collections import Counter
 
 from creditdesk.api.models import ErasureOut
 
-from . import keys, ledgers, links, tombstones
+from . import holding, keys, ledgers, links, tombstones
 from .ports import Cond, Deps, Update
 from .tenancy import profile
 
@@ -37,7 +37,8 @@ def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
     kept: Counter = Counter()
     mids: set[str] = set()
     erased["page_links_deleted"] = links.forget(deps, tenant, customer)
-    _erase_rows(deps, tenant, customer, erased, kept, mids)
+    reminder_keys = _erase_rows(deps, tenant, customer, erased, kept, mids)
+    erased["held_parts_rewritten"] = holding.forget(deps, tenant, customer, reminder_keys)
     for ev in deps.store.query_all(keys.customer_pk(tenant, customer), prefix="H#"):
         tombstones.scrub_event(deps.store, ev)
         if ev.get("type") in tombstones.EVIDENCE:
@@ -57,10 +58,12 @@ def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
 
 
 def _erase_rows(deps: Deps, tenant: str, customer: str, erased: Counter, kept: Counter,
-                mids: set[str]) -> None:
+                mids: set[str]) -> set[str]:
     """The customer's batch rows: the address and subject blanked, the large content deleted,
-    and what has not been sent yet stopped (queued, held or dead-lettered: it fails)."""
+    and what has not been sent yet stopped (queued, held or dead-lettered: it fails).
+    Returns the rows' reminder keys."""
     store = deps.store
+    found: set[str] = set()
     for row in store.query_all(keys.customer_batches_gsi(tenant, customer), index=True):
         if row.get("customer") != customer or not row["pk"].startswith(
                 keys.tenant_pk(tenant) + "#B#"):
@@ -73,6 +76,7 @@ def _erase_rows(deps: Deps, tenant: str, customer: str, erased: Counter, kept: C
                 equals={"status": "failed", "dead_letter": True}))) is not None:
             erased["reminders_stopped"] += 1
         tombstones.scrub_row(store, row)
+        found.add(str(row.get("key") or row["sk"].removeprefix("R#")))
         erased["reminder_rows_blanked"] += 1
         kept["reminder_rows"] += 1
         if row.get("message_id"):
@@ -80,6 +84,7 @@ def _erase_rows(deps: Deps, tenant: str, customer: str, erased: Counter, kept: C
         if row.get("content_ref"):
             store.delete_blob(row["content_ref"])
             erased["reminder_contents_deleted"] += 1
+    return found
 
 
 def _erase_files(deps: Deps, tenant: str, customer: str) -> int:

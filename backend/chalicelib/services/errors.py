@@ -32,6 +32,13 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class Erased(ServiceError):
+    """The customer's personal data was erased (``DELETE /v1/customers/{customer}``, its
+    tombstone): nothing more is recorded for it; ``field`` is ``customer``."""
+
+    code = "customer_erased"
+
+
 class Conflict(ServiceError):
     """The request clashes with what is stored (a batch started with other parts, a part
     resent with other content, an upload not there yet)."""

@@ -20,7 +20,7 @@ from typing import Any
 from creditdesk.api.models import DisputeIn, EventOut, NoteIn, PromiseIn
 
 from . import amounts, keys, tombstones
-from .errors import Invalid
+from .errors import Erased, Invalid
 from .ports import Cond, Deps, Item, Put, Update
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,19 @@ def event_from_item(item: Item) -> EventOut:
 
 
 def add_event(deps: Deps, tenant: str, ev: EventOut) -> EventOut:
-    deps.store.put(event_item(tenant, ev))
+    """Record an event a user or a debtor made (a promise, dispute, note, plan request).
+    A customer with a tombstone is refused (``Erased``) and nothing is stored: read before
+    the write, and again after it (an erasure in between: the event is scrubbed and refused
+    the same way)."""
+    refused = Erased(f"customer {ev.customer!r} was erased (DELETE /v1/customers): nothing "
+                     "more is recorded for it; give the company a new customer key to deal "
+                     "with it again", "customer")
+    if tombstones.erased(deps, tenant, [ev.customer]):
+        raise refused
+    item = event_item(tenant, ev)
+    deps.store.put(item)
+    if tombstones.scrub_written(deps, tenant, [item]):
+        raise refused
     return ev
 
 
