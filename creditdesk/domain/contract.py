@@ -161,7 +161,8 @@ HISTORY = Table(
     (
         Column("Date", "date", True),
         Column("Customer", "text", True),
-        Column("Type", "text", True, "Reminder, Bounce, Complaint, Promise, Dispute, Note or Plan"),
+        Column("Type", "text", True,
+               "Reminder, Statement, Bounce, Complaint, Promise, Dispute, Note or Plan"),
         Column("Level", "integer"),
         Column("Currency", "text"),
         Column("Email", "text"),
