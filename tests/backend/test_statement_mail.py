@@ -180,3 +180,19 @@ def test_the_mail_text_is_in_the_customers_language_with_the_link():
     _, text, _ = statements.mail_text("xx", "GB", "Acme", "Zoë", "GBP", 5, dt.date(2026, 6, 1),
                                       dt.date(2026, 6, 30), "")
     assert "£5.00" in text and "http" not in text
+
+
+def test_a_statement_event_is_a_history_row_the_workbook_reads_back():
+    from creditdesk.api.models import HISTORY_HEADER, EventOut
+    from tests.builders import make_ledger
+
+    ev = EventOut(id="stmt-2026-06-C1-EUR", at=MONDAY_6, customer="C1", type="statement",
+                  currency="EUR", email="ap@c1.example.com", message_id="m1", amount=1234.5,
+                  note="Statement of account June 2026 from Acme Ltd")
+    row = ev.history_row("Europe/London")
+    at = dict(zip(HISTORY_HEADER, row, strict=True))
+    assert (at["Type"], at["Date"], at["Amount"]) == ("Statement", "2026-07-06", 1234.5)
+    ledger = make_ledger([customer("C1")], [invoice("INV-1", 10.0, dt.date(2026, 6, 1))],
+                         extra={"History": (HISTORY_HEADER, [row])})
+    assert not [i for i in ledger.issues if i.sheet == "History"]
+    assert list(ledger.history.type) == ["statement"]
