@@ -141,6 +141,32 @@ def test_a_second_run_the_same_day_sends_nothing(client, app, aws, acme):
     assert again.sent == [] and len(again.skipped) == 4
     assert all(s.endswith("already sent") for s in again.skipped)
     assert len(statement_mails()) == 4
+    assert statements.due(tenancy.profile(deps, tenant), MONDAY_6) is None
+
+
+def test_a_statement_that_cannot_be_made_is_skipped_and_sent_by_a_later_run(
+        client, app, aws, acme, monkeypatch):
+    from creditdesk.documents import pdf
+
+    tenant, _ = acme
+    real = pdf.statement_pdf
+
+    def broken(s, company, kind):
+        if (s.customer, s.currency) == ("C1", "GBP"):
+            raise ValueError("broken")
+        return real(s, company, kind)
+
+    monkeypatch.setattr(pdf, "statement_pdf", broken)
+    deps = bootstrap(clock=FakeClock(MONDAY_6))
+    first = statements.send_statements(deps, tenant, MONDAY_6.date())
+    assert "stmt-2026-06-C1-GBP: could not be made (ValueError)" in first.skipped
+    assert len(first.sent) == 3
+    # not marked done: the next tick (inside the window) starts the run again
+    assert statements.due(tenancy.profile(deps, tenant), MONDAY_6) == MONDAY_6.date()
+    monkeypatch.setattr(pdf, "statement_pdf", real)
+    again = statements.send_statements(deps, tenant, MONDAY_6.date())
+    assert again.sent == ["stmt-2026-06-C1-GBP"]  # its claim was given back
+    assert len(statement_mails()) == 4
 
 
 def test_a_holiday_moves_the_run_to_the_next_business_day():

@@ -16,7 +16,9 @@ The rules are the reminders': From the Sender Email (when it is a verified sende
 tenant), Reply To, the suppression list, no mail to an erased customer, SES tags (tenant and
 key), and exactly once per tenant, customer, currency and period: the claim
 ``CLAIM#stmt-<YYYY-MM>-<customer>-<currency>`` (``claims``) is taken before SES is called,
-so a second run sends nothing. Each statement sent is a ``statement`` event in the history
+so a second run sends nothing. A statement that could not be made (logged) is skipped and
+the run is not marked done: the next tick runs it again, and sends only what is missing.
+Each statement sent is a ``statement`` event in the history
 (Sync brings it into the workbook's History).
 """
 
@@ -112,6 +114,7 @@ class Outcome:
     sent: list[str] = field(default_factory=list)  # keys
     skipped: list[str] = field(default_factory=list)  # "key: why"
     stopped: str = ""
+    again: bool = False  # a statement could not be made: the next tick runs again
 
     def summary(self) -> str:
         text = f"statements {self.period}: {len(self.sent)} sent, {len(self.skipped)} skipped"
@@ -222,6 +225,12 @@ def send_statements(deps: Deps, tenant: str, day: dt.date) -> Outcome:
                         html=html, tags=(("tenant", tenant), ("key", key)),
                         file_name=f"{file_name}.eml",
                         attachments=(Attachment(f"{file_name}.pdf", "application/pdf", pdf),))
+        except Exception as exc:  # this statement could not be made: the others still go
+            claims.release(deps, tenant, key, owner)
+            log.exception("statement %s of tenant %s could not be made", key, tenant)
+            out.skipped.append(f"{key}: could not be made ({type(exc).__name__})")
+            out.again = True
+            continue
         except BaseException:
             claims.release(deps, tenant, key, owner)
             raise
@@ -252,7 +261,7 @@ def send_statements(deps: Deps, tenant: str, day: dt.date) -> Outcome:
         run.remaining -= 1
         if run.remaining <= 0:
             run.stopped = "the daily sending quota is spent"
-    if not out.stopped:
+    if not out.stopped and not out.again:  # else the next tick runs it again (claims: no twice)
         deps.store.update(Update(keys.tenant_pk(tenant), "PROFILE",
                                  set={"last_statement_period": period}))
     log.info("tenant %s: %s", tenant, out.summary())
