@@ -32,7 +32,8 @@ def ledger(settings=None):
     custs = [customer("C1", Name="Zoë Müller GmbH", Language="de"),
              customer("C2", Name="Paid Up Ltd"),
              customer("C3", Name="Gone Ltd"),
-             customer("C4", Name="Bounced Ltd", Email="bad@c4.example.com")]
+             customer("C4", Name="Bounced Ltd", Email="bad@c4.example.com"),
+             customer("C5", Name="Left Alone Ltd", **{"Do Not Chase": "Yes"})]
     invs = [invoice("INV-1", 1234.5, dt.date(2026, 6, 20), "C1", Currency="EUR"),
             invoice("INV-2", 300.0, dt.date(2026, 6, 25), "C1", Currency="GBP"),
             invoice("INV-3", 99.0, dt.date(2026, 8, 1), "C1", Currency="EUR",
@@ -40,7 +41,8 @@ def ledger(settings=None):
             invoice("INV-4", 500.0, dt.date(2026, 5, 10), "C2", Paid=True,
                     **{"Settled Date": dt.date(2026, 5, 20)}),
             invoice("INV-5", 70.0, dt.date(2026, 6, 10), "C3"),
-            invoice("INV-6", 80.0, dt.date(2026, 6, 10), "C4")]
+            invoice("INV-6", 80.0, dt.date(2026, 6, 10), "C4"),
+            invoice("INV-7", 90.0, dt.date(2026, 6, 10), "C5")]
     return snapshot(custs, invs, {
         "Sender Email": SENDER, "Reply To": "ar@acme.example", "Company Name": "Acme Ltd",
         "Time Zone": "Europe/London", "Send Window": "09:00-17:00", "Country": "GB",
@@ -98,7 +100,8 @@ def test_the_statement_day_mails_one_pdf_per_customer_and_currency_with_a_balanc
     due, work = tick_and_work(client, app, aws, MONDAY_6)
     assert due == [tenant] and len(work) == 1
     mails = statement_mails()
-    # C1 in EUR and GBP; C2 owes nothing, C3 is erased, C4's address is suppressed
+    # C1 in EUR and GBP; C2 owes nothing, C3 is erased, C4's address is suppressed, C5 is
+    # marked Do Not Chase
     assert len(mails) == 2
     by_currency = {}
     for m in mails:
@@ -123,7 +126,7 @@ def test_the_statement_day_mails_one_pdf_per_customer_and_currency_with_a_balanc
     assert sorted(e["currency"] for e in sent) == ["EUR", "GBP"]
     assert {e["message_id"] for e in sent} == {m.id for m in mails}
     assert {e["amount"] for e in sent} == {1234.5, 300.0}
-    for c in ("C2", "C3", "C4"):
+    for c in ("C2", "C3", "C4", "C5"):
         items = client.http.get(f"/v1/customers/{c}/history", headers=bearer(key)).json_body
         assert not [e for e in items["items"] if e["type"] == "statement"]
     # later ticks this month: done
@@ -138,8 +141,9 @@ def test_a_second_run_the_same_day_sends_nothing(client, app, aws, acme):
     # C1 in EUR and GBP, C3, C4 (nothing erased or suppressed here); C2 owes nothing
     assert sorted(first.sent) == ["stmt-2026-06-C1-EUR", "stmt-2026-06-C1-GBP",
                                   "stmt-2026-06-C3-EUR", "stmt-2026-06-C4-EUR"]
-    assert again.sent == [] and len(again.skipped) == 4
-    assert all(s.endswith("already sent") for s in again.skipped)
+    assert again.sent == [] and len(again.skipped) == 5
+    assert again.skipped[-1] == "stmt-2026-06-C5-EUR: Do Not Chase"
+    assert all(s.endswith("already sent") for s in again.skipped[:-1])
     assert len(statement_mails()) == 4
     assert statements.due(tenancy.profile(deps, tenant), MONDAY_6) is None
 

@@ -13,7 +13,8 @@ text in the customer's Language (en, de, fr; others in English) naming the balan
 link to the debtor's page when the stage has one (``PAGE_URL``).
 
 The rules are the reminders': From the Sender Email (when it is a verified sender of the
-tenant), Reply To, the suppression list, no mail to an erased customer, SES tags (tenant and
+tenant), Reply To, the suppression list, no mail to an erased customer (nor to one marked
+Do Not Chase: no automatic mail at all), SES tags (tenant and
 key), and exactly once per tenant, customer, currency and period: the claim
 ``CLAIM#stmt-<YYYY-MM>-<customer>-<currency>`` (``claims``) is taken before SES is called,
 so a second run sends nothing. A statement that could not be made (logged) is skipped and
@@ -191,6 +192,9 @@ def send_statements(deps: Deps, tenant: str, day: dt.date) -> Outcome:
             continue
         if not to:
             out.skipped.append(f"{key}: no e-mail address in Customers")
+            continue
+        if bool(cust.do_not_chase[i]):
+            out.skipped.append(f"{key}: Do Not Chase")
             continue
         if to in blocked:
             out.skipped.append(f"{key}: {to} is suppressed ({blocked[to].get('reason')})")
