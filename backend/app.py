@@ -6,6 +6,7 @@ from chalice import Chalice
 from chalicelib.entry import addin, auth, debtor, routes, schedules, workers
 
 app = Chalice(app_name="creditdesk")
+app.api.binary_types.append("application/pdf")  # the debtor page's statement download
 app.register_blueprint(auth.bp)
 app.register_blueprint(routes.bp)
 app.register_blueprint(workers.bp)

@@ -9,7 +9,7 @@ The ledger is the sample's (``devkit.sample.sample_tables``, 1,300 customers, se
 slow spell of the machine hits each alike:
 
 (a) the PDFs on both cores: two worker processes (started inside the timing) each render and
-    write half of the statements with ``creditdesk.files.pdf.statement_pdf``;
+    write half of the statements with ``creditdesk.documents.pdf.statement_pdf``;
 (b) the PDFs in this one process, the same way;
 (c) the same statements as plain text files (every figure the PDF has, one line each), in
     this process: the cost of the files without the PDFs;
@@ -82,7 +82,7 @@ def text_file(st, company) -> str:
 
 
 def write_pdfs(doc, folder: str) -> int:
-    from creditdesk.files.pdf import statement_file_name, statement_pdf
+    from creditdesk.documents.pdf import statement_file_name, statement_pdf
 
     for st in doc.statements:
         Path(folder, statement_file_name(st)).write_bytes(statement_pdf(st, doc.company))
@@ -90,7 +90,7 @@ def write_pdfs(doc, folder: str) -> int:
 
 
 def write_texts(doc, folder: str) -> int:
-    from creditdesk.files.pdf import statement_file_name
+    from creditdesk.documents.pdf import statement_file_name
 
     for st in doc.statements:
         name = statement_file_name(st).replace(".pdf", ".txt")
@@ -111,7 +111,7 @@ def pdfs_on_two_cores(doc, folder: str) -> None:
 def verify(doc, folder: str) -> str:
     from pypdf import PdfReader
 
-    from creditdesk.files.pdf import figure, statement_file_name
+    from creditdesk.documents.pdf import figure, statement_file_name
 
     pages = []
     for st in doc.statements:

@@ -266,8 +266,8 @@ class Page(Model, Generic[T]):
 
 # -- history --------------------------------------------------------------------------------
 
-EventType = Literal["reminder", "delivery", "bounce", "complaint", "promise", "dispute",
-                    "note", "plan"]
+EventType = Literal["reminder", "statement", "delivery", "bounce", "complaint", "promise",
+                    "dispute", "note", "plan"]
 
 
 # The columns of the workbook's History table, as the contract defines them.

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     report = letters_report(analysis)
     written = None
     if folder:
-        from creditdesk.files.letter_pdf import letter_missing, write_letter_pdfs
+        from creditdesk.documents.letter_pdf import letter_missing
+        from creditdesk.files.pdf_files import write_letter_pdfs
 
         try:
             written = write_letter_pdfs(report, folder, force=args.force)

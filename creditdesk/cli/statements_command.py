@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise StatementsUsageError(f"{PROG}: {exc}") from None
     written = _write(report, folder, args) if folder else []
     if folder:
-        from creditdesk.files.pdf import statement_missing
+        from creditdesk.documents.pdf import statement_missing
 
         for st in report.statements:
             if missing := statement_missing(st):
@@ -118,7 +118,7 @@ def _folder(path: Path, force: bool) -> Path:
 
 
 def _write(report, folder: Path, args: argparse.Namespace) -> list[Path]:
-    from creditdesk.files.pdf import write_statement_pdfs
+    from creditdesk.files.pdf_files import write_statement_pdfs
     from creditdesk.files.xlsx_results import write_statements
 
     try:

@@ -172,7 +172,8 @@ HISTORY = Table(
         Column("Date", "date", True),
         Column("Customer", "text", True),
         Column("Type", "text", True,
-               "Reminder, Bounce, Complaint, Promise, Dispute, Note, Plan or Reply Form"),
+               "Reminder, Statement, Bounce, Complaint, Promise, Dispute, Note, Plan or "
+               "Reply Form"),
         Column("Level", "integer"),
         Column("Currency", "text"),
         Column("Email", "text"),

@@ -901,7 +901,7 @@ def _history(tables: Mapping[str, RawTable], issues: list[Issue],
     level, currency, email = r.get("Level"), r.get("Currency"), r.get("Email")
     kind = np.array([k.casefold() for k in kind], dtype=object)
     known = {"reminder", "bounce", "complaint", "promise", "dispute", "note", "delivery",
-             "plan", "reply form"}
+             "plan", "statement", "reply form"}
     for i in range(r.n):
         if not r.bad[i] and kind[i] not in known:
             r.report(i, "Type", f"'{kind[i]}' is not one of " + ", ".join(sorted(known)))

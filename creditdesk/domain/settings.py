@@ -134,6 +134,10 @@ class Settings(BaseModel):
     page_link_days: int = Field(
         30, ge=1, le=365, alias="Page Link Days",
         description="Days a reminder's link to the debtor's own page stays valid")
+    statement_day: int | Literal["first business day"] | None = Field(
+        None, alias="Statement Day",
+        description="Day of the month (1 to 28) or 'first business day' the backend mails "
+                    "each customer with a balance its statement of last month; blank = none")
     date_order: Literal["DMY", "MDY"] | None = Field(
         None, alias="Date Order",
         description="DMY or MDY: how dates such as 03/11/2026 are read when a column could be "
@@ -208,6 +212,23 @@ class Settings(BaseModel):
         if window is None:
             raise ValueError(f"'{v}' is not UK DL or DIN 5008")
         return window
+
+    @field_validator("statement_day", mode="before")
+    @classmethod
+    def _statement_day(cls, v: Any) -> Any:
+        if is_blank(v):
+            return None
+        text = " ".join(str(v).split()).casefold()
+        if text in ("first business day", "first working day"):
+            return "first business day"
+        try:
+            day = float(text)
+        except ValueError:
+            day = 0.5
+        if not day.is_integer() or not 1 <= day <= 28:
+            raise ValueError(f"'{v}' is not a day of the month from 1 to 28 or 'first "
+                             "business day'")
+        return int(day)
 
     @field_validator("late_payment_law", mode="before")
     @classmethod

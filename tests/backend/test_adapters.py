@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from chalicelib.bootstrap import bootstrap
 
 
@@ -157,3 +159,44 @@ def test_put_absent_retries_a_conflict_and_gives_up_after_ten(aws, monkeypatch):
         with pytest.raises(RuntimeError, match="10 conflicts"):
             store.put_absent([{"pk": "T#a", "sk": "CLAIM#k9", "owner": "now"}])
     assert store.get("T#a", "CLAIM#k9") is None
+
+
+def test_a_mail_with_an_attachment_goes_as_raw_mime_with_the_file_and_its_headers(
+        aws, tmp_path):
+    import email
+    from email import policy
+
+    import pytest
+
+    from chalicelib.adapters import aws as clients
+    from chalicelib.adapters.ses import SesMailer, mime
+    from chalicelib.services.ports import Attachment
+
+    requests = []
+    clients.client("sesv2", "send").meta.events.register(
+        "before-parameter-build.sesv2.SendEmail", lambda params, **kw: requests.append(params))
+    mailer = SesMailer("creditdesk", str(tmp_path / "box"))
+    mailer.verify_identity("ar@acme.example")
+    pdf = b"%PDF-1.4 not really\x00\xff"
+    mail = _mail(sender="ar@acme.example", file_name="C1-EUR-statement-2026-06.eml",
+                 attachments=(Attachment('C1 "x"/EUR.pdf', "application/pdf", pdf),))
+    mid = mailer.send(mail)
+    body = requests[-1]
+    assert "Simple" not in body["Content"] and "ReplyToAddresses" not in body
+    assert body["EmailTags"][0] == {"Name": "tenant", "Value": "t1"}
+    assert body["ConfigurationSetName"] == "creditdesk"
+    msg = email.message_from_bytes(body["Content"]["Raw"]["Data"], policy=policy.default)
+    assert msg.get_content_type() == "multipart/mixed" and "Message-ID" not in msg
+    assert (msg["To"], msg["Cc"], msg["Reply-To"]) == (mail.to, mail.cc[0], mail.reply_to)
+    assert msg["Subject"] == mail.subject
+    assert msg.get_body(("plain",)).get_content() == mail.text
+    assert msg.get_body(("html",)).get_content().strip() == mail.html
+    [part] = list(msg.iter_attachments())
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_filename() == "C1__x__EUR.pdf"  # nothing a header could be broken with
+    assert part.get_content() == pdf
+    copy = (tmp_path / "box" / "C1-EUR-statement-2026-06.eml").read_bytes()
+    assert f"<{mid}@".encode() in copy and b"application/pdf" in copy
+    with pytest.raises(ValueError, match="CR or LF"):
+        mime(_mail(attachments=(Attachment("a\r\nb.pdf", "application/pdf", pdf),)),
+             dt.datetime.now(dt.UTC))

@@ -363,3 +363,60 @@ def test_text_from_the_page_never_starts_a_cell_like_a_formula(web, fake, acme):
     notes = [e["note"] for e in fake.store.query_all(keys.customer_pk(acme[0], "C1"),
                                                       prefix="H#")]
     assert len(notes) == 2 and all(n[0] not in "=+-@\t\r" and hostile in n for n in notes)
+
+
+# What a browser sends when the link is followed: API Gateway (and Chalice's test client)
+# answer a binary body only to an Accept header that takes it (*/* does).
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_page_offers_its_statement_as_a_pdf_download(web, fake, acme):
+    token = links.issue(fake, acme[0], "C1", "b1")
+    html = page(web, token).body.decode()
+    assert f'href="{token}/statement?kind=open-items&amp;currency=EUR"' in html
+    assert f'href="{token}/statement?kind=activity&amp;currency=EUR"' in html
+    for kind, title in (("open-items", "Statement of open items"),
+                        ("activity", "Statement of account")):
+        r = web.http.get(f"/p/{token}/statement?kind={kind}&currency=EUR", headers=BROWSER)
+        assert r.status_code == 200
+        h = r.headers
+        assert h["Content-Type"] == "application/pdf"
+        assert h["Content-Disposition"] == (
+            f'attachment; filename="statement-C1-EUR-{kind}-2026-06-30.pdf"')
+        assert h["Cache-Control"] == "no-store" and h["X-Content-Type-Options"] == "nosniff"
+        assert r.body[:5] == b"%PDF-"
+        text = pdf_text(r.body)
+        assert title in text and "INV-1" in text and "INV-2" in text
+        assert "1,500.00" in text  # the closing balance: 1,200 + 300
+        assert "SECRET-9" not in text and "999.00" not in text  # C2's invoice
+        assert "<script>alert(1)</script>" in text  # the name as text, in a PDF
+    activity = pdf_text(web.http.get(f"/p/{token}/statement?kind=activity&currency=EUR",
+                                     headers=BROWSER).body)
+    assert "2026-03-30 to 2026-06-30" in activity  # the last three months
+
+
+def test_the_download_follows_the_links_rules_and_answers_404_for_what_is_not_there(
+        web, fake, acme):
+    token = links.issue(fake, acme[0], "C1", "b1")
+    gone = page(web, "forged")
+    answers = [web.http.get(f"/p/{t}/statement?kind=open-items&currency=EUR", headers=BROWSER)
+               for t in ("forged", f"{acme[0]}-{'A' * 43}")]
+    answers += [web.http.get(f"/p/{token}/statement?{q}", headers=BROWSER) for q in (
+        "kind=open-items&currency=USD", "kind=everything&currency=EUR", "kind=open-items")]
+    links.issue(fake, acme[0], "C1", "b2")  # a newer link revokes this one
+    answers.append(web.http.get(f"/p/{token}/statement?kind=open-items&currency=EUR",
+                                headers=BROWSER))
+    assert {a.status_code for a in answers} == {404}
+    assert {a.body for a in answers} == {gone.body}
+    c2 = links.issue(fake, acme[0], "C2", "b3")
+    erasure.erase_customer(fake, acme[0], "C2")  # an erased customer's links die with it
+    assert web.http.get(f"/p/{c2}/statement?kind=open-items&currency=EUR",
+                        headers=BROWSER).status_code == 404

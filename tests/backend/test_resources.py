@@ -79,7 +79,8 @@ def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
                        text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
                                                    "PYTHONPATH": str(BACKEND.parent)})
     assert r.returncode == 0, r.stderr
-    assert int(r.stdout) == 18  # the API's 14, the add-in's wheel, the debtor's page (2)
+    # the API's 14, the add-in's wheel, the debtor's page (2) and its statement PDF
+    assert int(r.stdout) == 19
 
 
 def test_each_dead_letter_queue_has_an_alarm_to_the_operators():

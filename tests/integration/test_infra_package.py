@@ -258,3 +258,23 @@ def test_every_module_of_the_app_and_its_domain_imports_from_the_zip_alone(packa
         "for n in creditdesk.__all__: getattr(creditdesk, n)",
         "import aws_lambda_powertools.utilities.idempotency, boto3.dynamodb.types, holidays"])
     assert import_seconds("app", *unzipped, then=then) > 0
+
+
+def test_a_statement_pdf_renders_from_the_zip_alone(unzipped):
+    # fpdf2, fontTools without its compiled accelerators (pruned: package.fonttools_unused)
+    # and the embedded font, as the Lambda has them
+    task, _ = unzipped
+    assert not list((task / "fontTools").rglob("*.so"))
+    assert (task / "creditdesk" / "documents" / "fonts" / "DejaVuSans.ttf").exists()
+    then = "\n".join([
+        "import datetime as dt",
+        "from creditdesk.analysis.documents import AgeingBand, Company, Statement, "
+        "StatementLine",
+        "d = dt.date(2026, 6, 30)",
+        "s = Statement(customer='C1', name='Zoë Müller', account='C1', address=['1 Rue'], "
+        "currency='EUR', start=d, end=d, opening_balance=0.0, lines=[StatementLine(date=d, "
+        "type='Invoice', reference='INV-1', amount=5.0, balance=5.0)], closing_balance=5.0, "
+        "ageing=[AgeingBand(label='Current', amount=5.0)])",
+        "pdf = creditdesk.documents.pdf.statement_pdf(s, Company(name='Acme €'), 'open-items')",
+        "assert pdf[:5] == b'%PDF-' and len(pdf) > 5000, len(pdf)"])
+    assert import_seconds("creditdesk.documents.pdf", *unzipped, then=then) > 0

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from creditdesk.analysis.documents import BeforeAction, LettersReport
 from creditdesk.cli import main as cli
 from creditdesk.domain.interest import statutory_interest
-from creditdesk.files.letter_pdf import letter_file_name
+from creditdesk.documents.letter_pdf import letter_file_name
 from creditdesk.files.xlsx_write import write_workbook
 from tests.builders import customer, days_before, invoice, tables
 

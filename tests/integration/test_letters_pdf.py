@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from creditdesk.analysis.documents import BeforeAction, LettersReport
 from creditdesk.cli import main as cli
-from creditdesk.files.letter_pdf import batch_file_name, letter_file_name
-from creditdesk.files.pdf import WINDOWS, money
+from creditdesk.documents.letter_pdf import batch_file_name, letter_file_name
+from creditdesk.documents.pdf import WINDOWS, money
 from creditdesk.files.xlsx_write import write_workbook
 from devkit.sample import sample_tables
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from creditdesk.analysis.documents import Company, StatementsReport
 from creditdesk.cli import main as cli
-from creditdesk.files.pdf import figure, money, reference, statement_file_name, statement_pdf
+from creditdesk.documents.pdf import figure, money, reference, statement_file_name, statement_pdf
 from creditdesk.files.xlsx_write import write_workbook
 from devkit.sample import sample_tables
 

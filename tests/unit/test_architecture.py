@@ -37,11 +37,14 @@ LAYERS = {
     "creditdesk.domain": {"creditdesk.domain"},
     "creditdesk.analysis": {"creditdesk.domain", "creditdesk.analysis"},
     "creditdesk.api": {"creditdesk.domain", "creditdesk.api"},
-    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
-                         "creditdesk.imports"},
+    # PDFs rendered as bytes (fpdf2): what the Lambda may import to mail and serve them
+    "creditdesk.documents": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.documents"},
+    "creditdesk.files": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.documents",
+                         "creditdesk.files", "creditdesk.imports"},
     "creditdesk.imports": {"creditdesk.domain", "creditdesk.imports"},
-    "creditdesk.app": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.files",
-                       "creditdesk.imports", "creditdesk.api", "creditdesk.app"},
+    "creditdesk.app": {"creditdesk.domain", "creditdesk.analysis", "creditdesk.documents",
+                       "creditdesk.files", "creditdesk.imports", "creditdesk.api",
+                       "creditdesk.app"},
 }
 # Third-party packages a layer must not import (it runs where they are absent: xlwings Lite
 # has no file libraries, the Lambda has no xlwings).
@@ -49,6 +52,8 @@ FORBIDDEN_THIRD_PARTY = {
     "creditdesk.app": {"xlwings"},
     "creditdesk.analysis": {"xlwings", "python_calamine", "xlsxwriter", "httpx"},
     "creditdesk.imports": {"xlwings", "python_calamine", "xlsxwriter", "httpx"},
+    # the Lambda imports the documents: no workbook library, no xlwings, no HTTP client
+    "creditdesk.documents": {"xlwings", "python_calamine", "xlsxwriter", "openpyxl", "httpx"},
     "creditdesk.api.models": {"httpx", "xlwings"},
     "creditdesk_addin": {"python_calamine", "xlsxwriter"},
 }

@@ -1,7 +1,8 @@
-"""The Mailer port on SES v2 (``SendEmail`` with Simple content; the trace data, tenant and
-reminder key, as SES message tags, never as headers), and ``eml``: the message as a .eml
-file, for the local outbox (named ``CUSTOMER-CURRENCY-levelN.eml``, its SES message id in
-its ``Message-ID`` header)."""
+"""The Mailer port on SES v2 (``SendEmail`` with Simple content, or Raw content, a MIME
+message built here with the standard library's ``email`` package, when the mail has
+attachments: a statement's PDF; the trace data, tenant and reminder key, as SES message tags,
+never as headers), and ``eml``: the message as a .eml file, for the local outbox (named
+``CUSTOMER-CURRENCY-levelN.eml``, its SES message id in its ``Message-ID`` header)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr
@@ -45,14 +47,36 @@ def _text_part(text: str, subtype: str) -> MIMENonMultipart:
 
 
 def eml(mail: Mail, message_id: str, when: dt.datetime) -> bytes:
-    """The message as a .eml file a user can open. Built with the ``email.mime`` classes,
-    4x faster than ``EmailMessage`` (whose header parsing cost more than the SES call on
-    the local stack); so the CR/LF check that ``EmailMessage`` makes is made here."""
+    """The message as a .eml file a user can open."""
+    return mime(mail, when, message_id)
+
+
+def mime(mail: Mail, when: dt.datetime, message_id: str = "") -> bytes:
+    """The message in MIME: text (and HTML: multipart/alternative), and its attachments
+    (multipart/mixed, each base64 with a sanitised file name). SES sends it as it is (Raw
+    content) and adds its own Message-ID; ``message_id`` sets one (the outbox's copy). Built
+    with the ``email.mime`` classes, 4x faster than ``EmailMessage`` (whose header parsing
+    cost more than the SES call on the local stack); so the CR/LF check that
+    ``EmailMessage`` makes is made here."""
     headers = (mail.sender_name, mail.sender, mail.to, *mail.cc, mail.reply_to or "",
-               mail.subject, *(v for tag in mail.tags for v in tag))
+               mail.subject, *(v for tag in mail.tags for v in tag),
+               *(a.file_name for a in mail.attachments))
     if any("\r" in v or "\n" in v for v in headers):
         raise ValueError("a header value holds CR or LF")
-    msg = MIMEMultipart("alternative") if mail.html else _text_part(mail.text, "plain")
+    body = MIMEMultipart("alternative") if mail.html else _text_part(mail.text, "plain")
+    if mail.html:
+        body.attach(_text_part(mail.text, "plain"))
+        body.attach(_text_part(mail.html, "html"))
+    if mail.attachments:
+        msg = MIMEMultipart("mixed")
+        msg.attach(body)
+        for a in mail.attachments:
+            part = MIMEApplication(a.data, a.content_type.partition("/")[2] or "octet-stream")
+            part.add_header("Content-Disposition", "attachment",
+                            filename=_SAFE_NAME.sub("_", a.file_name) or "attachment")
+            msg.attach(part)
+    else:
+        msg = body
     msg["From"] = (formataddr((mail.sender_name, mail.sender), "utf-8") if mail.sender_name
                    else mail.sender)
     msg["To"] = mail.to
@@ -62,11 +86,9 @@ def eml(mail: Mail, message_id: str, when: dt.datetime) -> bytes:
         msg["Reply-To"] = mail.reply_to
     msg["Subject"] = mail.subject if mail.subject.isascii() else Header(mail.subject, _UTF8_QP)
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = f"<{message_id}@email.amazonses.com>"
+    if message_id:
+        msg["Message-ID"] = f"<{message_id}@email.amazonses.com>"
     # No header of the backend's own: what traces the message (its tags) stays in SES.
-    if mail.html:
-        msg.attach(_text_part(mail.text, "plain"))
-        msg.attach(_text_part(mail.html, "html"))
     return msg.as_bytes()
 
 
@@ -82,8 +104,9 @@ def _outbox_id(path: Path) -> str:
 
 
 class SesMailer(Mailer):
-    """SES v2 ``SendEmail`` with Simple content (text and HTML parts), the configuration set,
-    reply-to and tags. Optionally also writes each sent message to ``outbox``."""
+    """SES v2 ``SendEmail`` with Simple content (text and HTML parts), or Raw content when
+    the mail has attachments, the configuration set, reply-to and tags. Optionally also
+    writes each sent message to ``outbox``."""
 
     def __init__(self, configuration_set: str, outbox: str | None = None,
                  quota_override: tuple[float, int] | None = None):
@@ -137,12 +160,14 @@ class SesMailer(Mailer):
             "FromEmailAddress": (formataddr((mail.sender_name, mail.sender))
                                  if mail.sender_name else mail.sender),
             "Destination": {"ToAddresses": [mail.to], "CcAddresses": list(mail.cc)},
-            "Content": {"Simple": {"Subject": content(mail.subject), "Body": body}},
+            "Content": ({"Raw": {"Data": mime(mail, dt.datetime.now(dt.UTC))}}
+                        if mail.attachments else
+                        {"Simple": {"Subject": content(mail.subject), "Body": body}}),
             "EmailTags": [{"Name": n, "Value": _SAFE_NAME.sub("_", v)[:256]}
                           for n, v in mail.tags],
             "ConfigurationSetName": self.configuration_set,
         }
-        if mail.reply_to:
+        if mail.reply_to and not mail.attachments:  # raw: the Reply-To header is in it
             kw["ReplyToAddresses"] = [mail.reply_to]
         try:
             r = aws.client("sesv2", "send").send_email(**kw)

@@ -4,8 +4,10 @@
 stylesheet allowed by its hash in a strict Content-Security-Policy.
 
 A forged, expired or revoked token, and anything unforeseen about one, answers ``GONE``: the
-same 404 body and headers whichever it was. ``DELETE /v1/customers/{customer}/links`` (API
-key) is the controller's revocation."""
+same 404 body and headers whichever it was. ``GET /p/{token}/statement?kind=&currency=``
+downloads the customer's statement as a PDF (open items, or the last three months'
+activity), by the same token rules, as an attachment that is never cached.
+``DELETE /v1/customers/{customer}/links`` (API key) is the controller's revocation."""
 
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
+}
+PDF_HEADERS = {
+    **{k: v for k, v in HEADERS.items() if k != "Content-Security-Policy"},
+    "Content-Type": "application/pdf",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
 }
 FORMS = ("promise", "dispute", "plan", "message")
 MAX_FORM_BYTES = 16_000
@@ -120,6 +127,7 @@ def _render(deps, link, pg, status: int = 200, done: str = "", error: dict | Non
     return _html(
         "page.html", status, lang=lang, t=t, page=pg,
         title=t["title"].format(company=pg.company), done=done if done in FORMS else "",
+        token=(bp.current_request.uri_params or {}).get("token", ""),
         error=error, form_values=form_values or {},
         csrf_tokens={f: links.csrf_token(deps, link, f) for f in FORMS},
         reasons=debtor.DISPUTE_REASONS, plan_min=debtor.PLAN_MIN, plan_max=debtor.PLAN_MAX,
@@ -141,6 +149,24 @@ def show(token: str):
         return link
     done = (bp.current_request.query_params or {}).get("done", "")
     return _render(deps, link, debtor.page(deps, link), done=done)
+
+
+@bp.route("/p/{token}/statement", methods=["GET"])
+@_guarded
+def statement(token: str):
+    from ..services import debtor
+
+    deps, link = _open(token)
+    if isinstance(link, Response):
+        return link
+    params = bp.current_request.query_params or {}
+    found = debtor.statement_document(deps, link, params.get("kind", "open-items"),
+                                      params.get("currency", ""))
+    if found is None:
+        return _gone()
+    data, name = found  # the name is made of letters, digits, '.', '_' and '-' only
+    return Response(body=data, status_code=200, headers={
+        **PDF_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _form() -> dict[str, str]:

@@ -25,3 +25,13 @@ def _holidays(country: str, year: int) -> frozenset[dt.date]:
 
 def business_day(day: dt.date, country: str) -> bool:
     return day.weekday() < 5 and day not in _holidays(country.upper(), day.year)
+
+
+def next_business_day(day: dt.date, country: str, look_ahead: int = 31) -> dt.date:
+    """``day`` when it is a business day, else the first business day after it."""
+    for ahead in range(look_ahead):
+        candidate = day + dt.timedelta(days=ahead)
+        if business_day(candidate, country):
+            return candidate
+    raise ValueError(f"no business day in the {look_ahead} days from {day} for Country "
+                     f"{country}")

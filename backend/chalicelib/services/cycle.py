@@ -5,6 +5,10 @@ Automation = Yes, whose local time (Time Zone) is inside its Send Window, on a b
 (not a weekend, not a public holiday of its Country), and whose cycle has not run today. The
 cycle is safe to run twice: its batch id is ``auto-<day>`` and every reminder key includes the
 day, so a second run sends nothing.
+
+The same tick enqueues a ``statements`` work item for each tenant whose Statement Day has come
+(``statements.due``: inside the Send Window, on a business day; with or without Automation),
+once a month; its claims make a second run send nothing either.
 """
 
 from __future__ import annotations
@@ -18,14 +22,9 @@ from . import keys
 from .business_days import business_day
 from .messages import dumps
 from .ports import Deps, Item, Update
-from .tenancy import tenants
+from .tenancy import send_window, tenants
 
 log = logging.getLogger(__name__)
-
-
-def _window(prof: Item) -> tuple[dt.time, dt.time]:
-    start, end = prof.get("send_window") or ["09:00", "17:00:00"]
-    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
 
 
 def due(prof: Item, now: dt.datetime) -> dt.date | None:
@@ -34,7 +33,7 @@ def due(prof: Item, now: dt.datetime) -> dt.date | None:
         return None
     try:
         local = now.astimezone(ZoneInfo(prof.get("time_zone") or "UTC"))
-        start, end = _window(prof)
+        start, end = send_window(prof)
     except Exception:
         return None
     day = local.date()
@@ -48,16 +47,23 @@ def due(prof: Item, now: dt.datetime) -> dt.date | None:
 
 
 def tick(deps: Deps) -> list[str]:
-    """Enqueue today's cycle for every tenant that is due; the tenants enqueued."""
+    """Enqueue today's cycle for every tenant that is due, and the statements of every
+    tenant whose Statement Day has come; the tenants enqueued (once each)."""
+    from . import statements
+
     now = deps.clock.now()
     work = []
     for t in tenants(deps):
         day = due(t, now)
         if day is not None:
             work.append(dumps({"kind": "cycle", "tenant": t["gsi1sk"], "day": day.isoformat()}))
+        day = statements.due(t, now)
+        if day is not None:
+            work.append(dumps({"kind": "statements", "tenant": t["gsi1sk"],
+                               "day": day.isoformat()}))
     if work:
         deps.queue.send("work", work)
-    return [json.loads(w)["tenant"] for w in work]
+    return list(dict.fromkeys(json.loads(w)["tenant"] for w in work))
 
 
 def fan_out(deps: Deps, kind: str) -> list[str]:
@@ -91,6 +97,10 @@ def handle_work(deps: Deps, body: str) -> str:
         deps.store.update(Update(keys.tenant_pk(tenant), "PROFILE",
                                  set={"last_cycle_day": day.isoformat()}))
         return f"cycle {day}: {n} reminders"
+    if kind == "statements":
+        from . import statements
+
+        return statements.send_statements(deps, tenant, day).summary()
     if kind == "scores":
         return f"scored {scores.compute_scores(deps, tenant)}"
     if kind == "digest":

@@ -31,6 +31,8 @@ DISPUTE_REASONS = ("not_received", "wrong_amount", "already_paid", "quality", "o
 PLAN_MIN, PLAN_MAX = 2, 12
 PROMISE_MAX_DAYS = 180  # a promise further out than this is refused
 STATEMENT_DAYS = 365
+DOCUMENT_MONTHS = 3  # the statement PDF's activity: the last three months
+DOCUMENT_KINDS = ("open-items", "activity")
 PAGE_TYPES = ("promise", "dispute", "note", "plan")
 
 
@@ -61,6 +63,11 @@ class Page:
     @property
     def currencies(self) -> list[str]:
         return sorted(self.totals)
+
+    @property
+    def documents(self) -> list[str]:
+        """The currencies the page offers a statement PDF in (``statement_document``)."""
+        return sorted({x.currency for x in self.statement})
 
 
 def _date(value) -> dt.date:
@@ -110,6 +117,43 @@ def page(deps: Deps, link: Link) -> Page:
     out.open_items.sort(key=lambda x: (x.due_date, x.invoice))
     out.statement.sort(key=lambda x: (x.invoice_date, x.invoice))
     return out
+
+
+def months_back(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    import calendar
+
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def statement_document(deps: Deps, link: Link, kind: str, currency: str
+                       ) -> tuple[bytes, str] | None:
+    """The link's customer's statement in ``currency`` as a PDF and its file name: open
+    items today, or the activity of the last ``DOCUMENT_MONTHS`` months; None when there is
+    none (no snapshot, no such customer, kind or currency)."""
+    from creditdesk.analysis.statements import statements_report
+    from creditdesk.documents.pdf import quiet_fonts, safe_name, statement_pdf
+
+    from .ledgers import ledger_with_history
+
+    if kind not in DOCUMENT_KINDS:
+        return None
+    day = local_day(profile(deps, link.tenant), deps.clock.now())
+    try:
+        ledger, _ = ledger_with_history(deps, link.tenant, day, as_of=day)
+        report = statements_report(ledger, start=months_back(day, DOCUMENT_MONTHS),
+                                   kind=kind, customer=link.customer)  # type: ignore[arg-type]
+    except (LookupError, KeyError):
+        return None
+    found = next((s for s in report.statements if s.currency == currency), None)
+    if found is None:
+        return None
+    with quiet_fonts():
+        data = statement_pdf(found, report.company, kind)
+    name = (f"statement-{safe_name(link.customer)}-{safe_name(currency)}-{kind}-"
+            f"{day.isoformat()}.pdf")
+    return data, name
 
 
 def answers(deps: Deps, link: Link, limit: int = 10) -> list[EventOut]:

@@ -61,6 +61,7 @@ def check(snap: SnapshotIn, today: dt.date) -> dict[str, Any]:
             "controller_email": s.controller_email, "sender_email": s.sender_email,
             "reply_to": s.reply_to, "company_name": s.company_name,
             "base_currency": s.base_currency, "page_link_days": s.page_link_days,
+            "statement_day": s.statement_day,
         },
     }
 

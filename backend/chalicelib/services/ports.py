@@ -150,6 +150,15 @@ class Store(ABC):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail (a statement's PDF): its file name, MIME type and bytes."""
+
+    file_name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     sender: str
     to: str
@@ -162,6 +171,7 @@ class Mail:
     # What the backend traces a message by (tenant, key): SES message tags, never a header.
     tags: tuple[tuple[str, str], ...] = ()
     file_name: str = ""  # its copy in the outbox: CUSTOMER-CURRENCY-levelN.eml ("": by id)
+    attachments: tuple[Attachment, ...] = ()  # sent as raw MIME (multipart/mixed)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from creditdesk.api.models import ReminderIn
 from creditdesk.domain.emails import mail_file_name
 
 from ..config import SEND_CONCURRENCY
-from . import history, keys, links, senders, tombstones
+from . import claims, history, keys, links, senders, tombstones
 from .errors import SenderNotVerified
 from .ports import (
     Cond,
@@ -311,11 +311,11 @@ class _Message:
         was attempted (it may have gone) stays, for review."""
         owner = uuid.uuid4().hex
         claimed_at = keys.stamp(self.run.deps.clock.now())
-        claims = {key: {"pk": keys.tenant_pk(self.tenant), "sk": f"CLAIM#{key}",
-                        "batch": self.batch_id, "owner": owner, "claimed_at": claimed_at,
-                        "customer": r.customer, "currency": r.currency, "level": r.level}
-                  for key, r in ready}
-        won = {c["sk"] for c in self.store.put_absent(list(claims.values()))}
+        taken = {key: claims.claim_item(self.tenant, key, self.batch_id, owner, claimed_at,
+                                        customer=r.customer, currency=r.currency,
+                                        level=r.level)
+                 for key, r in ready}
+        won = {c["sk"] for c in self.store.put_absent(list(taken.values()))}
         untried = {key for key, _ in ready if f"CLAIM#{key}" in won}
 
         def release(key: str) -> None:
@@ -329,7 +329,7 @@ class _Message:
                     self._settle_claimed(key, r)
             mine = [(key, r) for key, r in ready if key in untried]
             for i, (key, r) in enumerate(mine):
-                stop = self._send_one(key, r, claims[key], untried, release)
+                stop = self._send_one(key, r, taken[key], untried, release)
                 if stop:
                     for later, _ in mine[i:]:
                         if later in untried:
@@ -480,10 +480,8 @@ def send_digest(deps: Deps, tenant: str, day: Any) -> str:
         return "no controller e-mail or no snapshot"
     year, week, _ = day.isocalendar()
     key = f"digest-{year}-W{week:02d}"
-    claim_pk, claim_sk = keys.tenant_pk(tenant), f"CLAIM#{key}"
-    owner = uuid.uuid4().hex
-    if not deps.store.put({"pk": claim_pk, "sk": claim_sk, "batch": "digest", "owner": owner,
-                           "claimed_at": keys.stamp(deps.clock.now())}, Cond(absent=True)):
+    owner = claims.claim(deps, tenant, key, "digest")
+    if owner is None:
         return "already sent"
     doc = ledgers.digest_doc(deps, tenant, day)
     subject, text, html = ledgers.digest_text(doc)
@@ -493,9 +491,7 @@ def send_digest(deps: Deps, tenant: str, day: Any) -> str:
                                     subject=subject, text=text, html=html,
                                     tags=(("tenant", tenant), ("key", key))))
     except (Throttled, QuotaSpent, Rejected):
-        deps.store.delete(claim_pk, claim_sk, Cond(equals={"owner": owner}))
+        claims.release(deps, tenant, key, owner)
         raise
-    deps.store.update(Update(claim_pk, claim_sk, set={
-        "message_id": mid, "sent_at": keys.stamp(deps.clock.now()),
-        "gsi1pk": keys.message_gsi(mid), "gsi1sk": "CLAIM"}))
+    claims.sent(deps, tenant, key, mid)
     return mid

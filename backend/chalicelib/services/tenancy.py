@@ -118,6 +118,13 @@ def tenants(deps: Deps) -> list[Item]:
     return deps.store.query_all("TENANTS", index=True)
 
 
+def send_window(prof: Item) -> tuple[dt.time, dt.time]:
+    """The tenant's Send Window (its profile's, from the last snapshot; 09:00-17:00 by
+    default), in its Time Zone."""
+    start, end = prof.get("send_window") or ["09:00", "17:00:00"]
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
 def local_day(prof: Item, now: dt.datetime) -> dt.date:
     """The tenant's own day at ``now`` (its profile's time zone; UTC when that is unusable)."""
     from zoneinfo import ZoneInfo  # here: the authorizer's cold start needs no time zones

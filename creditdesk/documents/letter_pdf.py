@@ -1,5 +1,5 @@
 """Printed letters as PDF files (issue 12, item 3), laid out as the statements are
-(``creditdesk.files.pdf``: the same page, font, header and window-envelope address).
+(``creditdesk.documents.pdf``: the same page, font, header and window-envelope address).
 
 A letter: the company's header; the customer's name and postal address in the envelope's
 window (Settings' Envelope Window: UK DL or DIN 5008) with the fold marks in the margin; the
@@ -18,10 +18,9 @@ account, as the statement's own pages.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from creditdesk.analysis.documents import BeforeAction, Company, Letter, LettersReport
-from creditdesk.files.pdf import (
+from creditdesk.documents.pdf import (
     BLACK,
     FONTS,
     GREY,
@@ -31,16 +30,14 @@ from creditdesk.files.pdf import (
     address_block,
     clean,
     facts_block,
-    file_paths,
     missing_letters,
     money,
     new_pdf,
     payment_details,
-    quiet_fonts,
     safe_name,
     statement_pages,
 )
-from creditdesk.files.pdf import header as page_header
+from creditdesk.documents.pdf import header as page_header
 
 MONO = "DejaVuMono"
 _TABLE_LINE = re.compile(r"\S {2,}\S")  # columns set apart by runs of spaces
@@ -63,10 +60,10 @@ def _new() -> Pdf:
 
 def letter_pdf(letter: Letter, company: Company, day_text: str) -> bytes:
     """One letter as the bytes of a PDF file."""
-    return _letter_file(letter, company, day_text)[0]
+    return letter_file(letter, company, day_text)[0]
 
 
-def _letter_file(letter: Letter, company: Company, day_text: str) -> tuple[bytes, int]:
+def letter_file(letter: Letter, company: Company, day_text: str) -> tuple[bytes, int]:
     """The letter's PDF and its number of pages."""
     pdf = _new()
     pdf.set_title(clean(f"{letter.subject} ({letter.name})"))
@@ -83,7 +80,7 @@ def batch_pdf(report: LettersReport, pages: list[int] | None = None) -> bytes:
     takes, for printing. ``pages``: each letter's number of pages, when known."""
     day = report.date.isoformat()
     if pages is None:
-        pages = [_letter_file(x, report.company, day)[1] for x in report.letters]
+        pages = [letter_file(x, report.company, day)[1] for x in report.letters]
     pdf = _new()
     pdf.set_title(f"Letters of {day}")
     pdf.set_author(clean(report.company.name))
@@ -227,27 +224,6 @@ def _computation(pdf: Pdf, letter: Letter) -> None:
         pdf.multi_cell(WIDTH, 4.3, clean(sentence))
     pdf.set_text_color(*BLACK)
     pdf.ln(3)
-
-
-def write_letter_pdfs(report: LettersReport, folder: Path, *, force: bool = False
-                      ) -> tuple[list[Path], Path | None]:
-    """A PDF per letter (CUSTOMER-CURRENCY-letter.pdf) and the batch
-    (letters-YYYYMMDD.pdf; none without letters) in ``folder``."""
-    names = [letter_file_name(x) for x in report.letters]
-    if report.letters:
-        names.append(batch_file_name(report))
-    paths = file_paths(folder, names, force)
-    if not report.letters:
-        return [], None
-    day = report.date.isoformat()
-    pages = []
-    with quiet_fonts():
-        for letter, path in zip(report.letters, paths, strict=False):
-            data, n = _letter_file(letter, report.company, day)
-            path.write_bytes(data)
-            pages.append(n)
-        paths[-1].write_bytes(batch_pdf(report, pages))
-    return paths[:-1], paths[-1]
 
 
 def letter_missing(letter: Letter) -> str:

@@ -1,9 +1,9 @@
-"""Statements of account as PDF files, with fpdf2.
+"""Statements of account as PDF documents (bytes), with fpdf2.
 
 fpdf2 is pure Python (and so is fontTools, which it uses for fonts), so the same code runs in
 the CLI, in a Lambda (the backend mails statements) and anywhere a wheel installs; it embeds
 TrueType fonts as subsets and writes real text, which pypdf (and a screen reader, and a
-customer's copy and paste) reads back. The font is DejaVu Sans (``creditdesk/files/fonts``,
+customer's copy and paste) reads back. The font is DejaVu Sans (``creditdesk/documents/fonts``,
 Bitstream Vera licence, ``LICENSE-DejaVu.txt``), cut down (fontTools' subsetter) to Latin-1,
 Latin Extended-A (the letters of Western, Central and Northern European names: é, ü, ø,
 ł, ő, š, ...), Romanian ș ț, the typographic punctuation and the currency signs (£, €, ...),
@@ -17,6 +17,10 @@ and currency, the lines with their running balance, the closing balance, the age
 the payment details (left out when Settings has none) and a remittance slip at the foot of
 the last page. Figures are written as ``1,234.56`` (``-1,234.56`` for a credit), dates as
 ISO ``2026-11-24``, as the results workbook has them.
+
+This package (``creditdesk.documents``) renders; it writes no file and imports no workbook
+library, so the Lambda imports it (statements by mail, the debtor page's download). Writing
+the PDFs into a folder is ``creditdesk.files.pdf_files``.
 """
 
 from __future__ import annotations
@@ -30,8 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from creditdesk.analysis.documents import Company, Statement, StatementsReport
-from creditdesk.domain.errors import WorkbookError
+from creditdesk.analysis.documents import Company, Statement
 
 FONTS = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
@@ -383,7 +386,7 @@ def quiet_fonts() -> Iterator[None]:
         log.setLevel(level)
 
 
-# -- files ------------------------------------------------------------------------------
+# -- file names -------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -395,36 +398,3 @@ def safe_name(text: str) -> str:
 
 def statement_file_name(s: Statement) -> str:
     return f"{safe_name(s.customer)}-{safe_name(s.currency)}-statement.pdf"
-
-
-def file_paths(folder: Path, names: list[str], force: bool) -> list[Path]:
-    """The files to write in ``folder``, a name that repeats made unique (``-2``, ``-3``
-    before its last ``-part``); refused (nothing written) when one exists, unless ``force``."""
-    if not folder.is_dir():
-        raise WorkbookError(f"cannot write into '{folder}': not a folder")
-    paths, seen = [], set()
-    for name in names:
-        unique, n = name, 1
-        while unique in seen:
-            n += 1
-            stem, _, last = name.rpartition("-")
-            unique = f"{stem}-{n}-{last}"
-        seen.add(unique)
-        paths.append(folder / unique)
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        raise WorkbookError(f"{existing[0]} exists (and {len(existing) - 1} more); use "
-                            "--force to overwrite")
-    return paths
-
-
-def write_statement_pdfs(report: StatementsReport, folder: Path, *, force: bool = False
-                         ) -> list[Path]:
-    """One PDF per statement in ``folder`` (CUSTOMER-CURRENCY-statement.pdf; two keys that
-    make the same safe name get -2, -3, ...). An existing file is overwritten only with
-    ``force``; nothing is written when one would be refused."""
-    paths = file_paths(folder, [statement_file_name(s) for s in report.statements], force)
-    with quiet_fonts():
-        for s, path in zip(report.statements, paths, strict=True):
-            path.write_bytes(statement_pdf(s, report.company, report.kind))
-    return paths
