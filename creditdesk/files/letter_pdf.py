@@ -9,10 +9,13 @@ interest and compensation were computed, invoice by invoice; the payment details
 is one PDF for printing: a cover list (customer, level, currency, total, pages), then every
 letter, each starting on a new page.
 
-A letter before action (docs/letters.md) adds the date to reply by beside the address, its
-paragraphs after the reminder's text, and the list of what is enclosed; an Individual's
-goes on with a page of what to do (with the reply address) and the up-to-date statement of
-account, as the statement's own pages.
+A letter before action (docs/letters.md) adds the date to reply by beside the address, and
+reads in order: the template's text up to {before_action} (``Letter.text``), the
+before-action section (its paragraphs, how the interest and compensation were computed, how
+to pay, what is enclosed), then the rest of the template (``Letter.closing``: the sign-off).
+Under the Protocol (an Individual or Sole Trader) it goes on with a page of what to do (with
+the reply address) and the up-to-date statement of account, as the statement's own pages,
+with the interest and compensation claimed as its lines and the amount claimed.
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ def _letter_pages(pdf: Pdf, letter: Letter, company: Company, day_text: str) -> 
     pdf.ln(9)
     _body(pdf, letter.text)
     if lba:
+        # body, the before-action section, how to pay, what is enclosed, then the sign-off
         _heading(pdf, f"Letter before action under {lba.rules}")
         _paragraphs(pdf, lba.paragraphs)
     if letter.computation:
@@ -141,10 +145,13 @@ def _letter_pages(pdf: Pdf, letter: Letter, company: Company, day_text: str) -> 
     payment_details(pdf, company)
     if lba:
         _enclosures(pdf, lba)
+        if letter.closing:
+            pdf.ln(2)
+            _body(pdf, letter.closing)
         if lba.steps:
             _steps_page(pdf, letter, lba, company)
         if lba.statement is not None:
-            statement_pages(pdf, lba.statement, company, "open-items")
+            statement_pages(pdf, lba.statement, company, "open-items", lba)
 
 
 def _heading(pdf: Pdf, text: str) -> None:
@@ -254,4 +261,5 @@ def letter_missing(letter: Letter) -> str:
     """The letters of the letter's text the fonts lack (they print blank)."""
     lba = letter.before_action
     more = [*lba.paragraphs, *lba.steps, *lba.reply_address] if lba else []
-    return missing_letters([letter.name, *letter.address, letter.subject, letter.text, *more])
+    return missing_letters([letter.name, *letter.address, letter.subject, letter.text,
+                            letter.closing, *more])
