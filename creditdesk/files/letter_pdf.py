@@ -142,6 +142,8 @@ def _letter_pages(pdf: Pdf, letter: Letter, company: Company, day_text: str) -> 
         _paragraphs(pdf, lba.paragraphs)
     if letter.computation:
         _computation(pdf, letter)
+    elif lba:
+        pdf.ln(2)
     payment_details(pdf, company)
     if lba:
         _enclosures(pdf, lba)
@@ -223,14 +225,25 @@ def _body(pdf: Pdf, text: str) -> None:
 
 
 def _computation(pdf: Pdf, letter: Letter) -> None:
+    """How the interest and compensation were computed: each sentence kept on one page, the
+    heading with the first."""
+    pdf.set_font("DejaVu", "", 8.5)
+    heights = [4.3 * len(pdf.multi_cell(WIDTH, 4.3, clean(x), dry_run=True, output="LINES"))
+               for x in letter.computation]
+    if pdf.will_page_break(8.5 + (heights[0] if heights else 0)):
+        pdf.add_page()
     pdf.ln(3)
     pdf.set_x(MARGIN)
     pdf.put(WIDTH, 5, "How the interest and compensation were computed", 9, bold=True)
     pdf.ln(5.5)
     pdf.set_font("DejaVu", "", 8.5)
     pdf.set_text_color(*GREY)
-    for sentence in letter.computation:
+    for sentence, height in zip(letter.computation, heights, strict=True):
+        if pdf.will_page_break(height):
+            pdf.add_page()
         pdf.set_x(MARGIN)
+        pdf.set_font("DejaVu", "", 8.5)
+        pdf.set_text_color(*GREY)
         pdf.multi_cell(WIDTH, 4.3, clean(sentence))
     pdf.set_text_color(*BLACK)
     pdf.ln(3)
