@@ -354,14 +354,28 @@ class StatementsReport(Document):
 # -- letters ---------------------------------------------------------------------------
 
 
+class Charge(Document):
+    """Interest or compensation added to the debt, as a line of the statement a letter before
+    action encloses: on the letter's date, for one invoice, with how it was computed."""
+
+    date: dt.date
+    type: Literal["Interest", "Compensation"]
+    reference: str  # the invoice
+    amount: float
+    how: str  # how it was computed, in a sentence
+
+
 class BeforeAction(Document):
     """What a letter before action adds (docs/letters.md), by the Debtor Type: the rules it
     follows, the period to reply and its last day, whether interest or other charges
-    continue, what is enclosed, what the debtor should do, and where to reply. An
-    Individual's letter encloses the up-to-date statement of account (``statement``: its open
-    items on the letter's date), printed as pages of the same PDF."""
+    continue, what is enclosed, what the debtor should do, and where to reply. Under the
+    Pre-Action Protocol (an Individual or Sole Trader) the letter encloses the up-to-date
+    statement of account (``statement``: its open items on the letter's date, then
+    ``charges``, the interest and compensation the letter claims, and ``not_claimed``, what
+    of the balance the letter does not claim, to a total of ``claimed``: the letter's total),
+    printed as pages of the same PDF."""
 
-    debtor_type: Literal["Business", "Individual"]
+    debtor_type: Literal["Business", "Individual", "Sole Trader"]
     rules: str  # the Pre-Action Protocol for Debt Claims, or the Practice Direction
     source: str  # where the rules are published
     reply_days: int
@@ -372,6 +386,9 @@ class BeforeAction(Document):
     steps: list[str]  # what the debtor should do (an Individual's page; none for a business)
     reply_address: list[str]  # where to reply: the company's name, address, e-mail
     statement: Statement | None = None
+    charges: list[Charge] = []  # the interest and compensation claimed, per invoice
+    not_claimed: float = 0.0  # of the statement's balance: items the letter does not claim
+    claimed: float = 0.0  # the letter's total: the balance - not_claimed + the charges
 
 
 class Letter(Document):
@@ -396,6 +413,9 @@ class Letter(Document):
     total: float
     computation: list[str]
     before_action: BeforeAction | None = None  # the final level as a letter before action
+    # a letter before action's text after its own section (the template's sign-off; ``text``
+    # is what comes before it): where {before_action} stands, else the last paragraph
+    closing: str = ""
 
 
 class LettersReport(Document):

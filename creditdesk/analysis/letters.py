@@ -4,11 +4,15 @@ address and, for each invoice that carries interest or compensation, a sentence 
 it was computed.
 
 The final level may be a letter before action (issue 12, item 4; docs/letters.md): its
-``before_action`` follows the customer's Debtor Type. An Individual's follows the Pre-Action
-Protocol for Debt Claims (the amount, whether interest or other charges continue, how to
-pay, the up-to-date statement of account, the Information Sheet, Reply Form and Financial
+``before_action`` follows the customer's Debtor Type. An Individual's or Sole Trader's
+follows the Pre-Action Protocol for Debt Claims (the amount, whether interest or other
+charges continue, how to pay, the up-to-date statement of account with the interest and
+compensation claimed as its lines, the Information Sheet, Reply Form and Financial
 Statement named as enclosed, 30 days to reply, a page of what to do); a business's follows
 the Practice Direction on Pre-Action Conduct and Protocols (Business Reply Days to reply).
+The late-payment law's interest and compensation are claimed of a Business or Sole Trader,
+never of an Individual (a consumer). The section goes where the template's {before_action}
+stands, else before its last paragraph (``split_at_before_action``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import datetime as dt
 
 from creditdesk.analysis.documents import (
     BeforeAction,
+    Charge,
     Letter,
     LettersReport,
     Reminder,
@@ -28,6 +33,7 @@ from creditdesk.analysis.statements import account_of, company, statements_repor
 from creditdesk.domain.dunning import PROTOCOL_REPLY_DAYS, REPLY_FORM_DAYS
 from creditdesk.domain.interest import law_for_debtor, statutory_interest
 from creditdesk.domain.ledger import DunningLevel, Ledger
+from creditdesk.domain.templates import BEFORE_ACTION_MARK
 
 LETTER = "letter"
 LAWS = {"UK": "the Late Payment of Commercial Debts (Interest) Act 1998",
@@ -48,7 +54,7 @@ def letters_report(analysis: Analysis) -> LettersReport:
 def _letter(ledger: Ledger, m: Reminder) -> Letter:
     i = ledger.customer_index[m.customer]
     account = account_of(ledger, i)
-    individual = ledger.customers.is_individual(i)
+    consumer = ledger.customers.is_consumer(i)  # no late-payment law
     letter = Letter(
         customer=m.customer, name=m.name or m.customer, account=account,
         address=list(ledger.customers.address_of(i)), currency=m.currency, level=m.level,
@@ -57,32 +63,55 @@ def _letter(ledger: Ledger, m: Reminder) -> Letter:
         subject=m.subject, text=m.text, invoices=m.invoices, amount=m.amount,
         interest=m.interest, compensation=m.compensation, total=m.total,
         computation=[c for ln in m.invoices
-                     if (c := computation(ledger, ln, m.currency, individual))])
+                     if (c := computation(ledger, ln, m.currency, consumer))])
     level = level_of(ledger, m.level)
     if level is not None and level.letter_before_action:
-        letter = letter.model_copy(
-            update={"before_action": before_action(ledger, letter, level, individual)})
+        text, closing = split_at_before_action(m.text)
+        letter = letter.model_copy(update={
+            "before_action": before_action(ledger, letter, level, i), "text": text,
+            "closing": closing})
     return letter
+
+
+def split_at_before_action(text: str) -> tuple[str, str]:
+    """A letter before action's text, before and after its own section: at the line
+    {before_action} left (``BEFORE_ACTION_MARK``), else before the last paragraph (a
+    template of the user's without the placeholder: its sign-off)."""
+    lines = text.splitlines()
+    at = next((k for k, x in enumerate(lines) if x.strip() == BEFORE_ACTION_MARK), None)
+    if at is not None:
+        return "\n".join(lines[:at]).strip(), "\n".join(lines[at + 1:]).strip()
+    text = text.replace(BEFORE_ACTION_MARK, "")  # (within a line: dropped)
+    head, sep, last = text.strip().rpartition("\n\n")
+    return (head.strip(), last.strip()) if sep else (text.strip(), "")
 
 
 def level_of(ledger: Ledger, number: int) -> DunningLevel | None:
     return next((lv for lv in ledger.levels if lv.level == number), None)
 
 
-def computation(ledger: Ledger, ln: ReminderLine, currency: str, individual: bool = False
+def computation(ledger: Ledger, ln: ReminderLine, currency: str, consumer: bool = False
                 ) -> str:
     """How an invoice's interest and compensation were reached, in a sentence ("" when it
-    carries neither). An individual's debts fall under no late-payment law: only the contract
-    rate."""
+    carries neither). A consumer's debts (Debtor Type Individual) fall under no late-payment
+    law: only the contract rate."""
     if not ln.interest and not ln.compensation:
         return ""
+    interest, compensation = how_computed(ledger, ln, currency, consumer)
+    return f"{ln.invoice}: {interest}" + (f"; {compensation}" if ln.compensation else "") + "."
+
+
+def how_computed(ledger: Ledger, ln: ReminderLine, currency: str, consumer: bool = False
+                 ) -> tuple[str, str]:
+    """How the invoice's interest was reached, and its fixed compensation ("" under no
+    law), each a phrase with its figure."""
     s = ledger.settings
-    law, contract = law_for_debtor(s.late_payment_law, individual), s.contract_interest_rate
+    law, contract = law_for_debtor(s.late_payment_law, consumer), s.contract_interest_rate
     day = ledger.as_of_date
     if law == "None":
-        return (f"{ln.invoice}: interest at the contract rate of {contract:g}% a year on "
-                f"{currency} {ln.outstanding:,.2f} for {ln.days_overdue} days past the due "
-                f"date {ln.due_date} to {day}: {currency} {ln.interest:,.2f}.")
+        return (f"interest at the contract rate of {contract:g}% a year on {currency} "
+                f"{ln.outstanding:,.2f} for {ln.days_overdue} days past the due date "
+                f"{ln.due_date} to {day}: {currency} {ln.interest:,.2f}", "")
     try:
         r = statutory_interest(ln.outstanding, ln.due_date, day, law, contract,
                                rates=ledger.rates.get(law))
@@ -91,13 +120,29 @@ def computation(ledger: Ledger, ln: ReminderLine, currency: str, individual: boo
     else:
         rate = f"{r.rate:g}% a year" + ("" if contract is not None else
                                         " (the reference rate plus 8 points)")
-    text = (f"{ln.invoice}: statutory interest under {LAWS[law]} at {rate}, simple, on "
-            f"{currency} {ln.outstanding:,.2f} for {ln.days_overdue} days from the due date "
-            f"{ln.due_date} to {day}: {currency} {ln.interest:,.2f}")
-    if ln.compensation:
-        text += (f"; fixed compensation for the cost of recovery, set by the law by the "
-                 f"size of the debt: {currency} {ln.compensation:,.2f}")
-    return text + "."
+    return (f"statutory interest under {LAWS[law]} at {rate}, simple, on {currency} "
+            f"{ln.outstanding:,.2f} for {ln.days_overdue} days from the due date "
+            f"{ln.due_date} to {day}: {currency} {ln.interest:,.2f}",
+            "fixed compensation for the cost of recovery, set by the law by the size of the "
+            f"debt: {currency} {ln.compensation:,.2f}")
+
+
+def charges(ledger: Ledger, letter: Letter, consumer: bool) -> list[Charge]:
+    """The interest and compensation the letter claims, per invoice, as lines of the
+    statement it encloses, each with how it was computed."""
+    day, out = ledger.as_of_date, []
+    for ln in letter.invoices:
+        if not ln.interest and not ln.compensation:
+            continue
+        interest, compensation = how_computed(ledger, ln, letter.currency, consumer)
+        if ln.interest:
+            out.append(Charge(date=day, type="Interest", reference=ln.invoice,
+                              amount=ln.interest, how=interest[0].upper() + interest[1:]))
+        if ln.compensation:
+            out.append(Charge(date=day, type="Compensation", reference=ln.invoice,
+                              amount=ln.compensation,
+                              how=compensation[0].upper() + compensation[1:]))
+    return out
 
 
 
@@ -119,11 +164,11 @@ def _money(x: float, currency: str) -> str:
     return f"{currency} {x:,.2f}"
 
 
-def interest_sentence(ledger: Ledger, level: DunningLevel, individual: bool) -> str:
+def interest_sentence(ledger: Ledger, level: DunningLevel, consumer: bool) -> str:
     """Whether interest or other charges continue on the debt (the Protocol's paragraph 3.1
     asks the letter to say so), as the rules of this workbook and debtor have it."""
     s = ledger.settings
-    law = law_for_debtor(s.late_payment_law, individual)
+    law = law_for_debtor(s.late_payment_law, consumer)
     rate = s.contract_interest_rate
     if not level.add_interest or (law == "None" and rate is None):
         return "No interest or other charges are being added to the debt."
@@ -159,21 +204,29 @@ def _statement(ledger: Ledger, customer: str, currency: str) -> Statement | None
     return next((x for x in report.statements if x.currency == currency), None)
 
 
-def before_action(ledger: Ledger, letter: Letter, level: DunningLevel, individual: bool
+def before_action(ledger: Ledger, letter: Letter, level: DunningLevel, i: int
                   ) -> BeforeAction:
-    """The letter before action's content for this debtor (docs/letters.md)."""
+    """The letter before action's content for customer ``i`` by its Debtor Type
+    (docs/letters.md): the Protocol's for an Individual or Sole Trader, else the Practice
+    Direction's; the late-payment law's interest and compensation except for an Individual."""
+    c = ledger.customers
+    individual, consumer = c.is_individual(i), c.is_consumer(i)
     day: dt.date = ledger.as_of_date
     days = PROTOCOL_REPLY_DAYS if individual else ledger.settings.business_reply_days
     by = day + dt.timedelta(days=days)
     ccy, total = letter.currency, _money(letter.total, letter.currency)
-    interest = interest_sentence(ledger, level, individual)
+    interest = interest_sentence(ledger, level, consumer)
     to = reply_address(ledger)
     where = ", ".join(to)
     pay = ("You can pay using the details under \"How to pay\" below, quoting "
            f"{letter.reference}." if ledger.settings.payment_details else
            f"Please contact us at {where} to pay, quoting {letter.reference}.")
     if individual:
-        claimed = (f": {_money(letter.amount, ccy)} of unpaid invoices and "
+        claimed = (f": {_money(letter.amount, ccy)} of unpaid invoices, "
+                   f"{_money(letter.interest, ccy)} of interest and "
+                   f"{_money(letter.compensation, ccy)} of fixed compensation"
+                   if letter.compensation else
+                   f": {_money(letter.amount, ccy)} of unpaid invoices and "
                    f"{_money(letter.interest, ccy)} of interest" if letter.interest else "")
         paragraphs = [
             f"We are writing to you under {PROTOCOL}. The amount of the debt is {total}"
@@ -211,10 +264,14 @@ def before_action(ledger: Ledger, letter: Letter, level: DunningLevel, individua
             "against you.",
         ]
         statement = _statement(ledger, letter.customer, ccy)
-        return BeforeAction(debtor_type="Individual", rules=PROTOCOL, source=PROTOCOL_URL,
-                            reply_days=days, reply_by=by, interest=interest,
-                            paragraphs=paragraphs, enclosures=enclosures, steps=steps,
-                            reply_address=to, statement=statement)
+        added = charges(ledger, letter, consumer)
+        balance = statement.closing_balance if statement is not None else letter.amount
+        return BeforeAction(debtor_type=c.debtor_type(i), rules=PROTOCOL,
+                            source=PROTOCOL_URL, reply_days=days, reply_by=by,
+                            interest=interest, paragraphs=paragraphs, enclosures=enclosures,
+                            steps=steps, reply_address=to, statement=statement,
+                            charges=added, not_claimed=round(balance - letter.amount, 2),
+                            claimed=letter.total)
     paragraphs = [
         f"We are writing to you under {PRACTICE_DIRECTION}. Our claim is for {total}, the "
         f"unpaid invoices listed above for goods or services supplied to you on account "
@@ -230,7 +287,7 @@ def before_action(ledger: Ledger, letter: Letter, level: DunningLevel, individua
         f"If we receive neither payment nor a reply by {by.isoformat()}, we may start court "
         "proceedings without further notice.",
     ]
-    return BeforeAction(debtor_type="Business", rules=PRACTICE_DIRECTION,
+    return BeforeAction(debtor_type=c.debtor_type(i), rules=PRACTICE_DIRECTION,
                         source=PRACTICE_DIRECTION_URL, reply_days=days, reply_by=by,
                         interest=interest, paragraphs=paragraphs, enclosures=[], steps=[],
                         reply_address=to)

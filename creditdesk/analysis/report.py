@@ -43,7 +43,14 @@ from creditdesk.domain.issues import Issue
 from creditdesk.domain.kpis import Kpis, kpis
 from creditdesk.domain.ledger import Ledger
 from creditdesk.domain.score import Scores, score
-from creditdesk.domain.templates import Line, mail_locale, pick, render, template_problems
+from creditdesk.domain.templates import (
+    BEFORE_ACTION_MARK,
+    Line,
+    mail_locale,
+    pick,
+    render,
+    template_problems,
+)
 
 
 def _money(x: float) -> float:
@@ -287,6 +294,7 @@ class Analysis:
             "as_of": led.as_of_date, "sender_email": s.sender_email or "",
             "reply_to": s.reply_to or "", "payment_details": s.payment_details or "",
             "phone": s.phone or "",
+            "before_action": BEFORE_ACTION_MARK if r.level.letter_before_action else "",
         }
 
     def issue_rows(self, reminders: bool = False) -> list[IssueRow]:

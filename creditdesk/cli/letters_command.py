@@ -104,17 +104,19 @@ def run(args: argparse.Namespace) -> int:
 def _before_action_notes(report, settings) -> None:
     """What the controller must add to letters before action to individuals: the Protocol's
     forms (Creditdesk names them, it does not print them), and the settings they need."""
+    from creditdesk.analysis.letters import PROTOCOL
+
     if any(x.before_action for x in report.letters) and settings.country != "GB":
         print(f"{PROG}: Settings' Country is {settings.country}: letters before action follow "
               "the rules of England and Wales (docs/letters.md)", file=sys.stderr)
-    individual = [x for x in report.letters
-                  if x.before_action and x.before_action.debtor_type == "Individual"]
+    individual = [x for x in report.letters  # under the Protocol: Individual, Sole Trader
+                  if x.before_action and x.before_action.rules == PROTOCOL]
     if not individual:
         return
-    print(f"{len(individual)} letters before action to individuals (Pre-Action Protocol for "
-          "Debt Claims): enclose with each the Information Sheet and Reply Form (the "
-          "Protocol's Annex 1) and a Financial Statement form, from justice.gov.uk; the "
-          "statement of account is in the letter's PDF")
+    print(f"{len(individual)} letters before action to individuals or sole traders "
+          "(Pre-Action Protocol for Debt Claims): enclose with each the Information Sheet "
+          "and Reply Form (the Protocol's Annex 1) and a Financial Statement form, from "
+          "justice.gov.uk; the statement of account is in the letter's PDF")
     for name, value, what in (
             ("Company Address", settings.company_address, "where to send the Reply Form"),
             ("Payment Details", settings.payment_details, "how to pay")):

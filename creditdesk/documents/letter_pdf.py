@@ -9,10 +9,13 @@ interest and compensation were computed, invoice by invoice; the payment details
 is one PDF for printing: a cover list (customer, level, currency, total, pages), then every
 letter, each starting on a new page.
 
-A letter before action (docs/letters.md) adds the date to reply by beside the address, its
-paragraphs after the reminder's text, and the list of what is enclosed; an Individual's
-goes on with a page of what to do (with the reply address) and the up-to-date statement of
-account, as the statement's own pages.
+A letter before action (docs/letters.md) adds the date to reply by beside the address, and
+reads in order: the template's text up to {before_action} (``Letter.text``), the
+before-action section (its paragraphs, how the interest and compensation were computed, how
+to pay, what is enclosed), then the rest of the template (``Letter.closing``: the sign-off).
+Under the Protocol (an Individual or Sole Trader) it goes on with a page of what to do (with
+the reply address) and the up-to-date statement of account, as the statement's own pages,
+with the interest and compensation claimed as its lines and the amount claimed.
 """
 
 from __future__ import annotations
@@ -131,17 +134,23 @@ def _letter_pages(pdf: Pdf, letter: Letter, company: Company, day_text: str) -> 
     pdf.ln(9)
     _body(pdf, letter.text)
     if lba:
+        # body, the before-action section, how to pay, what is enclosed, then the sign-off
         _heading(pdf, f"Letter before action under {lba.rules}")
         _paragraphs(pdf, lba.paragraphs)
     if letter.computation:
         _computation(pdf, letter)
+    elif lba:
+        pdf.ln(2)
     payment_details(pdf, company)
     if lba:
         _enclosures(pdf, lba)
+        if letter.closing:
+            pdf.ln(2)
+            _body(pdf, letter.closing)
         if lba.steps:
             _steps_page(pdf, letter, lba, company)
         if lba.statement is not None:
-            statement_pages(pdf, lba.statement, company, "open-items")
+            statement_pages(pdf, lba.statement, company, "open-items", lba)
 
 
 def _heading(pdf: Pdf, text: str) -> None:
@@ -213,14 +222,25 @@ def _body(pdf: Pdf, text: str) -> None:
 
 
 def _computation(pdf: Pdf, letter: Letter) -> None:
+    """How the interest and compensation were computed: each sentence kept on one page, the
+    heading with the first."""
+    pdf.set_font("DejaVu", "", 8.5)
+    heights = [4.3 * len(pdf.multi_cell(WIDTH, 4.3, clean(x), dry_run=True, output="LINES"))
+               for x in letter.computation]
+    if pdf.will_page_break(8.5 + (heights[0] if heights else 0)):
+        pdf.add_page()
     pdf.ln(3)
     pdf.set_x(MARGIN)
     pdf.put(WIDTH, 5, "How the interest and compensation were computed", 9, bold=True)
     pdf.ln(5.5)
     pdf.set_font("DejaVu", "", 8.5)
     pdf.set_text_color(*GREY)
-    for sentence in letter.computation:
+    for sentence, height in zip(letter.computation, heights, strict=True):
+        if pdf.will_page_break(height):
+            pdf.add_page()
         pdf.set_x(MARGIN)
+        pdf.set_font("DejaVu", "", 8.5)
+        pdf.set_text_color(*GREY)
         pdf.multi_cell(WIDTH, 4.3, clean(sentence))
     pdf.set_text_color(*BLACK)
     pdf.ln(3)
@@ -230,4 +250,5 @@ def letter_missing(letter: Letter) -> str:
     """The letters of the letter's text the fonts lack (they print blank)."""
     lba = letter.before_action
     more = [*lba.paragraphs, *lba.steps, *lba.reply_address] if lba else []
-    return missing_letters([letter.name, *letter.address, letter.subject, letter.text, *more])
+    return missing_letters([letter.name, *letter.address, letter.subject, letter.text,
+                            letter.closing, *more])

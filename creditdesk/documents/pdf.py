@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from creditdesk.analysis.documents import Company, Statement
+from creditdesk.analysis.documents import BeforeAction, Company, Statement
 
 FONTS = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
@@ -150,21 +150,25 @@ def statement_pdf(s: Statement, company: Company, kind: str = "activity") -> byt
     return bytes(pdf.output())
 
 
-def statement_pages(pdf: Pdf, s: Statement, company: Company, kind: str = "activity") -> None:
+def statement_pages(pdf: Pdf, s: Statement, company: Company, kind: str = "activity",
+                    claim: BeforeAction | None = None) -> None:
     """The statement's pages, from a new page on, in ``pdf`` (its own file, or enclosed
-    after a letter before action)."""
+    after a letter before action: ``claim``, whose interest and compensation follow the
+    closing balance as lines, with how each was computed, to the amount claimed)."""
     title = statement_title(kind)
     pdf.add_page()  # (closes the page before, with its own footer)
     pdf.footer_text = clean(f"{company.name} · {title} · {s.account} · {s.end.isoformat()}")
     header(pdf, company, title)
     bottom = address_block(pdf, s.name, s.address, company)
-    _facts(pdf, s, kind)
+    _facts(pdf, s, kind, claim)
     pdf.set_y(max(92.0, bottom + 5))
     _lines(pdf, s, kind)
     _closing(pdf, s)
+    if claim is not None:
+        _charges(pdf, s, claim)
     _ageing(pdf, s)
     payment_details(pdf, company)
-    _slip(pdf, s, company)
+    _slip(pdf, s, company, claim)
     pdf.set_auto_page_break(True, margin=MARGIN + 8)  # (the slip turned it off)
 
 
@@ -228,7 +232,7 @@ def address_block(pdf: Pdf, name: str, address: list[str], company: Company) -> 
     return y + step
 
 
-def _facts(pdf: Pdf, s: Statement, kind: str) -> None:
+def _facts(pdf: Pdf, s: Statement, kind: str, claim: BeforeAction | None = None) -> None:
     """Account, currency, date and period, on the right beside the address."""
     facts = [("Account", s.account), ("Currency", s.currency),
              ("Statement date", s.end.isoformat())]
@@ -236,7 +240,9 @@ def _facts(pdf: Pdf, s: Statement, kind: str) -> None:
         facts.append(("Period", f"{s.start.isoformat()} to {s.end.isoformat()}"))
     else:
         facts.append(("Open items at", s.end.isoformat()))
-    facts.append(("Amount due", money(s.amount_due, s.currency)))
+    facts.append(("Balance" if claim else "Amount due", money(s.amount_due, s.currency)))
+    if claim is not None:
+        facts.append(("Amount claimed", money(claim.claimed, s.currency)))
     facts_block(pdf, facts)
 
 
@@ -291,6 +297,42 @@ def _closing(pdf: Pdf, s: Statement) -> None:
     pdf.ln(2)
 
 
+def _charges(pdf: Pdf, s: Statement, claim: BeforeAction) -> None:
+    """The interest and compensation added since the debt was incurred (the Protocol's
+    3.2(a)), one line each with how it was computed, then the amount claimed."""
+    if pdf.will_page_break(3 * ROW):
+        pdf.add_page()
+        pdf.set_y(MARGIN + 4)
+    pdf.ln(1)
+    pdf.set_x(MARGIN)
+    pdf.put(WIDTH, ROW + 1, "Interest and charges added since the debt was incurred", 9,
+            bold=True)
+    pdf.ln(ROW + 1)
+    balance = s.closing_balance
+    if claim.not_claimed:
+        balance -= claim.not_claimed
+        _row(pdf, ("", "Not claimed", "items not yet due, or credits", "",
+                   figure(-claim.not_claimed), figure(balance)))
+    if not claim.charges:
+        _row(pdf, ("", "None", "no interest or other charges are added", "", "",
+                   figure(balance)))
+    for k, c in enumerate(claim.charges):
+        balance += c.amount
+        _row(pdf, (c.date.isoformat(), c.type, c.reference, "", figure(c.amount),
+                   figure(balance)), shade=k % 2 == 1)
+        pdf.set_font(FONT, "", 7.5)
+        pdf.set_text_color(*GREY)
+        pdf.set_x(MARGIN + COLUMNS[0][1])
+        pdf.multi_cell(WIDTH - COLUMNS[0][1], 3.6, clean(c.how), align="L")
+        pdf.set_text_color(*BLACK)
+        pdf.ln(0.8)
+    pdf.set_draw_color(*RULE)
+    pdf.line(MARGIN, pdf.get_y(), MARGIN + WIDTH, pdf.get_y())
+    _row(pdf, (s.end.isoformat(), "Amount claimed", "", "", "", figure(claim.claimed)),
+         bold=True)
+    pdf.ln(2)
+
+
 def _ageing(pdf: Pdf, s: Statement) -> None:
     """The closing balance by age: one box per bucket, then the unapplied credits."""
     bands = s.ageing
@@ -325,7 +367,8 @@ def payment_details(pdf: Pdf, company: Company) -> None:
     pdf.set_y(y + 6)
 
 
-def _slip(pdf: Pdf, s: Statement, company: Company) -> None:
+def _slip(pdf: Pdf, s: Statement, company: Company, claim: BeforeAction | None = None
+          ) -> None:
     """The remittance slip, at the foot of the last page below a cut line."""
     top = 297.0 - MARGIN - 4 - SLIP_HEIGHT
     if pdf.get_y() > top - 2:
@@ -340,14 +383,15 @@ def _slip(pdf: Pdf, s: Statement, company: Company) -> None:
     y = top + 8
     pdf.text_at(MARGIN, y, WIDTH / 2, f"To: {company.name}", 10, bold=True, h=5)
     pdf.text_at(MARGIN, y + 6, WIDTH / 2, f"From: {s.name}", 9)
-    rows = (("Account", s.account), ("Reference", reference(s)),
-            ("Amount due", money(s.amount_due, s.currency)), ("Amount paid", ""))
+    due = (("Amount claimed", money(claim.claimed, s.currency)) if claim is not None else
+           ("Amount due", money(s.amount_due, s.currency)))
+    rows = (("Account", s.account), ("Reference", reference(s)), due, ("Amount paid", ""))
     for k, (label, value) in enumerate(rows):
         yy = y + k * 7
         pdf.text_at(105, yy, 35, label, 8.5, h=6, colour=GREY)
         pdf.set_draw_color(*RULE)
         pdf.rect(140, yy, 55, 6)
-        pdf.text_at(141, yy, 53, value, 9.5, bold=label == "Amount due", align="R", h=6)
+        pdf.text_at(141, yy, 53, value, 9.5, bold=k == 2, align="R", h=6)
 
 
 # -- letters the font lacks ------------------------------------------------------------

@@ -77,9 +77,10 @@ CUSTOMERS = Table(
         # Who the debtor is (docs/letters.md): the letter before action's rules and whether
         # the late-payment law's interest and compensation apply.
         Column("Debtor Type", "text",
-               help="Business or Individual (a consumer or sole trader); blank = Business. "
-                    "Individual: the letter before action follows the Pre-Action Protocol for "
-                    "Debt Claims, and no statutory late-payment interest or compensation"),
+               help="Business, Individual (a consumer) or Sole Trader; blank = Business. "
+                    "Individual, Sole Trader: the letter before action follows the Pre-Action "
+                    "Protocol for Debt Claims. Individual: no statutory late-payment interest "
+                    "or compensation"),
     ),
     required=True,
     help="One row per customer account.",

@@ -657,8 +657,8 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
     """Step 8: interest and compensation on the overdue items of the levels that add it:
     statutory (with the contract rate when set) under a Late Payment Law, else at the
     Contract Interest Rate alone (no fixed compensation: that is the law's). An Individual's
-    debts fall under no late-payment law (``interest.law_for_debtor``): the contract rate
-    alone, when it is set."""
+    debts (not a Sole Trader's) fall under no late-payment law (``interest.law_for_debtor``):
+    the contract rate alone, when it is set."""
     from creditdesk.domain.interest import interest_columns, law_for_debtor
 
     s = ledger.settings
@@ -671,9 +671,9 @@ def _interest(ledger: Ledger, pos: Position, items: _Items, groups: _Groups,
     adds = policy.flags("interest")[level]
     take = np.flatnonzero((items.listed >= 0) & (status[groups.of_item] == SEND)
                           & adds[groups.of_item] & (pos.days_overdue > 0) & ~items.on_plan)
-    individual = ledger.customers.individual
-    if len(individual) == len(ledger.customers) and law_for_debtor(law, True) != law:
-        lawless = individual[pos.customer[take]]  # no late-payment law: the contract's
+    consumer = ledger.customers.consumer  # Individual; a Sole Trader is under the law
+    if len(consumer) == len(ledger.customers) and law_for_debtor(law, True) != law:
+        lawless = consumer[pos.customer[take]]  # no late-payment law: the contract's
         if rate is not None:
             _contract_interest(ledger, pos, take[lawless], rate, interest)
         take = take[~lawless]

@@ -28,9 +28,10 @@ between businesses (its section 2), the Directive commercial transactions betwee
 undertakings or with public authorities (its article 1), neither a debt owed by a consumer.
 ``law_for_debtor`` says which law a debtor's debts fall under: none for a customer whose
 Debtor Type is Individual, so such a customer owes only the contract's own interest (the
-Contract Interest Rate, when it is set) and never the fixed compensation. A sole trader who
-bought in the course of business may be within the Act, but Creditdesk does not claim it of
-an Individual: docs/letters.md and docs/interest.md say why.
+Contract Interest Rate, when it is set) and never the fixed compensation. A customer whose
+Debtor Type is Sole Trader (an individual in business: within the Act, and within the
+Pre-Action Protocol for Debt Claims too) owes the law's interest and compensation as a
+business does: docs/letters.md and docs/interest.md say why.
 
 The reference rates live in ``creditdesk/data/uk_bank_rate.csv`` and
 ``creditdesk/data/ecb_mro_rate.csv``; see docs/interest.md for their sources. A user never
@@ -345,8 +346,9 @@ def reference_rate(law: str, day: date, rates: RateTable | None = None
 
 def law_for_debtor(law: str, individual: bool) -> str:
     """The late-payment law a debtor's debts fall under: ``law`` (Settings' Late Payment
-    Law: "None", "UK" or "EU") for a business, "None" for an individual (a consumer or sole
-    trader), whom neither the 1998 Act nor Directive 2011/7/EU is claimed against."""
+    Law: "None", "UK" or "EU") for a business or a sole trader (Debtor Type Business or Sole
+    Trader), "None" for an ``individual`` (Debtor Type Individual: a consumer), whom neither
+    the 1998 Act nor Directive 2011/7/EU is claimed against."""
     if law != "None" and law not in LAWS:
         raise ValueError(f"unknown law {law!r}; expected None, UK or EU")
     return "None" if individual else law

@@ -112,15 +112,37 @@ class Customers:
     promise_made: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
     # The postal address: a tuple of its non-blank lines (ADDRESS_COLUMNS' order).
     address: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    # Debtor Type: True = an individual (a consumer or sole trader), False = a business.
+    # Debtor Type (docs/letters.md): ``individual`` True = the Pre-Action Protocol for Debt
+    # Claims applies (Individual or Sole Trader); ``sole_trader`` True = Sole Trader (an
+    # individual in business, whose debts the late-payment law still covers).
     individual: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    sole_trader: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def is_individual(self, i: int) -> bool:
-        """The customer's Debtor Type is Individual (blank or unreadable: Business)."""
+        """The customer's Debtor Type is Individual or Sole Trader: the Pre-Action Protocol
+        for Debt Claims applies (blank or unreadable: Business)."""
         return bool(self.individual[i]) if i < len(self.individual) else False
+
+    def is_sole_trader(self, i: int) -> bool:
+        return bool(self.sole_trader[i]) if i < len(self.sole_trader) else False
+
+    def is_consumer(self, i: int) -> bool:
+        """Debtor Type Individual: no late-payment law's interest or compensation."""
+        return self.is_individual(i) and not self.is_sole_trader(i)
+
+    def debtor_type(self, i: int) -> str:
+        return ("Sole Trader" if self.is_sole_trader(i) else
+                "Individual" if self.is_individual(i) else "Business")
+
+    @property
+    def consumer(self) -> np.ndarray:
+        """Per customer: Debtor Type Individual (neither Business nor Sole Trader)."""
+        if len(self.sole_trader) != len(self.individual):
+            return self.individual
+        return self.individual & ~self.sole_trader
 
     def account_of(self, i: int) -> str:
         """The account number mail, statements and letters show: Account Number, else the
@@ -547,7 +569,7 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["pause_reason"] = r.get("Pause Reason")
     data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
     data["address"] = _addresses(r)
-    data["individual"] = _debtor_types(r)
+    data["individual"], data["sole_trader"] = _debtor_types(r)
     _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
         code = data["currency"][i]
@@ -580,21 +602,25 @@ def _addresses(r: _TableReader) -> np.ndarray:
     return out
 
 
-DEBTOR_TYPES = ("Business", "Individual")
+DEBTOR_TYPES = ("Business", "Individual", "Sole Trader")
 
 
-def _debtor_types(r: _TableReader) -> np.ndarray:
-    """Debtor Type per customer: True = Individual. Blank means Business; another value is an
-    issue and the row is read as Business."""
+def _debtor_types(r: _TableReader) -> tuple[np.ndarray, np.ndarray]:
+    """Debtor Type per customer: (Individual or Sole Trader, Sole Trader). Blank means
+    Business; another value is an issue and the row is read as Business."""
     values = r.get("Debtor Type")
-    out = np.zeros(r.n, dtype=bool)
+    individual, sole = np.zeros(r.n, dtype=bool), np.zeros(r.n, dtype=bool)
     for i, v in enumerate(values.tolist()):
-        text = normalise_header(v)
+        text = normalise_header(v).replace("_", " ").replace("-", " ")
+        text = " ".join(text.split())
         if text == "individual":
-            out[i] = True
+            individual[i] = True
+        elif text == "sole trader":
+            individual[i] = sole[i] = True
         elif text not in ("", "business"):
-            r.note(i, "Debtor Type", f"'{v}' is not Business or Individual; read as Business")
-    return out
+            r.note(i, "Debtor Type", f"'{v}' is not Business, Individual or Sole Trader; "
+                   "read as Business")
+    return individual, sole
 
 
 def _out_of_range(r: _TableReader, data: dict[str, np.ndarray]) -> None:

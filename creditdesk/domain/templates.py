@@ -47,9 +47,16 @@ PLACEHOLDERS: dict[str, str] = {
     "how_to_pay": "'Please pay to:' and the Payment Details (blank when none)",
     "phone": "Settings: Phone (blank when none)",
     "contact_line": "how to reach you: the Phone, or a reply to the e-mail",
+    "before_action": "where a letter before action's own section (its terms, how to pay, "
+                     "what is enclosed) is printed; blank on other levels",
     # Left as it is here: the backend puts the link in when it sends (services/sending.py).
     "pay_link": "the link to the customer's own page (filled in by the backend's send)",
 }
+
+# What {before_action} stands for in a letter before action's text (the Reminders sheet shows
+# it); the printed letter puts the section there (creditdesk.analysis.letters).
+BEFORE_ACTION_MARK = "[The letter before action's terms, how to pay and what is enclosed]"
+
 
 @dataclass
 class Template:
@@ -546,7 +553,16 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# A letter before action's own section (with the payment details) comes before the sign-off.
+_SIGN_BEFORE_ACTION = {lang: "{before_action}\n\n" + sign.replace("{how_to_pay}\n\n", "")
+                       for lang, sign in _SIGN.items()}
+
+
+def _default_body(lang: str, name: str, body: str) -> str:
+    sign = (_SIGN_BEFORE_ACTION if name == "letter_before_action" else _SIGN)[lang]
+    return "{greeting}\n\n" + body + "\n\n" + _PAID[lang] + "\n\n" + sign
+
+
 DEFAULT_TEMPLATES: list[Template] = [
-    Template(name, lang, subject,
-             "{greeting}\n\n" + body + "\n\n" + _PAID[lang] + "\n\n" + _SIGN[lang])
+    Template(name, lang, subject, _default_body(lang, name, body))
     for lang, texts in _TEXTS.items() for name, (subject, body) in texts.items()]

@@ -1,7 +1,8 @@
 """The letter before action (issue 12, item 4), as rules: the Debtor Type column, the final
 level's Letter Before Action flag, the period to reply during which chasing waits (30 days for
 an Individual, 30 more after a completed Reply Form; Business Reply Days, 14 by default, for a
-business), and no late-payment law's interest or compensation for an Individual.
+business), and no late-payment law's interest or compensation for an Individual. A Sole
+Trader: the Protocol's period, and the law's interest and compensation.
 As of 2026-06-30 (tests.builders)."""
 
 import datetime as dt
@@ -56,20 +57,27 @@ def test_debtor_type_and_letter_before_action_are_columns_at_the_end_of_their_ta
     assert DUNNING_LEVELS.columns[-1].header == "Letter Before Action"
 
 
-@pytest.mark.parametrize(("typed", "individual"), [("", False), ("Business", False),
-                                                   ("business", False), ("Individual", True),
-                                                   ("  INDIVIDUAL ", True)])
-def test_debtor_type_reads_business_or_individual_and_blank_is_business(typed, individual):
+@pytest.mark.parametrize(("typed", "kind"), [
+    ("", "Business"), ("Business", "Business"), ("business", "Business"),
+    ("Individual", "Individual"), ("  INDIVIDUAL ", "Individual"),
+    ("Sole Trader", "Sole Trader"), ("sole  trader", "Sole Trader"),
+    ("Sole-Trader", "Sole Trader")])
+def test_debtor_type_reads_its_three_values_and_blank_is_business(typed, kind):
     ledger = ledger_of(typed)
     assert not ledger.issues, ledger.issues
-    assert ledger.customers.is_individual(0) is individual
+    c = ledger.customers
+    assert c.debtor_type(0) == kind
+    assert c.is_individual(0) is (kind != "Business")  # the Protocol applies
+    assert c.is_consumer(0) is (kind == "Individual")  # no late-payment law
+    assert c.consumer.tolist() == [kind == "Individual"]
 
 
 def test_an_unknown_debtor_type_is_an_issue_naming_the_cell_and_the_row_is_a_business():
     ledger = ledger_of("Consumer")
     [issue] = ledger.issues
     assert (issue.sheet, issue.row, issue.column) == ("Customers", 2, "Debtor Type")
-    assert "'Consumer' is not Business or Individual; read as Business" in issue.message
+    assert ("'Consumer' is not Business, Individual or Sole Trader; read as Business"
+            in issue.message)
     assert len(ledger.customers) == 1 and not ledger.customers.is_individual(0)
 
 
@@ -101,9 +109,10 @@ def test_an_individual_has_30_days_to_reply_to_the_letter_and_chasing_waits():
                            "2026-07-10")
 
 
+@pytest.mark.parametrize("debtor", ["Individual", "Sole Trader"])
 @pytest.mark.parametrize(("ago", "waits"), [(30, True), (31, False)])
-def test_the_individual_s_period_ends_30_days_after_the_letter(ago, waits):
-    reminders, skipped = outcome(ledger_of("Individual", [sent_lba(days_before(ago))]))
+def test_the_individual_s_period_ends_30_days_after_the_letter(ago, waits, debtor):
+    reminders, skipped = outcome(ledger_of(debtor, [sent_lba(days_before(ago))]))
     assert bool(skipped) is waits and bool(reminders) is not waits
     if not waits:
         assert reminders[0].level.level == 3  # the letter goes again only after the period
@@ -189,6 +198,16 @@ def test_an_individual_owes_no_statutory_interest_nor_compensation():
     assert biz[0].compensation.sum() == 70.0
     assert ind[0].interest.sum() == 0.0 and ind[0].compensation.sum() == 0.0
     assert ind[0].total == 1200.0
+
+
+def test_a_sole_trader_owes_the_statutory_interest_and_compensation_a_business_does():
+    settings = {"Late Payment Law": "UK", "Base Currency": "GBP"}
+    due = days_before(60)
+    [m] = select(ledger_of("Sole Trader", FINAL_DEMAND_SENT, settings,
+                           invoices=[invoice("I1", 1200.0, due, Currency="GBP")])).reminders()
+    expected = statutory_interest(1200.0, due, AS_OF, "UK")
+    assert m.interest.sum() == pytest.approx(expected.interest) and expected.interest > 0
+    assert m.compensation.sum() == 70.0
 
 
 def test_an_individual_owes_the_contract_rate_when_one_is_set_but_no_compensation():

@@ -148,9 +148,14 @@ def test_payment_details_keep_their_lines_in_html_and_vanish_when_blank():
 
 @pytest.mark.parametrize("t", DEFAULT_TEMPLATES, ids=lambda t: f"{t.name}-{t.language}")
 def test_every_built_in_level_greets_shows_how_to_pay_and_what_if_already_paid(t):
-    for needed in ("{greeting}", "{account_number}", "{invoice_table}", "{how_to_pay}",
+    # a letter before action prints how to pay in its own section, before the sign-off
+    pay = "{before_action}" if t.name == "letter_before_action" else "{how_to_pay}"
+    for needed in ("{greeting}", "{account_number}", "{invoice_table}", pay,
                    "{contact_line}"):
         assert needed in t.body, needed
+    if t.name == "letter_before_action":
+        assert "{how_to_pay}" not in t.body
+        assert t.body.index("{before_action}") < t.body.index("{contact_line}")
     paid = {"en": "already paid", "de": "bereits bezahlt", "fr": "déjà réglé"}[t.language]
     assert paid in t.body
 
