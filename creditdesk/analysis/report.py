@@ -291,6 +291,8 @@ class Analysis:
         """The kept plan a reminder is about (the first of its invoices' plans), as its
         mail's plan placeholders say it; None when none of its invoices is on one."""
         kept = self._kept_plans
+        if not kept:
+            return None
         s = next((kept[k] for k in r.items.tolist() if k in kept), None)
         if s is None:
             return None

@@ -185,3 +185,25 @@ def test_the_plan_placeholders_are_blank_outside_a_plan():
     m = the_mail(ledger("2026-07-16", [plan_row()], templates=[own]))
     assert m.template != "plan_missed" and "Missed instalment" not in m.subject
     assert "payment plan" not in m.text
+
+
+def test_a_message_above_the_first_reminder_keeps_its_levels_template():
+    # I3 (50.00, due 1 Apr) had a first reminder on 1 Jun: the message is a second reminder,
+    # with the plan's missed instalment in it; the level's own template, the plan's amount
+    extra_invoice = invoice("I3", 50.0, d("2026-04-01"))
+    led = make_ledger(
+        customers=[customer("C1")], invoices=[*INVOICES, extra_invoice],
+        extra={"Plans": (PLANS_HEADER, [plan_row()]),
+               "Payments": (PAYMENTS_HEADER, [[d("2026-05-15"), "C1", 300.0, "", "", "I1"]]),
+               "History": (["Date", "Customer", "Type", "Level", "Currency"],
+                           [[d("2026-06-01"), "C1", "Reminder", 2, "EUR"]])},
+        settings={"As Of Date": d("2026-06-16"), "Late Payment Law": "EU"})
+    m = the_mail(led)
+    assert (m.template, m.level, m.amount) == ("second_reminder", 3, 350.0)
+    assert [ln.invoice for ln in m.invoices] == ["I3", "I2"]
+    # without the reminder about I3 the message is the first reminder: the plan's mail, which
+    # lists I3 too and asks for both
+    m = the_mail(ledger("2026-06-16", [plan_row()], [("2026-05-15", 300.0, "I1")],
+                        invoices=[*INVOICES, extra_invoice]))
+    assert (m.template, m.amount) == ("plan_missed", 350.0)
+    assert "Due now: €350.00" in m.text and "€300.00, was due on 15 June 2026" in m.text
