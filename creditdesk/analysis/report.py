@@ -42,10 +42,15 @@ from creditdesk.domain.interest import round_half_up, round_money
 from creditdesk.domain.issues import Issue
 from creditdesk.domain.kpis import Kpis, kpis
 from creditdesk.domain.ledger import Ledger
+from creditdesk.domain.plans import PlanState
 from creditdesk.domain.score import Scores, score
 from creditdesk.domain.templates import (
     BEFORE_ACTION_MARK,
+    PLAN_COURTESY,
+    PLAN_MISSED,
+    Instalment,
     Line,
+    PlanMail,
     mail_locale,
     pick,
     render,
@@ -236,10 +241,12 @@ class Analysis:
                       inv.reference[k])
                  for k, o, d, day in zip(r.items.tolist(), r.outstanding.tolist(),
                                          r.days_overdue.tolist(), due, strict=True)]
-        t = pick(led.templates, r.level.template, c.language[i])
+        plan = self._plan_mail(r)
+        name = self._template_name(r, plan)
+        t = pick(led.templates, name, c.language[i])
         rendered = (render(t, self._placeholders(r, len(lines)), lines,
                            claim_all=r.level.days < 0,
-                           locale=mail_locale(t.language, led.settings.country))
+                           locale=mail_locale(t.language, led.settings.country), plan=plan)
                     if t else None)
         return Reminder(
             customer=c.ids[i],
@@ -248,7 +255,7 @@ class Analysis:
             level=r.level.level,
             level_name=r.level.name,
             channel=r.level.channel,
-            template=r.level.template,
+            template=name,
             language=t.language if t else "",
             to=r.to,
             cc=r.cc,
@@ -272,6 +279,58 @@ class Analysis:
             compensation=_money(float(r.compensation.sum())),
             total=_money(r.total),
         )
+
+    @cached_property
+    def _kept_plans(self) -> dict[int, PlanState]:
+        """Per invoice (index) under a kept plan with an instalment still to pay: its plan."""
+        from creditdesk.domain.plans import plan_states
+
+        return {k: s for s in plan_states(self.ledger) if s.kept and s.next_date is not None
+                for k in s.plan.invoices}
+
+    def _plan_mail(self, r: dunning.Reminder) -> PlanMail | None:
+        """The kept plan a reminder is about (the first of its invoices' plans), as its
+        mail's plan placeholders say it; None when none of its invoices is on one."""
+        kept = self._kept_plans
+        if not kept:
+            return None
+        s = next((kept[k] for k in r.items.tolist() if k in kept), None)
+        if s is None:
+            return None
+        p, as_of = s.plan, self.ledger.as_of_date
+        first = s.paid_count
+        before = 0.0
+        remaining = []
+        for n, (day, amount) in enumerate(zip(p.dates, p.amounts, strict=True)):
+            paid = min(max(s.paid - before, 0.0), amount)
+            before += amount
+            if n >= first:
+                remaining.append(Instalment(n + 1, day, _money(amount - paid), _money(paid),
+                                            day < as_of))
+        asked = tuple(range(first + 1, first + max(s.missed, 1) + 1))
+        inv = self.ledger.invoices
+        return PlanMail(plan=p.plan, count=len(p.amounts), asked=asked, day=s.next_date,
+                        amount=_money(s.due_now), total=_money(p.total),
+                        left=_money(p.total - s.paid),
+                        invoices=tuple(inv.invoice[k] for k in p.invoices),
+                        remaining=tuple(remaining),
+                        default_after=self.ledger.settings.plan_missed_to_default)
+
+    def _template_name(self, r: dunning.Reminder, plan: PlanMail | None) -> str:
+        """The level's template; for a kept plan's own mail, ``plan_courtesy`` before an
+        instalment and ``plan_missed`` once one is missed (at the first level after the
+        due date, the one a kept plan is chased at: a higher level, reached by the
+        customer's other invoices, keeps its own). The Templates table's row of that name
+        wins over the built-in one, as for every template."""
+        if plan is None:
+            return r.level.template
+        if r.level.days < 0:
+            return PLAN_COURTESY
+        after = [lv for lv in self.ledger.levels if lv.days >= 0]
+        first = min(after, key=lambda lv: (lv.days, lv.level)) if after else None
+        if r.level == first and any(ins.missed for ins in plan.remaining):
+            return PLAN_MISSED
+        return r.level.template
 
     def _placeholders(self, r: dunning.Reminder, invoice_count: int
                       ) -> dict[str, str | float | dt.date]:

@@ -49,6 +49,21 @@ PLACEHOLDERS: dict[str, str] = {
     "contact_line": "how to reach you: the Phone, or a reply to the e-mail",
     "before_action": "where a letter before action's own section (its terms, how to pay, "
                      "what is enclosed) is printed; blank on other levels",
+    # A kept payment plan's mail (docs/plans.md); blank in any other reminder.
+    "plan": "the payment plan's id (blank outside a plan)",
+    "plan_invoices": "the invoices the plan covers, e.g. INV-1, INV-2 (blank outside a plan)",
+    "instalment": "what the plan asks for now: the instalment due, or what is left of every "
+                  "missed one, with its currency sign (blank outside a plan)",
+    "instalment_number": "which instalment(s) of how many: '2 of 6', '2 and 3 of 6' (blank "
+                         "outside a plan)",
+    "instalment_date": "the day of that instalment, the first missed one if several "
+                       "(blank outside a plan)",
+    "plan_total": "the plan's total, with its currency sign (blank outside a plan)",
+    "plan_left": "what is left to pay under the plan (blank outside a plan)",
+    "plan_schedule": "the instalments not yet paid as a table: number, date, amount left, "
+                     "missed or due (blank outside a plan)",
+    "plan_default_after": "Settings: Plan Missed Instalments To Default, the missed instalments "
+                          "that end the plan (blank outside a plan)",
     # Left as it is here: the backend puts the link in when it sends (services/sending.py).
     "pay_link": "the link to the customer's own page (filled in by the backend's send)",
 }
@@ -339,6 +354,106 @@ def _tables(lines: Sequence[Line], style: _Style, claim_all: bool) -> tuple[str,
 
 
 @dataclass(frozen=True)
+class Instalment:
+    """One instalment of a plan not yet paid in full."""
+
+    number: int  # 1 = the first of the plan
+    day: dt.date
+    left: float  # what is left of it
+    paid: float  # what was paid of it already
+    missed: bool  # its day has passed
+
+
+@dataclass(frozen=True)
+class PlanMail:
+    """The kept payment plan a reminder is about: what its plan placeholders say."""
+
+    plan: str
+    count: int  # instalments in all
+    asked: tuple[int, ...]  # the numbers of the instalments asked for now
+    day: dt.date  # the day of the first of them
+    amount: float  # asked for now, in the reminder's currency
+    total: float
+    left: float
+    invoices: tuple[str, ...]
+    remaining: tuple[Instalment, ...]
+    default_after: int
+
+
+@dataclass(frozen=True)
+class PlanWords:
+    """The words of a plan's mail that are not the template's."""
+
+    of: str  # "{k} of {n}"
+    also: str  # the last ' and ' of a list
+    head: tuple[str, str, str, str]
+    missed: str
+    due: str
+    part: str  # "{state}, {paid} paid"
+
+
+PLAN_WORDS: dict[str, PlanWords] = {
+    "en": PlanWords("{k} of {n}", " and ", ("Instalment", "Date", "Amount", "Status"),
+                    "missed", "due", "{state}, {paid} paid"),
+    "de": PlanWords("{k} von {n}", " und ", ("Rate", "Datum", "Betrag", "Status"),
+                    "versäumt", "fällig", "{state}, {paid} bezahlt"),
+    "fr": PlanWords("{k} sur {n}", " et ", ("Échéance", "Date", "Montant", "Statut"),
+                    "manquée", "à payer", "{state}, {paid} réglés"),
+}
+
+PLAN_COURTESY, PLAN_MISSED = "plan_courtesy", "plan_missed"  # the plan mails' templates
+PLAN_KEYS = ("plan", "plan_invoices", "instalment", "instalment_number", "instalment_date",
+             "plan_total", "plan_left", "plan_schedule", "plan_default_after")
+
+
+def _plan_texts(plan: PlanMail | None, style: _Style, language: str
+                ) -> tuple[dict[str, str], str]:
+    """The plan placeholders' text (``plan_schedule`` as text) and the schedule as HTML;
+    every one blank outside a plan."""
+    if plan is None:
+        return dict.fromkeys(PLAN_KEYS, ""), ""
+    pw = PLAN_WORDS.get(language, PLAN_WORDS["en"])
+    cash = lambda x: format_money(x, style.currency, style.locale)  # noqa: E731
+    asked = [str(k) for k in plan.asked]
+    numbers = asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + pw.also + asked[-1]
+    rows = []
+    for ins in plan.remaining:
+        state = pw.missed if ins.missed else pw.due
+        if ins.paid > 0.005:
+            state = pw.part.format(state=state, paid=cash(ins.paid))
+        rows.append((str(ins.number), format_day(ins.day, style.locale), cash(ins.left), state))
+    text = _grid_text([pw.head, *rows], right=2)
+    markup = _grid_html(pw.head, rows, right=2)
+    return {"plan": plan.plan, "plan_invoices": ", ".join(plan.invoices),
+            "instalment": cash(plan.amount),
+            "instalment_number": pw.of.format(k=numbers, n=plan.count),
+            "instalment_date": format_day(plan.day, style.locale, "long"),
+            "plan_total": cash(plan.total), "plan_left": cash(plan.left),
+            "plan_schedule": text, "plan_default_after": str(plan.default_after)}, markup
+
+
+def _grid_text(rows: list[tuple[str, ...]], right: int) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) if i == right else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+                     for r in rows)
+
+
+def _grid_html(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int) -> str:
+    e = html.escape
+
+    def cell(tag: str, r: tuple[str, ...], i: int) -> str:
+        align = ' style="text-align:right;white-space:nowrap"' if i == right else ""
+        return f"<{tag}{align}>{e(r[i])}</{tag}>"
+
+    top = "".join(cell("th", head, i) for i in range(len(head)))
+    body = "".join("<tr>" + "".join(cell("td", r, i) for i in range(len(r))) + "</tr>"
+                   for r in rows)
+    return (f'<table border="1" cellpadding="4" cellspacing="0">'
+            f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>")
+
+
+@dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
@@ -371,18 +486,23 @@ def _plain_values(values: dict[str, object], w: Words, locale: str, language: st
 
 
 def render(t: Template, values: dict[str, object], lines: Sequence[Line],
-           claim_all: bool = False, locale: str = "en_GB") -> Rendered:
+           claim_all: bool = False, locale: str = "en_GB",
+           plan: PlanMail | None = None) -> Rendered:
     """``values``: placeholder -> value (floats are money in the reminder's currency, dates
     are dates, both formatted in ``locale``; the words are those of the template's
     language). ``claim_all``: a courtesy note, where the invoices not yet due are what the
-    message is about."""
+    message is about. ``plan``: the kept payment plan the reminder is about, for the plan
+    placeholders (blank without one)."""
     w = words(t.language)
     plain = _plain_values(values, w, locale, _language_key(t.language))
     style = _Style(w, locale, plain.get("currency", ""))
     text_table, html_table = _tables(lines, style, claim_all)
+    plan_plain, schedule_html = _plan_texts(plan, style, _language_key(t.language))
+    plain.update(plan_plain)
     text_values = dict(plain, invoice_table=text_table)
     html_values = {k: html.escape(v) for k, v in plain.items()}
     html_values["invoice_table"] = html_table
+    html_values["plan_schedule"] = schedule_html
     subject_t, body_t = (_LEGACY_MONEY.sub(r"\1", x) for x in (t.subject, t.body))
     # A subject is one header line: no line breaks may survive into it.
     subject = " ".join(_substitute(subject_t, plain, escape=False).split())
@@ -482,6 +602,32 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "unpaid. We claim {total} in all.\n\n{invoice_table}\n\nThis is a letter "
             "before action: unless the matter is settled we may start court proceedings to "
             "recover the debt. How long you have to reply, and what to do, is set out below."),
+        # a kept payment plan's courtesy note and missed-instalment reminder (docs/plans.md)
+        "plan_courtesy": (
+            "Payment plan {plan}: instalment {instalment_number}, {instalment} due "
+            "{instalment_date} - account {account_number} - {company_name}",
+            "A friendly note about your payment plan {plan} on account {account_number}: "
+            "instalment {instalment_number}, {instalment}, falls due on {instalment_date}."
+            "\n\nThe plan covers invoices {plan_invoices}; those still owing are listed "
+            "below with what each owes:\n\n{invoice_table}\n\nThe plan's total is "
+            "{plan_total}; {plan_left} is left to pay. The instalments still to pay:\n\n"
+            "{plan_schedule}\n\n"
+            "Total: {amount}"),
+        "plan_missed": (
+            "Missed instalment: {instalment} - payment plan {plan} - account "
+            "{account_number} - {company_name}",
+            "Instalment {instalment_number} of your payment plan {plan} on account "
+            "{account_number}, {instalment}, was due on {instalment_date} and we have not "
+            "received it. Please pay it now, or let "
+            "us know if anything is holding it up, so that the plan can continue.\n\n"
+            "The plan covers invoices {plan_invoices}; those still owing are listed "
+            "below with what each owes:\n\n{invoice_table}\n\nThe plan's total is "
+            "{plan_total}; {plan_left} is left to pay. The instalments still to pay:\n\n"
+            "{plan_schedule}\n\n"
+            "If {plan_default_after} instalments are missed, the plan ends: everything left "
+            "on the invoices falls due at once, from their original due dates, and may carry "
+            "interest from those dates; our usual reminders then resume.\n\n"
+            "Due now: {amount}"),
     },
     "de": {
         "courtesy": (
@@ -518,6 +664,32 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "{invoice_table}\n\nDies ist unsere letzte Aufforderung vor einer Klage: "
             "Wird die Sache nicht geregelt, können wir die Forderung gerichtlich geltend "
             "machen. Bis wann Sie antworten können und was zu tun ist, steht unten."),
+        "plan_courtesy": (
+            "Ratenplan {plan}: Rate {instalment_number}, {instalment} fällig am "
+            "{instalment_date} - Kundennummer {account_number} - {company_name}",
+            "ein freundlicher Hinweis zu Ihrem Ratenplan {plan} für die Kundennummer "
+            "{account_number}: Die Rate {instalment_number} über {instalment} ist am "
+            "{instalment_date} fällig.\n\nDer Ratenplan umfasst die Rechnungen "
+            "{plan_invoices}; die noch offenen stehen unten mit ihrem offenen Betrag:"
+            "\n\n{invoice_table}\n\nDer Ratenplan beläuft sich auf insgesamt {plan_total}; "
+            "offen sind noch "
+            "{plan_left}. Die noch zu zahlenden Raten:\n\n{plan_schedule}\n\n"
+            "Summe: {amount}"),
+        "plan_missed": (
+            "Versäumte Rate: {instalment} - Ratenplan {plan} - Kundennummer "
+            "{account_number} - {company_name}",
+            "die Rate {instalment_number} Ihres Ratenplans {plan} zur Kundennummer "
+            "{account_number} über {instalment} war am "
+            "{instalment_date} fällig und ist bei uns noch nicht eingegangen. Bitte "
+            "überweisen Sie sie jetzt oder teilen Sie uns mit, falls etwas die Zahlung "
+            "aufhält, damit der Ratenplan weiterlaufen kann.\n\nDer Ratenplan umfasst die "
+            "Rechnungen {plan_invoices}; die noch offenen stehen unten mit ihrem offenen "
+            "Betrag:\n\n{invoice_table}\n\nDer Ratenplan beläuft sich auf insgesamt {plan_total}; "
+            "offen sind noch {plan_left}. Die noch zu zahlenden Raten:\n\n{plan_schedule}"
+            "\n\nWerden {plan_default_after} Raten versäumt, endet der Ratenplan: Alles, "
+            "was auf den Rechnungen noch offen ist, wird sofort fällig, gerechnet ab ihren "
+            "ursprünglichen Fälligkeitsdaten, und kann ab dann Zinsen tragen; danach mahnen "
+            "wir wieder wie gewohnt.\n\nJetzt fällig: {amount}"),
     },
     "fr": {
         "courtesy": (
@@ -550,6 +722,30 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Ceci est une mise en demeure avant action en justice : faute de règlement, nous "
             "pourrons saisir le tribunal. Le délai de réponse et la marche à suivre figurent "
             "ci-dessous."),
+        "plan_courtesy": (
+            "Échéancier {plan} : échéance {instalment_number}, {instalment} le "
+            "{instalment_date} - compte {account_number} - {company_name}",
+            "Un petit rappel concernant votre échéancier {plan} du compte {account_number} : "
+            "l'échéance {instalment_number}, de {instalment}, est à régler le "
+            "{instalment_date}.\n\nL'échéancier couvre les factures {plan_invoices} ; "
+            "celles qui restent dues figurent ci-dessous avec leur solde :\n\n{invoice_table}\n\n"
+            "L'échéancier s'élève à {plan_total} au total ; il reste {plan_left} à régler. "
+            "Les échéances restantes :\n\n{plan_schedule}\n\nTotal : {amount}"),
+        "plan_missed": (
+            "Échéance impayée : {instalment} - échéancier {plan} - compte {account_number} - "
+            "{company_name}",
+            "L'échéance {instalment_number} de votre échéancier {plan} du compte "
+            "{account_number}, de {instalment}, "
+            "était à régler le {instalment_date} et nous ne l'avons pas reçue. Merci de la "
+            "régler dès maintenant, ou de nous indiquer ce qui retarde le paiement, afin que "
+            "l'échéancier se poursuive.\n\nL'échéancier couvre les factures "
+            "{plan_invoices} ; celles qui restent dues figurent ci-dessous avec leur solde :\n\n"
+            "{invoice_table}\n\nL'échéancier s'élève à {plan_total} au total ; il reste "
+            "{plan_left} à régler. Les échéances restantes :\n\n{plan_schedule}\n\n"
+            "Si {plan_default_after} échéances sont impayées, l'échéancier prend fin : tout "
+            "ce qui reste dû sur les factures devient exigible immédiatement, à compter de "
+            "leurs échéances d'origine, et peut porter intérêts depuis ces dates ; nos "
+            "relances habituelles reprennent alors.\n\nÀ régler maintenant : {amount}"),
     },
 }
 

@@ -118,3 +118,22 @@ def test_sync_brings_a_plan_asked_for_on_the_page_into_plans_as_proposed_once(
     summary, _, twice = run(synced, scripts.sync, backend=backend)
     assert "plan(s) asked for" not in summary
     assert len(table(twice, "Plans")) == 1
+
+
+def test_preview_reminders_lists_a_kept_plans_mail_as_the_plans(tmp_path):
+    """The add-in renders through the same code as the CLI: a kept plan's courtesy note is
+    the plan_courtesy mail, with its subject on the Reminders sheet."""
+    from tests.builders import d
+
+    path = tmp_path / "plan.xlsx"
+    plans = ([c.header for c in PLANS.columns],
+             [["P1", "C1", "I1", d("2026-07-15"), "Monthly", 2, "Active", None, None]])
+    write_workbook(path, tables(customers=[customer("C1")],
+                                invoices=[invoice("I1", 500.0, d("2026-06-30"))],
+                                settings={"As Of Date": d("2026-07-12")},
+                                extra={"Plans": plans}))
+    _, _, after = run(payload_from_file(path), scripts.preview_reminders)
+    (row,) = table(after, "Reminders")
+    assert row["Customer"] == "C1" and row["Amount"] == 250.0
+    assert row["Subject"] == ("Payment plan P1: instalment 1 of 2, €250.00 due 15 July 2026 "
+                              "- account C1 - Your Company Ltd")

@@ -147,6 +147,14 @@ def test_the_cycle_sends_a_plans_courtesy_note_then_the_missed_instalments_remin
     # chased on the instalment: due on its day, for its amount
     assert "<td>15 Jul 2026</td><td>due in 2 days</td>" in courtesy.body
     assert "Total: €500.50" in courtesy.body
+    # it reads as the plan's: the built-in plan_courtesy template (docs/plans.md)
+    assert courtesy.subject.startswith("Payment plan P1: instalment 1 of 2, €500.50 due "
+                                       "15 July 2026 - account C1")
+    assert "payment plan P1 on account C1: instalment 1 of 2, €500.50, falls due on " \
+           "15 July 2026." in courtesy.body
+    # the backend sanitises with nh3, which leaves a quote in text as it is
+    assert "The plan's total is €1,001.00; €1,001.00 is left to pay." in courtesy.body
+    assert "<td>2</td><td>15 Aug 2026</td>" in courtesy.body
     # the instalment is missed: Monday 27 July, inside the window, a reminder, once
     assert _cycle_at(client, app, aws,
                      dt.datetime(2026, 7, 27, 9, 0, tzinfo=dt.UTC)) == [acme[0]]
@@ -156,3 +164,10 @@ def test_the_cycle_sends_a_plans_courtesy_note_then_the_missed_instalments_remin
     assert len(later) == 2
     missed = next(e for e in later if e["id"] != sent["id"])
     assert missed["level"] >= 2 and missed["amount"] == pytest.approx(500.5)
+    reminder = next(m for m in ses_sent() if m.id == missed["message_id"])
+    assert reminder.subject.startswith("Missed instalment: €500.50 - payment plan P1")
+    assert "Instalment 1 of 2 of your payment plan P1 on account C1, €500.50, was due on " \
+           "15 July 2026" in reminder.body
+    assert "If 2 instalments are missed, the plan ends" in reminder.body
+    assert "<td>1</td><td>15 Jul 2026</td>" in reminder.body and "<td>missed</td>" in \
+        reminder.body

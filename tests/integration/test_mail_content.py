@@ -116,3 +116,56 @@ def test_the_mail_the_backend_sends_is_the_companys(capsys, backend_app, monkeyp
     assert body.startswith("Dear Accounts team at Wonka Trading Ltd,")
     assert "F-OLD" in body and "REF-OLD" in body and "F-SOON" not in body
     assert "Falling due soon" not in body and "collection agency" in body
+
+
+def test_drafts_of_a_plan_workbook_read_as_plan_mails(capsys, tmp_path):
+    """A workbook with an Active plan (PL-1: I-1 and I-2, 2 x 450.00 monthly from 3 Jul
+    2026) and a German customer with another (PL-2: 3 x 200.00 from 10 Jun, none paid: one
+    missed): `remind --drafts` writes a courtesy note for the first and a missed-instalment
+    reminder for the second, in their languages."""
+    from creditdesk.domain.contract import PLANS
+
+    custs = [customer("C1", Name="Wonka Trading Ltd"),
+             customer("DE1", Name="Beck GmbH", Language="de",
+                      **{"Contact Name": "Anna Beck", "Account Number": "K-100"})]
+    invs = [invoice("I-1", 500.0, days_before(60), "C1"),
+            invoice("I-2", 400.0, days_before(30), "C1"),
+            invoice("D-1", 600.0, days_before(45), "DE1")]
+    plans = ([c.header for c in PLANS.columns],
+             [["PL-1", "C1", "I-1; I-2", dt.date(2026, 7, 3), "Monthly", 2, "Active", None,
+               None],
+              ["PL-2", "DE1", "D-1", dt.date(2026, 6, 10), "Monthly", 3, "Active", None,
+               None]])
+    path = tmp_path / "plans.xlsx"
+    write_workbook(path, tables(custs, invs, {
+        "Company Name": "Acme Supplies Ltd", "Sender Email": "credit.control@acme.example",
+        "Payment Details": PAY}, extra={"Plans": plans}))
+    drafts = tmp_path / "drafts"
+    assert cli.main(["remind", str(path), "--drafts", str(drafts)]) == 0
+    assert "2 draft(s) written" in capsys.readouterr().out
+    assert sorted(p.name for p in drafts.iterdir()) == ["C1-EUR-level1.eml",
+                                                        "DE1-EUR-level2.eml"]
+    note = _read(drafts / "C1-EUR-level1.eml")
+    assert note["Subject"] == ("Payment plan PL-1: instalment 1 of 2, €450.00 due 3 July "
+                               "2026 - account C1 - Acme Supplies Ltd")
+    text = _body(note)
+    assert text.startswith("Dear Accounts team at Wonka Trading Ltd,\n\nA friendly note "
+                           "about your payment plan PL-1 on account C1: instalment 1 of 2, "
+                           "€450.00, falls due on 3 July 2026.")
+    assert "I-1      1 Apr 2026  3 Jul 2026  due in 3 days  €500.00" in text
+    assert "I-2      1 May 2026  3 Jul 2026  due in 3 days  €400.00" in text
+    assert "The plan's total is €900.00; €900.00 is left to pay." in text
+    assert "2           3 Aug 2026  €450.00  due" in text and "Total: €450.00" in text
+    assert "Quote the invoice number" in text
+    html = note.get_body(("html",)).get_content()
+    assert "<td>1</td><td>3 Jul 2026</td>" in html
+    german = _read(drafts / "DE1-EUR-level2.eml")
+    assert german["Subject"] == ("Versäumte Rate: 200,00 € - Ratenplan PL-2 - Kundennummer "
+                                 "K-100 - Acme Supplies Ltd")
+    text = _body(german)
+    assert text.startswith("Guten Tag Anna Beck,\n\ndie Rate 1 von 3 Ihres Ratenplans PL-2 "
+                           "zur Kundennummer K-100 über 200,00 € war am 10. Juni 2026 fällig")
+    assert "D-1       16.04.2026  10.06.2026  20 Tage überfällig  600,00 €" in text
+    assert "1     10.06.2026  200,00 €  versäumt" in text
+    assert "Werden 2 Raten versäumt, endet der Ratenplan" in text
+    assert "Jetzt fällig: 200,00 €" in text
