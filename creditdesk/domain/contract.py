@@ -73,6 +73,8 @@ CUSTOMERS = Table(
         Column("Region", "text", help="Postal address: county, state or region"),
         Column("Postcode", "text", help="Postal address: postcode or ZIP code"),
         Column("Country", "text", help="Postal address: country, as it is written on mail"),
+        Column("Collection Status", "text",
+               help="Blank, With agency or Legal: handed off (creditdesk handoff), not chased"),
     ),
     required=True,
     help="One row per customer account.",
@@ -161,7 +163,8 @@ HISTORY = Table(
     (
         Column("Date", "date", True),
         Column("Customer", "text", True),
-        Column("Type", "text", True, "Reminder, Bounce, Complaint, Promise, Dispute, Note or Plan"),
+        Column("Type", "text", True, "Reminder, Bounce, Complaint, Promise, Dispute, Note, Plan or "
+               "Hand-off"),
         Column("Level", "integer"),
         Column("Currency", "text"),
         Column("Email", "text"),
