@@ -73,6 +73,8 @@ CUSTOMERS = Table(
         Column("Region", "text", help="Postal address: county, state or region"),
         Column("Postcode", "text", help="Postal address: postcode or ZIP code"),
         Column("Country", "text", help="Postal address: country, as it is written on mail"),
+        # The hand-off (creditdesk handoff, docs/handoff.md)
+        Column("Phone", "text", help="The debtor's phone number, for an agency or solicitor"),
         Column("Collection Status", "text",
                help="Blank, With agency or Legal: handed off (creditdesk handoff), not chased"),
     ),

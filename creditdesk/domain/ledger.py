@@ -113,6 +113,7 @@ class Customers:
     address: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     # "" (chased as usual), "With agency" or "Legal" (COLLECTION_STATUSES): handed off.
     collection_status: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    phone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -547,6 +548,7 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
     data["address"] = _addresses(r)
     data["collection_status"] = _collection_statuses(r)
+    data["phone"] = r.get("Phone")
     _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
         code = data["currency"][i]
