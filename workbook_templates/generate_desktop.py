@@ -28,6 +28,7 @@ BUTTONS = [
     ("CD_Sync", "Sync", "Ledger to the backend; history, promises, disputes back"),
     ("CD_Score", "Score", "Payment scores, grades and recommended limits"),
     ("CD_Statements", "Statements", "Statements of account for the As Of Date's month"),
+    ("CD_Handoff", "Hand-off", "The customer in Hand-off!B2 to an agency or solicitors"),
 ]
 XLWINGS_CONF = [  # xlwings reads the first two columns of this sheet as its settings
     ["UDF Modules", "creditdesk_addin.desktop"],

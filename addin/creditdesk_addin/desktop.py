@@ -64,6 +64,10 @@ def statements() -> str:
     return scripts.statements(_caller())
 
 
+def handoff() -> str:
+    return scripts.handoff(_caller())
+
+
 # -- functions (@xw.func) -------------------------------------------------------------------
 
 # An Excel error as COM hands it over (VT_ERROR with these codes; xlwings' own table).

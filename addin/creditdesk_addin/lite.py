@@ -48,6 +48,7 @@ BUTTONS = [  # (function, button name)
     ("sync", "Sync"),
     ("score", "Score"),
     ("statements", "Statements"),
+    ("handoff", "Hand-off"),
 ]
 EXCEL_FUNCTIONS = [  # (implementation key, Python name in main.py, Excel name, volatile)
     ("credit_check", "credit_check", "CREDIT_CHECK", True),

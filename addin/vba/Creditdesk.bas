@@ -34,6 +34,10 @@ Sub CD_Statements()
     RunPython "import creditdesk_addin.desktop as cd; cd.statements()"
 End Sub
 
+Sub CD_Handoff()
+    RunPython "import creditdesk_addin.desktop as cd; cd.handoff()"
+End Sub
+
 Sub CD_ImportFunctions()
 #If Mac Then
     MsgBox "On a Mac, the Creditdesk functions come with xlwings Lite; the buttons work here.", vbInformation, "Creditdesk"

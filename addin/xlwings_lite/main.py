@@ -44,7 +44,7 @@ async def import_export(book: xw.BookAsync):
     name="Refresh",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Ageing", "Credit", "Plan status", "Dashboard", "Issues"
+        "Plans", "Ageing", "Credit", "Plan status", "Hand-off", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -143,6 +143,26 @@ async def statements(book: xw.BookAsync):
     balance, and the closing balance on the As Of Date (the ageing's outstanding). The PDF
     statements to send: creditdesk statements WORKBOOK -o FOLDER."""
     await lite_io.run(book, scripts.statements, scripts.INCLUDE["statements"])
+
+
+@script(
+    name="Hand-off",
+    include=[
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Rates", "Plans", "Hand-off", "Dashboard", "Issues"
+    ],
+)
+async def handoff(book: xw.BookAsync):
+    """# Hand-off: mark a customer as handed to a collection agency or solicitors.
+
+    Type the customer's key in Hand-off!B2 (Refresh lists there who the hand-off rule
+    suggests: Settings' Hand-off Days and Hand-off Minimum, after the final level) and agency
+    or legal in B3 (blank = agency), then click Hand-off: the customer's Collection Status
+    becomes With agency (or Legal), so it is no longer chased, and a Hand-off row goes into
+    History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
+    (handoff-CUSTOMER-DATE.zip: summary, statements, open items, interest, contact history)
+    is written beside it; else: creditdesk handoff WORKBOOK --customer ID makes it."""
+    await lite_io.run(book, scripts.handoff, scripts.INCLUDE["handoff"])
 
 
 @func(name="CREDIT_CHECK", volatile=True)

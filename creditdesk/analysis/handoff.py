@@ -26,7 +26,7 @@ from creditdesk.analysis.statements import company
 from creditdesk.domain import cells
 from creditdesk.domain.ageing import Position, position
 from creditdesk.domain.contract import normalise_header
-from creditdesk.domain.handoff import TARGETS, claims
+from creditdesk.domain.handoff import HANDOFF_TYPE, TARGETS, claims
 from creditdesk.domain.interest import round_money
 from creditdesk.domain.ledger import Ledger, RawTable
 from creditdesk.domain.statements import issue_type
@@ -171,3 +171,12 @@ def handoff_pack(ledger: Ledger, customer: str, to: str, history: Sequence[Conta
                        claims=lines, totals=totals(items, lines), oldest=oldest,
                        history=list(history), history_source=history_source,
                        statements_from=statements_start(ledger, i, all_time))
+
+
+def history_row(pack: HandoffPack, zip_name: str = "") -> dict[str, object]:
+    """The Hand-off row of the History table (header -> value)."""
+    to = "a collection agency" if pack.to == "agency" else "solicitors"
+    claim = "; ".join(f"{t.currency} {t.claim:,.2f}" for t in pack.totals) or "nothing open"
+    return {"Date": pack.as_of, "Customer": pack.debtor.customer, "Type": HANDOFF_TYPE,
+            "Note": f"Handed off to {to} (Collection Status {pack.status}): claim {claim}"
+                    + (f"; pack {zip_name}" if zip_name else "")}

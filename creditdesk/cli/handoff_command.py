@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, transport=None) -> int:
-    from creditdesk.analysis.handoff import handoff_pack
+    from creditdesk.analysis.handoff import handoff_pack, history_row
     from creditdesk.analysis.statements import statements_report
     from creditdesk.app.handoff import contact_history
     from creditdesk.app.workbook import Workbook
@@ -158,15 +158,6 @@ def _backend(args: argparse.Namespace, setting: str | None, transport):
             return cd.history(customer)
 
     return fetch, ""
-
-
-def history_row(pack, zip_name: str) -> dict[str, object]:
-    """The Hand-off row of the History table."""
-    to = "a collection agency" if pack.to == "agency" else "solicitors"
-    claim = "; ".join(f"{t.currency} {t.claim:,.2f}" for t in pack.totals) or "nothing open"
-    return {"Date": pack.as_of, "Customer": pack.debtor.customer, "Type": "Hand-off",
-            "Note": f"Handed off to {to} (Collection Status {pack.status}): claim {claim}; "
-                    f"pack {zip_name}"}
 
 
 def write_back(path: Path, tables, customer: str, status: str, row: dict[str, object]
