@@ -267,3 +267,51 @@ def test_the_contact_history_comes_from_the_backend_too(capsys, backend_app, tmp
         assert rows[-1]["Source"] == "backend"
         assert "and the backend" in _pdf(z, "summary.pdf")[1]
     assert os.environ[cli.KEY_ENV] not in text
+
+
+def test_a_reminder_sent_through_the_backend_is_in_the_pack_with_its_message_id(
+        capsys, backend_app, tmp_path, monkeypatch):
+    monkeypatch.setenv(cli.URL_ENV, backend_app.url)
+    monkeypatch.setenv(cli.KEY_ENV, backend_app.new_tenant())
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, _tables())
+    wire = backend_app.transport()
+    code, _, err = run(capsys, "send", path, "--as-of-ok", "--now", "--yes", "--json",
+                       transport=wire)
+    assert code == 0, err
+    code, text, err = run(capsys, "handoff", path, "--customer", "C2", "--json",
+                          transport=wire)
+    assert code == 0, err
+    doc = json.loads(text)
+    sent = [e for e in doc["history"] if e["type"] == "Reminder"]
+    assert sent and all(e["source"] == "backend" and e["message_id"] for e in sent)
+    assert sent[0]["channel"] == "Email" and sent[0]["level"] == 2
+    with zipfile.ZipFile(doc["zip"]) as z:
+        rows = _csv(z, "contact-history.csv")
+        assert sent[0]["message_id"] in {r["Message Id"] for r in rows}
+        assert "the workbook's History table and the backend" in _pdf(z, "summary.pdf")[1]
+
+
+def test_the_summary_stays_one_page_with_a_long_history_and_two_currencies(capsys, tmp_path):
+    t = _tables(**{"Base Currency": "EUR"})
+    h, rows = t["History"]
+    rows = [*rows, *([days_before(200 - k), KEY, "Note", None, "", "", "", f"call {k}"]
+                     for k in range(60))]
+    t["History"] = (h, rows)
+    ih, irows = t["Invoices"]
+    t["Invoices"] = (ih, [*irows, ["U1", KEY, days_before(150), days_before(100),
+                                   "USD", 900.0, "", "", "", ""]])
+    t["FX"] = (["Currency", "Rate"], [["USD", 0.9]])
+    path = tmp_path / "long.xlsx"
+    write_workbook(path, t)
+    code, text, err = run(capsys, "handoff", path, "--customer", KEY, "--json")
+    assert code == 0, err
+    doc = json.loads(text)
+    assert [x["currency"] for x in doc["totals"]] == ["EUR", "USD"]
+    with zipfile.ZipFile(doc["zip"]) as z:
+        assert "statement-open-items-USD.pdf" in z.namelist()
+        pages, summary = _pdf(z, "summary.pdf")
+        assert pages == 1
+        assert f"of {len(doc['history'])} contacts; all are in contact-history.csv" in summary
+        assert "call 59" in summary and "call 0 " not in summary  # the latest are shown
+        assert len(_csv(z, "contact-history.csv")) == len(doc["history"]) == 63

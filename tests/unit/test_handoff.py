@@ -144,3 +144,30 @@ def test_claims_without_a_law_use_the_contract_rate_or_nothing():
     (c,) = claims(rate, position(rate), 0)
     assert (c.law, c.rate, c.compensation) == ("Contract", 10.0, 0.0)
     assert c.interest == pytest.approx(1000.0 * 0.10 * 73 / 365)
+
+
+# -- the contact history ----------------------------------------------------------------
+
+
+def test_the_backend_events_join_the_workbook_rows_once_with_their_deliveries():
+    from creditdesk.analysis.documents import ContactEvent
+    from creditdesk.analysis.handoff import merged_history
+
+    day = days_before
+
+    def ev(d, kind, source="backend", **kw):
+        return ContactEvent(date=day(d), type=kind, channel="Email", source=source, **kw)
+
+    own = [ev(30, "Reminder", "workbook", message_id="m1", event_id="e1"),
+           ev(10, "Promise", "workbook")]
+    theirs = [ev(30, "Reminder", message_id="m1", event_id="e1"),  # synced already
+              ev(29, "Delivery", message_id="m1", event_id="e2"),
+              ev(20, "Reminder", message_id="m2", event_id="e3"),
+              ev(19, "Bounce", message_id="m2", event_id="e4")]
+    rows = merged_history(own, theirs)
+    assert [(r.type, r.source) for r in rows] == [
+        ("Reminder", "workbook"), ("Delivery", "backend"), ("Reminder", "backend"),
+        ("Bounce", "backend"), ("Promise", "workbook")]
+    assert rows[0].deliveries == [f"delivery {day(29).isoformat()}"]
+    assert rows[2].deliveries == [f"bounce {day(19).isoformat()}"]
+    assert merged_history(own, None) == sorted(own, key=lambda e: e.date)
