@@ -98,6 +98,12 @@ def run(args: argparse.Namespace, transport=None) -> int:
         path, names = write_pack(pack, statements, folder, force=args.force)
     except CreditdeskError as exc:
         raise HandoffUsageError(f"{PROG}: {exc}") from None
+    from creditdesk.files.pdf import missing_letters
+
+    d = pack.debtor
+    if missing := missing_letters([d.name, d.contact_name, *d.address]):
+        print(f"{PROG}: {d.customer}: the PDF font has no {missing}; those letters are blank "
+              "in the PDFs (the CSVs have them)", file=sys.stderr)
     before = ledger.customers.collection_of(ledger.customer_index[args.customer])
     backup, lost = write_back(args.workbook, book.tables, args.customer, pack.status,
                               history_row(pack, path.name))
@@ -107,7 +113,6 @@ def run(args: argparse.Namespace, transport=None) -> int:
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return status
-    d = pack.debtor
     print(f"Wrote {path}: {len(names)} files ({', '.join(names)})")
     for t in pack.totals:
         print(f"  {t.currency}: outstanding {t.outstanding:,.2f}, overdue {t.overdue:,.2f}, "

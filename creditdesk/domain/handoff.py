@@ -88,30 +88,32 @@ def _debts(ledger: Ledger, pos: Position) -> np.ndarray:
 
 
 def candidates(ledger: Ledger, pos: Position) -> list[Candidate]:
-    """The customers the hand-off rule lists, most overdue first."""
+    """The customers the hand-off rule lists, most overdue first (on whole columns: a
+    ledger with many customers due costs one pass)."""
     s, c = ledger.settings, ledger.customers
     last = final_level(ledger.levels)
     sent = final_sent(ledger)
     if last is None or not sent or not len(pos):
         return []
-    debt = _debts(ledger, pos)
     nc = len(c)
-    overdue = np.bincount(pos.customer[debt & (pos.days_overdue > 0)],
-                          weights=pos.outstanding_base[debt & (pos.days_overdue > 0)],
-                          minlength=nc)
-    out = []
+    debt = np.flatnonzero(_debts(ledger, pos))
+    cust, days = pos.customer[debt], pos.days_overdue[debt]
+    late = days > 0
+    overdue = np.bincount(cust[late], weights=pos.outstanding_base[debt][late], minlength=nc)
+    count = np.bincount(cust, minlength=nc)
+    # each customer's oldest debt: the first of its debts by days past due, descending
+    order = np.lexsort((-days, cust))
+    firsts, at = np.unique(cust[order], return_index=True)
+    oldest = np.full(nc, -1, dtype=np.int64)
+    oldest[firsts] = order[at]
+    oldest_days = np.where(oldest >= 0, days[np.maximum(oldest, 0)], np.iinfo(np.int64).min)
     status = c.collection_status if len(c.collection_status) else np.full(nc, "", object)
-    for i in np.flatnonzero((overdue >= s.handoff_minimum - 1e-9) & (status == "")).tolist():
-        day = sent.get(str(c.ids[i]))
-        if day is None:
-            continue
-        mine = np.flatnonzero(debt & (pos.customer == i))
-        k = mine[np.argmax(pos.days_overdue[mine])]
-        oldest = int(pos.days_overdue[k])
-        if oldest < s.handoff_days:
-            continue
-        out.append(Candidate(i, float(overdue[i]), oldest, int(pos.idx[k]), len(mine), last,
-                             day))
+    has_sent = np.fromiter((str(k) in sent for k in c.ids.tolist()), bool, nc)
+    due = ((overdue >= s.handoff_minimum - 1e-9) & (oldest_days >= s.handoff_days)
+           & (status == "") & has_sent & (oldest >= 0))
+    out = [Candidate(i, float(overdue[i]), int(oldest_days[i]),
+                     int(pos.idx[debt[oldest[i]]]), int(count[i]), last, sent[str(c.ids[i])])
+           for i in np.flatnonzero(due).tolist()]
     out.sort(key=lambda x: (-x.overdue, str(c.ids[x.customer])))
     return out
 
