@@ -315,3 +315,18 @@ def test_the_summary_stays_one_page_with_a_long_history_and_two_currencies(capsy
         assert f"of {len(doc['history'])} contacts; all are in contact-history.csv" in summary
         assert "call 59" in summary and "call 0 " not in summary  # the latest are shown
         assert len(_csv(z, "contact-history.csv")) == len(doc["history"]) == 63
+
+
+def test_a_name_the_pdf_font_lacks_is_said_once_and_kept_in_the_csv(capsys, tmp_path):
+    t = _tables()
+    h, rows = t["Customers"]
+    rows = [list(r) for r in rows]
+    rows[1][h.index("Name")] = "東京 Trading"
+    t["Customers"] = (h, rows)
+    path = tmp_path / "ledger.xlsx"
+    write_workbook(path, t)
+    code, _, err = run(capsys, "handoff", path, "--customer", "C2")
+    assert code == 0
+    assert "C2: the PDF font has no 東京; those letters are blank" in err
+    with zipfile.ZipFile(tmp_path / f"handoff-C2-{AS_OF.isoformat()}.zip") as z:
+        assert {r["Field"]: r["Value"] for r in _csv(z, "debtor.csv")}["Name"] == "東京 Trading"
