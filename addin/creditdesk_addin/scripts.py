@@ -177,8 +177,9 @@ def statements(book: Any) -> str:
 def handoff(book: Any) -> str:
     """Hand-off: mark a customer as handed to a collection agency or solicitors.
 
-    Type the customer's key in Hand-off!B2 (Refresh lists there who the hand-off rule
-    suggests: Settings' Hand-off Days and Hand-off Minimum, after the final level) and agency
+    Type the customer's key in Hand-off!B2 (Refresh, or the first click, lists there who the
+    hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
+    level) and agency
     or legal in B3 (blank = agency), then click Hand-off: the customer's Collection Status
     becomes With agency (or Legal), so it is no longer chased, and a Hand-off row goes into
     History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
@@ -365,9 +366,12 @@ def _handoff(book: Any, progress: Progress) -> str:
     from creditdesk.app.handoff import contact_history
 
     sheet = _named(book, tables.HANDOFF_SHEET)
-    if sheet is None:
-        raise CreditdeskError("there is no Hand-off sheet: click Refresh, then type the "
-                              "customer's key in Hand-off!B2")
+    if sheet is None:  # the first click: the sheet, with who the rule suggests
+        check = _load(book, progress).check_report()
+        write_handoff(book, check.handoff, check.base_currency)
+        raise CreditdeskError("type the key of the customer to hand off in Hand-off!B2 (the "
+                              "sheet lists who the hand-off rule suggests), then click "
+                              "Hand-off again")
     key = str(sheet.range(HANDOFF_CUSTOMER).value or "").strip()
     to = _TO.get(" ".join(str(sheet.range(HANDOFF_TO).value or "").split()).casefold())
     if not key:

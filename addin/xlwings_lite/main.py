@@ -155,8 +155,9 @@ async def statements(book: xw.BookAsync):
 async def handoff(book: xw.BookAsync):
     """# Hand-off: mark a customer as handed to a collection agency or solicitors.
 
-    Type the customer's key in Hand-off!B2 (Refresh lists there who the hand-off rule
-    suggests: Settings' Hand-off Days and Hand-off Minimum, after the final level) and agency
+    Type the customer's key in Hand-off!B2 (Refresh, or the first click, lists there who the
+    hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
+    level) and agency
     or legal in B3 (blank = agency), then click Hand-off: the customer's Collection Status
     becomes With agency (or Legal), so it is no longer chased, and a Hand-off row goes into
     History. On desktop Excel, with the workbook saved in a folder, the pack for the agency

@@ -87,3 +87,10 @@ def test_a_customers_table_without_the_column_is_refused_in_words(tmp_path):
     _, _, after = run(payload_from_file(path), scripts.refresh)
     summary, _, _ = run(_typed(after, KEY, ""), scripts.handoff)
     assert "has no Collection Status column" in summary, summary
+
+
+def test_the_first_click_without_a_hand_off_sheet_makes_it_and_says_what_to_type(workbook):
+    summary, _, after = run(payload_from_file(workbook), scripts.handoff)
+    assert summary.startswith("Hand-off stopped: type the key of the customer"), summary
+    assert cell(after, "Hand-off", 2, 1) == "Customer to hand off"
+    assert [r["Customer"] for r in table(after, "Handoff")] == [KEY]
