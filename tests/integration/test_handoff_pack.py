@@ -330,3 +330,11 @@ def test_a_name_the_pdf_font_lacks_is_said_once_and_kept_in_the_csv(capsys, tmp_
     assert "C2: the PDF font has no 東京; those letters are blank" in err
     with zipfile.ZipFile(tmp_path / f"handoff-C2-{AS_OF.isoformat()}.zip") as z:
         assert {r["Field"]: r["Value"] for r in _csv(z, "debtor.csv")}["Name"] == "東京 Trading"
+
+
+def test_cli_doc_names_every_field_of_the_handoff_document_and_no_other(capsys, workbook):
+    from tests.unit.test_docs import _json_sections, _keys, _names
+
+    code, text, err = run(capsys, "handoff", workbook, "--customer", KEY, "--json")
+    assert code == 0, err
+    assert _keys(json.loads(text)) == _names(_json_sections()["handoff"])
