@@ -171,3 +171,15 @@ def test_the_backend_events_join_the_workbook_rows_once_with_their_deliveries():
     assert rows[0].deliveries == [f"delivery {day(29).isoformat()}"]
     assert rows[2].deliveries == [f"bounce {day(19).isoformat()}"]
     assert merged_history(own, None) == sorted(own, key=lambda e: e.date)
+
+
+def test_the_activity_statement_covers_the_last_12_months_or_all_time():
+    from creditdesk.analysis.handoff import statements_start
+    from tests.builders import d
+
+    led = make_ledger([customer("C1")], [invoice("OLD", 100.0, d("2024-02-10")),
+                                         invoice("NEW", 100.0, days_before(10))])
+    assert statements_start(led, 0, False) == d("2025-07-01")  # as of 2026-06-30
+    assert statements_start(led, 0, True) == d("2024-01-11")  # the first invoice date
+    leap = make_ledger([customer("C1")], [], {"As Of Date": d("2028-02-29")})
+    assert statements_start(leap, 0, False) == d("2027-03-01")
