@@ -30,6 +30,7 @@ BUTTONS = [
     ("CD_Statements", "Statements", "Statements of account for the As Of Date's month"),
     ("CD_ProposePlan", "Propose plan", "A Proposed payment plan from the selected cells: "
      "customer, instalments, start date (frequency, invoices)"),
+    ("CD_Handoff", "Hand-off", "The customer in Hand-off!B2 to an agency or solicitors"),
 ]
 XLWINGS_CONF = [  # xlwings reads the first two columns of this sheet as its settings
     ["UDF Modules", "creditdesk_addin.desktop"],

@@ -68,6 +68,10 @@ def propose_plan() -> str:
     return scripts.propose_plan(_caller())
 
 
+def handoff() -> str:
+    return scripts.handoff(_caller())
+
+
 # -- functions (@xw.func) -------------------------------------------------------------------
 
 # An Excel error as COM hands it over (VT_ERROR with these codes; xlwings' own table).

@@ -49,6 +49,7 @@ BUTTONS = [  # (function, button name)
     ("score", "Score"),
     ("statements", "Statements"),
     ("propose_plan", "Propose plan"),
+    ("handoff", "Hand-off"),
 ]
 EXCEL_FUNCTIONS = [  # (implementation key, Python name in main.py, Excel name, volatile)
     ("credit_check", "credit_check", "CREDIT_CHECK", True),

@@ -18,6 +18,7 @@ from creditdesk.analysis import tables
 from creditdesk.analysis.documents import (
     AgeingReport,
     CheckReport,
+    HandoffRow,
     IssueRow,
     PlanReport,
     ScoreReport,
@@ -98,6 +99,22 @@ def write_plans(book: Any, report: PlanReport) -> None:
     sheet = get_sheet(book, tables.PLAN_STATUS_SHEET)
     write_block(sheet, 1, 1, [[tables.plan_status_title(report)]])
     write_result_table(sheet, tables.plan_status(report), 3, 1)
+
+
+# The Hand-off sheet: the customer to hand off and to whom (typed by the controller, kept by
+# Refresh), above the customers the hand-off rule lists.
+HANDOFF_CUSTOMER, HANDOFF_TO = (2, 2), (3, 2)  # Hand-off!B2, B3
+HANDOFF_TOP = 5  # the table's header row
+
+
+def write_handoff(book: Any, rows: Sequence[HandoffRow], currency: str) -> Any:
+    """The Hand-off sheet (``tables.HANDOFF``) under its title and the two input cells
+    (what is typed in them stays); returns the sheet."""
+    sheet = get_sheet(book, tables.HANDOFF_SHEET)
+    write_block(sheet, 1, 1, [[tables.handoff_title(rows)]])
+    write_block(sheet, 2, 1, [["Customer to hand off"], ["To (agency or legal)"]])
+    write_result_table(sheet, tables.handoff(rows, currency), HANDOFF_TOP, 1)
+    return sheet
 
 
 def write_statements(book: Any, report: StatementsReport) -> None:

@@ -35,12 +35,15 @@ from creditdesk_addin.results import (
     AGEING,
     CREDIT,
     DASHBOARD,
+    HANDOFF_CUSTOMER,
+    HANDOFF_TO,
     ISSUES,
     SCORES,
     STATEMENTS,
     write_ageing,
     write_credit,
     write_dashboard,
+    write_handoff,
     write_issues,
     write_plans,
     write_result_table,
@@ -77,7 +80,8 @@ _LEDGER = [t for t in CONTRACT_SHEETS if t not in _POLICY + _IMPORT]
 _REMINDING = [t for t in CONTRACT_SHEETS if t not in _IMPORT]
 INCLUDE: dict[str, list[str] | None] = {
     "import_export": None,  # every sheet: the export may be on the sheet the user is on
-    "refresh": [*_LEDGER, AGEING, CREDIT, tables.PLAN_STATUS_SHEET, DASHBOARD, ISSUES],
+    "refresh": [*_LEDGER, AGEING, CREDIT, tables.PLAN_STATUS_SHEET, tables.HANDOFF_SHEET,
+                DASHBOARD, ISSUES],
     "preview_reminders": [*_REMINDING, REMINDERS, *tables.REMINDER_SHEETS[1:],
                           tables.NOT_CHASED_SHEET, DASHBOARD, ISSUES],
     "send_reminders": [*_REMINDING, REMINDERS, DASHBOARD, ISSUES],
@@ -85,6 +89,7 @@ INCLUDE: dict[str, list[str] | None] = {
     "score": [*_LEDGER, SCORES, DASHBOARD, ISSUES],
     "statements": [*_LEDGER, STATEMENTS, DASHBOARD, ISSUES],
     "propose_plan": None,  # every sheet: the selection may be on any of them
+    "handoff": [*_REMINDING, tables.HANDOFF_SHEET, DASHBOARD, ISSUES],
 }
 SUMMARY_CELL = (2, 1)  # Dashboard!A2: the last run, one line
 
@@ -181,6 +186,20 @@ def propose_plan(book: Any) -> str:
     return _run(book, "Propose plan", _propose_plan)
 
 
+def handoff(book: Any) -> str:
+    """Hand-off: mark a customer as handed to a collection agency or solicitors.
+
+    Type the customer's key in Hand-off!B2 (Refresh, or the first click, lists there who the
+    hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
+    level) and agency
+    or legal in B3 (blank = agency), then click Hand-off: the customer's Collection Status
+    becomes With agency (or Legal), so it is no longer chased, and a Hand-off row goes into
+    History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
+    (handoff-CUSTOMER-DATE.zip: summary, statements, open items, interest, contact history)
+    is written beside it; else: creditdesk handoff WORKBOOK --customer ID makes it."""
+    return _run(book, "Hand-off", _handoff)
+
+
 SCRIPTS: dict[str, Callable[..., str]] = {
     "import_export": import_export,
     "refresh": refresh,
@@ -190,6 +209,7 @@ SCRIPTS: dict[str, Callable[..., str]] = {
     "score": score,
     "statements": statements,
     "propose_plan": propose_plan,
+    "handoff": handoff,
 }
 
 
@@ -284,6 +304,8 @@ def _refresh(book: Any, progress: Progress) -> str:
     plans = a.plan_report()
     if plans.plans or _named(book, tables.PLAN_STATUS_SHEET) is not None:
         write_plans(book, plans)
+    if check.handoff or _named(book, tables.HANDOFF_SHEET) is not None:
+        write_handoff(book, check.handoff, ageing.base_currency)
     write_dashboard(book, tables.dashboard(Results(ageing=ageing, check=check,
                                                    issues=issues)))
     write_issues(book, issues)
@@ -415,6 +437,57 @@ def _propose_plan(book: Any, progress: Progress) -> str:
     return summary
 
 
+# Hand-off
+
+
+_TO = {"": "agency", "agency": "agency", "with agency": "agency", "legal": "legal",
+       "solicitor": "legal", "solicitors": "legal"}
+
+
+def _handoff(book: Any, progress: Progress) -> str:
+    from creditdesk.analysis.handoff import handoff_pack, history_row
+    from creditdesk.app.handoff import contact_history
+
+    sheet = _named(book, tables.HANDOFF_SHEET)
+    if sheet is None:  # the first click: the sheet, with who the rule suggests
+        check = _load(book, progress).check_report()
+        write_handoff(book, check.handoff, check.base_currency)
+        raise CreditdeskError("type the key of the customer to hand off in Hand-off!B2 (the "
+                              "sheet lists who the hand-off rule suggests), then click "
+                              "Hand-off again")
+    key = str(sheet.range(HANDOFF_CUSTOMER).value or "").strip()
+    to = _TO.get(" ".join(str(sheet.range(HANDOFF_TO).value or "").split()).casefold())
+    if not key:
+        raise CreditdeskError("type the key of the customer to hand off in Hand-off!B2")
+    if to is None:
+        raise CreditdeskError(f"Hand-off!B3 says '{sheet.range(HANDOFF_TO).value}': type "
+                              "agency or legal (blank = agency)")
+    wb = _workbook(book, progress)
+    ledger = wb.analysis.ledger
+    if key not in ledger.customer_index:
+        raise CreditdeskError(f"Hand-off!B2: no customer '{key}' in the Customers table")
+    progress(f"making the hand-off pack of {key}")
+    rows, source = contact_history(ledger, wb.tables.get("history"), key, None,
+                                   "Sync brings the backend's into it")
+    pack = handoff_pack(ledger, key, to, rows, source)
+    zip_name = _write_pack(book, ledger, pack)
+    progress("setting the Collection Status and recording the hand-off in History")
+    _set_collection_status(book, wb.tables["customers"], key, pack.status)
+    _merge_history(book, wb.tables.get("history"), [], ledger.settings.time_zone,
+                   extra=[history_row(pack, zip_name)])
+    check = wb.analysis.check_report()
+    write_handoff(book, [r for r in check.handoff if r.customer != key],
+                  check.base_currency)
+    claim = "; ".join(f"{t.currency} {_money(t.claim)}" for t in pack.totals)
+    summary = (f"Handed off {key} to {'solicitors' if to == 'legal' else 'an agency'}: "
+               f"Collection Status {pack.status} (no longer chased), a Hand-off row in "
+               f"History; claim {claim or 'nothing open'}. "
+               + (f"The pack: {zip_name}, beside the workbook." if zip_name else
+                  f"The pack (a zip): creditdesk handoff WORKBOOK --customer {key}"))
+    _summary(book, summary)
+    return summary
+
+
 _KINDS = {"date": "date", "integer": "int", "number": "money"}  # contract kind -> Col's
 
 
@@ -451,6 +524,42 @@ def _add_rows(book: Any, spec: contract.Table, raw: RawTable | None,
     sheet = get_sheet(book, spec.name)
     cosmetic("clear", lambda: sheet.used_range.clear_contents())
     write_table(sheet, spec.name, 1, 1, cols, rows)
+
+
+def _write_pack(book: Any, ledger: Any, pack: Any) -> str:
+    """The zip beside the workbook on desktop Excel when the workbook is a file in a folder;
+    "" elsewhere (xlwings Lite, an unsaved workbook)."""
+    from pathlib import Path
+
+    where = Path(str(getattr(book, "fullname", "") or ""))
+    if is_lite() or not where.is_absolute() or not where.is_file():
+        return ""
+    from creditdesk.analysis.statements import statements_report
+    from creditdesk.files.handoff_pack import write_pack
+
+    key = pack.debtor.customer
+    reports = [statements_report(ledger, pack.statements_from, "activity", key),
+               statements_report(ledger, None, "open-items", key)]
+    path, _ = write_pack(pack, reports, where.parent, force=True)
+    return path.name
+
+
+def _set_collection_status(book: Any, raw: RawTable, key: str, status: str) -> None:
+    """The customer's Collection Status cell in the Customers table, set in place."""
+    heads = [contract.normalise_header(h) for h in raw.header]
+    if "collection status" not in heads:
+        raise CreditdeskError("the Customers table has no Collection Status column: add one "
+                              "at its end (as the template has), then click Hand-off again")
+    ids = [str(v).strip() if v is not None else "" for v in raw.columns[heads.index("customer")]]
+    table = next((find_table(s, contract.CUSTOMERS.name) for s in book.sheets
+                  if find_table(s, contract.CUSTOMERS.name) is not None), None)
+    sheet = _named(book, raw.sheet)
+    if table is None or sheet is None:
+        raise CreditdeskError("the Customers table could not be found to write into")
+    col = table.range.column + heads.index("collection status")
+    for i, v in enumerate(ids):
+        if v == key:
+            sheet.range((raw.first_row + i, col)).value = status
 
 
 # ---------------------------------------------------------------------------------------
@@ -804,12 +913,12 @@ def _update_statuses(sheet: _Sheet, answers: Sequence[ReminderOut]) -> int:
 
 
 def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
-                   time_zone: str | None = None) -> int:
+                   time_zone: str | None = None, extra: Sequence[dict[str, Any]] = ()) -> int:
     """The History table with the backend's events added (each once, by Event Id, dated in
-    the team's Time Zone: ``creditdesk.app.history``); rows typed in by the controller are
-    kept as they are."""
+    the team's Time Zone: ``creditdesk.app.history``) and the ``extra`` rows (header ->
+    value: a hand-off); rows typed in by the controller are kept as they are."""
     new = [history.event_row(e, time_zone) for e in history.new_events(raw, events)]
-    _add_rows(book, contract.HISTORY, raw, new)
+    _add_rows(book, contract.HISTORY, raw, new + list(extra))
     return len(new)
 
 

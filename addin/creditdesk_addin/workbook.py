@@ -32,6 +32,7 @@ from typing import Any
 
 from creditdesk.analysis.tables import POSITIVE_FROM
 from creditdesk.domain import contract
+from creditdesk.domain.cells import neutralise  # used in this module and by scripts.py
 from creditdesk.domain.ledger import RawTable
 from creditdesk.files.xlsx_book import sheet_name, table_name
 from creditdesk.files.xlsx_read import table_from_sheet, table_key  # the same rules
@@ -51,17 +52,7 @@ NUMBER_FORMATS = {"money": MONEY, "int": WHOLE, "one": ONE, "date": DATE, "text"
 # Neutralising text
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_QUOTED = (*_FORMULA_START, "'")
-
-
-def neutralise(value: Any) -> Any:
-    """Text that Excel could read as a formula gets a leading ``'`` (OWASP ASVS 1.2.10); so
-    does text that starts with ``'`` itself, which Excel would otherwise take as its quote
-    prefix and drop. Anything else is returned unchanged."""
-    if isinstance(value, str) and value.startswith(_QUOTED):
-        return "'" + value
-    return value
+# neutralise: defined once, in creditdesk.domain.cells (the hand-off pack's CSVs use it too)
 
 
 # ---------------------------------------------------------------------------------------

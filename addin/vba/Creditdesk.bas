@@ -38,6 +38,10 @@ Sub CD_ProposePlan()
     RunPython "import creditdesk_addin.desktop as cd; cd.propose_plan()"
 End Sub
 
+Sub CD_Handoff()
+    RunPython "import creditdesk_addin.desktop as cd; cd.handoff()"
+End Sub
+
 Sub CD_ImportFunctions()
 #If Mac Then
     MsgBox "On a Mac, the Creditdesk functions come with xlwings Lite; the buttons work here.", vbInformation, "Creditdesk"

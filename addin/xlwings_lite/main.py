@@ -44,7 +44,7 @@ async def import_export(book: xw.BookAsync):
     name="Refresh",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Ageing", "Credit", "Plan status", "Dashboard", "Issues"
+        "Plans", "Ageing", "Credit", "Plan status", "Hand-off", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -157,6 +157,27 @@ async def propose_plan(book: xw.BookAsync):
     invoice of the customer in its currency). The plan splits what they owe now evenly, the
     last instalment keeping the total. Set its Status to Active once the customer agrees."""
     await lite_io.run(book, scripts.propose_plan, scripts.INCLUDE["propose_plan"])
+
+
+@script(
+    name="Hand-off",
+    include=[
+        "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
+        "Templates", "History", "Rates", "Plans", "Hand-off", "Dashboard", "Issues"
+    ],
+)
+async def handoff(book: xw.BookAsync):
+    """# Hand-off: mark a customer as handed to a collection agency or solicitors.
+
+    Type the customer's key in Hand-off!B2 (Refresh, or the first click, lists there who the
+    hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
+    level) and agency
+    or legal in B3 (blank = agency), then click Hand-off: the customer's Collection Status
+    becomes With agency (or Legal), so it is no longer chased, and a Hand-off row goes into
+    History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
+    (handoff-CUSTOMER-DATE.zip: summary, statements, open items, interest, contact history)
+    is written beside it; else: creditdesk handoff WORKBOOK --customer ID makes it."""
+    await lite_io.run(book, scripts.handoff, scripts.INCLUDE["handoff"])
 
 
 @func(name="CREDIT_CHECK", volatile=True)

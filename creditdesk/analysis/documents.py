@@ -126,10 +126,26 @@ class CheckRow(Document):
     summary: str  # "HOLD: exposure 118% of limit ...; ..."
 
 
+class HandoffRow(Document):
+    """A customer the hand-off rule lists (Settings' Hand-off Days and Hand-off Minimum,
+    after the final dunning level was sent; docs/handoff.md). Amounts in base currency."""
+
+    customer: str
+    name: str
+    overdue: float
+    oldest_days_overdue: int
+    oldest_invoice: str
+    open_items: int
+    final_level: str
+    final_sent: dt.date
+
+
 class CheckReport(Report):
-    """``check --json``: customers with open items, a limit or open orders; Hold first."""
+    """``check --json``: customers with open items, a limit or open orders; Hold first. And
+    the customers the hand-off rule lists (``handoff``), most overdue first."""
 
     customers: list[CheckRow]
+    handoff: list[HandoffRow] = []
     issues: list[IssueRow]
 
 
@@ -424,6 +440,99 @@ class LettersReport(Document):
     date: dt.date
     company: Company
     letters: list[Letter]
+
+
+# -- the hand-off pack ----------------------------------------------------------------
+
+
+class Debtor(Document):
+    """Who the pack is about, from Customers."""
+
+    customer: str
+    name: str
+    contact_name: str
+    account: str
+    address: list[str]
+    email: str
+    cc: str
+    phone: str
+
+
+class ContactEvent(Document):
+    """One contact with the debtor: a row of the workbook's History table or an event of the
+    backend (``source``). ``deliveries``: for a sent mail, the delivery, bounce and
+    complaint events with its message id ("delivery 2026-06-01", ...)."""
+
+    date: dt.date
+    type: str  # Reminder, Delivery, Bounce, Complaint, Promise, Dispute, Note, Plan, Hand-off
+    channel: str  # Email, Letter or "" (recorded, not sent)
+    level: int | None = None
+    currency: str = ""
+    email: str = ""
+    message_id: str = ""
+    note: str = ""
+    event_id: str = ""
+    source: Literal["workbook", "backend"] = "workbook"
+    deliveries: list[str] = []
+
+
+class OpenItem(Document):
+    """An open item on the as-of date (its own currency)."""
+
+    invoice: str
+    type: str  # Invoice, Credit note, Payment
+    invoice_date: dt.date
+    due_date: dt.date
+    currency: str
+    amount: float
+    outstanding: float
+    days_overdue: int
+    disputed: bool
+    reference: str
+
+
+class ClaimLine(Document):
+    """An overdue invoice's claim: principal, interest and compensation (its currency),
+    rounded to cents; ``rate``: annual %, None when no interest is claimed."""
+
+    invoice: str
+    currency: str
+    principal: float
+    due_date: dt.date
+    days: int
+    rate: float | None
+    interest: float
+    compensation: float
+    law: str  # UK, EU, Contract or None
+
+
+class CurrencyTotal(Document):
+    """A currency's figures of the pack."""
+
+    currency: str
+    outstanding: float  # the open items, credits netted
+    overdue: float  # undisputed overdue debts
+    interest: float
+    compensation: float
+    claim: float  # overdue + interest + compensation
+
+
+class HandoffPack(Document):
+    """``handoff --json``: what the zip for an agency or solicitor holds (docs/handoff.md)."""
+
+    as_of: dt.date
+    to: Literal["agency", "legal"]
+    status: str  # the Collection Status set: With agency or Legal
+    company: Company
+    debtor: Debtor
+    open_items: list[OpenItem]
+    claims: list[ClaimLine]
+    totals: list[CurrencyTotal]
+    oldest: OpenItem | None
+    history: list[ContactEvent]
+    history_source: str  # where the contact history came from, in words
+    statements_from: dt.date  # the activity statements' first day
+    files: list[str] = []  # the zip's members, once written
 
 
 # -- all of them -----------------------------------------------------------------------

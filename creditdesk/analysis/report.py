@@ -21,6 +21,7 @@ from creditdesk.analysis.documents import (
     AgeingTotal,
     CheckReport,
     CheckRow,
+    HandoffRow,
     IssueRow,
     KpiFigures,
     OrderCheck,
@@ -201,7 +202,21 @@ class Analysis:
         ) for i in self._listed()]
         order = {"Hold": 0, "Review": 1, "Approve": 2}
         rows.sort(key=lambda r: (order[r.decision], -r.exposure, r.customer))
-        return CheckReport(**self._head(), customers=rows, issues=self.issue_rows())
+        return CheckReport(**self._head(), customers=rows, handoff=self.handoff_rows(),
+                           issues=self.issue_rows())
+
+    def handoff_rows(self) -> list[HandoffRow]:
+        """The customers the hand-off rule lists (``creditdesk.domain.handoff``)."""
+        from creditdesk.domain.handoff import candidates
+
+        c, inv = self.ledger.customers, self.ledger.invoices
+        return [HandoffRow(customer=c.ids[x.customer], name=c.name[x.customer],
+                           overdue=_money(x.overdue), oldest_days_overdue=x.oldest_days,
+                           oldest_invoice=inv.invoice[x.oldest_invoice],
+                           open_items=x.open_items,
+                           final_level=x.final_level.name or f"Level {x.final_level.level}",
+                           final_sent=x.final_sent)
+                for x in candidates(self.ledger, self.pos)]
 
     @cached_property
     def _score_report(self) -> ScoreReport:

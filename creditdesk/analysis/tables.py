@@ -26,6 +26,7 @@ from typing import Any, Literal
 from creditdesk.analysis.documents import (
     AgeingReport,
     CheckReport,
+    HandoffRow,
     IssueRow,
     PlanReport,
     RemindReport,
@@ -381,6 +382,30 @@ def plan_status_title(report: PlanReport | None) -> str:
     defaulted = sum(p.status == "Defaulted" for p in plans)
     return (f"Payment plans: {len(plans)}, {kept} kept (chased on their instalments), "
             f"{defaulted} defaulted (chased as usual)")
+
+
+# The customers the hand-off rule lists (Hand-off Days, Hand-off Minimum, after the final
+# level; docs/handoff.md), from the check document; amounts in base currency.
+HANDOFF_SHEET = "Hand-off"
+HANDOFF = TableSpec("Handoff", (
+    CUSTOMER, NAME,
+    Column("Overdue", "money", key="overdue", in_currency=True, total="sum"),
+    Column("Oldest Days Overdue", "int", key="oldest_days_overdue", total="max"),
+    Column("Oldest Invoice", key="oldest_invoice"),
+    Column("Open Items", "int", key="open_items", total="sum"),
+    Column("Final Level", key="final_level"),
+    Column("Final Level Sent", "date", key="final_sent"),
+), total_label="Total")
+
+
+def handoff(rows: Sequence[HandoffRow] | None, currency: str = "") -> Table:
+    return fill(HANDOFF, list(rows or []), currency)
+
+
+def handoff_title(rows: Sequence[HandoffRow] | None) -> str:
+    return (f"Due for hand-off to an agency or solicitor: {len(rows or [])} customer(s) "
+            "(Settings' Hand-off Days and Hand-off Minimum, after the final level was sent); "
+            "the Hand-off button or creditdesk handoff makes the pack")
 
 
 # The add-in's source of its ageing chart: the Dashboard's buckets.

@@ -239,6 +239,7 @@ def _parser() -> CommandParser:
     _backend_options(se)
 
     from creditdesk.cli import (
+        handoff_command,
         import_command,
         letters_command,
         plan_command,
@@ -251,6 +252,7 @@ def _parser() -> CommandParser:
     plan_command.register(sub)
     statements_command.register(sub)
     letters_command.register(sub)
+    handoff_command.register(sub)
     _add_plugins(sub)
     return p
 
@@ -821,6 +823,8 @@ def main(argv: Sequence[str] | None = None, *,
             "sync": functools.partial(_run_sync, transport=transport),
             "send": functools.partial(_run_send, transport=transport),
         }.get(args.command, _run_report)
+        if getattr(args, "takes_transport", False):  # a command that may reach the backend
+            run = functools.partial(run, transport=transport)
         return run(args)
     except CreditdeskError as exc:
         print(str(exc) if str(exc).startswith(PROG) else f"{PROG}: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +53,21 @@ Errors = dict[int, str]
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "x", "1", "ja", "oui", "si", "sí"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", "", "nein", "non"})
+
+
+# Text that a spreadsheet could take for a formula (OWASP ASVS 1.2.10), and its quote prefix.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = (*FORMULA_START, "'")
+
+
+def neutralise(value: Any) -> Any:
+    """Text that Excel could read as a formula gets a leading ``'`` (OWASP ASVS 1.2.10); so
+    does text that starts with ``'`` itself, which Excel would otherwise take as its quote
+    prefix and drop. Anything else is returned unchanged. For outside text written into a
+    cell (the add-in) or a CSV file (the hand-off pack)."""
+    if isinstance(value, str) and value.startswith(_QUOTED):
+        return "'" + value
+    return value
 
 
 def is_blank(value: object) -> bool:

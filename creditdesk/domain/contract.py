@@ -81,6 +81,10 @@ CUSTOMERS = Table(
                     "Individual, Sole Trader: the letter before action follows the Pre-Action "
                     "Protocol for Debt Claims. Individual: no statutory late-payment interest "
                     "or compensation"),
+        # The hand-off (creditdesk handoff, docs/handoff.md)
+        Column("Phone", "text", help="The debtor's phone number, for an agency or solicitor"),
+        Column("Collection Status", "text",
+               help="Blank, With agency or Legal: handed off (creditdesk handoff), not chased"),
     ),
     required=True,
     help="One row per customer account.",
@@ -173,8 +177,8 @@ HISTORY = Table(
         Column("Date", "date", True),
         Column("Customer", "text", True),
         Column("Type", "text", True,
-               "Reminder, Statement, Bounce, Complaint, Promise, Dispute, Note, Plan or "
-               "Reply Form"),
+               "Reminder, Statement, Bounce, Complaint, Promise, Dispute, Note, Plan, "
+               "Reply Form or Hand-off"),
         Column("Level", "integer"),
         Column("Currency", "text"),
         Column("Email", "text"),

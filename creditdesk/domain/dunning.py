@@ -12,9 +12,10 @@ about items still to fall due: once it was sent, an item past its due date no lo
 for it, so the note is not sent again about it and the item waits for the next level's own
 day. A History reminder with a blank currency counts for every currency of its customer. Never
 chased, each with its reason: disputed items (and items whose Paid or Settled Date could not
-be read), customers marked do-not-chase (or whose chasing fields could not be read) or paused
-until a date, a promise to pay whose date has not passed, a net balance that is not positive,
-an amount under the minimum, an address that bounced or complained, no (usable) address.
+be read), customers marked do-not-chase (or whose chasing fields could not be read), handed
+off to an agency or solicitors (Collection Status With agency or Legal) or paused until a
+date, a promise to pay whose date has not passed, a net balance that is not positive, an
+amount under the minimum, an address that bounced or complained, no (usable) address.
 
 The selection is computed on whole columns; ``Selection.reminders()`` and ``.skipped()``
 build per-message objects only for what is shown.
@@ -32,12 +33,13 @@ from creditdesk.domain.cells import date_or_none
 from creditdesk.domain.ledger import DunningLevel, Ledger
 from creditdesk.domain.templates import money
 
-# Why a customer/currency gets no reminder; order = the order they are checked in.
+# Why a customer/currency gets no reminder (ids; the order they are checked in is _status's).
 SEND = 0
 DO_NOT_CHASE, PAUSED, PROMISE = 1, 2, 3
 ALL_DISPUTED, CREDIT_ONLY, NOTHING_DUE, NET_NOT_POSITIVE, CREDITS_COVER = 4, 5, 6, 7, 8
 UNDER_MINIMUM, NO_ADDRESS, BOUNCED, COOL_DOWN = 9, 10, 11, 12
 REPLY_PERIOD = 13  # checked after the minimum (UNDER_MINIMUM), before the address
+COLLECTION = 14  # handed to an agency or solicitor (checked right after do-not-chase)
 
 # The days a letter before action gives to reply (docs/letters.md): an individual, under the
 # Pre-Action Protocol for Debt Claims (para 4.1: 30 days from the letter's date; 30 more
@@ -56,6 +58,7 @@ class SkipCode(StrEnum):
     document, so nothing downstream reads the English back."""
 
     DO_NOT_CHASE = "do_not_chase"
+    COLLECTION = "collection"
     PAUSED = "paused"
     PROMISE = "promise"
     ALL_DISPUTED = "all_disputed"
@@ -83,7 +86,8 @@ _SKIP_CODES = {DO_NOT_CHASE: SkipCode.DO_NOT_CHASE, PAUSED: SkipCode.PAUSED,
                NET_NOT_POSITIVE: SkipCode.NET_NOT_POSITIVE,
                CREDITS_COVER: SkipCode.CREDITS_COVER, UNDER_MINIMUM: SkipCode.UNDER_MINIMUM,
                NO_ADDRESS: SkipCode.NO_ADDRESS, BOUNCED: SkipCode.BOUNCED,
-               COOL_DOWN: SkipCode.COOL_DOWN, REPLY_PERIOD: SkipCode.REPLY_PERIOD}
+               COOL_DOWN: SkipCode.COOL_DOWN, REPLY_PERIOD: SkipCode.REPLY_PERIOD,
+               COLLECTION: SkipCode.COLLECTION}
 
 
 def is_final(level: DunningLevel, levels: list[DunningLevel]) -> bool:
@@ -222,6 +226,11 @@ class Selection:
             return f"only credit notes open in {ccy}"
         if code is SkipCode.DO_NOT_CHASE:
             return c.hold[i] or "customer marked do-not-chase"
+        if code is SkipCode.COLLECTION:
+            who = ("a collection agency" if c.collection_of(i) == "With agency"
+                   else "solicitors (legal action)")
+            return (f"handed off to {who}: Collection Status is {c.collection_of(i)}; they "
+                    "chase it now")
         if code is SkipCode.PAUSED:
             why = c.pause_reason[i]
             return f"paused until {date_or_none(c.paused_until[i])}" + (f": {why}" if why else "")
@@ -618,6 +627,8 @@ def _status(ledger: Ledger, pos: Position, groups: _Groups, level: np.ndarray,
         status[(status == SEND) & cond] = code
 
     mark(c.do_not_chase[g_cust], DO_NOT_CHASE)
+    if len(c.collection_status):
+        mark(c.collection_status[g_cust] != "", COLLECTION)
     mark(~np.isnat(c.paused_until[g_cust]) & (c.paused_until[g_cust] >= as_of), PAUSED)
     mark(~np.isnat(c.promise_date[g_cust]) & (c.promise_date[g_cust] >= as_of), PROMISE)
     mark((groups.n_debt > 0) & (groups.n_chase == 0), ALL_DISPUTED)

@@ -117,6 +117,9 @@ class Customers:
     # individual in business, whose debts the late-payment law still covers).
     individual: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     sole_trader: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # "" (chased as usual), "With agency" or "Legal" (COLLECTION_STATUSES): handed off.
+    collection_status: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    phone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -153,6 +156,10 @@ class Customers:
     def address_of(self, i: int) -> tuple[str, ...]:
         """The customer's postal address lines; () when none is given."""
         return self.address[i] if i < len(self.address) else ()
+
+    def collection_of(self, i: int) -> str:
+        """The customer's Collection Status: "", "With agency" or "Legal"."""
+        return str(self.collection_status[i]) if i < len(self.collection_status) else ""
 
 
 @dataclass
@@ -213,7 +220,7 @@ class History:
 
     date: np.ndarray
     customer: np.ndarray  # customer key (text); history may name customers no longer listed
-    type: np.ndarray  # lower-case: reminder, bounce, complaint, promise, dispute, note
+    type: np.ndarray  # lower-case: reminder, bounce, complaint, promise, dispute, note, ...
     level: np.ndarray  # float, NaN = none
     currency: np.ndarray
     email: np.ndarray
@@ -570,6 +577,8 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["language"] = np.array([c.lower() for c in r.get("Language")], dtype=object)
     data["address"] = _addresses(r)
     data["individual"], data["sole_trader"] = _debtor_types(r)
+    data["collection_status"] = _collection_statuses(r)
+    data["phone"] = r.get("Phone")
     _out_of_range(r, data)
     for i in np.flatnonzero(data["currency"] != ""):
         code = data["currency"][i]
@@ -587,6 +596,27 @@ def _customers(tables: Mapping[str, RawTable], settings: Settings, fx: dict[str,
     data["promise_made"] = np.full(r.n, np.datetime64("NaT"), dtype="datetime64[D]")
     used = Customers(ids=ids[keep], row=r.rows[keep], **{k: v[keep] for k, v in data.items()})
     return used, (r.n - int(r.note_blank_rows().sum()), int(keep.sum()))
+
+
+# A customer's Collection Status (the column's words, matched ignoring case and spaces).
+COLLECTION_STATUSES = ("With agency", "Legal")
+
+
+def _collection_statuses(r: _TableReader) -> np.ndarray:
+    """Each customer's Collection Status: "", With agency or Legal; another value is an
+    issue and the row is read as blank (chased as usual)."""
+    known = {normalise_header(s): s for s in COLLECTION_STATUSES}
+    out = np.full(r.n, "", dtype=object)
+    for i, text in enumerate(r.get("Collection Status").tolist()):
+        if not text:
+            continue
+        status = known.get(normalise_header(text))
+        if status is None:
+            r.note(i, "Collection Status", f"'{text}' is not blank, With agency or Legal: "
+                   "read as blank (chased as usual) until it is fixed")
+        else:
+            out[i] = status
+    return out
 
 
 ADDRESS_COLUMNS = ("Address Line 1", "Address Line 2", "Address Line 3", "City", "Region",
@@ -927,7 +957,7 @@ def _history(tables: Mapping[str, RawTable], issues: list[Issue],
     level, currency, email = r.get("Level"), r.get("Currency"), r.get("Email")
     kind = np.array([k.casefold() for k in kind], dtype=object)
     known = {"reminder", "bounce", "complaint", "promise", "dispute", "note", "delivery",
-             "plan", "statement", "reply form"}
+             "plan", "statement", "reply form", "hand-off"}
     for i in range(r.n):
         if not r.bad[i] and kind[i] not in known:
             r.report(i, "Type", f"'{kind[i]}' is not one of " + ", ".join(sorted(known)))

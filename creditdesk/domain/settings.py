@@ -131,6 +131,13 @@ class Settings(BaseModel):
     controller_email: str | None = Field(
         None, alias="Controller Email",
         description="Credit controller who gets the weekly digest")
+    handoff_days: int = Field(
+        90, ge=1, le=3650, alias="Hand-off Days",
+        description="Hand-off rule: a customer with an item this many days past due (after "
+                    "the final dunning level was sent) is listed for an agency or solicitor")
+    handoff_minimum: float = Field(
+        250.0, ge=0, alias="Hand-off Minimum",
+        description="Hand-off rule: and at least this much overdue (base currency)")
     page_link_days: int = Field(
         30, ge=1, le=365, alias="Page Link Days",
         description="Days a reminder's link to the debtor's own page stays valid")

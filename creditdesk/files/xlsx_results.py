@@ -93,6 +93,7 @@ def _result_sheets(book: Book, r: Results) -> None:
         _not_chased_sheet(book, tables.fill(tables.NOT_CHASED, []),
                           tables.not_chased_summary([]))
     _plan_sheet(book, r.plans)
+    _handoff_sheet(book, r.check, r.base_currency)
     _table_sheet(book, "Issues", tables.issues(r.all_issues()), freeze_columns=0)
 
 
@@ -163,6 +164,16 @@ def _plan_sheet(book: Book, report) -> None:
     ws = book.sheet(tables.PLAN_STATUS_SHEET)
     ws.write_string(0, 0, tables.plan_status_title(report), book.f.title)
     _write_table(book, ws, tables.plan_status(report), 2, 0)
+    ws.freeze_panes(3, 1)
+    print_setup(ws, 2)
+
+
+def _handoff_sheet(book: Book, check, currency: str) -> None:
+    """The customers the hand-off rule lists, under a title."""
+    rows = check.handoff if check is not None else []
+    ws = book.sheet(tables.HANDOFF_SHEET)
+    ws.write_string(0, 0, tables.handoff_title(rows), book.f.title)
+    _write_table(book, ws, tables.handoff(rows, currency), 2, 0)
     ws.freeze_panes(3, 1)
     print_setup(ws, 2)
 

@@ -96,6 +96,6 @@ def test_a_customer_named_like_a_formula_stays_text_in_the_workbook_and_the_mail
                for line in a["values"] for v in line if isinstance(v, str)]
     assert "'" + FORMULA_NAME in written  # written with Excel's text prefix: never a formula
     html = outbox(stack, ids)[row["Message Id"]].get_body(("html",)).get_content()
-    assert ("Dear Accounts team at =HYPERLINK(&quot;http://evil.example&quot;,"
-            "&quot;pay here&quot;)" in html)
+    # text, not markup: the backend's sanitiser (nh3) leaves quotes in text as they are
+    assert 'Dear Accounts team at =HYPERLINK("http://evil.example","pay here")' in html
     assert 'href="http://evil.example' not in html  # escaped where it lands: no live link

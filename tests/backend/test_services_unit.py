@@ -233,6 +233,19 @@ def test_a_bounce_in_storage_history_stops_the_computed_reminder(fake, tenant):
     assert [r.customer for r in got] == ["C2"]
 
 
+def test_a_customer_handed_off_in_the_snapshot_is_not_chased_by_the_daily_cycle(fake,
+                                                                               tenant):
+    from tests.builders import customer, days_before, invoice
+
+    put(fake, tenant, snapshot(
+        [customer("C1", collection_status="With agency"), customer("C2")],
+        [invoice("INV-1", 900.0, days_before(10), customer="C1"),
+         invoice("INV-2", 800.0, days_before(10), customer="C2")],
+        {"Sender Email": "reminders@creditdesk.example"}))
+    got, _ = ledgers.compute_reminders(fake, tenant, dt.date(2026, 6, 30))
+    assert [r.customer for r in got] == ["C2"]
+
+
 def test_a_computed_batch_without_a_snapshot_is_refused(fake, tenant):
     with pytest.raises(Invalid) as e:
         batches.submit_part(fake, tenant, BatchIn(batch_id="batch-0001", compute=True))

@@ -495,7 +495,8 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
-                               "Reminder invoices", "Not chased", "Plan status", "Issues"]
+                               "Reminder invoices", "Not chased", "Plan status", "Hand-off",
+                               "Issues"]
     assert book.active.title == "Dashboard"
 
 
@@ -812,7 +813,7 @@ def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(
     assert all(book[n].page_setup.fitToHeight == 0 for n in titles if n != "Dashboard")
     assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
                       "Scores": "$1:$1", "Reminders": "$2:$2", "Reminder invoices": "$2:$2",
-                      "Not chased": "$4:$4", "Plan status": "$3:$3",
+                      "Not chased": "$4:$4", "Plan status": "$3:$3", "Hand-off": "$3:$3",
                       "Issues": "$1:$1"}
 
 
