@@ -254,3 +254,35 @@ def test_every_module_of_the_app_and_its_domain_imports_from_the_zip_alone(packa
         "for n in creditdesk.__all__: getattr(creditdesk, n)",
         "import aws_lambda_powertools.utilities.idempotency, boto3.dynamodb.types, holidays"])
     assert import_seconds("app", *unzipped, then=then) > 0
+
+
+def test_what_the_pruning_left_out_is_not_missed_at_run_time(package, unzipped):
+    # Powertools' idempotency (only imported when a batch is accepted), a Send Window's
+    # public holidays in several countries (their names' default-language translations are
+    # kept, the others are not), an e-mail address checked, babel's mail formats
+    then = "\n".join([
+        "from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, "
+        "IdempotencyConfig, idempotent_function",
+        "from aws_lambda_powertools.utilities.idempotency.exceptions import "
+        "IdempotencyAlreadyInProgressError",
+        "from chalicelib.services.business_days import business_day",
+        "import datetime as dt",
+        "assert not business_day(dt.date(2026, 12, 25), 'GB')",
+        "assert not business_day(dt.date(2026, 10, 3), 'DE') and business_day(dt.date(2026, "
+        "10, 5), 'DE')",
+        "assert not business_day(dt.date(2026, 7, 14), 'FR') and "
+        "not business_day(dt.date(2026, 7, 3), 'US')",
+        "from creditdesk.domain.emails import email_problem",
+        "assert email_problem('ap@acme.co.uk') is None and email_problem('ap@') is not None",
+        "from creditdesk.domain.templates import mail_locale",
+        "from babel.dates import format_date",
+        "assert format_date(dt.date(2026, 12, 7), 'medium', locale=mail_locale('de')) == "
+        "'07.12.2026'"])
+    assert import_seconds("app", *unzipped, then=then) > 0
+    with zipfile.ZipFile(package["zip"]) as z:
+        names = z.namelist()
+    assert not [n for n in names if n.endswith((".pyc", ".pyi", ".po")) or "/tests/" in n
+                or n.endswith(".dist-info/RECORD") or n.startswith(("dns/", "dateutil/"))]
+    assert "holidays/locale/de/LC_MESSAGES/DE.mo" in names
+    assert "holidays/locale/en_US/LC_MESSAGES/DE.mo" not in names
+    assert package["zip_bytes"] < 6.1 * 1024 * 1024  # issue 8: smaller than it was then
