@@ -251,20 +251,114 @@ def fonttools_unused(name: str, names: set[str]) -> bool:
     return name.split(".cpython-", 1)[0].removesuffix(".c") + ".py" in names
 
 
-def _prune_zip(zip_path: Path) -> int:
-    """Rewrite the zip without babel's data for other languages and fontTools' compiled
-    accelerators (``fonttools_unused``); how many babel files it left out."""
+# What no handler ever reads, in any vendored package (fpdf2, fontTools and Pillow
+# included): compiled caches (Lambda's file system is read-only, Python compiles in
+# memory), type stubs, gettext sources (only the compiled .mo files are read), a package's own
+# tests, and pip's file list of an installed distribution (RECORD: read by ``pip uninstall``
+# only; METADATA, entry points and licences stay).
+_NEVER_READ_SUFFIXES = (".pyc", ".pyo", ".pyi", ".po", ".pot")
+_NEVER_READ_FOLDERS = frozenset({"__pycache__", "tests", "test"})
+
+
+def never_read(name: str) -> bool:
+    """A file of the zip no handler reads, whatever package it belongs to (see above)."""
+    if name.endswith("/"):
+        return False
+    parts = name.split("/")
+    if parts[0] in ("chalicelib",):  # the app's own code is as written
+        return False
+    if parts[0].endswith(".dist-info"):
+        return parts[-1] == "RECORD"
+    return (name.endswith(_NEVER_READ_SUFFIXES)
+            or any(p in _NEVER_READ_FOLDERS for p in parts[1:-1]))
+
+
+# Parts of vendored packages no handler imports, each with the reason (a prefix of the paths
+# in the zip; a distribution's metadata goes with its package).
+NOT_IMPORTED: dict[str, str] = {
+    "dns/": "dnspython: email-validator imports it only to look up a domain's mail servers "
+            "(check_deliverability=True); the app checks an address's syntax only",
+    "dnspython-": "dnspython's metadata",
+    **{f"aws_lambda_powertools/{part}/": "Powertools: the app uses its idempotency utility only "
+       "(adapters/idempotency.py); its other utilities, the event handler (Chalice routes), "
+       "are never imported (its logging and metrics are, by the idempotency utility)"
+       for part in ("event_handler", "utilities/data_classes",
+                    "utilities/parser", "utilities/auth_alpha", "utilities/parameters",
+                    "utilities/circuit_breaker", "utilities/feature_flags",
+                    "utilities/kafka", "utilities/batch", "utilities/data_masking",
+                    "utilities/streaming", "utilities/validation")},
+    "PIL/": "Pillow: fpdf2 imports it only to embed raster images and runs without it (its "
+            "ImportError is caught); the statements hold text and lines only",
+    "pillow-": "Pillow's metadata",
+    "pillow.libs/": "Pillow's bundled image codecs",
+    **{f"fontTools/{part}": "fontTools: parts neither fpdf2's font subsetting nor its TrueType "
+       "reading imports (traced on the statement PDFs in every document language)"
+       for part in ("ufoLib/", "voltLib/", "merge/", "cu2qu/", "qu2cu/", "mtiLib/",
+                    "fontBuilder.py", "diff.py", "t1Lib/", "ttx.py", "tfmLib.py", "afmLib.py",
+                    "help.py", "__main__.py")},
+    "babel/messages/": "babel's message-catalogue tools (extract, compile); dates and amounts "
+                       "are formatted by babel.dates and babel.numbers",
+    # what the Lambda Python runtime has already, as botocore's dependencies (like boto3)
+    "dateutil/": "python-dateutil (for holidays): in the Lambda runtime, with botocore",
+    "python_dateutil-": "python-dateutil's metadata",
+    "jmespath/": "jmespath (for Powertools): in the Lambda runtime, with botocore",
+    "jmespath-": "jmespath's metadata",
+    "six.py": "six (for python-dateutil): in the Lambda runtime, with botocore",
+    "six-": "six's metadata",
+}
+
+
+def not_imported(name: str) -> bool:
+    """A file of a vendored package's part that ``NOT_IMPORTED`` names."""
+    return name.startswith(tuple(NOT_IMPORTED))
+
+
+def holidays_languages() -> dict[str, str]:
+    """Per country or market code of ``holidays``: its default language. The backend asks
+    only for dates (``business_days``), in that language: the holiday names' translations
+    into every other language (``holidays/locale/<lang>/LC_MESSAGES/<code>.mo``) are never
+    read."""
+    import importlib
+
+    from holidays.registry import COUNTRIES, FINANCIAL
+
+    out: dict[str, str] = {}
+    for group, registry in (("countries", COUNTRIES), ("financial", FINANCIAL)):
+        for module, (cls, code, *_rest) in registry.items():
+            entity = getattr(importlib.import_module(f"holidays.{group}.{module}"), cls)
+            lang = getattr(entity, "default_language", None)
+            if lang:
+                out[code] = lang
+    return out
+
+
+def holidays_unused(name: str, languages: dict[str, str]) -> bool:
+    """A translation of holiday names into a language other than its country's default."""
+    m = re.fullmatch(r"holidays/locale/([^/]+)/LC_MESSAGES/([^/]+)\.mo", name)
+    return bool(m) and languages.get(m[2]) not in (None, m[1])
+
+
+def _prune_zip(zip_path: Path) -> dict[str, int]:
+    """Rewrite the zip without what no handler reads: babel's data for other languages,
+    holiday names in other languages, fontTools' compiled accelerators (``fonttools_unused``),
+    ``never_read`` files and the ``NOT_IMPORTED`` parts of packages. Returns how many files of
+    each kind were left out."""
     kept = zip_path.with_name(zip_path.name + ".tmp")
-    dropped = 0
+    dropped = {"fonttools": 0, "babel": 0, "holidays": 0, "never_read": 0, "not_imported": 0}
+    languages = holidays_languages()
     with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(kept, "w") as dst:
         names = set(src.namelist())
         for info in src.infolist():
-            if fonttools_unused(info.filename, names):
+            why = ("fonttools" if fonttools_unused(info.filename, names)
+                   else "babel" if babel_unused(info.filename)
+                   else "holidays" if holidays_unused(info.filename, languages)
+                   else "never_read" if never_read(info.filename)
+                   else "not_imported" if not_imported(info.filename) else "")
+            if why:
+                dropped[why] += 1
                 continue
-            if babel_unused(info.filename):
-                dropped += 1
-                continue
-            dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED,
+                         compresslevel=9)
     kept.replace(zip_path)
     return dropped
 
@@ -315,12 +409,16 @@ def package(outdir: Path | str, *, stage: str = "dev", region: str | None = None
     _chalice(build, outdir, stage, region, merge_path)
     shutil.copy2(merge_path, outdir / "merge-template.json")
     zip_path = outdir / "deployment.zip"
-    babel_dropped = _prune_zip(zip_path)
+    pruned = _prune_zip(zip_path)
     size = zip_path.stat().st_size
     return {"template": str(outdir / "sam.json"), "zip": str(zip_path), "zip_bytes": size,
             "zip_within_budget": size < ZIP_BUDGET, "stage": stage, "region": region,
             "domain_wheel": wheel, "addin_wheel": f"{ADDIN_WHEEL_FOLDER}/{wheel}",
-            "domain_modules": modules, "left_out": dropped, "babel_files_left_out": babel_dropped,
+            "domain_modules": modules, "left_out": dropped, "babel_files_left_out": pruned["babel"],
+            "holidays_files_left_out": pruned["holidays"],
+            "fonttools_files_left_out": pruned["fonttools"],
+            "never_read_files_left_out": pruned["never_read"],
+            "not_imported_files_left_out": pruned["not_imported"],
             "layer_parameter": merge_template.LAYER_PARAMETER}
 
 

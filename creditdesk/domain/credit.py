@@ -24,13 +24,14 @@ from functools import cached_property
 
 import numpy as np
 
-from creditdesk.domain.ageing import Ageing, Position, ageing, position
+from creditdesk.domain.ageing import Ageing, Position, ageing, position, sum_where
 from creditdesk.domain.cells import date_or_none
 from creditdesk.domain.interest import round_money_array
 from creditdesk.domain.ledger import Ledger
 from creditdesk.domain.templates import money
 
 HOLD, REVIEW, APPROVE = "Hold", "Review", "Approve"
+_DECISIONS = np.array([APPROVE, REVIEW, HOLD], dtype=object)
 PROMISE_WINDOW_DAYS = 30  # a promise typed into Customers: payments this long before it count
 
 
@@ -208,7 +209,7 @@ def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None
     n_aging = np.bincount(cust[aging], minlength=nc)
     dis = (pos.outstanding > 0) & disputed
     n_disputed = np.bincount(cust[dis], minlength=nc)
-    disputed_amt = np.bincount(cust[dis], weights=pos.outstanding_base[dis], minlength=nc)
+    disputed_amt = sum_where(cust, dis, pos.outstanding_base, nc)
     broken = broken_promises(ledger, pos, chased)
     poor = np.zeros(nc, dtype=bool) if scores is None else (scores < s.review_score)
 
@@ -219,7 +220,8 @@ def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None
     hold = over | (n_late > 0) | broken
     review = ~hold & ((has_limit & (util >= s.review_utilisation_pct)) | ~has_limit | poor
                       | (n_aging > 0) | (n_disputed > 0) | foreign)
-    decision = np.where(hold, HOLD, np.where(review, REVIEW, APPROVE)).astype(object)
+    # the three words picked by code from an object array: no text array made and converted
+    decision = _DECISIONS[np.where(hold, 2, np.where(review, 1, 0))]
     return CreditCheck(ledger, exposure, limit, util, decision, broken, over, n_late, n_aging,
                        n_disputed, disputed_amt, age.oldest_days_overdue, scores,
                        age.not_converted)

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from creditdesk.domain.ageing import Position, position
+from creditdesk.domain.ageing import Position, position, rank, sum_where
 from creditdesk.domain.cells import date_or_none
 from creditdesk.domain.ledger import DunningLevel, Ledger
 from creditdesk.domain.templates import money
@@ -406,9 +406,10 @@ def _items(ledger: Ledger, pos: Position, policy: _Policy) -> _Items:
     """Step 1: the level each open item reached (undisputed debts only)."""
     inv = ledger.invoices
     debt = pos.outstanding > 0
-    chase = debt & ~inv.disputed[pos.idx] & ~inv.held[pos.idx]
-    listed = np.where(chase, np.searchsorted(policy.days, pos.days_overdue, side="right") - 1,
-                      -1)
+    chase = debt & ~inv.disputed[pos.idx]
+    if inv.held.any():
+        chase &= ~inv.held[pos.idx]
+    listed = np.where(chase, rank(policy.days, pos.days_overdue, side="right") - 1, -1)
     return _Items(debt, chase, listed)
 
 
@@ -482,8 +483,9 @@ def _groups(ledger: Ledger, pos: Position, items: _Items, policy: _Policy) -> _G
     held = items.debt & ledger.invoices.held[pos.idx]
     first_days = int(policy.days[0]) if len(policy.days) else 0
     dunned = items.listed >= 0
-    oldest_due = np.full(ng, _BIG - abs(first_days), dtype=np.int64)
-    np.minimum.at(oldest_due, of_item[dunned], pos.due[dunned].astype(np.int64))
+    none = _BIG - abs(first_days)
+    oldest_due = np.full(ng, none, dtype=np.int64)
+    np.minimum.at(oldest_due, of_item, np.where(dunned, pos.due.view(np.int64), none))
     converted = np.bincount(of_item[~pos.converted], minlength=ng) == 0
     return _Groups(keys, ncur, of_item, keys // ncur, keys % ncur,
                    np.bincount(of_item[items.debt], minlength=ng),
@@ -609,8 +611,8 @@ def _claims(pos: Position, items: _Items, groups: _Groups, level: np.ndarray,
     owed, owed_base = pos.outstanding, pos.outstanding_base
     if items.plan_claim is not None:  # a kept plan's items: the instalments due (step 1b)
         owed, owed_base = items.plan_claim, owed_base * (items.plan_claim / owed)
-    amount = np.bincount(groups.of_item[claim], weights=owed[claim], minlength=ng)
-    base = np.bincount(groups.of_item[claim], weights=owed_base[claim], minlength=ng)
+    amount = sum_where(groups.of_item, claim, owed, ng)
+    base = sum_where(groups.of_item, claim, owed_base, ng)
     return item_group, amount, base
 
 

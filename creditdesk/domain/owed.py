@@ -29,14 +29,17 @@ def outstanding_on(ledger, day: np.datetime64) -> np.ndarray:
     inv = ledger.invoices
     settled = inv.settled_date
     has_date = ~np.isnat(settled)
-    later = has_date & (settled > day)
+    dates = bool(has_date.any())  # no Settled Date at all (an open-items export): skip them
+    later = has_date & (settled > day) if dates else None
     if len(ledger.payments) and (ledger.payments.date <= day).any():
         dated = dated_paid_on(ledger, day)
-        paid = np.where(later, dated, inv.paid + dated)
+        paid = np.where(later, dated, inv.paid + dated) if dates else inv.paid + dated
     else:  # no Payments dated by then (the common case): the same figures, two passes fewer
-        paid = np.where(later, 0.0, inv.paid)
-    credit = inv.amount < 0
-    out = np.where(credit, np.minimum(inv.amount + paid, 0.0), inv.amount - paid)
-    out = np.where(has_date & ~later, 0.0, out)
+        paid = np.where(later, 0.0, inv.paid) if dates else inv.paid
+    out = inv.amount - paid  # a new array: ``paid`` may be the ledger's own column
+    credit = np.flatnonzero(inv.amount < 0)  # the few credit notes, element by element
+    out[credit] = np.minimum(inv.amount[credit] + paid[credit], 0.0)
+    if dates:
+        out[has_date & ~later] = 0.0
     out[inv.invoice_date > day] = 0.0
     return out

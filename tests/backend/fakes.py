@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.services.ports import (
     AlreadyRunning,
+    Check,
     Clock,
     Cond,
     Delete,
@@ -113,7 +114,7 @@ class FakeStore(Store):
             self.items.pop((pk, sk), None)
             return True
 
-    def transact(self, ops: Sequence[Put | Update | Delete]) -> bool:
+    def transact(self, ops: Sequence[Put | Update | Delete | Check]) -> bool:
         with self.lock:
             for op in ops:
                 key = (op.item["pk"], op.item["sk"]) if isinstance(op, Put) else (op.pk, op.sk)
@@ -124,7 +125,7 @@ class FakeStore(Store):
                     self.put(op.item)
                 elif isinstance(op, Update):
                     self.update(op)
-                else:
+                elif isinstance(op, Delete):
                     self.delete(op.pk, op.sk)
             return True
 

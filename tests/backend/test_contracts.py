@@ -9,6 +9,7 @@ import pytest
 from chalicelib.bootstrap import bootstrap
 from chalicelib.services.ports import (
     AlreadyRunning,
+    Check,
     Cond,
     Delete,
     PayloadMismatch,
@@ -133,6 +134,16 @@ def test_a_transaction_applies_all_of_its_operations_or_none(store):
                Delete("T#a", "X#2", Cond(equals={"v": 2}))]
     assert store.transact(passing) is True
     assert [(i["sk"], i["v"]) for i in store.query_all("T#a")] == [("X#1", 10), ("X#3", 3)]
+
+
+def test_a_transaction_holds_to_a_check_on_an_item_it_does_not_write(store):
+    store.put({"pk": "T#a", "sk": "GONE#c", "at": "x"})
+    put = Put({"pk": "T#a", "sk": "LINKS#c", "v": 1})
+    assert store.transact([Check("T#a", "GONE#c", Cond(absent=True)), put]) is False
+    assert store.get("T#a", "LINKS#c") is None
+    assert store.transact([Check("T#a", "GONE#d", Cond(absent=True)), put]) is True
+    assert store.get("T#a", "LINKS#c")["v"] == 1
+    assert store.get("T#a", "GONE#d") is None  # a check writes nothing
 
 
 # -- the store: queries ------------------------------------------------------------------------

@@ -291,26 +291,76 @@ def test_every_field_has_a_label(web, fake, acme):
     assert len(re.findall(r"<(?:input|select|textarea)", html)) == len(ids) + len(hidden)
 
 
-def test_the_backend_puts_a_link_in_each_reminder_it_sends(fake, acme, monkeypatch):
+def _send_with_page(fake, tenant, rems, monkeypatch=None, before_send=None):
+    """Submit ``rems`` as one batch and run the send worker with a PAGE_URL set; the mails."""
     from dataclasses import replace
 
-    from chalicelib.services import sending
-    from creditdesk.api.models import ReminderIn
-
-    from .build import reminder
+    from chalicelib.services import batches, sending
+    from creditdesk.api.models import BatchIn
+    from tests.backend.fakes import FakeContext
 
     fake.config = replace(fake.config, page_url="https://pay.example/api")
-    run = sending.start(fake)
-    r = ReminderIn.model_validate(reminder("C1", text="Pay.\n{pay_link}\nThanks",
-                                           html="<html><body><p>Pay.</p></body></html>"))
-    text, html = sending.with_link(run, acme[0], "b1", r)
-    url = re.search(r"https://pay\.example/api/p/(\S+)", text)
-    assert url and "Pay.\nhttps://pay.example/api/p/" in text
-    assert f'href="https://pay.example/api/p/{url[1]}"' in html
-    assert html.endswith("</p></body></html>")
+    batches.submit_part(fake, tenant, BatchIn.model_validate(
+        {"batch_id": "batch-0001", "reminders": rems, "part": 1, "parts": 1}))
+    run = sending.start(fake, FakeContext())
+    if before_send is not None:
+        real = fake.mailer.send
+
+        def send(mail):
+            before_send(mail)
+            return real(mail)
+
+        monkeypatch.setattr(fake.mailer, "send", send)
+    for body in fake.queue.take("send"):
+        sending.process(run, body)
+    return [m for _, m in fake.mailer.sent]
+
+
+def test_the_backend_puts_a_link_in_each_reminder_it_sends(fake, acme):
+    from .build import reminder
+
+    (mail,) = _send_with_page(fake, acme[0], [reminder(
+        "C1", text="Pay.\n{pay_link}\nThanks", html="<html><body><p>Pay.</p></body></html>")])
+    url = re.search(r"https://pay\.example/api/p/(\S+)", mail.text)
+    assert url and "Pay.\nhttps://pay.example/api/p/" in mail.text
+    assert f'href="https://pay.example/api/p/{url[1]}"' in mail.html
+    assert mail.html.endswith("</p></body></html>")
     assert links.resolve(fake, url[1]).customer == "C1"
     assert fake.store.get(keys.tenant_pk(acme[0]), f"LINK#{links.token_hash(url[1])}")
-    assert not [v for k, v in fake.store.items.items() if url[1] in json.dumps(v)]
+    assert not [v for k, v in fake.store.items.items() if url[1] in json.dumps(v, default=str)]
+
+
+def test_the_links_of_one_batchs_mails_to_a_customer_all_work_and_an_older_one_not(
+        fake, acme):
+    from .build import reminder
+
+    old = links.issue(fake, acme[0], "C1", "batch-0000")
+    mails = _send_with_page(fake, acme[0], [
+        reminder("C1", currency="EUR", invoices=("INV-1",)),
+        reminder("C1", currency="USD", invoices=("INV-2",)),
+        reminder("C2", invoices=("INV-3",))])
+    tokens = [re.search(r"/p/(\S+)", m.text)[1] for m in mails]
+    assert len(set(tokens)) == 3
+    assert [links.resolve(fake, t).customer for t in tokens] == ["C1", "C1", "C2"]
+    assert links.resolve(fake, old) is None  # revoked by the later batch
+
+
+def test_a_customer_erased_just_before_its_send_gets_no_mail_and_keeps_no_link(
+        fake, acme, monkeypatch):
+    from .build import reminder
+
+    def erase_c2_once(mail):  # while C1's mail goes, C2 (same chunk, next) is erased
+        if mail.to == "ap@c1.example.com":
+            erasure.erase_customer(fake, acme[0], "C2")
+
+    mails = _send_with_page(fake, acme[0], [reminder("C1"), reminder("C2")], monkeypatch,
+                            erase_c2_once)
+    assert [m.to for m in mails] == ["ap@c1.example.com"]
+    left = [v for k, v in fake.store.items.items() if k[1].startswith("LINK")
+            and v.get("customer") == "C2"]
+    assert left == []
+    assert fake.store.get(keys.tenant_pk(acme[0]), f"LINKS#{keys.customer_hash(acme[0], 'C2')}"
+                          ) is None
 
 
 def test_a_reminder_sent_without_a_page_url_has_no_link(fake, acme):
@@ -320,7 +370,7 @@ def test_a_reminder_sent_without_a_page_url_has_no_link(fake, acme):
     from .build import reminder
 
     r = ReminderIn.model_validate(reminder("C1"))
-    assert sending.with_link(sending.start(fake), acme[0], "b1", r) == (r.text, r.html)
+    assert sending.with_link(sending.start(fake), r, None) == (r.text, r.html)
     assert not [k for k in fake.store.items if k[1].startswith("LINK")]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..services.ports import Cond, Delete, Item, Key, Put, Store, Update
+from ..services.ports import Check, Cond, Delete, Item, Key, Put, Store, Update
 from . import aws
 
 log = logging.getLogger(__name__)
@@ -261,10 +261,13 @@ class DynamoStore(Store):
             return False
         return True
 
-    def transact(self, ops: Sequence[Put | Update | Delete]) -> bool:
+    def transact(self, ops: Sequence[Put | Update | Delete | Check]) -> bool:
         items = []
         for op in ops:
-            if isinstance(op, Put):
+            if isinstance(op, Check):
+                items.append({"ConditionCheck": self._conditioned(
+                    {"TableName": self.table, "Key": self._key(op.pk, op.sk)}, op.cond)})
+            elif isinstance(op, Put):
                 items.append({"Put": self._conditioned(
                     {"TableName": self.table, "Item": self._item_in(op.item)}, op.cond)})
             elif isinstance(op, Update):

@@ -15,10 +15,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import keys, tombstones
-from .ports import Cond, Deps, Update
+from .ports import Check, Cond, Deps, Put, Update
 
 TOKEN = re.compile(r"^([0-9a-f]{16})-([A-Za-z0-9_-]{43})$")
 DEFAULT_DAYS = 30
@@ -53,6 +53,25 @@ def link_days(prof: dict) -> int:
     return min(max(days, 1), 365)
 
 
+def _link_item(tenant: str, customer: str, batch: str, digest: str, now: dt.datetime,
+               expires: dt.datetime) -> dict:
+    return {"pk": keys.tenant_pk(tenant), "sk": f"LINK#{digest}", "customer": customer,
+            "batch": batch, "issued_at": keys.stamp(now), "expires_at": keys.stamp(expires),
+            "expiration": int(expires.timestamp()) + 86400,
+            "gsi1pk": keys.customer_links_gsi(tenant, customer), "gsi1sk": keys.stamp(now)}
+
+
+def _pointer(tenant: str, customer: str, batch: str, digest: str, cur: dict | None,
+             expires: dt.datetime) -> Put:
+    """The customer's current links with ``digest`` added (the same batch's stay), written
+    on condition that nobody changed them since ``cur`` was read."""
+    hashes = list(cur["hashes"]) if cur and cur.get("batch") == batch else []
+    item = {"pk": keys.tenant_pk(tenant), "sk": _pointer_sk(tenant, customer), "batch": batch,
+            "hashes": [*hashes[-9:], digest], "v": secrets.token_hex(8),
+            "expiration": int(expires.timestamp()) + 86400}
+    return Put(item, Cond(equals={"v": cur["v"]}) if cur else Cond(absent=True))
+
+
 def issue(deps: Deps, tenant: str, customer: str, batch: str, days: int = DEFAULT_DAYS) -> str:
     """A new link for ``customer``; the links of earlier batches stop working. Links of the
     same batch (one mail per currency) stay valid together."""
@@ -60,21 +79,86 @@ def issue(deps: Deps, tenant: str, customer: str, batch: str, days: int = DEFAUL
     digest = token_hash(token)
     now = deps.clock.now()
     expires = now + dt.timedelta(days=days)
-    deps.store.put({
-        "pk": keys.tenant_pk(tenant), "sk": f"LINK#{digest}", "customer": customer,
-        "batch": batch, "issued_at": keys.stamp(now), "expires_at": keys.stamp(expires),
-        "expiration": int(expires.timestamp()) + 86400,
-        "gsi1pk": keys.customer_links_gsi(tenant, customer), "gsi1sk": keys.stamp(now)})
+    deps.store.put(_link_item(tenant, customer, batch, digest, now, expires))
     sk = _pointer_sk(tenant, customer)
     for _ in range(8):  # two send workers may mail the customer at once
-        cur = deps.store.get(keys.tenant_pk(tenant), sk)
-        hashes = list(cur["hashes"]) if cur and cur.get("batch") == batch else []
-        item = {"pk": keys.tenant_pk(tenant), "sk": sk, "batch": batch,
-                "hashes": [*hashes[-9:], digest], "v": secrets.token_hex(8),
-                "expiration": int(expires.timestamp()) + 86400}
-        cond = Cond(equals={"v": cur["v"]}) if cur else Cond(absent=True)
-        if deps.store.put(item, cond):
+        op = _pointer(tenant, customer, batch, digest, deps.store.get(keys.tenant_pk(tenant), sk),
+                      expires)
+        if deps.store.put(op.item, op.cond):
             return token
+    raise RuntimeError("the customer's links kept changing; try again")
+
+
+@dataclass
+class Pending:
+    """A link written for a mail not sent yet: it works once ``activate`` makes it current."""
+
+    customer: str
+    token: str
+    digest: str
+    expires_at: dt.datetime
+
+
+@dataclass
+class Chunk:
+    """The send worker's links for a chunk of reminders: the customers' erased state and
+    current links read together, and the links written for the chunk's mails."""
+
+    tenant: str
+    batch: str
+    gone: set[str]
+    pointers: dict[str, dict | None]  # per customer: its current links as last read
+    pending: dict[str, Pending] = field(default_factory=dict)  # by reminder key
+
+
+def read_chunk(deps: Deps, tenant: str, batch: str, customers: set[str]) -> Chunk:
+    """One BatchGetItem: which of ``customers`` were erased, and their current links."""
+    pk = keys.tenant_pk(tenant)
+    wanted = sorted(c for c in customers if c)
+    found = deps.store.get_many([(pk, keys.tombstone_sk(tenant, c)) for c in wanted]
+                                + [(pk, _pointer_sk(tenant, c)) for c in wanted])
+    return Chunk(tenant, batch,
+                 {c for c in wanted if (pk, keys.tombstone_sk(tenant, c)) in found},
+                 {c: found.get((pk, _pointer_sk(tenant, c))) for c in wanted})
+
+
+def prepare(deps: Deps, chunk: Chunk, mails: list[tuple[str, str]], days: int) -> None:
+    """Write a link for each ``(reminder key, customer)`` of the chunk in one BatchWriteItem.
+    Not current yet (no pointer lists it): a mail not sent leaves a link that never works,
+    expires, and is found by an erasure's sweep like any other."""
+    now = deps.clock.now()
+    expires = now + dt.timedelta(days=days)
+    items = []
+    for key, customer in mails:
+        token = f"{chunk.tenant}-{secrets.token_urlsafe(32)}"
+        digest = token_hash(token)
+        chunk.pending[key] = Pending(customer, token, digest, expires)
+        items.append(_link_item(chunk.tenant, customer, chunk.batch, digest, now, expires))
+    if items:
+        deps.store.put_many(items)
+
+
+def activate(deps: Deps, chunk: Chunk, key: str) -> str | None:
+    """Just before the mail of reminder ``key`` is sent: make its link current, in one
+    transaction that holds to the customer's tombstone being absent. Returns the token, or
+    None when the customer was erased (the link is deleted). A pointer changed since it was
+    read (another worker mailed the customer) is read again, with the tombstone."""
+    link = chunk.pending[key]
+    pk, customer = keys.tenant_pk(chunk.tenant), link.customer
+    grave = (pk, keys.tombstone_sk(chunk.tenant, customer))
+    sk = _pointer_sk(chunk.tenant, customer)
+    for _ in range(8):
+        op = _pointer(chunk.tenant, customer, chunk.batch, link.digest,
+                      chunk.pointers.get(customer), link.expires_at)
+        if deps.store.transact([Check(*grave, Cond(absent=True)), op]):
+            chunk.pointers[customer] = op.item
+            return link.token
+        found = deps.store.get_many([grave, (pk, sk)])
+        if grave in found:
+            chunk.gone.add(customer)
+            deps.store.delete(pk, f"LINK#{link.digest}")
+            return None
+        chunk.pointers[customer] = found.get((pk, sk))
     raise RuntimeError("the customer's links kept changing; try again")
 
 

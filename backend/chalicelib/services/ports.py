@@ -63,6 +63,16 @@ class Delete:
     cond: Cond | None = None
 
 
+@dataclass(frozen=True)
+class Check:
+    """A condition a transaction holds to on an item it does not write (DynamoDB's
+    ConditionCheck): the transaction writes nothing when it fails."""
+
+    pk: str
+    sk: str
+    cond: Cond
+
+
 class Store(ABC):
     # -- items ---------------------------------------------------------------------------
     @abstractmethod
@@ -95,7 +105,7 @@ class Store(ABC):
         """Delete; False when ``cond`` does not hold."""
 
     @abstractmethod
-    def transact(self, ops: Sequence[Put | Update | Delete]) -> bool:
+    def transact(self, ops: Sequence[Put | Update | Delete | Check]) -> bool:
         """All of ``ops`` or none; False when a condition does not hold."""
 
     @abstractmethod

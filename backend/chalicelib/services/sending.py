@@ -27,9 +27,17 @@ For every queued reminder of a message:
    some went out, perhaps not all); a crash after it is repaired on redelivery from the
    claim. Claims not used (throttled, out of time, refused, erased, or not tried yet when an
    error stops the worker) are released before it returns, and it takes no reminder it could
-   not send and record before its Lambda times out. (Per reminder that is one SES call and
-   about 1.5 DynamoDB calls: the tombstone read before the send, a quarter of a claim
-   transaction and of a BatchWriteItem.)
+   not send and record before its Lambda times out.
+
+Per reminder that is one SES call and about 1.6 DynamoDB calls: the tombstone read just before
+the send (one call: it has to follow the previous send to stop a send after an erasure), and
+per chunk of 8 the tombstone read, the claim transaction, the BatchWriteItem of the record and
+the tombstone read after it. With a debtor page (``PAGE_URL``) the chunk's links are written in
+one BatchWriteItem before its sends, and each link is made current (the customer's
+``LINKS#`` pointer) by the same call that checks the tombstone before the send (a
+TransactWriteItems with a ConditionCheck); the chunk's first read also reads the pointers. It
+was 4.6 calls a reminder with the page (the link's put, the pointer's read and conditional put
+after the tombstone read).
 
 A throttled send releases its claim and the message comes back later (a batch item failure);
 a spent daily quota stops the run: the rest fail with that reason; SES refusing one message
@@ -273,9 +281,12 @@ class _Message:
                 return "time"
             ready: list[tuple[str, ReminderIn]] = []
             chunk = pending[start_at:start_at + CHUNK]
-            gone = tombstones.erased(run.deps, self.tenant, {
-                self.reminders[it["key"]].customer for it in chunk
-                if it["key"] in self.reminders})
+            customers = {self.reminders[it["key"]].customer for it in chunk
+                         if it["key"] in self.reminders}
+            # with a debtor page: the tombstones and the customers' current links in one read
+            page = (links.read_chunk(run.deps, self.tenant, self.batch_id, customers)
+                    if run.deps.config.page_url else None)
+            gone = page.gone if page else tombstones.erased(run.deps, self.tenant, customers)
             for it in chunk:
                 key = it["key"]
                 r = self.reminders.get(key)
@@ -296,7 +307,7 @@ class _Message:
                 else:
                     ready.append((key, r))
             if ready:
-                stop = self._claim_and_send(ready)
+                stop = self._claim_and_send(ready, page)
                 if stop:
                     return stop
             if self.done:
@@ -305,10 +316,12 @@ class _Message:
                 self.record(recorded)
         return ""
 
-    def _claim_and_send(self, ready: list[tuple[str, ReminderIn]]) -> str:
-        """Claim the chunk's keys in one go, then send what this worker claimed. A claim not
-        yet tried when something fails is released on the way out: only a claim whose send
-        was attempted (it may have gone) stays, for review."""
+    def _claim_and_send(self, ready: list[tuple[str, ReminderIn]],
+                        page: links.Chunk | None = None) -> str:
+        """Claim the chunk's keys in one go, then send what this worker claimed (with a
+        debtor page: their links written first, in one go). A claim not yet tried when
+        something fails is released on the way out: only a claim whose send was attempted
+        (it may have gone) stays, for review."""
         owner = uuid.uuid4().hex
         claimed_at = keys.stamp(self.run.deps.clock.now())
         taken = {key: claims.claim_item(self.tenant, key, self.batch_id, owner, claimed_at,
@@ -328,8 +341,11 @@ class _Message:
                 if key not in untried:
                     self._settle_claimed(key, r)
             mine = [(key, r) for key, r in ready if key in untried]
+            if page is not None and mine:
+                links.prepare(self.run.deps, page, [(key, r.customer) for key, r in mine],
+                              links.link_days(self.run.profile(self.tenant)))
             for i, (key, r) in enumerate(mine):
-                stop = self._send_one(key, r, taken[key], untried, release)
+                stop = self._send_one(key, r, taken[key], untried, release, page)
                 if stop:
                     for later, _ in mine[i:]:
                         if later in untried:
@@ -343,7 +359,7 @@ class _Message:
         return ""
 
     def _send_one(self, key: str, r: ReminderIn, claim: Item, untried: set[str],
-                  release: Any) -> str:
+                  release: Any, page: links.Chunk | None = None) -> str:
         run = self.run
         if run.stopped:
             release(key)
@@ -352,12 +368,16 @@ class _Message:
         if run.out_of_time():
             return "time"
         run.pace()
-        if tombstones.erased(run.deps, self.tenant, [r.customer]):  # erased while in flight
+        # erased while in flight? Read just before SES; with a debtor page, the link is made
+        # current in the same call, on condition that the tombstone is absent
+        token = links.activate(run.deps, page, key) if page is not None else None
+        if (token is None if page is not None
+                else tombstones.erased(run.deps, self.tenant, [r.customer])):
             release(key)
             self.erased(key)
             return ""
         untried.discard(key)  # from here on, a crash leaves the claim: the send may have gone
-        text, html = with_link(run, self.tenant, self.batch_id, r)
+        text, html = with_link(run, r, token)
         mail = Mail(sender=self.sender, sender_name=self.sender_name, to=r.to,
                     cc=tuple(c for c in r.cc if c not in self.blocked), reply_to=self.reply_to,
                     subject=r.subject, text=text, html=html,
@@ -433,16 +453,15 @@ class _Message:
 LINK_LINE = "See your account, promise a payment or tell us about a problem: {url}"
 
 
-def with_link(run: Run, tenant: str, batch_id: str, r: ReminderIn) -> tuple[str, str]:
-    """The reminder's text and HTML with a new link to the customer's own page, where the
-    template has ``{pay_link}``, else as a last line; unchanged when no ``PAGE_URL`` is set."""
+def with_link(run: Run, r: ReminderIn, token: str | None) -> tuple[str, str]:
+    """The reminder's text and HTML with the link ``token`` to the customer's own page, where
+    the template has ``{pay_link}``, else as a last line; unchanged when no ``PAGE_URL`` is
+    set (no token)."""
     base = run.deps.config.page_url
-    if not base:
+    if not base or not token:
         return r.text, r.html
     import html as _html
 
-    token = links.issue(run.deps, tenant, r.customer, batch_id,
-                        links.link_days(run.profile(tenant)))
     url = f"{base}/p/{token}"
     text = (r.text.replace("{pay_link}", url) if "{pay_link}" in r.text
             else f"{r.text.rstrip()}\n\n{LINK_LINE.format(url=url)}\n")
