@@ -50,7 +50,7 @@ AUDITED_FIELDS: tuple[str, ...] = ("Credit Limit", "Terms (days)", "Do Not Chase
                                    "Paused Until", "Pause Reason", "Debtor Type")
 LEDGER, SETTINGS_SUBJECT, LEVELS_SUBJECT, TEMPLATES_SUBJECT = \
     "ledger", "settings", "levels", "templates"
-INITIAL = "initial"
+INITIAL, CUSTOMER = "initial", "customer"
 SNIPPET = 200  # characters of a text recorded as they are; longer: these and a hash
 CREDIT_LIMIT = "Credit Limit"
 
@@ -61,6 +61,7 @@ class Change:
     field: str
     old: str
     new: str
+    kind: str = CUSTOMER  # customer, or the subject (settings, levels, templates, ledger)
 
 
 # -- values as the rules read them, as text ---------------------------------------------------
@@ -209,7 +210,7 @@ def _template_values(raw: object | None) -> dict[str, dict[str, str]]:
     return out
 
 
-def _compare(subject_of, old: Mapping[str, Mapping[str, str]],
+def _compare(kind: str, subject_of, old: Mapping[str, Mapping[str, str]],
              new: Mapping[str, Mapping[str, str]], fields: Sequence[str],
              blank: Mapping[str, str]) -> list[Change]:
     out: list[Change] = []
@@ -220,7 +221,7 @@ def _compare(subject_of, old: Mapping[str, Mapping[str, str]],
             a, b = before.get(f, default), after.get(f, default)
             if a != b:
                 subject, name = subject_of(key, f)
-                out.append(Change(subject, name, a, b))
+                out.append(Change(subject, name, a, b, kind))
     return out
 
 
@@ -231,17 +232,17 @@ def diff(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[Ch
     new_customers, new_fields = customer_values(_table(new, CUSTOMERS.name))
     if old is None:
         return [Change(LEDGER, INITIAL, "", f"first snapshot: {len(new_customers)} "
-                       "customer(s); changes are recorded from the next one")]
+                       "customer(s); changes are recorded from the next one", LEDGER)]
     old_customers, old_fields = customer_values(_table(old, CUSTOMERS.name))
     fields = [f for f in AUDITED_FIELDS if f in new_fields or f in old_fields]
     bools = {f: "No" for f in fields if _kind(CUSTOMERS.columns, f) == "bool"}
-    out = _compare(lambda k, f: (k, f), old_customers, new_customers, fields, bools)
+    out = _compare(CUSTOMER, lambda k, f: (k, f), old_customers, new_customers, fields, bools)
 
     old_levels, new_levels = (_level_values(_table(t, DUNNING_LEVELS.name)) for t in (old, new))
     level_fields = [c.header for c in DUNNING_LEVELS.columns if c.header != "Level"]
     flags = {c.header: "No" for c in DUNNING_LEVELS.columns if c.kind == "bool"}
     present = {f for v in (*old_levels.values(), *new_levels.values()) for f in v}
-    out += _compare(lambda k, f: (LEVELS_SUBJECT, f"Level {k}: {f}"), old_levels, new_levels,
+    out += _compare(LEVELS_SUBJECT, lambda k, f: (LEVELS_SUBJECT, f"Level {k}: {f}"), old_levels, new_levels,
                     [f for f in level_fields if f in present], flags)
 
     old_settings, new_settings = (_setting_values(_table(t, SETTINGS.name)) for t in (old, new))
@@ -249,11 +250,12 @@ def diff(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[Ch
         name, after = new_settings.get(k, ("", ""))
         before_name, before = old_settings.get(k, ("", ""))
         if before != after:
-            out.append(Change(SETTINGS_SUBJECT, name or before_name, before, after))
+            out.append(Change(SETTINGS_SUBJECT, name or before_name, before, after,
+                              SETTINGS_SUBJECT))
 
     old_templates, new_templates = (_template_values(_table(t, TEMPLATES.name))
                                     for t in (old, new))
-    out += _compare(lambda k, f: (TEMPLATES_SUBJECT, f"{k}: {f}"), old_templates,
+    out += _compare(TEMPLATES_SUBJECT, lambda k, f: (TEMPLATES_SUBJECT, f"{k}: {f}"), old_templates,
                     new_templates, ("Subject", "Body"), {})
     return out
 

@@ -27,7 +27,7 @@ def tables(customers, levels=(), settings=(), templates=(), header=CUSTOMER_HEAD
 
 def test_first_snapshot_is_one_initial_entry():
     changes = audit.diff(None, tables([["C1", "A", 1000, 30, None, None, None]]))
-    assert changes == [audit.Change("ledger", "initial", "", changes[0].new)]
+    assert changes == [audit.Change("ledger", "initial", "", changes[0].new, "ledger")]
     assert "1 customer" in changes[0].new
 
 
@@ -61,6 +61,9 @@ def test_each_audited_change_is_one_entry():
     assert ("C3", "Do Not Chase") not in got  # blank is No: no change
     assert got[("C2", "Credit Limit")] == ("500", "")  # C2 left the ledger
     assert got[("levels", "Level 1: Days After Due")] == ("1", "3")
+    kinds = {c.subject: c.kind for c in audit.diff(old, new)}
+    assert kinds["C1"] == "customer" and kinds["levels"] == "levels"
+    assert kinds["settings"] == "settings" and kinds["templates"] == "templates"
     assert got[("levels", "Level 2: Name")] == ("", "Firm")
     assert got[("settings", "Review Score")] == ("50", "60")
     assert got[("settings", "Phone")] == ("0100", "")

@@ -8,7 +8,7 @@ from collections import Counter
 
 from creditdesk.api.models import ErasureOut
 
-from . import keys, ledgers, links, tombstones
+from . import audit, keys, ledgers, links, tombstones
 from .ports import Cond, Deps, Update
 from .tenancy import profile
 
@@ -37,6 +37,7 @@ def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
     kept: Counter = Counter()
     mids: set[str] = set()
     erased["page_links_deleted"] = links.forget(deps, tenant, customer)
+    erased["audit_entries_deleted"] = audit.forget_customer(deps, tenant, customer)
     _erase_rows(deps, tenant, customer, erased, kept, mids)
     for ev in deps.store.query_all(keys.customer_pk(tenant, customer), prefix="H#"):
         tombstones.scrub_event(deps.store, ev)

@@ -1,0 +1,121 @@
+"""The audit trail through the HTTP API (chalice.test.Client on moto): two syncs with
+changes record the right entries with the key of the second request; GET /v1/audit pages,
+filters by customer and time, sees only the caller's tenant; erasure removes a customer's
+entries, deleting the tenant removes them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chalicelib.bootstrap import bootstrap
+from chalicelib.services import keys, tenancy
+from chalicelib.services.tenant_erasure import erase_tenant
+
+from .build import snapshot
+from .conftest import bearer, body
+from tests.builders import customer, days_before, invoice
+
+
+@pytest.fixture
+def acme(aws):
+    return tenancy.create_tenant(bootstrap(), "Acme")
+
+
+def ledger(limits: dict[str, float], dnc: str = "", extra=None) -> dict:
+    custs = [customer(c, **{"Credit Limit": v, "Terms (days)": 30,
+                            "Do Not Chase": dnc if c == "C1" else ""})
+             for c, v in limits.items()]
+    invs = [invoice(f"INV-{c}", 100.0, days_before(5), customer=c) for c in limits]
+    return snapshot(custs, invs, {"Sender Email": "reminders@creditdesk.example"}, extra)
+
+
+def post(client, key, doc):
+    r = client.http.post("/v1/ledger", headers=bearer(key), body=body(doc))
+    assert r.status_code == 201, r.json_body
+    return r.json_body["version"]
+
+
+def audit(client, key, query=""):
+    r = client.http.get(f"/v1/audit{query}", headers=bearer(key))
+    assert r.status_code == 200, r.json_body
+    return r.json_body
+
+
+def test_two_syncs_record_the_changes_with_the_second_key(client, acme):
+    tenant, first_key = acme
+    second_key = tenancy.add_api_key(bootstrap(), tenant, label="Finance laptop")
+    v1 = post(client, first_key, ledger({"C1": 10000, "C2": 5000}))
+    first = audit(client, first_key)["items"]
+    assert [(e["kind"], e["field"]) for e in first] == [("ledger", "initial")]
+    assert first[0]["key_id"] == tenancy.key_id(first_key) and first[0]["version"] == v1
+
+    levels = {"Dunning Levels": (["Level", "Name", "Days After Due", "Template"],
+                                 [[1, "Friendly", 3, "reminder1"]])}
+    v2 = post(client, second_key, ledger({"C1": 25000, "C2": 5000}, dnc="Yes", extra=levels))
+    entries = audit(client, second_key)["items"][1:]
+    got = {(e["subject"], e["field"]): (e["old"], e["new"]) for e in entries}
+    assert got[("C1", "Credit Limit")] == ("10000", "25000")
+    assert got[("C1", "Do Not Chase")] == ("No", "Yes")
+    assert got[("levels", "Level 1: Days After Due")] == ("", "3")
+    assert ("C2", "Credit Limit") not in got
+    assert {e["key_id"] for e in entries} == {tenancy.key_id(second_key)}
+    assert {e["key_label"] for e in entries} == {"Finance laptop"}
+    assert {e["version"] for e in entries} == {v2}
+    assert second_key not in str(entries) and tenancy.hash_key(second_key) not in str(entries)
+
+    # the same workbook again: nothing changed, nothing recorded
+    post(client, first_key, ledger({"C1": 25000, "C2": 5000}, dnc="Yes", extra=levels))
+    assert len(audit(client, first_key)["items"]) == 1 + len(entries)
+
+
+def test_paging_filters_and_tenant_isolation(client, acme):
+    tenant, key = acme
+    post(client, key, ledger({f"C{i}": 100 for i in range(1, 8)}))
+    post(client, key, ledger({f"C{i}": 200 for i in range(1, 8)}))
+    seen, token, pages = [], None, 0
+    while True:
+        q = "?limit=3" + (f"&next={token}" if token else "")
+        page = audit(client, key, q)
+        seen += page["items"]
+        pages += 1
+        token = page["next"]
+        if not token:
+            break
+    assert len(seen) == 8 and pages >= 3
+    assert len({e["id"] for e in seen}) == 8
+    assert [e["at"] for e in seen] == sorted(e["at"] for e in seen)
+
+    only = audit(client, key, "?customer=C3")["items"]
+    assert [(e["subject"], e["old"], e["new"]) for e in only] == [("C3", "100", "200")]
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert audit(client, key, f"?since={future}")["items"] == []
+    assert len(audit(client, key, "?since=2000-01-01")["items"]) == 8
+
+    _, other_key = tenancy.create_tenant(bootstrap(), "Other")
+    assert audit(client, other_key)["items"] == []
+    assert audit(client, other_key, "?customer=C3")["items"] == []
+    page = audit(client, key, "?limit=2")
+    r = client.http.get(f"/v1/audit?next={page['next']}", headers=bearer(other_key))
+    assert r.status_code == 400 and r.json_body["field"] == "next"
+    r = client.http.get("/v1/audit?since=yesterday", headers=bearer(key))
+    assert r.status_code == 400 and r.json_body["field"] == "since"
+
+
+def test_erasure_removes_the_customers_entries_and_records_none_after(client, acme):
+    tenant, key = acme
+    post(client, key, ledger({"C1": 100, "C2": 100}))
+    post(client, key, ledger({"C1": 200, "C2": 200}))
+    assert len(audit(client, key, "?customer=C1")["items"]) == 1
+    r = client.http.delete("/v1/customers/C1", headers=bearer(key))
+    assert r.status_code == 200 and r.json_body["erased"]["audit_entries_deleted"] == 1
+    assert audit(client, key, "?customer=C1")["items"] == []
+    post(client, key, ledger({"C1": 900, "C2": 300}))  # the workbook still has C1
+    subjects = {e["subject"] for e in audit(client, key)["items"]}
+    assert "C1" not in subjects and "C2" in subjects
+
+    deps = bootstrap()
+    assert deps.store.query_all(keys.audit_pk(tenant))
+    erase_tenant(deps, tenant)
+    assert deps.store.query_all(keys.audit_pk(tenant)) == []
