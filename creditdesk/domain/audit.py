@@ -242,8 +242,8 @@ def diff(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[Ch
     level_fields = [c.header for c in DUNNING_LEVELS.columns if c.header != "Level"]
     flags = {c.header: "No" for c in DUNNING_LEVELS.columns if c.kind == "bool"}
     present = {f for v in (*old_levels.values(), *new_levels.values()) for f in v}
-    out += _compare(LEVELS_SUBJECT, lambda k, f: (LEVELS_SUBJECT, f"Level {k}: {f}"), old_levels, new_levels,
-                    [f for f in level_fields if f in present], flags)
+    out += _compare(LEVELS_SUBJECT, lambda k, f: (LEVELS_SUBJECT, f"Level {k}: {f}"),
+                    old_levels, new_levels, [f for f in level_fields if f in present], flags)
 
     old_settings, new_settings = (_setting_values(_table(t, SETTINGS.name)) for t in (old, new))
     for k in [*new_settings, *(k for k in old_settings if k not in new_settings)]:

@@ -12,10 +12,10 @@ import pytest
 from chalicelib.bootstrap import bootstrap
 from chalicelib.services import keys, tenancy
 from chalicelib.services.tenant_erasure import erase_tenant
+from tests.builders import customer, days_before, invoice
 
 from .build import snapshot
 from .conftest import bearer, body
-from tests.builders import customer, days_before, invoice
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_two_syncs_record_the_changes_with_the_second_key(client, acme):
 
 
 def test_paging_filters_and_tenant_isolation(client, acme):
-    tenant, key = acme
+    _, key = acme
     post(client, key, ledger({f"C{i}": 100 for i in range(1, 8)}))
     post(client, key, ledger({f"C{i}": 200 for i in range(1, 8)}))
     seen, token, pages = [], None, 0

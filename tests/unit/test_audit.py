@@ -4,7 +4,9 @@ back, and the limit-raise rule at its boundary."""
 from __future__ import annotations
 
 from creditdesk.domain import audit
+from creditdesk.domain.credit import credit_check
 from creditdesk.domain.ledger import RawTable
+from tests.builders import customer, days_before, invoice, make_ledger
 
 CUSTOMER_HEADER = ["Customer", "Name", "Credit Limit", "Terms (days)", "Do Not Chase",
                    "Paused Until", "Pause Reason"]
@@ -109,3 +111,41 @@ def test_read_audit_latest_change_and_bad_dates():
     assert len(issues) == 1 and issues[0].row == 4 and issues[0].column == "Date"
     latest = audit.latest_limit_changes(entries)
     assert set(latest) == {"C1"} and latest["C1"].new == "30000"
+
+
+# -- the flag on the Credit sheet -------------------------------------------------------------
+
+
+
+def _checked(new_limit, rows, **settings):
+    extra = {"Audit": (list(audit.AUDIT_HEADER), rows)}
+    ledger = make_ledger(customers=[customer("C1", **{"Credit Limit": new_limit}),
+                                    customer("C2", **{"Credit Limit": 100000})],
+                         invoices=[invoice("I1", 100.0, days_before(5)),
+                                   invoice("I2", 100.0, days_before(5), customer="C2")],
+                         settings=settings, extra=extra)
+    return credit_check(ledger)
+
+
+def test_a_limit_raised_by_more_than_the_share_is_reviewed_with_the_words():
+    row = ["2026-06-20 08:15:00", "abc123def456", "C1", "Credit Limit", "10000", "15000.01"]
+    r = _checked(15000.01, [row])
+    assert r.decision.tolist() == ["Review", "Approve"]
+    assert ("credit limit raised from 10,000.00 to 15,000.01 on 2026-06-20 08:15 UTC "
+            "(+50%, more than the 50% Limit Raise Review)") in r.reasons[0]
+
+
+def test_exactly_the_share_is_not_flagged_and_the_share_is_a_setting():
+    row = ["2026-06-20 08:15:00", "k", "C1", "Credit Limit", "10000", "15000"]
+    assert _checked(15000, [row]).decision[0] == "Approve"
+    r = _checked(15000, [row], **{"Limit Raise Review": "40%"})
+    assert r.decision[0] == "Review" and "more than the 40% Limit Raise Review" in \
+        r.summary(0)
+
+
+def test_only_the_latest_change_counts_and_only_while_the_limit_is_the_raised_one():
+    up = ["2026-06-01 08:00:00", "k", "C1", "Credit Limit", "10000", "30000"]
+    down = ["2026-06-10 08:00:00", "k", "C1", "Credit Limit", "30000", "20000"]
+    assert _checked(20000, [down, up]).decision[0] == "Approve"  # latest: lowered
+    assert _checked(30000, [up]).decision[0] == "Review"
+    assert _checked(25000, [up]).decision[0] == "Approve"  # changed since the audit

@@ -2,7 +2,8 @@
 API keys first (no request gets in once they are gone, after the authorizer's 5-minute
 cache), then every item under its keys (``keys.py`` lists them: profile, snapshots,
 batches and their rows and summaries, claims, suppressions, customers' history, idempotency
-records, the audit trail) and every S3 object under its prefix (snapshots, scores, oversized reminders).
+records, the audit trail) and every S3 object under its prefix (snapshots, scores,
+oversized reminders).
 
 Nothing of it is kept: unlike erasing one customer (``erasure.py``), the tenant's accounting
 evidence goes with it; an operator keeps an export first if the law asks for one.
