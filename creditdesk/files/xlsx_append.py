@@ -1,7 +1,7 @@
 """Rows added to an Excel table of the user's own workbook, in place, and nothing else changed.
 
-``creditdesk sync`` writes the backend's history into the workbook's History table with
-``append_rows``. The workbook is the user's: other sheets, values, formulas, formats, names,
+``creditdesk sync`` writes the backend's history into the workbook's History table and its
+audit trail into the Audit table with ``append_tables`` (both in one write). The workbook is the user's: other sheets, values, formulas, formats, names,
 charts and macros must survive, so it is not read and written again by a library that knows
 only part of the format. The .xlsx (or .xlsm) package is copied member by member, byte for
 byte, except two: the XML of the sheet that holds the table (new ``<row>`` elements after the
@@ -327,11 +327,12 @@ def _widen(rows: dict[int, tuple[str, str, str]], t: _Table, headers: list[str],
                   (c0, r0, c1 + len(headers), r1), [*t.headers, *headers])
 
 
-def _new_sheet_xml(z: zipfile.ZipFile, t: _Table, rows: Sequence[Mapping[str, Any]]
-                   ) -> tuple[str, _Table]:
-    """The sheet's XML with the rows added (and the columns the table lacked), and the
-    table as it is then."""
-    xml = z.read(t.sheet_member).decode("utf-8")
+def _new_sheet_xml(z: zipfile.ZipFile, t: _Table, rows: Sequence[Mapping[str, Any]],
+                   xml: str | None = None) -> tuple[str, _Table]:
+    """The sheet's XML (``xml``: as already changed for another table on it) with the rows
+    added (and the columns the table lacked), and the table as it is then."""
+    if xml is None:
+        xml = z.read(t.sheet_member).decode("utf-8")
     data = re.search(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", xml, re.S)
     if data is None:
         raise WorkbookError(f"sheet '{t.sheet_name}' has no cells part; open and save the "
@@ -448,17 +449,42 @@ def check_writable(path: str | os.PathLike, table: str) -> None:
         _writable_table(z, Path(path), table)
 
 
+def has_table(path: str | os.PathLike, table: str) -> bool:
+    """Whether the workbook has an Excel table named ``table`` (as ``append_rows`` finds
+    it); ``WorkbookError`` when the workbook cannot be written at all."""
+    from creditdesk.files.xlsx_read import table_key
+
+    with _package(Path(path)) as z:
+        return find_table(z, table_key(table)) is not None
+
+
 def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str, Any]]
                 ) -> Appended:
     """Add ``rows`` (header -> value) below the last filled row of the Excel table named
     ``table`` in the workbook at ``path``, in place (see the module's docstring)."""
+    return append_tables(path, {table: rows})[table]
+
+
+def append_tables(path: str | os.PathLike,
+                  rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Appended]:
+    """``append_rows`` for several tables at once (``{table: rows}``): one new package, one
+    backup, one move onto the workbook, so either every table has its rows or none has."""
     path = Path(path)
+    replaced: dict[str, str] = {}
+    done: dict[str, Appended] = {}
     with _package(path) as z:
-        t = _writable_table(z, path, table)
-        if not rows:
-            return Appended(0, t.sheet_name)
-        sheet_xml, grown = _new_sheet_xml(z, t, rows)
-        replaced = {t.sheet_member: sheet_xml, t.table_member: _new_table_xml(z, grown, t)}
+        found = {name: _writable_table(z, path, name) for name in rows}
+        for name, t in found.items():
+            if not rows[name]:
+                done[name] = Appended(0, t.sheet_name)
+                continue
+            sheet_xml, grown = _new_sheet_xml(z, t, rows[name], replaced.get(t.sheet_member))
+            replaced[t.sheet_member] = sheet_xml
+            replaced[t.table_member] = _new_table_xml(z, grown, t)
+            done[name] = Appended(len(rows[name]), t.sheet_name, None,
+                                  grown.headers[len(t.headers):])
+    if not replaced:
+        return done
     tmp = _write_package(path, replaced)
     try:
         backup = backup_path(path)
@@ -472,4 +498,7 @@ def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str,
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    return Appended(len(rows), t.sheet_name, backup, grown.headers[len(t.headers):])
+    for a in done.values():
+        if a.rows:
+            a.backup = backup
+    return done
