@@ -22,10 +22,11 @@ from creditdesk.analysis import tables
 from creditdesk.analysis.documents import Results
 from creditdesk.analysis.report import Analysis
 from creditdesk.api.models import ReminderIn, ReminderOut
-from creditdesk.app import history, sending
+from creditdesk.app import audit, history, sending
 from creditdesk.app.reminders import Unsendable, new_batch_id, preview_key, reminder_in
 from creditdesk.app.workbook import Workbook
 from creditdesk.domain import contract
+from creditdesk.domain.audit import AUDIT_HEADER
 from creditdesk.domain.cells import TRUE_WORDS
 from creditdesk.domain.errors import CreditdeskError
 from creditdesk.domain.ledger import RawTable
@@ -623,6 +624,8 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
         since = _history_since(a)
         progress("fetching history, promises and disputes")
         events = client.history(start=since)
+        progress("fetching the audit trail")
+        entries = client.audit(since=audit.fetch_since(tables.get("audit")))
         batch_id, statuses = "", 0
         sheet = _reminders_sheet_or_none(book)
         if sheet is not None and sheet.batch:
@@ -637,9 +640,10 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
     finally:
         _close(client)
     added = _merge_history(book, tables.get("history"), events, a.ledger.settings.time_zone)
+    changes = _merge_audit(book, tables.get("audit"), entries)
     _write_issues(book, a.issues() + problems)
     summary = (f"Synced: the backend has the ledger (snapshot {snap.version}, {snap.status}); "
-               f"{added} new history row(s) added"
+               f"{added} new history row(s) added, {changes} audit change(s)"
                + (f"; {statuses} status(es) of batch {batch_id} updated" if batch_id else "")
                + ". " + _issues_phrase(a.issues() + problems))
     if sheet is not None:
@@ -725,6 +729,40 @@ def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
         cosmetic("clear", lambda: sheet.used_range.clear_contents())
         write_table(sheet, HISTORY, 1, 1, cols, rows)
     return added
+
+
+def _merge_audit(book: Any, raw: RawTable | None, entries: Sequence[Any]) -> int:
+    """The Audit table with the backend's audit entries added (each once: the same six
+    values are not added again; ``creditdesk.app.audit``), made on its own sheet when the
+    workbook has none; rows typed in are kept. Returns the entries added."""
+    fresh = audit.new_entries(raw, entries)
+    header = list(raw.header) if raw is not None and raw.header else []
+    have = {contract.normalise_header(x) for x in header}
+    header += [h for h in AUDIT_HEADER if contract.normalise_header(h) not in have]
+    pos = {contract.normalise_header(h): j for j, h in enumerate(header)}
+    rows: list[list] = []
+    if raw is not None and raw.columns:
+        width = len(raw.header)
+        rows = [list(r) + [None] * (len(header) - width)
+                for r in zip(*raw.columns, strict=True)]
+    if not fresh and raw is not None:
+        return 0  # nothing new: the table is left as it is
+    for e in fresh:
+        row: list[Any] = [None] * len(header)
+        for k, v in audit.entry_row(e).items():
+            row[pos[contract.normalise_header(k)]] = v
+        rows.append(row)
+    cols = [Col(h, "text") for h in header]
+    rows = [[("" if v is None else v) for v in r] for r in rows]
+    for s in book.sheets:
+        t = find_table(s, audit.TABLE)
+        if t is not None:
+            write_table(s, audit.TABLE, t.range.row, t.range.column, cols, rows)
+            return len(fresh)
+    sheet = get_sheet(book, audit.TABLE)
+    cosmetic("clear", lambda: sheet.used_range.clear_contents())
+    write_table(sheet, audit.TABLE, 1, 1, cols, rows)
+    return len(fresh)
 
 
 # ---------------------------------------------------------------------------------------

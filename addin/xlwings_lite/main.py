@@ -44,7 +44,7 @@ async def import_export(book: xw.BookAsync):
     name="Refresh",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Ageing", "Credit", "Plan status", "Dashboard", "Issues"
+        "Plans", "Audit", "Ageing", "Credit", "Plan status", "Dashboard", "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
@@ -61,8 +61,8 @@ async def refresh(book: xw.BookAsync):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Plans", "Reminders", "Reminder invoices",
-        "Not chased", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Audit", "Reminders",
+        "Reminder invoices", "Not chased", "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
@@ -79,7 +79,8 @@ async def preview_reminders(book: xw.BookAsync):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Plans", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Audit", "Reminders", "Dashboard",
+        "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -99,8 +100,8 @@ async def send_reminders(book: xw.BookAsync):
     name="Sync",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Mappings", "Rates", "Plans", "Reminders", "Dashboard",
-        "Issues"
+        "Templates", "History", "Mappings", "Rates", "Plans", "Audit", "Reminders",
+        "Dashboard", "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -117,7 +118,7 @@ async def sync(book: xw.BookAsync):
     name="Score",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Scores", "Dashboard", "Issues"
+        "Plans", "Audit", "Scores", "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):
@@ -132,7 +133,7 @@ async def score(book: xw.BookAsync):
     name="Statements",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Statements", "Dashboard", "Issues"
+        "Plans", "Audit", "Statements", "Dashboard", "Issues"
     ],
 )
 async def statements(book: xw.BookAsync):

@@ -494,11 +494,9 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
 
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:
-    from creditdesk.app.workbook import Workbook
-    from creditdesk.files.xlsx_append import check_writable
-
     from creditdesk.app import audit
-    from creditdesk.files.xlsx_append import has_table
+    from creditdesk.app.workbook import Workbook
+    from creditdesk.files.xlsx_append import check_writable, has_table
 
     wb = Workbook.read(args.workbook)
     check_writable(args.workbook, "History")  # before anything is sent: it is written back

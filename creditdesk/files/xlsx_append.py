@@ -1,8 +1,8 @@
 """Rows added to an Excel table of the user's own workbook, in place, and nothing else changed.
 
 ``creditdesk sync`` writes the backend's history into the workbook's History table and its
-audit trail into the Audit table with ``append_tables`` (both in one write). The workbook is the user's: other sheets, values, formulas, formats, names,
-charts and macros must survive, so it is not read and written again by a library that knows
+audit trail into the Audit table with ``append_tables`` (both in one write). The workbook is
+the user's: other sheets, values, formulas, formats, names, charts and macros must survive, so it is not read and written again by a library that knows
 only part of the format. The .xlsx (or .xlsm) package is copied member by member, byte for
 byte, except two: the XML of the sheet that holds the table (new ``<row>`` elements after the
 table's last row that holds a value, and its ``<dimension>``) and the table's own part (its

@@ -80,6 +80,7 @@ def _audit_sheet(book: Book, rows) -> None:
     ws.write_string(0, 0, tables.audit_title(rows), book.f.title)
     _write_table(book, ws, tables.audit(rows), 2, 0)
     ws.freeze_panes(3, 0)
+    print_setup(ws, 2)
 
 
 def _result_sheets(book: Book, r: Results) -> None:

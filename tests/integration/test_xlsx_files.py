@@ -360,7 +360,7 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
 
     assert book.sheetnames == ["Read me", "Customers", "Invoices", "Payments", "Settings", "FX",
                                "Dunning Levels", "Templates", "History", "Mappings", "Rates",
-                               "Plans"]
+                               "Plans", "Audit"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
     assert "Open items and settled history" in text
@@ -495,7 +495,8 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
     book = openpyxl.load_workbook(path)
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
-                               "Reminder invoices", "Not chased", "Plan status", "Issues"]
+                               "Reminder invoices", "Not chased", "Plan status", "Audit",
+                               "Issues"]
     assert book.active.title == "Dashboard"
 
 
