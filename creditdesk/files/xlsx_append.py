@@ -2,11 +2,12 @@
 
 ``creditdesk sync`` writes the backend's history into the workbook's History table and its
 audit trail into the Audit table with ``append_tables`` (both in one write). The workbook is
-the user's: other sheets, values, formulas, formats, names, charts and macros must survive, so it is not read and written again by a library that knows
-only part of the format. The .xlsx (or .xlsm) package is copied member by member, byte for
-byte, except two: the XML of the sheet that holds the table (new ``<row>`` elements after the
-table's last row that holds a value, and its ``<dimension>``) and the table's own part (its
-``ref`` and its autoFilter's, grown to the new rows).
+the user's: other sheets, values, formulas, formats, names, charts and macros must survive,
+so it is not read and written again by a library that knows only part of the format. The
+.xlsx (or .xlsm) package is copied member by member, byte for byte, except two: the XML of
+the sheet that holds the table (new ``<row>`` elements after the table's last row that holds
+a value, and its ``<dimension>``) and the table's own part (its ``ref`` and its
+autoFilter's, grown to the new rows).
 
 New cells take the style of the cell above them in the table (else the column's style, else,
 for a date, the workbook's short-date style), so dates look like the user's dates. Text is

@@ -3,7 +3,8 @@
 ``Authorization: Bearer <api key>`` resolves the tenant and the key's id and label, which
 the routes read from the authorizer context (the audit trail names the key by them); a
 missing header is refused by API Gateway (401), an unknown key gets an empty policy (403).
-The result is cached by API Gateway for five minutes per key. A known tenant's answer names its usage-plan key (``usageIdentifierKey``).
+The result is cached by API Gateway for five minutes per key. A known tenant's answer names
+its usage-plan key (``usageIdentifierKey``).
 """
 
 from __future__ import annotations
