@@ -812,7 +812,7 @@ def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(
     assert all(book[n].page_setup.fitToHeight == 0 for n in titles if n != "Dashboard")
     assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
                       "Scores": "$1:$1", "Reminders": "$2:$2", "Reminder invoices": "$2:$2",
-                      "Not chased": "$4:$4", "Plan status": "$3:$3",
+                      "Not chased": "$4:$4", "Plan status": "$3:$3", "Audit": "$3:$3",
                       "Issues": "$1:$1"}
 
 
