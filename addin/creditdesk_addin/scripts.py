@@ -110,9 +110,11 @@ def refresh(book: Any) -> str:
     """Refresh: ageing, credit decisions and the dashboard.
 
     Reads Customers, Invoices, Settings and FX, and writes the Ageing sheet (buckets per
-    customer), the Credit sheet (Approve, Review or Hold with the reasons), the Dashboard
-    (totals, KPIs, a chart of receivables by age) and the Issues sheet (rows that could not
-    be read; every other row is used)."""
+    customer), the Credit sheet (Approve, Review or Hold with the reasons; a credit limit
+    whose latest change in the Audit table raised it by more than Limit Raise Review, 50% by
+    default, is Review, saying from what to what and when), the Dashboard (totals, KPIs, a
+    chart of receivables by age) and the Issues sheet (rows that could not be read; every
+    other row is used)."""
     return _run(book, "Refresh", _refresh)
 
 
@@ -147,8 +149,10 @@ def sync(book: Any, *, backend: BackendFactory | None = None) -> str:
 
     Pushes the workbook's tables as the backend's new snapshot (for the daily reminder cycle),
     adds the backend's contact history (reminders sent, bounces, promises to pay, disputes,
-    notes) to the History table, so the next preview respects cool-downs and bounces, and
-    updates the statuses on the Reminders sheet."""
+    notes) to the History table, so the next preview respects cool-downs and bounces, adds
+    the audit trail (each change of a credit limit, terms, pause, the dunning levels,
+    settings and templates, with the key that made it) to the Audit table, and updates the
+    statuses on the Reminders sheet."""
     return _run(book, "Sync", lambda b, p: _sync(b, p, backend or connect))
 
 
