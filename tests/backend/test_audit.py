@@ -6,12 +6,15 @@ entries, deleting the tenant removes them all."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from chalicelib.bootstrap import bootstrap
-from chalicelib.services import keys, tenancy
+from chalicelib.services import audit as audit_service
+from chalicelib.services import keys, snapshots, tenancy
 from chalicelib.services.tenant_erasure import erase_tenant
+from creditdesk.api.models import SnapshotIn
 from tests.builders import customer, days_before, invoice
 
 from .build import snapshot
@@ -119,3 +122,48 @@ def test_erasure_removes_the_customers_entries_and_records_none_after(client, ac
     assert deps.store.query_all(keys.audit_pk(tenant))
     erase_tenant(deps, tenant)
     assert deps.store.query_all(keys.audit_pk(tenant)) == []
+
+
+# -- on fakes: the service itself --------------------------------------------------------------
+
+
+def _entries(deps, tenant):
+    return audit_service.entries(deps, tenant, None, None, 1000, None)[0]
+
+
+def _put(deps, tenant, doc, caller=None):
+    raw = json.dumps(doc).encode()
+    return snapshots.put_snapshot(deps, tenant, SnapshotIn.model_validate_json(raw), raw,
+                                  caller)
+
+
+def _upload(deps, tenant, doc):
+    up = snapshots.create_upload(deps, tenant, 10_000)
+    deps.store.put_blob(keys.snapshot_blob(tenant, up.version), json.dumps(doc).encode())
+    return up
+
+
+def test_an_upload_overtaken_by_a_newer_snapshot_records_nothing(fake):
+    tenant, _ = tenancy.create_tenant(fake, "Acme")
+    _put(fake, tenant, ledger({"C1": 100}), audit_service.Caller("k1"))
+    fake.clock.sleep(5)
+    up = _upload(fake, tenant, ledger({"C1": 999}))  # an older version ...
+    fake.clock.sleep(5)
+    newer = _put(fake, tenant, ledger({"C1": 200}), audit_service.Caller("k2"))  # overtakes
+    fake.clock.sleep(5)
+    snapshots.complete_upload(fake, tenant, up.version, audit_service.Caller("k3"))
+    assert tenancy.profile(fake, tenant)["snapshot"] == newer.version  # still in force
+    got = [(e.key_id, e.subject, e.field, e.old, e.new) for e in _entries(fake, tenant)]
+    assert got == [("k1", "ledger", "initial", "", got[0][4]),
+                   ("k2", "C1", "Credit Limit", "100", "200")]  # nothing of k3's
+
+
+def test_a_completed_upload_records_the_change_with_its_caller(fake):
+    tenant, _ = tenancy.create_tenant(fake, "Acme")
+    _put(fake, tenant, ledger({"C1": 100}))
+    fake.clock.sleep(5)
+    up = _upload(fake, tenant, ledger({"C1": 100}, dnc="Yes"))
+    snapshots.complete_upload(fake, tenant, up.version, audit_service.Caller("kid", "Laptop"))
+    last = _entries(fake, tenant)[-1]
+    assert (last.subject, last.field, last.old, last.new) == ("C1", "Do Not Chase", "No", "Yes")
+    assert (last.key_id, last.key_label, last.version) == ("kid", "Laptop", up.version)
