@@ -144,12 +144,13 @@ def customer_values(raw: object | None) -> tuple[dict[str, dict[str, str]], list
     out: dict[str, dict[str, str]] = {}
     if ids is None:
         return out, fields
-    for i, key in enumerate(ids):
-        k = _key_text(key)
+    spec = [(f, _kind(CUSTOMERS.columns, f), cols[normalise_header(f)], f == "Terms (days)")
+            for f in fields]
+    for i, k in enumerate(cells.to_text(ids).tolist()):
         if not k or k in out:
             continue
-        out[k] = {f: value_text(_kind(CUSTOMERS.columns, f), cols[normalise_header(f)][i],
-                                terms=f == "Terms (days)") for f in fields}
+        out[k] = {f: value_text(kind, column[i], terms=terms)
+                  for f, kind, column, terms in spec}
     return out, fields
 
 
@@ -162,13 +163,13 @@ def _level_values(raw: object | None) -> dict[str, dict[str, str]]:
         return {}
     fields = [c.header for c in DUNNING_LEVELS.columns if c.header != "Level"
               and normalise_header(c.header) in cols]
+    spec = [(f, _kind(DUNNING_LEVELS.columns, f), cols[normalise_header(f)]) for f in fields]
     out: dict[str, dict[str, str]] = {}
     for i, level in enumerate(levels):
         k = value_text("integer", level)
         if not k or k in out:
             continue
-        out[k] = {f: value_text(_kind(DUNNING_LEVELS.columns, f), cols[normalise_header(f)][i])
-                  for f in fields}
+        out[k] = {f: value_text(kind, column[i]) for f, kind, column in spec}
     return out
 
 
