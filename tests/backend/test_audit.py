@@ -13,6 +13,7 @@ import pytest
 from chalicelib.bootstrap import bootstrap
 from chalicelib.services import audit as audit_service
 from chalicelib.services import keys, snapshots, tenancy
+from chalicelib.services.ledgers import load_snapshot
 from chalicelib.services.tenant_erasure import erase_tenant
 from creditdesk.api.models import SnapshotIn
 from tests.builders import customer, days_before, invoice
@@ -109,11 +110,17 @@ def test_paging_filters_and_tenant_isolation(client, acme):
 def test_erasure_removes_the_customers_entries_and_records_none_after(client, acme):
     tenant, key = acme
     post(client, key, ledger({"C1": 100, "C2": 100}))
-    post(client, key, ledger({"C1": 200, "C2": 200}))
+    trail = {"Audit": (["Date", "Key", "Subject", "Field", "Old", "New"],
+                       [["2026-06-01 09:00:00", "k", "C1", "Pause Reason", "", "divorce"],
+                        ["2026-06-01 09:00:00", "k", "C2", "Pause Reason", "", "talks"]])}
+    version = post(client, key, ledger({"C1": 200, "C2": 200}, extra=trail))
     assert len(audit(client, key, "?customer=C1")["items"]) == 1
     r = client.http.delete("/v1/customers/C1", headers=bearer(key))
     assert r.status_code == 200 and r.json_body["erased"]["audit_entries_deleted"] == 1
     assert audit(client, key, "?customer=C1")["items"] == []
+    rows = load_snapshot(bootstrap(), tenant, version).tables["Audit"].rows
+    assert rows[0][2:] == ["C1", "Pause Reason", "", ""]  # the workbook's trail blanked
+    assert rows[1][2:] == ["C2", "Pause Reason", "", "talks"]
     post(client, key, ledger({"C1": 900, "C2": 300}))  # the workbook still has C1
     subjects = {e["subject"] for e in audit(client, key)["items"]}
     assert "C1" not in subjects and "C2" in subjects

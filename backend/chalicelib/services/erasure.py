@@ -25,7 +25,8 @@ KEPT = [
     "the tombstone: a hash of the tenant and customer key and the time of the erasure, so "
     "nothing sent or reported later writes the data back",
     "invoices in the current snapshot: numbers, dates and amounts (accounting records); the "
-    "customer's name, e-mail, CC and pause reason are blanked",
+    "customer's name, e-mail, CC and pause reason are blanked, and the old and new values of "
+    "its rows in the workbook's Audit table",
 ]
 
 
@@ -112,11 +113,13 @@ def _erase_from_snapshot(deps: Deps, tenant: str, version: str, customer: str) -
     for name, table in data["tables"].items():
         cols = [normalise_header(h) for h in table["header"]]
         kind = normalise_header(name)
-        if "customer" not in cols:
+        key = "subject" if kind == "audit" else "customer"  # the workbook's audit trail
+        if key not in cols:
             continue
-        c = cols.index("customer")
+        c = cols.index(key)
         blank = ({"name", "email", "cc", "pause reason"} if kind == "customers" else
-                 {"email", "note"} if kind == "history" else set())
+                 {"email", "note"} if kind == "history" else
+                 {"old", "new"} if kind == "audit" else set())
         for row in table["rows"]:
             if c < len(row) and str(row[c] or "").strip() == customer:
                 for j, h in enumerate(cols):
