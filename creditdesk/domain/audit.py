@@ -6,8 +6,9 @@ and the workbook's Audit table read back (the latest credit-limit change per cus
 
 - per customer (subject: the customer key), the fields of ``AUDITED_FIELDS``: Credit Limit,
   Terms (days), Do Not Chase, Paused Until, Pause Reason and Debtor Type (each where the
-  Customers table has the column); a customer that appears or disappears shows as its
-  non-blank fields going from or to blank;
+  Customers table has the column); a customer that appears or leaves is one entry
+  (``Customer added`` / ``Customer removed``) with its audited values; an audited column the
+  table gains or loses is one entry (subject ``ledger``), not one per customer;
 - the dunning policy (subject ``levels``): each column of each Dunning Levels row, by level
   number (``Level 2: Days After Due``);
 - the settings (subject ``settings``): each Setting's Value, by setting name;
@@ -51,6 +52,7 @@ AUDITED_FIELDS: tuple[str, ...] = ("Credit Limit", "Terms (days)", "Do Not Chase
 LEDGER, SETTINGS_SUBJECT, LEVELS_SUBJECT, TEMPLATES_SUBJECT = \
     "ledger", "settings", "levels", "templates"
 INITIAL, CUSTOMER = "initial", "customer"
+ADDED, REMOVED = "Customer added", "Customer removed"
 SNIPPET = 200  # characters of a text recorded as they are; longer: these and a hash
 CREDIT_LIMIT = "Credit Limit"
 
@@ -226,6 +228,43 @@ def _compare(kind: str, subject_of, old: Mapping[str, Mapping[str, str]],
     return out
 
 
+def _summary(values: Mapping[str, str], blank: Mapping[str, str]) -> str:
+    shown = [f"{f}={v}" for f, v in values.items() if v not in ("", blank.get(f, ""))]
+    return snippet("; ".join(shown))
+
+
+def _customer_changes(old: Mapping[str, Mapping[str, str]],
+                      new: Mapping[str, Mapping[str, str]], old_fields: Sequence[str],
+                      new_fields: Sequence[str]) -> list[Change]:
+    """Per customer in both: each audited field that changed; a customer that appeared or
+    left: one entry with its audited values; an audited column the table gained or lost:
+    one entry (not one per customer: no customer's terms changed by it)."""
+    fields = [f for f in AUDITED_FIELDS if f in old_fields or f in new_fields]
+    blank = {f: "No" for f in fields if _kind(CUSTOMERS.columns, f) == "bool"}
+    both = [f for f in fields if f in old_fields and f in new_fields]
+    out: list[Change] = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        before, after = old.get(key), new.get(key)
+        if before is None:
+            out.append(Change(key, ADDED, "", _summary(after, blank)))
+        elif after is None:
+            out.append(Change(key, REMOVED, _summary(before, blank), ""))
+        else:
+            for f in both:
+                a, b = before.get(f, blank.get(f, "")), after.get(f, blank.get(f, ""))
+                if a != b:
+                    out.append(Change(key, f, a, b))
+    for f in fields:
+        if (f in old_fields) == (f in new_fields):
+            continue
+        values = (new if f in new_fields else old).values()
+        n = sum(v.get(f, "") not in ("", blank.get(f, "")) for v in values)
+        what = f"{n} customer(s) with a value"
+        out.append(Change(LEDGER, f"Customers column {f}", "" if f in new_fields else what,
+                          f"added: {what}" if f in new_fields else "removed", LEDGER))
+    return out
+
+
 def diff(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[Change]:
     """The changes from the tables ``old`` (None: there was no snapshot before) to ``new``
     (RawTables keyed by table name), customers first in the new table's order, then the
@@ -235,9 +274,7 @@ def diff(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[Ch
         return [Change(LEDGER, INITIAL, "", f"first snapshot: {len(new_customers)} "
                        "customer(s); changes are recorded from the next one", LEDGER)]
     old_customers, old_fields = customer_values(_table(old, CUSTOMERS.name))
-    fields = [f for f in AUDITED_FIELDS if f in new_fields or f in old_fields]
-    bools = {f: "No" for f in fields if _kind(CUSTOMERS.columns, f) == "bool"}
-    out = _compare(CUSTOMER, lambda k, f: (k, f), old_customers, new_customers, fields, bools)
+    out = _customer_changes(old_customers, new_customers, old_fields, new_fields)
 
     old_levels, new_levels = (_level_values(_table(t, DUNNING_LEVELS.name)) for t in (old, new))
     level_fields = [c.header for c in DUNNING_LEVELS.columns if c.header != "Level"]

@@ -174,3 +174,15 @@ def test_a_completed_upload_records_the_change_with_its_caller(fake):
     last = _entries(fake, tenant)[-1]
     assert (last.subject, last.field, last.old, last.new) == ("C1", "Do Not Chase", "No", "Yes")
     assert (last.key_id, last.key_label, last.version) == ("kid", "Laptop", up.version)
+
+
+def test_a_snapshot_with_more_changes_than_the_cap_says_so_in_its_last_entry(fake,
+                                                                           monkeypatch):
+    monkeypatch.setattr(audit_service, "MAX_ENTRIES_PER_SNAPSHOT", 3)
+    tenant, _ = tenancy.create_tenant(fake, "Acme")
+    _put(fake, tenant, ledger({f"C{i}": 100 for i in range(5)}))
+    fake.clock.sleep(5)
+    _put(fake, tenant, ledger({f"C{i}": 200 for i in range(5)}))
+    got = [(e.subject, e.field) for e in _entries(fake, tenant)][1:]
+    assert got == [("C0", "Credit Limit"), ("C1", "Credit Limit"), ("ledger", "truncated")]
+    assert _entries(fake, tenant)[-1].new.startswith("3 more change(s)")

@@ -59,9 +59,8 @@ def test_each_audited_change_is_one_entry():
     assert got[("C1", "Do Not Chase")] == ("No", "Yes")
     assert got[("C1", "Paused Until")] == ("", "2026-12-31")
     assert got[("C1", "Pause Reason")] == ("", "Talks")
-    assert got[("C3", "Credit Limit")] == ("", "2000")
-    assert ("C3", "Do Not Chase") not in got  # blank is No: no change
-    assert got[("C2", "Credit Limit")] == ("500", "")  # C2 left the ledger
+    assert got[("C3", "Customer added")] == ("", "Credit Limit=2000")  # blank is No
+    assert got[("C2", "Customer removed")] == ("Credit Limit=500; Terms (days)=14", "")
     assert got[("levels", "Level 1: Days After Due")] == ("1", "3")
     kinds = {c.subject: c.kind for c in audit.diff(old, new)}
     assert kinds["C1"] == "customer" and kinds["levels"] == "levels"
@@ -83,6 +82,13 @@ def test_debtor_type_is_audited_when_the_table_has_it():
     assert "Debtor Type" in audit.AUDITED_FIELDS
     assert audit.diff(tables([["C1", "A", 1, 30, None, None, None]]),
                       tables([["C1", "A", 1, 30, None, None, None]])) == []
+    # the column added to the table: one entry, not one per customer
+    gained = audit.diff(tables([["C1", "A", 1, 30, None, None, None],
+                                ["C2", "B", 1, 30, None, None, None]]),
+                        tables([["C1", "A", 1, 30, None, None, None, "Business"],
+                                ["C2", "B", 1, 30, None, None, None, ""]], header=header))
+    assert gained == [audit.Change("ledger", "Customers column Debtor Type", "",
+                                   "added: 1 customer(s) with a value", "ledger")]
 
 
 def _entry(old, new, at="2026-12-07 10:00:00", subject="C1"):

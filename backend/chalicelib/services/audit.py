@@ -29,7 +29,9 @@ from creditdesk.api.models import AuditOut
 from . import keys, tombstones
 from .ports import Deps, Item
 
-MAX_ENTRIES_PER_SNAPSHOT = 99_999  # the sort key's position has five digits
+# At most this many entries per snapshot (400 BatchWriteItem calls, a few seconds of the API's
+# 29): the rest is summed up in one last ``truncated`` entry.
+MAX_ENTRIES_PER_SNAPSHOT = 10_000
 AUDITED_TABLES = ("customers", "dunninglevels", "settings", "templates")
 
 
@@ -81,15 +83,20 @@ def record(deps: Deps, tenant: str, version: str, before: Mapping[str, Any] | No
     """Write one entry per change from ``before`` to ``after`` (audited tables; ``before``
     None: the tenant's first snapshot); the number written. Changes of erased customers are
     not recorded."""
-    from creditdesk.domain.audit import CUSTOMER, diff
+    from creditdesk.domain.audit import CUSTOMER, LEDGER, Change, diff
 
     changes = diff(before, after)
     gone = tombstones.erased(deps, tenant, {c.subject for c in changes if c.kind == CUSTOMER})
     changes = [c for c in changes if not (c.kind == CUSTOMER and c.subject in gone)]
+    if len(changes) > MAX_ENTRIES_PER_SNAPSHOT:
+        rest = len(changes) - MAX_ENTRIES_PER_SNAPSHOT + 1
+        changes = [*changes[:MAX_ENTRIES_PER_SNAPSHOT - 1], Change(
+            LEDGER, "truncated", "", f"{rest} more change(s) in this snapshot not recorded "
+            f"(at most {MAX_ENTRIES_PER_SNAPSHOT} entries per snapshot)", LEDGER)]
     stamp = keys.stamp(at)
     pk = keys.audit_pk(tenant)
     items: list[Item] = []
-    for n, c in enumerate(changes[:MAX_ENTRIES_PER_SNAPSHOT]):
+    for n, c in enumerate(changes):
         tail = f"{stamp}#{version}#{n:05d}"
         item: Item = {"pk": pk, "sk": f"A#{tail}", "at": stamp, "version": version,
                       "key_id": caller.key_id, "key_label": caller.key_label, "kind": c.kind,
