@@ -186,3 +186,14 @@ def test_a_snapshot_with_more_changes_than_the_cap_says_so_in_its_last_entry(fak
     got = [(e.subject, e.field) for e in _entries(fake, tenant)][1:]
     assert got == [("C0", "Credit Limit"), ("C1", "Credit Limit"), ("ledger", "truncated")]
     assert _entries(fake, tenant)[-1].new.startswith("3 more change(s)")
+
+
+def test_a_previous_snapshot_that_cannot_be_read_is_said_so(fake):
+    tenant, _ = tenancy.create_tenant(fake, "Acme")
+    first = _put(fake, tenant, ledger({"C1": 100}))
+    fake.store.delete_blob(keys.snapshot_blob(tenant, first.version))
+    fake.clock.sleep(5)
+    _put(fake, tenant, ledger({"C1": 200}))
+    last = _entries(fake, tenant)[-1]
+    assert (last.subject, last.field) == ("ledger", "initial")
+    assert f"the snapshot before ({first.version}) could not be read" in last.new

@@ -79,13 +79,18 @@ def previous_tables(deps: Deps, tenant: str, version: str | None) -> dict[str, A
 
 
 def record(deps: Deps, tenant: str, version: str, before: Mapping[str, Any] | None,
-           after: Mapping[str, Any], caller: Caller, at: dt.datetime) -> int:
+           after: Mapping[str, Any], caller: Caller, at: dt.datetime,
+           before_version: str | None = None) -> int:
     """Write one entry per change from ``before`` to ``after`` (audited tables; ``before``
-    None: the tenant's first snapshot); the number written. Changes of erased customers are
-    not recorded."""
-    from creditdesk.domain.audit import CUSTOMER, LEDGER, Change, diff
+    None: the tenant's first snapshot, or ``before_version``'s file is gone); the number
+    written. Changes of erased customers are not recorded."""
+    from creditdesk.domain.audit import CUSTOMER, INITIAL, LEDGER, Change, diff
 
     changes = diff(before, after)
+    if before is None and before_version:
+        changes = [Change(LEDGER, INITIAL, "", f"the snapshot before ({before_version}) could "
+                          "not be read: nothing to compare with; changes are recorded from "
+                          "the next one", LEDGER)]
     gone = tombstones.erased(deps, tenant, {c.subject for c in changes if c.kind == CUSTOMER})
     changes = [c for c in changes if not (c.kind == CUSTOMER and c.subject in gone)]
     if len(changes) > MAX_ENTRIES_PER_SNAPSHOT:

@@ -52,7 +52,7 @@ def _activate(deps: Deps, tenant: str, version: str, snap: SnapshotIn, size: int
     # taken back if a newer snapshot got there first.
     before = prof.get("snapshot")
     entries = audit.record(deps, tenant, version, audit.previous_tables(deps, tenant, before),
-                           audit.audited_tables(snap.tables), caller, now)
+                           audit.audited_tables(snap.tables), caller, now, before)
     # The new snapshot is in force only now, and only if nothing newer got there first.
     if deps.store.update(Update(pk, "PROFILE", set={
             "snapshot": version, "snapshot_at": keys.stamp(now), **result["settings"]},
