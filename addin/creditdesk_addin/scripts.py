@@ -22,7 +22,7 @@ from creditdesk.analysis import tables
 from creditdesk.analysis.documents import Results
 from creditdesk.analysis.report import Analysis
 from creditdesk.api.models import ReminderIn, ReminderOut
-from creditdesk.app import history, sending
+from creditdesk.app import audit, history, sending
 from creditdesk.app.reminders import Unsendable, new_batch_id, preview_key, reminder_in
 from creditdesk.app.workbook import Workbook
 from creditdesk.domain import contract
@@ -115,9 +115,11 @@ def refresh(book: Any) -> str:
     """Refresh: ageing, credit decisions and the dashboard.
 
     Reads Customers, Invoices, Settings and FX, and writes the Ageing sheet (buckets per
-    customer), the Credit sheet (Approve, Review or Hold with the reasons), the Dashboard
-    (totals, KPIs, a chart of receivables by age) and the Issues sheet (rows that could not
-    be read; every other row is used)."""
+    customer), the Credit sheet (Approve, Review or Hold with the reasons; a credit limit
+    whose latest change in the Audit table raised it by more than Limit Raise Review, 50% by
+    default, is Review, saying from what to what and when), the Dashboard (totals, KPIs, a
+    chart of receivables by age) and the Issues sheet (rows that could not be read; every
+    other row is used)."""
     return _run(book, "Refresh", _refresh)
 
 
@@ -152,8 +154,10 @@ def sync(book: Any, *, backend: BackendFactory | None = None) -> str:
 
     Pushes the workbook's tables as the backend's new snapshot (for the daily reminder cycle),
     adds the backend's contact history (reminders sent, bounces, promises to pay, disputes,
-    notes) to the History table, so the next preview respects cool-downs and bounces, and
-    updates the statuses on the Reminders sheet."""
+    notes) to the History table, so the next preview respects cool-downs and bounces, adds
+    the audit trail (each change of a credit limit, terms, pause, the dunning levels,
+    settings and templates, with the key that made it) to the Audit table, and updates the
+    statuses on the Reminders sheet."""
     return _run(book, "Sync", lambda b, p: _sync(b, p, backend or connect))
 
 
@@ -851,6 +855,8 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
         since = _history_since(a)
         progress("fetching history, promises and disputes")
         events = client.history(start=since)
+        progress("fetching the audit trail")
+        entries = client.audit(since=audit.fetch_since(tables.get("audit")))
         batch_id, statuses = "", 0
         sheet = _reminders_sheet_or_none(book)
         if sheet is not None and sheet.batch:
@@ -870,9 +876,10 @@ def _sync(book: Any, progress: Progress, backend: BackendFactory) -> str:
         _add_rows(book, contract.PLANS, tables.get("plans"), planned.rows)
     problems += [{"sheet": "Plans", "row": None, "column": None, "message": why}
                  for why in planned.skipped]
+    changes = _merge_audit(book, tables.get("audit"), entries)
     _write_issues(book, a.issues() + problems)
     summary = (f"Synced: the backend has the ledger (snapshot {snap.version}, {snap.status}); "
-               f"{added} new history row(s) added"
+               f"{added} new history row(s) added, {changes} audit change(s)"
                + (f"; {len(planned.rows)} plan(s) asked for on the debtor's page added to "
                   "Plans as Proposed (set Status to Active to accept)" if planned.rows else "")
                + (f"; {statuses} status(es) of batch {batch_id} updated" if batch_id else "")
@@ -920,6 +927,16 @@ def _merge_history(book: Any, raw: RawTable | None, events: Sequence[Any],
     new = [history.event_row(e, time_zone) for e in history.new_events(raw, events)]
     _add_rows(book, contract.HISTORY, raw, new + list(extra))
     return len(new)
+
+
+def _merge_audit(book: Any, raw: RawTable | None, entries: Sequence[Any]) -> int:
+    """The Audit table with the backend's audit entries added (each once: the same six
+    values are not added again; ``creditdesk.app.audit``), made on its own sheet when the
+    workbook has none; rows typed in are kept. Returns the entries added."""
+    fresh = audit.new_entries(raw, entries)
+    if fresh or raw is None:
+        _add_rows(book, contract.AUDIT, raw, [audit.entry_row(e) for e in fresh])
+    return len(fresh)
 
 
 # ---------------------------------------------------------------------------------------

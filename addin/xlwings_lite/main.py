@@ -44,16 +44,19 @@ async def import_export(book: xw.BookAsync):
     name="Refresh",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Ageing", "Credit", "Plan status", "Hand-off", "Dashboard", "Issues"
+        "Plans", "Audit", "Ageing", "Credit", "Plan status", "Hand-off", "Dashboard",
+        "Issues"
     ],
 )
 async def refresh(book: xw.BookAsync):
     """# Refresh: ageing, credit decisions and the dashboard.
 
     Reads Customers, Invoices, Settings and FX, and writes the Ageing sheet (buckets per
-    customer), the Credit sheet (Approve, Review or Hold with the reasons), the Dashboard
-    (totals, KPIs, a chart of receivables by age) and the Issues sheet (rows that could not
-    be read; every other row is used)."""
+    customer), the Credit sheet (Approve, Review or Hold with the reasons; a credit limit
+    whose latest change in the Audit table raised it by more than Limit Raise Review, 50% by
+    default, is Review, saying from what to what and when), the Dashboard (totals, KPIs, a
+    chart of receivables by age) and the Issues sheet (rows that could not be read; every
+    other row is used)."""
     await lite_io.run(book, scripts.refresh, scripts.INCLUDE["refresh"])
 
 
@@ -61,8 +64,8 @@ async def refresh(book: xw.BookAsync):
     name="Preview reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Plans", "Reminders", "Reminder invoices",
-        "Not chased", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Audit", "Reminders",
+        "Reminder invoices", "Not chased", "Dashboard", "Issues"
     ],
 )
 async def preview_reminders(book: xw.BookAsync):
@@ -79,7 +82,8 @@ async def preview_reminders(book: xw.BookAsync):
     name="Send reminders",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Plans", "Reminders", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Audit", "Reminders", "Dashboard",
+        "Issues"
     ],
 )
 async def send_reminders(book: xw.BookAsync):
@@ -99,8 +103,8 @@ async def send_reminders(book: xw.BookAsync):
     name="Sync",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Mappings", "Rates", "Plans", "Reminders", "Dashboard",
-        "Issues"
+        "Templates", "History", "Mappings", "Rates", "Plans", "Audit", "Reminders",
+        "Dashboard", "Issues"
     ],
 )
 async def sync(book: xw.BookAsync):
@@ -108,8 +112,10 @@ async def sync(book: xw.BookAsync):
 
     Pushes the workbook's tables as the backend's new snapshot (for the daily reminder cycle),
     adds the backend's contact history (reminders sent, bounces, promises to pay, disputes,
-    notes) to the History table, so the next preview respects cool-downs and bounces, and
-    updates the statuses on the Reminders sheet."""
+    notes) to the History table, so the next preview respects cool-downs and bounces, adds
+    the audit trail (each change of a credit limit, terms, pause, the dunning levels,
+    settings and templates, with the key that made it) to the Audit table, and updates the
+    statuses on the Reminders sheet."""
     await lite_io.run(book, scripts.sync, scripts.INCLUDE["sync"])
 
 
@@ -117,7 +123,7 @@ async def sync(book: xw.BookAsync):
     name="Score",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Scores", "Dashboard", "Issues"
+        "Plans", "Audit", "Scores", "Dashboard", "Issues"
     ],
 )
 async def score(book: xw.BookAsync):
@@ -132,7 +138,7 @@ async def score(book: xw.BookAsync):
     name="Statements",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "History", "Rates",
-        "Plans", "Statements", "Dashboard", "Issues"
+        "Plans", "Audit", "Statements", "Dashboard", "Issues"
     ],
 )
 async def statements(book: xw.BookAsync):
@@ -163,7 +169,8 @@ async def propose_plan(book: xw.BookAsync):
     name="Hand-off",
     include=[
         "Customers", "Invoices", "Payments", "Settings", "FX", "Dunning Levels",
-        "Templates", "History", "Rates", "Plans", "Hand-off", "Dashboard", "Issues"
+        "Templates", "History", "Rates", "Plans", "Audit", "Hand-off", "Dashboard",
+        "Issues"
     ],
 )
 async def handoff(book: xw.BookAsync):

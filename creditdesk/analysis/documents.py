@@ -538,6 +538,20 @@ class HandoffPack(Document):
 # -- all of them -----------------------------------------------------------------------
 
 
+class AuditRow(Document):
+    """A row of the workbook's Audit table (the audit trail Sync writes); ``flag`` is Review
+    on the customer's latest Credit Limit change when it is a raise the credit check flags
+    (Limit Raise Review), else blank."""
+
+    date: str
+    key: str
+    subject: str
+    field: str
+    old: str
+    new: str
+    flag: str = ""
+
+
 class Results(Document):
     """Everything the results workbook shows; any part may be missing."""
 
@@ -547,6 +561,7 @@ class Results(Document):
     remind: RemindReport | None = None
     issues: list[IssueRow] | None = None  # every issue, reminders' included
     plans: PlanReport | None = None
+    audit: list[AuditRow] | None = None  # the workbook's Audit table
 
     @property
     def base_currency(self) -> str:

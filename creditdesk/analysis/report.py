@@ -19,6 +19,7 @@ from creditdesk.analysis.documents import (
     AgeingReport,
     AgeingRow,
     AgeingTotal,
+    AuditRow,
     CheckReport,
     CheckRow,
     HandoffRow,
@@ -37,6 +38,7 @@ from creditdesk.analysis.documents import (
 )
 from creditdesk.domain import dunning
 from creditdesk.domain.ageing import Ageing, Position, ageing, position
+from creditdesk.domain.audit import latest_limit_changes
 from creditdesk.domain.credit import CreditCheck, credit_check
 from creditdesk.domain.dunning import Selection, select
 from creditdesk.domain.interest import round_half_up, round_money
@@ -131,7 +133,19 @@ class Analysis:
         """Every document, for the results workbook."""
         return Results(ageing=self.ageing_report(), check=self.check_report(),
                        score=self.score_report(), remind=self.remind_report(),
-                       issues=self.issue_rows(reminders=True), plans=self.plan_report())
+                       issues=self.issue_rows(reminders=True), plans=self.plan_report(),
+                       audit=self.audit_rows())
+
+    def audit_rows(self) -> list[AuditRow]:
+        """The workbook's Audit table, oldest first, each flagged raise marked Review (the
+        credit check's ``limit_raises``)."""
+        flagged = {self.ledger.customers.ids[i]: r.at for i, r in
+                   (self.credit.limit_raises or {}).items()}
+        latest = {c: e.row for c, e in latest_limit_changes(self.ledger.audit).items()}
+        return [AuditRow(date=e.at, key=e.key, subject=e.subject, field=e.field, old=e.old,
+                         new=e.new, flag="Review" if e.subject in flagged
+                         and latest.get(e.subject) == e.row else "")
+                for e in self.ledger.audit]
 
     @cached_property
     def _plan_report(self) -> PlanReport:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from creditdesk.analysis.documents import (
     AgeingReport,
+    AuditRow,
     CheckReport,
     HandoffRow,
     IssueRow,
@@ -524,6 +525,31 @@ def not_chased(report: RemindReport) -> Table:
     skipped = report.skipped
     ordered = ([s for s in skipped if not s.not_due_yet] + [s for s in skipped if s.not_due_yet])
     return fill(NOT_CHASED, ordered)
+
+
+# The workbook's Audit table on the results' Audit sheet: the changes Sync brought back, and
+# which raise of a credit limit the Credit sheet reviews (docs/workbook.md#audit).
+AUDIT_SHEET = "Audit"
+AUDIT = TableSpec("AuditTrail", (
+    Column("Date (UTC)", key="date", width=20),
+    Column("Key", key="key"),
+    Column("Subject", key="subject"),
+    Column("Field", key="field"),
+    Column("Old", key="old", wrap=True, max_width=50),
+    Column("New", key="new", wrap=True, max_width=50),
+    Column("Flag", "label", key="flag", width=10, colours=Colours(words={"Review": AMBER})),
+))
+
+
+def audit(rows: Sequence[AuditRow] | None) -> Table:
+    return fill(AUDIT, list(rows or []))
+
+
+def audit_title(rows: Sequence[AuditRow] | None) -> str:
+    rows = list(rows or [])
+    flagged = sum(r.flag == "Review" for r in rows)
+    return (f"Audit trail: {len(rows)} change(s) from the workbook's Audit table (filled by "
+            f"Sync); {flagged} credit limit raise(s) for review")
 
 
 def issues(rows: Sequence[IssueRow | Mapping[str, Any]]) -> Table:

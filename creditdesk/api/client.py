@@ -44,6 +44,7 @@ from creditdesk.api.models import (
     MAX_INLINE_SNAPSHOT_BYTES,
     MAX_REMINDERS_PER_REQUEST,
     MAX_UPLOAD_BYTES,
+    AuditOut,
     BatchIn,
     BatchOut,
     DisputeIn,
@@ -438,6 +439,24 @@ class Client:
     def add_note(self, customer: str, text: str) -> EventOut:
         return self._call("POST", f"/v1/customers/{quote(customer, safe='')}/notes",
                           EventOut, body=NoteIn(text=text), idempotent=False)
+
+    # the audit trail
+
+    def iter_audit(self, *, since: dt.datetime | dt.date | None = None,
+                   customer: str | None = None) -> Iterator[AuditOut]:
+        """The audit trail's entries (``GET /v1/audit``), oldest first: from ``since`` (UTC;
+        a date: its start) on, only ``customer``'s when given, every page."""
+        if isinstance(since, dt.datetime):
+            when = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+            since_text = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            since_text = since.isoformat() if since else None
+        yield from self._pages("/v1/audit", AuditOut, {"since": since_text,
+                                                       "customer": customer,
+                                                       "limit": PAGE_SIZE})
+
+    def audit(self, **kw: Any) -> list[AuditOut]:
+        return list(self.iter_audit(**kw))
 
     # scores, erasure
 

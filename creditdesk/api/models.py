@@ -308,6 +308,28 @@ class EventOut(Model):
         return [values.get(h) for h in HISTORY_HEADER]
 
 
+# -- the audit trail -----------------------------------------------------------------------
+
+AuditKind = Literal["customer", "settings", "levels", "templates", "ledger"]
+
+
+class AuditOut(Model):
+    """One change the backend recorded when a snapshot came into force (docs/api.md)."""
+
+    id: str = Field(description="the entry's id: the snapshot version and its position")
+    at: dt.datetime = Field(description="when the snapshot came into force (UTC)")
+    key_id: str = Field(description="the API key that sent it, by its key id (never the key)")
+    key_label: str = ""
+    kind: AuditKind = Field(description="what the subject is: a customer, or the settings, "
+                                        "the dunning levels, the templates, the ledger")
+    subject: str = Field(description="the customer key, or settings / levels / templates / "
+                                     "ledger")
+    field: str
+    old: str = ""
+    new: str = ""
+    version: str = Field(description="the snapshot that made the change")
+
+
 class PromiseIn(Model):
     amount: float = Field(gt=0)
     date: Day

@@ -202,8 +202,11 @@ def _parser() -> CommandParser:
                         "then show what the backend holds (reminders sent, deliveries, "
                         "bounces, promises to pay, disputes and notes) and add what the "
                         "workbook's History table does not have yet to it, so the next "
-                        "preview does not offer what was sent. Only the History table "
-                        "changes; the workbook as it was is kept beside it "
+                        "preview does not offer what was sent; and the audit trail (each "
+                        "change of a credit limit, terms, pause, Do Not Chase, Debtor Type, "
+                        "the dunning levels, settings and templates, with the key that sent "
+                        "it) to the Audit table. Only the History and Audit tables "
+                        "change; the workbook as it was is kept beside it "
                         "(NAME.backup.xlsx). A workbook open in Excel is refused: close it "
                         "first.")
     sy.add_argument("workbook", type=Path, help="the .xlsx or .xlsm workbook")
@@ -493,20 +496,26 @@ _KINDS = (("reminder", "reminder(s) sent"), ("delivery", "delivered"), ("bounce"
 
 
 def _run_sync(args: argparse.Namespace, transport=None) -> int:
+    from creditdesk.app import audit
     from creditdesk.app.workbook import Workbook
-    from creditdesk.files.xlsx_append import check_writable
+    from creditdesk.files.xlsx_append import check_writable, has_table
 
     wb = Workbook.read(args.workbook)
     check_writable(args.workbook, "History")  # before anything is sent: it is written back
+    with_audit = has_table(args.workbook, audit.TABLE)
     since = dt.date.today() - dt.timedelta(days=max(args.days, 0))
     with _client(args, transport) as cd:
         snap = cd.sync_snapshot(wb.snapshot())
         events = cd.history(start=since)
-    written = _write_history(args, wb, events)
-    planned = _write_plans(args, wb, events, backup=written["backup"] is None)
+        entries = cd.audit(since=audit.fetch_since(wb.tables.get("audit"))) if with_audit \
+            else []
+    written, audit_written = _write_history(args, wb, events, entries if with_audit else None)
+    backed_up = bool(written["backup"] or audit_written["backup"])
+    planned = _write_plans(args, wb, events, backup=not backed_up)
     doc = {"snapshot": snap.model_dump(mode="json"), "since": since.isoformat(),
            "history": [e.model_dump(mode="json") for e in events], "written": written,
-           "plans": planned}
+           "plans": planned, "audit": [e.model_dump(mode="json") for e in entries],
+           "audit_written": audit_written}
     if args.json:
         _print_json(doc)
         return 0 if snap.status != "rejected" else 2
@@ -529,28 +538,53 @@ def _run_sync(args: argparse.Namespace, transport=None) -> int:
             print(f"  dispute  {e.customer:<10} invoice {e.invoice}: {e.note}")
         elif e.type in ("bounce", "complaint"):
             print(f"  {e.type:<8} {e.customer:<10} {e.email or ''}  {e.note}")
-    print(_written_line(args.workbook, written, planned))
+    print(_written_line(args.workbook, written, planned, audit_written["rows_added"]))
     for line in _plans_lines(args.workbook, planned):
         print(line)
+    print(_audit_line(audit_written, written["rows_added"]))
     return 0 if s.status != "rejected" else 2
 
 
-def _write_history(args: argparse.Namespace, wb, events) -> dict:
-    """The backend's events the workbook's History table does not have yet, written into
-    it (``files.xlsx_append``: only that table changes; a backup beside the file)."""
-    from creditdesk.app import history
-    from creditdesk.files.xlsx_append import append_rows
+def _write_history(args: argparse.Namespace, wb, events, entries=None) -> tuple[dict, dict]:
+    """The backend's events the workbook's History table does not have yet, and its audit
+    entries the Audit table does not have yet (``entries`` None: the workbook has no Audit
+    table), written into it in one write (``files.xlsx_append``: only those tables change;
+    a backup beside the file)."""
+    from creditdesk.app import audit, history
+    from creditdesk.files.xlsx_append import append_tables
 
     new = history.new_events(wb.tables.get("history"), events)
     try:
         zone = wb.analysis.ledger.settings.time_zone
     except CreditdeskError:  # a ledger the backend judges; its History is dated in UTC then
         zone = None
-    done = append_rows(args.workbook, "History", [history.event_row(e, zone) for e in new])
-    return {"table": "History", "sheet": done.sheet, "rows_added": done.rows,
-            "by_type": history.counts(new),
-            "backup": str(done.backup) if done.backup else None,
-            "columns_added": done.added_columns}
+    rows = {"History": [history.event_row(e, zone) for e in new]}
+    fresh = audit.new_entries(wb.tables.get("audit"), entries) if entries is not None else []
+    if entries is not None:
+        rows[audit.TABLE] = [audit.entry_row(e) for e in fresh]
+    done = append_tables(args.workbook, rows)
+    h = done["History"]
+    a = done.get(audit.TABLE)
+    return ({"table": "History", "sheet": h.sheet, "rows_added": h.rows,
+             "by_type": history.counts(new),
+             "backup": str(h.backup) if h.backup else None,
+             "columns_added": h.added_columns},
+            {"table": audit.TABLE, "present": a is not None,
+             "sheet": a.sheet if a else None, "rows_added": a.rows if a else 0,
+             "backup": str(a.backup) if a and a.backup else None})
+
+
+def _audit_line(written: dict, history_rows: int) -> str:
+    """What the Audit write did (the backup is named by the History line when it added
+    rows too: one write, one backup)."""
+    if not written["present"]:
+        return ("Audit: the workbook has no Audit table, so the audit trail was not written "
+                "(copy the Audit sheet from 'creditdesk new', or see it with GET /v1/audit).")
+    n = written["rows_added"]
+    if not n:
+        return "Audit: no new changes."
+    return (f"Audit: {n} change(s) added to the Audit table."
+            + ("" if history_rows else f" The workbook as it was: {written['backup']}."))
 
 
 def _write_plans(args: argparse.Namespace, wb, events, *, backup: bool) -> dict:
@@ -633,16 +667,20 @@ def _plans_lines(path: Path, planned: dict) -> list[str]:
     return out
 
 
-def _written_line(path: Path, written: dict, planned: dict | None = None) -> str:
-    """What the History write did; ``planned``: what the Plans write did (its own lines)."""
+def _written_line(path: Path, written: dict, planned: dict | None = None,
+                  audited: int = 0) -> str:
+    """What the History write did; ``planned``: what the Plans write did, ``audited``: how
+    many Audit rows the same write added (each with its own lines)."""
     n = written["rows_added"]
     plans = bool(planned and planned["rows_added"])
+    others = [name for name, yes in (("Plans", plans), ("Audit", audited > 0)) if yes]
     if not n:
-        return "History: no new rows." if plans else \
+        return "History: no new rows." if others else \
             f"History: no new rows; {path} is unchanged."
     kinds = ", ".join(f"{c} {k}" for k, c in written["by_type"].items())
+    tables = " and ".join(others) + (" tables" if len(others) > 1 else " table")
     rest = ("" if plans and planned["created"] else
-            "; nothing else in it changed but the Plans table (below)" if plans else
+            f"; nothing else in it changed but the {tables} (below)" if others else
             "; nothing else in it changed")
     line = (f"History: {n} row(s) added to {path} ({kinds}){rest}. "
             f"The workbook as it was: {written['backup']}.")

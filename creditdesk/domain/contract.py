@@ -244,6 +244,24 @@ PLANS = Table(
          "Defaulted and ordinary chasing resumes. Optional.",
 )
 
+AUDIT = Table(
+    "Audit",
+    (
+        Column("Date", "text", True, "When the change reached the backend: UTC, "
+                                     "YYYY-MM-DD HH:MM:SS"),
+        Column("Key", "text", help="The API key that sent it: its key id (and label)"),
+        Column("Subject", "text", True, "The customer key, or settings, levels, templates"),
+        Column("Field", "text", True, "What changed: Credit Limit, Terms (days), a setting, "
+                                      "Level 2: Days After Due, ..."),
+        Column("Old", "text", help="The value before (blank: none)"),
+        Column("New", "text", help="The value after (blank: none)"),
+    ),
+    help="The audit trail of credit decisions: every change between two syncs of a "
+         "customer's credit limit, terms, Do Not Chase, pause and Debtor Type, of the dunning "
+         "policy, the settings and the templates, as the backend recorded it. Filled by Sync; "
+         "may be empty.",
+)
+
 TABLES: tuple[Table, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -256,6 +274,7 @@ TABLES: tuple[Table, ...] = (
     MAPPINGS,
     RATES,
     PLANS,
+    AUDIT,
 )
 
 

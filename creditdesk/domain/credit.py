@@ -7,7 +7,9 @@ Hold when: exposure is over the credit limit; an undisputed invoice is more than
 Review when (and not Hold): utilisation at or above ``Review Utilisation %``; no credit limit
 set; the payment score is below ``Review Score``; an invoice is more than the first bucket
 edge (30 days) past due; an invoice is disputed; an amount in a currency without an FX rate
-(not in the exposure).
+(not in the exposure); the latest Credit Limit change in the Audit table raised the limit by
+more than ``Limit Raise Review`` percent, and the limit is still the raised one
+(``domain.audit.limit_raise``).
 Approve otherwise. Every decision carries its reasons.
 
 A promise to pay is broken when its date has passed, an undisputed invoice due by then is still
@@ -25,6 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from creditdesk.domain.ageing import Ageing, Position, ageing, position, sum_where
+from creditdesk.domain.audit import LimitRaise, latest_limit_changes, limit_raise
 from creditdesk.domain.cells import date_or_none
 from creditdesk.domain.interest import round_money_array
 from creditdesk.domain.ledger import Ledger
@@ -62,6 +65,7 @@ class CreditCheck:
     oldest: np.ndarray
     scores: np.ndarray | None
     not_converted: dict[str, np.ndarray] | None = None  # {currency: per customer}
+    limit_raises: dict[int, LimitRaise] | None = None  # customer row -> its flagged raise
 
     def reasons_for(self, i: int) -> list[str]:
         s, c = self.ledger.settings, self.ledger.customers
@@ -90,6 +94,12 @@ class CreditCheck:
             if self.n_aging[i]:
                 r.append(f"{_plural(int(self.n_aging[i]), 'invoice')} over {first_edge} days "
                          f"past due (oldest {int(self.oldest[i])} days)")
+        raised = (self.limit_raises or {}).get(i)
+        if raised is not None:
+            share = "from 0" if raised.old == 0 else f"+{raised.share:.0f}%"
+            r.append(f"credit limit raised from {money(raised.old)} to {money(raised.new)} on "
+                     f"{raised.at[:16]} UTC ({share}, more than the "
+                     f"{s.limit_raise_review_pct:g}% Limit Raise Review)")
         if self.scores is not None and self.scores[i] < s.review_score:
             r.append(f"payment score {self.scores[i]:.0f} below {s.review_score:g}")
         if self.n_disputed[i]:
@@ -217,14 +227,38 @@ def credit_check(ledger: Ledger, pos: Position | None = None, age: Ageing | None
     for v in age.not_converted.values():
         foreign |= v != 0
 
+    raises = limit_raises(ledger)
+    raised = np.zeros(nc, dtype=bool)
+    raised[list(raises)] = True
+
     hold = over | (n_late > 0) | broken
     review = ~hold & ((has_limit & (util >= s.review_utilisation_pct)) | ~has_limit | poor
-                      | (n_aging > 0) | (n_disputed > 0) | foreign)
+                      | (n_aging > 0) | (n_disputed > 0) | foreign | raised)
     # the three words picked by code from an object array: no text array made and converted
     decision = _DECISIONS[np.where(hold, 2, np.where(review, 1, 0))]
     return CreditCheck(ledger, exposure, limit, util, decision, broken, over, n_late, n_aging,
                        n_disputed, disputed_amt, age.oldest_days_overdue, scores,
-                       age.not_converted)
+                       age.not_converted, raises)
+
+
+def limit_raises(ledger: Ledger) -> dict[int, LimitRaise]:
+    """Customer row -> its latest audited Credit Limit change, where that raised the limit by
+    more than Limit Raise Review percent and the Credit Limit is still the raised one (in
+    cents)."""
+    out: dict[int, LimitRaise] = {}
+    if not ledger.audit:
+        return out
+    pct, index = ledger.settings.limit_raise_review_pct, ledger.customer_index
+    limits = ledger.customers.credit_limit
+    for customer, entry in latest_limit_changes(ledger.audit).items():
+        i = index.get(customer)
+        if i is None:
+            continue
+        raised = limit_raise(entry, pct)
+        if raised is not None and not np.isnan(limits[i]) and \
+                round(float(limits[i]) * 100) == round(raised.new * 100):
+            out[i] = raised
+    return out
 
 
 def check_order(ledger: Ledger, customer: str, amount: float,

@@ -16,7 +16,9 @@ from functools import cached_property
 import numpy as np
 
 from creditdesk.domain import cells as col
+from creditdesk.domain.audit import Entry, read_audit
 from creditdesk.domain.contract import (
+    AUDIT,
     CUSTOMERS,
     DUNNING_LEVELS,
     FX,
@@ -252,6 +254,7 @@ class Ledger:
     rows_read: dict[str, tuple[int, int]] = field(default_factory=dict)
     rates: dict[str, RateTable] = field(default_factory=dict)  # law -> the Rates table's
     plans: list[Plan] = field(default_factory=list)  # the Plans table's usable rows
+    audit: list[Entry] = field(default_factory=list)  # the Audit table's rows, oldest first
 
     @property
     def as_of_date(self) -> dt.date:
@@ -1022,4 +1025,5 @@ def build_ledger(tables: Mapping[str, RawTable], today: dt.date | None = None,
                     history, issues, payments,
                     {CUSTOMERS.name: customer_rows, INVOICES.name: invoice_rows}, rates=rates)
     ledger.plans = read_plans(_optional(tables, PLANS, issues, settings.dates()), ledger)
+    ledger.audit = read_audit(_find(tables, AUDIT), issues)
     return ledger

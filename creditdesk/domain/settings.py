@@ -119,6 +119,10 @@ class Settings(BaseModel):
     review_score: float = Field(
         50.0, ge=1, le=100, alias="Review Score",
         description="Credit check: Review when the payment score is below this")
+    limit_raise_review_pct: Percent = Field(
+        50.0, alias="Limit Raise Review",
+        description="Credit check: Review when the customer's latest Credit Limit change in "
+                    "the Audit table raised it by more than this % of the old limit")
     minimum_settled_invoices: int = Field(
         3, ge=1, le=1000, alias="Minimum Settled Invoices",
         description="Payment score: settled invoices a customer needs before it is scored")
@@ -358,6 +362,7 @@ class Settings(BaseModel):
         "minimum_reminder_amount",
         "review_utilisation_pct",
         "review_score",
+        "limit_raise_review_pct",
         mode="before",
     )
     @classmethod

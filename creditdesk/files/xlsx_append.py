@@ -1,12 +1,13 @@
 """Rows added to an Excel table of the user's own workbook, in place, and nothing else changed.
 
-``creditdesk sync`` writes the backend's history into the workbook's History table with
-``append_rows``. The workbook is the user's: other sheets, values, formulas, formats, names,
-charts and macros must survive, so it is not read and written again by a library that knows
-only part of the format. The .xlsx (or .xlsm) package is copied member by member, byte for
-byte, except two: the XML of the sheet that holds the table (new ``<row>`` elements after the
-table's last row that holds a value, and its ``<dimension>``) and the table's own part (its
-``ref`` and its autoFilter's, grown to the new rows).
+``creditdesk sync`` writes the backend's history into the workbook's History table and its
+audit trail into the Audit table with ``append_tables`` (both in one write). The workbook is
+the user's: other sheets, values, formulas, formats, names, charts and macros must survive,
+so it is not read and written again by a library that knows only part of the format. The
+.xlsx (or .xlsm) package is copied member by member, byte for byte, except two: the XML of
+the sheet that holds the table (new ``<row>`` elements after the table's last row that holds
+a value, and its ``<dimension>``) and the table's own part (its ``ref`` and its
+autoFilter's, grown to the new rows).
 
 New cells take the style of the cell above them in the table (else the column's style, else,
 for a date, the workbook's short-date style), so dates look like the user's dates. Text is
@@ -327,11 +328,12 @@ def _widen(rows: dict[int, tuple[str, str, str]], t: _Table, headers: list[str],
                   (c0, r0, c1 + len(headers), r1), [*t.headers, *headers])
 
 
-def _new_sheet_xml(z: zipfile.ZipFile, t: _Table, rows: Sequence[Mapping[str, Any]]
-                   ) -> tuple[str, _Table]:
-    """The sheet's XML with the rows added (and the columns the table lacked), and the
-    table as it is then."""
-    xml = z.read(t.sheet_member).decode("utf-8")
+def _new_sheet_xml(z: zipfile.ZipFile, t: _Table, rows: Sequence[Mapping[str, Any]],
+                   xml: str | None = None) -> tuple[str, _Table]:
+    """The sheet's XML (``xml``: as already changed for another table on it) with the rows
+    added (and the columns the table lacked), and the table as it is then."""
+    if xml is None:
+        xml = z.read(t.sheet_member).decode("utf-8")
     data = re.search(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", xml, re.S)
     if data is None:
         raise WorkbookError(f"sheet '{t.sheet_name}' has no cells part; open and save the "
@@ -462,13 +464,30 @@ def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str,
     """Add ``rows`` (header -> value) below the last filled row of the Excel table named
     ``table`` in the workbook at ``path``, in place (see the module's docstring).
     ``backup=False``: no ``.backup`` copy (the caller made one of the workbook as it was)."""
+    return append_tables(path, {table: rows}, backup=backup)[table]
+
+
+def append_tables(path: str | os.PathLike, rows: Mapping[str, Sequence[Mapping[str, Any]]],
+                  *, backup: bool = True) -> dict[str, Appended]:
+    """``append_rows`` for several tables at once (``{table: rows}``): one new package, one
+    backup (unless ``backup=False``), one move onto the workbook, so either every table has
+    its rows or none has."""
     path = Path(path)
+    replaced: dict[str, str] = {}
+    done: dict[str, Appended] = {}
     with _package(path) as z:
-        t = _writable_table(z, path, table)
-        if not rows:
-            return Appended(0, t.sheet_name)
-        sheet_xml, grown = _new_sheet_xml(z, t, rows)
-        replaced = {t.sheet_member: sheet_xml, t.table_member: _new_table_xml(z, grown, t)}
+        found = {name: _writable_table(z, path, name) for name in rows}
+        for name, t in found.items():
+            if not rows[name]:
+                done[name] = Appended(0, t.sheet_name)
+                continue
+            sheet_xml, grown = _new_sheet_xml(z, t, rows[name], replaced.get(t.sheet_member))
+            replaced[t.sheet_member] = sheet_xml
+            replaced[t.table_member] = _new_table_xml(z, grown, t)
+            done[name] = Appended(len(rows[name]), t.sheet_name, None,
+                                  grown.headers[len(t.headers):])
+    if not replaced:
+        return done
     tmp = _write_package(path, replaced)
     try:
         saved = backup_path(path) if backup else None
@@ -483,4 +502,7 @@ def append_rows(path: str | os.PathLike, table: str, rows: Sequence[Mapping[str,
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    return Appended(len(rows), t.sheet_name, saved, grown.headers[len(t.headers):])
+    for a in done.values():
+        if a.rows:
+            a.backup = saved
+    return done

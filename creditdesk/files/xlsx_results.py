@@ -39,7 +39,8 @@ def write_results(path: str | os.PathLike, results: Results | Mapping[str, Any],
                   made: dt.datetime | None = None) -> None:
     """The results workbook from an analysis' documents (``Analysis.results()``, or the
     same as the JSON dict of ``Analysis.all_docs()``; any document may be missing):
-    Dashboard, Ageing, Credit, Scores, Reminders, Reminder invoices, Not chased, Issues.
+    Dashboard, Ageing, Credit, Scores, Reminders, Reminder invoices, Not chased, Plan status,
+    Audit, Issues.
     ``source`` is the
     input workbook, which is never overwritten; ``source_name`` is the input's file name
     shown on the Dashboard (blank: none), ``made`` the time the results were made (default:
@@ -74,6 +75,14 @@ def write_statements(path: str | os.PathLike, report: StatementsReport, *,
         close_workbook(book.wb, path)
 
 
+def _audit_sheet(book: Book, rows) -> None:
+    ws = book.sheet(tables.AUDIT_SHEET)
+    ws.write_string(0, 0, tables.audit_title(rows), book.f.title)
+    _write_table(book, ws, tables.audit(rows), 2, 0)
+    ws.freeze_panes(3, 0)
+    print_setup(ws, 2)
+
+
 def _result_sheets(book: Book, r: Results) -> None:
     """Every sheet after the Dashboard; a missing document gives its sheet an empty table."""
     ccy = r.base_currency
@@ -94,6 +103,7 @@ def _result_sheets(book: Book, r: Results) -> None:
                           tables.not_chased_summary([]))
     _plan_sheet(book, r.plans)
     _handoff_sheet(book, r.check, r.base_currency)
+    _audit_sheet(book, r.audit)
     _table_sheet(book, "Issues", tables.issues(r.all_issues()), freeze_columns=0)
 
 

@@ -265,3 +265,42 @@ def test_the_reminder_invoices_table_shows_each_invoices_reference_as_the_mail_d
     mail = next(r for r in Analysis(build_ledger(raw_tables(book))).remind_doc()["reminders"]
                 if r["customer"] == "C1")
     assert "PO-1001" in mail["text"] and "<td>PO-1001</td>" in mail["html"]
+
+def set_cell(payload: dict, sheet: str, key: str, header: str, value) -> dict:
+    """The payload with ``header`` of the row whose first cell is ``key`` set to ``value``
+    (as the user types it into Excel)."""
+    import copy
+
+    out = copy.deepcopy(payload)
+    values = next(s for s in out["sheets"] if s["name"] == sheet)["values"]
+    j = values[0].index(header)
+    next(r for r in values[1:] if r[0] == key)[j] = value
+    return out
+
+
+def test_sync_writes_the_audit_trail_once_and_a_limit_raise_is_reviewed(tmp_path, backend):
+    """The Sync button brings the backend's audit trail into the Audit table (each entry
+    once), and Refresh then reviews a limit raised by more than Limit Raise Review."""
+    path = tmp_path / "limits.xlsx"
+    write_workbook(path, tables(
+        customers=[customer("C1", **{"Credit Limit": 10000}),
+                   customer("C2", **{"Credit Limit": 10000})],
+        invoices=[invoice("I1", 1000.0, days_before(10, AS_OF)),
+                  invoice("I2", 500.0, days_before(10, AS_OF), customer="C2")],
+        settings={"Backend URL": URL, "As Of Date": AS_OF}))
+    summary, _, synced = run(payload_from_file(path), scripts.sync, backend=backend)
+    assert "1 audit change(s)" in summary
+    assert [(r["Subject"], r["Field"]) for r in table(synced, "Audit")] == [
+        ("ledger", "initial")]
+    raised = set_cell(synced, "Customers", "C1", "Credit Limit", 1_000_000)
+    summary, _, again = run(raised, scripts.sync, backend=backend)
+    rows = table(again, "Audit")
+    assert [(r["Subject"], r["Field"], r["Old"], r["New"]) for r in rows][1:] == [
+        ("C1", "Credit Limit", "10000", "1000000")]
+    assert rows[1]["Key"]
+    summary, _, twice = run(again, scripts.sync, backend=backend)
+    assert "0 audit change(s)" in summary and len(table(twice, "Audit")) == 2
+    _, _, refreshed = run(twice, scripts.refresh)
+    credit = {r["Customer"]: r for r in table(refreshed, "Credit")}
+    assert credit["C1"]["Decision"] == "Review" and credit["C2"]["Decision"] == "Approve"
+    assert "credit limit raised from 10,000.00 to 1,000,000.00 on " in credit["C1"]["Reasons"]

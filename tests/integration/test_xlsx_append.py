@@ -72,3 +72,28 @@ def test_a_workbook_without_the_table_or_not_xlsx_is_refused(tmp_path, fresh):
     xls.write_bytes(b"")
     with pytest.raises(WorkbookError, match=r"only \.xlsx and \.xlsm"):
         append_rows(xls, "History", [{"Date": dt.date(2026, 1, 1)}])
+
+
+def test_two_tables_are_written_in_one_write_or_not_at_all(fresh):
+    from creditdesk.files.xlsx_append import append_tables
+
+    history = [{"Date": dt.date(2026, 12, 7), "Customer": "C1", "Type": "Note",
+                "Event Id": "e1"}]
+    audit = [{"Date": "2026-12-07 09:00:00", "Key": "abc", "Subject": "C1",
+              "Field": "Credit Limit", "Old": "100", "New": HOSTILE}]
+    done = append_tables(fresh, {"History": history, "Audit": audit})
+    assert (done["History"].rows, done["Audit"].rows) == (1, 1)
+    assert done["History"].backup == done["Audit"].backup == backup_path(fresh)
+    tables = read_workbook(fresh)
+    assert tables["audit"].columns[5] == [HOSTILE] and len(tables["history"]) == 1
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(fresh)
+    below = int(book["Audit"].tables["Audit"].ref.split(":")[1][1:]) + 1
+    book["Audit"][f"A{below}"] = "in the way"
+    book.save(fresh)
+    before = fresh.read_bytes()
+    with pytest.raises(WorkbookError, match="Audit"):
+        append_tables(fresh, {"History": history, "Audit": audit})
+    assert fresh.read_bytes() == before  # the History did not get its row either

@@ -360,7 +360,7 @@ def test_the_template_has_a_read_me_sheet_first_and_every_contract_table(tmp_pat
 
     assert book.sheetnames == ["Read me", "Customers", "Invoices", "Payments", "Settings", "FX",
                                "Dunning Levels", "Templates", "History", "Mappings", "Rates",
-                               "Plans"]
+                               "Plans", "Audit"]
     text = " ".join(str(c.value) for row in book["Read me"].iter_rows() for c in row
                     if c.value)
     assert "Open items and settled history" in text
@@ -496,6 +496,7 @@ def test_the_results_workbook_has_its_sheets_in_order_with_the_dashboard_first(t
 
     assert book.sheetnames == ["Dashboard", "Ageing", "Credit", "Scores", "Reminders",
                                "Reminder invoices", "Not chased", "Plan status", "Hand-off",
+                               "Audit",
                                "Issues"]
     assert book.active.title == "Dashboard"
 
@@ -814,6 +815,7 @@ def test_every_results_sheet_prints_landscape_one_page_wide_with_its_header_row(
     assert titles == {"Dashboard": None, "Ageing": "$1:$1", "Credit": "$1:$1",
                       "Scores": "$1:$1", "Reminders": "$2:$2", "Reminder invoices": "$2:$2",
                       "Not chased": "$4:$4", "Plan status": "$3:$3", "Hand-off": "$3:$3",
+                      "Audit": "$3:$3",
                       "Issues": "$1:$1"}
 
 

@@ -1,9 +1,10 @@
 """The API key authorizer (a Chalice built-in authorizer: its own small Lambda).
 
-``Authorization: Bearer <api key>`` resolves the tenant, which the routes read from the
-authorizer context; a missing header is refused by API Gateway (401), an unknown key gets an
-empty policy (403). The result is cached by API Gateway for five minutes per key. A known
-tenant's answer names its usage-plan key (``usageIdentifierKey``).
+``Authorization: Bearer <api key>`` resolves the tenant and the key's id and label, which
+the routes read from the authorizer context (the audit trail names the key by them); a
+missing header is refused by API Gateway (401), an unknown key gets an empty policy (403).
+The result is cached by API Gateway for five minutes per key. A known tenant's answer names
+its usage-plan key (``usageIdentifierKey``).
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ bp = Blueprint(__name__)
 @bp.authorizer(ttl_seconds=300)
 def api_key_auth(auth_request):
     try:  # a malformed key is refused without building the adapters
-        tenant = (tenancy.authenticate(current(), auth_request.token)
-                  if tenancy.key_tenant(auth_request.token) else None)
+        who = (tenancy.authenticate_key(current(), auth_request.token)
+               if tenancy.key_tenant(auth_request.token) else None)
     except Exception:  # storage unreachable: refuse rather than fail open
         log.exception("authorizer could not check the key")
-        tenant = None
-    if tenant is None:
+        who = None
+    if who is None:
         return AuthResponse(routes=[], principal_id="anonymous")
-    return TenantAuthResponse(routes=["*"], principal_id=tenant, context={"tenant": tenant},
+    tenant = who["tenant"]
+    # the key id and label (never the key) name who made a change in the audit trail
+    return TenantAuthResponse(routes=["*"], principal_id=tenant, context=who,
                               usage_key=tenancy.usage_key(tenant))
 
 

@@ -60,6 +60,15 @@ ROUTES: list[tuple[str, str, str, Any, tuple[int, Any], list[dict]]] = [
        "description": "default: 30 days before `to`"},
       {"name": "to", "in": "query", "required": False, "schema": _DATE,
        "description": "default: today"}, _LIMIT, _NEXT]),
+    ("get", "/v1/audit", "The audit trail: each change a snapshot made (credit limits, "
+     "terms, Do Not Chase, pauses, Debtor Type, the dunning levels, settings, templates), "
+     "with the key that sent it, oldest first", None, (200, m.Page[m.AuditOut]),
+     [{"name": "since", "in": "query", "required": False,
+       "schema": {"type": "string", "format": "date-time"},
+       "description": "entries from this UTC time (or date) on; default: all"},
+      {"name": "customer", "in": "query", "required": False,
+       "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+       "description": "only this customer's entries"}, _LIMIT, _NEXT]),
     ("get", "/v1/scores", "Payment scores of the snapshot in force", None,
      (200, m.ScoresOut), [_LIMIT, _NEXT]),
 ]

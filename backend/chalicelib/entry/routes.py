@@ -38,6 +38,14 @@ def _tenant() -> str:
     return tenant
 
 
+def _caller():
+    """The API key of the request, by its id and label (the authorizer's context)."""
+    from ..services.audit import Caller
+
+    ctx = (bp.current_request.context or {}).get("authorizer") or {}
+    return Caller(key_id=str(ctx.get("key_id") or ""), key_label=str(ctx.get("key_label") or ""))
+
+
 def _raw() -> bytes | None:
     return bp.current_request.raw_body
 
@@ -74,7 +82,7 @@ def put_ledger():
         raise ApiError(413, "too_large", f"the snapshot has {len(raw)} bytes; above "
                        f"{MAX_INLINE_SNAPSHOT_BYTES} use POST /v1/ledger/uploads", "tables")
     snap = parse_model(SnapshotIn, raw)
-    return respond(snapshots.put_snapshot(current(), tenant, snap, raw), 201)
+    return respond(snapshots.put_snapshot(current(), tenant, snap, raw, _caller()), 201)
 
 
 @route("/v1/ledger", "GET")
@@ -105,7 +113,7 @@ def complete_upload(version: str):
     tenant = _tenant()
     if not _VERSION.match(version):
         raise ApiError(404, "not_found", f"no upload {version}", "version")
-    return respond(snapshots.complete_upload(current(), tenant, version))
+    return respond(snapshots.complete_upload(current(), tenant, version, _caller()))
 
 
 # -- batches ---------------------------------------------------------------------------------
@@ -248,6 +256,45 @@ def erase_customer(customer: str):
 
     tenant = _tenant()
     return respond(erasure.erase_customer(current(), tenant, _customer(customer)))
+
+
+# -- the audit trail ---------------------------------------------------------------------------
+
+
+def _since() -> dt.datetime | None:
+    text = (_params().get("since") or "").strip()
+    if not text:
+        return None
+    try:
+        when = (dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text
+                or " " in text else dt.datetime.combine(dt.date.fromisoformat(text),
+                                                         dt.time()))
+    except ValueError:
+        raise ApiError(400, "invalid", "since must be a date (YYYY-MM-DD) or a time "
+                       "(YYYY-MM-DDTHH:MM:SSZ)", "since") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+@route("/v1/audit", "GET")
+@view
+def get_audit():
+    from creditdesk.api.models import Page
+
+    from ..services import audit
+
+    tenant = _tenant()
+    since = _since()
+    customer = (_params().get("customer") or "").strip() or None
+    if customer and (len(customer) > 200 or any(ord(c) < 32 or c == "\x7f" for c in customer)):
+        raise ApiError(400, "invalid", "customer must be a customer key (at most 200 "
+                       "characters, no control characters)", "customer")
+    limit = query_int(_params(), "limit", 100, 1, 1000)
+    try:
+        items, last = audit.entries(current(), tenant, since, customer, limit, _token())
+    except ValueError:
+        raise ApiError(400, "invalid", "next is not a token this API gave out for this "
+                       "listing", "next") from None
+    return respond(Page(items=items, next=encode_token(last) if last else None))
 
 
 # -- scores ----------------------------------------------------------------------------------

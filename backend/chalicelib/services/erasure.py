@@ -8,7 +8,7 @@ from collections import Counter
 
 from creditdesk.api.models import ErasureOut
 
-from . import holding, keys, ledgers, links, tombstones
+from . import audit, holding, keys, ledgers, links, tombstones
 from .ports import Cond, Deps, Update
 from .tenancy import profile
 
@@ -25,7 +25,8 @@ KEPT = [
     "the tombstone: a hash of the tenant and customer key and the time of the erasure, so "
     "nothing sent or reported later writes the data back",
     "invoices in the current snapshot: numbers, dates and amounts (accounting records); the "
-    "customer's name, e-mail, CC and pause reason are blanked",
+    "customer's name, e-mail, CC and pause reason are blanked, and the old and new values of "
+    "its rows in the workbook's Audit table",
 ]
 
 
@@ -37,6 +38,7 @@ def erase_customer(deps: Deps, tenant: str, customer: str) -> ErasureOut:
     kept: Counter = Counter()
     mids: set[str] = set()
     erased["page_links_deleted"] = links.forget(deps, tenant, customer)
+    erased["audit_entries_deleted"] = audit.forget_customer(deps, tenant, customer)
     reminder_keys = _erase_rows(deps, tenant, customer, erased, kept, mids)
     erased["held_parts_rewritten"] = holding.forget(deps, tenant, customer, reminder_keys)
     for ev in deps.store.query_all(keys.customer_pk(tenant, customer), prefix="H#"):
@@ -116,11 +118,13 @@ def _erase_from_snapshot(deps: Deps, tenant: str, version: str, customer: str) -
     for name, table in data["tables"].items():
         cols = [normalise_header(h) for h in table["header"]]
         kind = normalise_header(name)
-        if "customer" not in cols:
+        key = "subject" if kind == "audit" else "customer"  # the workbook's audit trail
+        if key not in cols:
             continue
-        c = cols.index("customer")
+        c = cols.index(key)
         blank = ({"name", "email", "cc", "pause reason"} if kind == "customers" else
-                 {"email", "note"} if kind == "history" else set())
+                 {"email", "note"} if kind == "history" else
+                 {"old", "new"} if kind == "audit" else set())
         for row in table["rows"]:
             if c < len(row) and str(row[c] or "").strip() == customer:
                 for j, h in enumerate(cols):

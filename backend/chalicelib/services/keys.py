@@ -39,11 +39,16 @@ Items (pk | sk: what; gsi1 keys where set):
   ``RATE#<window>``: the page's rate-limit counters (TTL); the only items whose key does not
   start with the tenant (an address is limited whichever tenant's link it tries)
 - ``T#<t>`` | ``PAGESUM#<day>``: the claim of the controller's daily summary of page actions
+- ``T#<t>#AUDIT`` | ``A#<utc time>#<snapshot version>#<nnnnn>``: an audit entry, one change
+  made by a snapshot coming into force (``audit``): key id and label, kind, subject, field,
+  old and new value; a customer's entries also gsi1 ``T#<t>#CA#<customer>`` /
+  ``<utc time>#<snapshot version>#<nnnnn>`` (``GET /v1/audit?customer=``, erasure)
 
 gsi1 serves: the tenant list (``TENANTS``) for the schedules, the held parts due
 (``HELD``, for the hourly tick), the tenant of an SES message id
 (``MSG#<id>``, for SES events: the tenant is never taken from the event's tags), history by
-date (``T#<t>#H#<month>``), a customer's batch rows (``T#<t>#CB#<customer>``, for erasure).
+date (``T#<t>#H#<month>``), a customer's audit entries (``T#<t>#CA#<customer>``), a
+customer's batch rows (``T#<t>#CB#<customer>``, for erasure).
 
 S3 (``CREDITDESK_BUCKET``): ``<t>/snapshots/<version>.json`` (a snapshot, the SnapshotIn
 JSON), ``<t>/scores/<version>.json`` (scores of a snapshot), ``<t>/outgoing/<batch>/<key>.json``
@@ -87,6 +92,14 @@ def customer_batches_gsi(t: str, customer: str) -> str:
 
 def customer_links_gsi(t: str, customer: str) -> str:
     return f"T#{t}#CL#{customer}"
+
+
+def audit_pk(t: str) -> str:
+    return f"T#{t}#AUDIT"
+
+
+def customer_audit_gsi(t: str, customer: str) -> str:
+    return f"T#{t}#CA#{customer}"
 
 
 def rate_address_pk(address: str) -> str:

@@ -1,6 +1,7 @@
 """Ledger snapshots: the workbook's tables sent inline or through a presigned upload,
 validated with the domain (``ledgers.check``), and put in force if they are usable; the
-previous snapshot stays in force otherwise."""
+previous snapshot stays in force otherwise. Putting one in force records what changed since
+the previous one, and the API key that sent it, in the audit trail (``audit``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import secrets
 
 from creditdesk.api.models import MAX_UPLOAD_BYTES, SnapshotIn, SnapshotOut, UploadOut
 
-from . import keys, ledgers, senders
+from . import audit, keys, ledgers, senders
 from .errors import Conflict, Invalid, NotAccepted, NotFound, TooLarge, invalid
 from .ports import Cond, Deps, Item, Update
 from .tenancy import local_day, profile
@@ -29,8 +30,8 @@ def _snapshot_out(item: Item) -> SnapshotOut:
                        message=item.get("message", ""))
 
 
-def _activate(deps: Deps, tenant: str, version: str, snap: SnapshotIn, size: int
-              ) -> SnapshotOut:
+def _activate(deps: Deps, tenant: str, version: str, snap: SnapshotIn, size: int,
+              caller: audit.Caller) -> SnapshotOut:
     now = deps.clock.now()
     prof = profile(deps, tenant)
     result = ledgers.check(snap, local_day(prof, now))
@@ -46,17 +47,25 @@ def _activate(deps: Deps, tenant: str, version: str, snap: SnapshotIn, size: int
         "customers": result["customers"], "invoices": result["invoices"],
         "issues": issues[:500], "message": "", "size": size, "updated_at": keys.stamp(now),
         "expiration": None}))
+    # The audit trail: what changed since the snapshot in force until now, written before
+    # the new one is put in force (so no change is lost if this request fails after it), and
+    # taken back if a newer snapshot got there first.
+    before = prof.get("snapshot")
+    entries = audit.record(deps, tenant, version, audit.previous_tables(deps, tenant, before),
+                           audit.audited_tables(snap.tables), caller, now, before)
     # The new snapshot is in force only now, and only if nothing newer got there first.
-    deps.store.update(Update(pk, "PROFILE", set={
-        "snapshot": version, "snapshot_at": keys.stamp(now), **result["settings"]},
-        cond=Cond(exists=True, before=("snapshot", version))))
+    if deps.store.update(Update(pk, "PROFILE", set={
+            "snapshot": version, "snapshot_at": keys.stamp(now), **result["settings"]},
+            cond=Cond(exists=True, before=("snapshot", version)))) is None and entries:
+        audit.forget_version(deps, tenant, version, now)
     senders.remember(deps, tenant, pk, result["settings"]["sender_email"])
     return SnapshotOut(version=version, status="active", as_of=result["as_of"],
                        customers=result["customers"], invoices=result["invoices"],
                        issues=result["issues"])
 
 
-def put_snapshot(deps: Deps, tenant: str, snap: SnapshotIn, body: bytes) -> SnapshotOut:
+def put_snapshot(deps: Deps, tenant: str, snap: SnapshotIn, body: bytes,
+                 caller: audit.Caller | None = None) -> SnapshotOut:
     """An inline snapshot: stored, validated with the domain, and in force if it is usable.
     The previous snapshot stays in force otherwise."""
     now = deps.clock.now()
@@ -65,7 +74,7 @@ def put_snapshot(deps: Deps, tenant: str, snap: SnapshotIn, body: bytes) -> Snap
     deps.store.put({"pk": keys.tenant_pk(tenant), "sk": f"SNAP#{version}", "status": "pending",
                     "created_at": keys.stamp(now), "size": len(body),
                     "expiration": int(now.timestamp()) + 86400})
-    return _activate(deps, tenant, version, snap, len(body))
+    return _activate(deps, tenant, version, snap, len(body), caller or audit.Caller())
 
 
 def create_upload(deps: Deps, tenant: str, size: int) -> UploadOut:
@@ -81,7 +90,8 @@ def create_upload(deps: Deps, tenant: str, size: int) -> UploadOut:
                      expires_at=now + dt.timedelta(seconds=UPLOAD_EXPIRES))
 
 
-def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
+def complete_upload(deps: Deps, tenant: str, version: str,
+                    caller: audit.Caller | None = None) -> SnapshotOut:
     from pydantic import ValidationError
 
     item = deps.store.get(keys.tenant_pk(tenant), f"SNAP#{version}")
@@ -110,7 +120,7 @@ def complete_upload(deps: Deps, tenant: str, version: str) -> SnapshotOut:
         deps.store.update(Update(keys.tenant_pk(tenant), f"SNAP#{version}", set={
             "status": "rejected", "message": err.message, "updated_at": keys.stamp(now)}))
         raise Invalid(f"the uploaded snapshot is not valid: {err.message}", err.field) from None
-    out = _activate(deps, tenant, version, snap, size)
+    out = _activate(deps, tenant, version, snap, size, caller or audit.Caller())
     deps.store.keep_blob(key)  # in force now: no longer expired with abandoned uploads
     return out
 

@@ -100,14 +100,23 @@ def key_tenant(header: str | None) -> tuple[str, str] | None:
     return (m[1], token) if m else None
 
 
-def authenticate(deps: Deps, header: str | None) -> str | None:
-    """The tenant of ``Authorization: Bearer <api key>``, or None."""
+def authenticate_key(deps: Deps, header: str | None) -> dict[str, str] | None:
+    """Who ``Authorization: Bearer <api key>`` is: ``{"tenant", "key_id", "key_label"}``
+    (the key id as ``api_keys`` names it, never the key), or None for an unknown key."""
     found = key_tenant(header)
     if found is None:
         return None
     tenant, token = found
     item = deps.store.get(keys.tenant_pk(tenant), f"KEY#{hash_key(token)}")
-    return tenant if item is not None else None
+    if item is None:
+        return None
+    return {"tenant": tenant, "key_id": key_id(token), "key_label": item.get("label") or ""}
+
+
+def authenticate(deps: Deps, header: str | None) -> str | None:
+    """The tenant of ``Authorization: Bearer <api key>``, or None."""
+    who = authenticate_key(deps, header)
+    return who["tenant"] if who else None
 
 
 def profile(deps: Deps, tenant: str) -> Item:

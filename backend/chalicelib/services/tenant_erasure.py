@@ -2,8 +2,8 @@
 API keys first (no request gets in once they are gone, after the authorizer's 5-minute
 cache), then every item under its keys (``keys.py`` lists them: profile, snapshots,
 batches and their rows and summaries, claims, suppressions, customers' history, idempotency
-records, held parts) and every S3 object under its prefix (snapshots, scores, oversized
-reminders, the send messages of batches held for the Send Window).
+records, held parts, the audit trail) and every S3 object under its prefix (snapshots,
+scores, oversized reminders, the send messages of batches held for the Send Window).
 
 Nothing of it is kept: unlike erasing one customer (``erasure.py``), the tenant's accounting
 evidence goes with it; an operator keeps an export first if the law asks for one.
@@ -77,7 +77,7 @@ def erase_tenant(deps: Deps, tenant: str) -> dict[str, int]:
     rows = [r for b in sorted(batches) for r in store.query_all(keys.batch_rows_pk(tenant, b))]
     customers = _customers(deps, tenant, rows, prof)
     pks = [*(keys.customer_pk(tenant, c) for c in sorted(customers)),
-           keys.idempotency_pk(tenant)]
+           keys.idempotency_pk(tenant), keys.audit_pk(tenant)]
     items = rows + [it for pk in pks for it in store.query_all(pk)]
     for it in items + [it for it in own if it["sk"] != "PROFILE"]:
         store.delete(it["pk"], it["sk"])
