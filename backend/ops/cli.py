@@ -3,10 +3,10 @@ through the ``creditdesk.commands`` entry point group (``backend = "backend.ops.
 so the domain package never imports backend code. Also runs alone:
 ``python -m backend.ops serve``.
 
-- ``serve [--port N] [--outbox DIR]``: the local stack (see ``local.py``); one JSON line on
+- ``serve [--port N] [--outbox DIR] [--now INSTANT]``: the local stack (see ``local.py``); one JSON line on
   stdout when ready: ``{"url", "api_key", "aws_endpoint", "outbox"}``, then the
   ``export CREDITDESK_URL=... CREDITDESK_API_KEY=...`` line to paste; SIGTERM/SIGINT stop it,
-  SIGUSR1 runs the hourly ``tick`` now.
+  SIGUSR1 runs the hourly ``tick`` now (``--now``: on a clock started at that instant).
 - ``tenant create NAME [--sender ADDRESS]``, ``tenant delete TENANT``, ``key create|list|revoke
   TENANT``: tenants and API keys, with the AWS credentials of the shell (``--stack STACK``),
   or on the local stack (``--local AWS_ENDPOINT``, or ``AWS_ENDPOINT_URL`` set).
@@ -18,6 +18,7 @@ so the domain package never imports backend code. Also runs alone:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -58,6 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="do not run the schedules (tick, nightly scores, weekly digest)")
     s.add_argument("--no-deliveries", action="store_true",
                    help="do not simulate SES delivery/bounce/complaint events")
+    s.add_argument("--now", type=_instant, metavar="YYYY-MM-DDTHH:MM[Z]",
+                   help="start the handlers' clock at this instant (UTC unless an offset is "
+                        "given) and run it on from there: to see a Statement Day or a Send "
+                        "Window on another day. The schedules still fire on the real clock")
     s.add_argument("-v", "--verbose", action="store_true", help="log each invocation")
     s.set_defaults(run=_serve)
 
@@ -92,6 +97,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- serve --------------------------------------------------------------------------------
 
 
+def _instant(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like "
+                                         "2026-12-01T10:00Z") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .local import LocalStack, StackError
 
@@ -103,7 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     stack = LocalStack(port=args.port, outbox=args.outbox, tenant_name=args.tenant,
                        sender=args.sender, schedules=not args.no_schedule,
-                       verbose=args.verbose, deliveries=not args.no_deliveries)
+                       verbose=args.verbose, deliveries=not args.no_deliveries,
+                       now=args.now)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if hasattr(signal, "SIGUSR1"):

@@ -27,6 +27,10 @@ What runs, and what stands in for what AWS would run:
   ``@app.schedule`` handler when its rate or cron expression comes due (UTC), and
   ``run_scheduled(name)`` to fire one now (the serve command does it for ``tick`` on SIGUSR1).
 
+- **a day of your choosing** (``now=``; ``serve --now``): the handlers' clock starts at that
+  instant and runs on in real time, so a Statement Day, a Send Window or a business day can
+  be shown (and tested) on any day; the schedules still fire on the real clock.
+
 Every message SES accepts is also written to the outbox folder as a ``.eml`` file (the app
 does that when ``CREDITDESK_OUTBOX`` is set).
 
@@ -38,6 +42,7 @@ own ``CREDITDESK_ADDIN_WHEEL_DIR`` is used as it is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -178,8 +183,11 @@ class LocalStack:
                  schedules: bool = True, send_pollers: int | None = None,
                  receive_max: int | None = None,
                  aws_endpoint: str | None = None, verbose: bool = False,
-                 deliveries: bool = True) -> None:
+                 deliveries: bool = True, now: dt.datetime | None = None) -> None:
         self.port = port
+        # seconds the handlers' clock is ahead of the real one (``now``: where it starts)
+        self.clock_offset = (now - dt.datetime.now(dt.UTC)).total_seconds() if now else 0.0
+        self._clock_scope: Any = None
         self.verbose = verbose
         self.deliveries = deliveries
         self.outbox = Path(outbox).resolve()
@@ -234,6 +242,7 @@ class LocalStack:
         os.environ.update(env)
         aws.reset()
         self.app = load_app()
+        self._clock_scope = install_clock(self.clock_offset)
         _tenant, api_key = tenancy.create_tenant(bootstrap(), self.tenant_name,
                                                  sender=self.sender)
         url = self._serve_http()
@@ -246,6 +255,9 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
+        scope, self._clock_scope = self._clock_scope, None
+        if scope is not None:
+            scope.close()
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
@@ -398,7 +410,7 @@ class LocalStack:
                 self._pool = ProcessPoolExecutor(
                     max_workers=max(1, self._workers),
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_worker_start)
+                    initializer=_worker_start, initargs=(self.clock_offset,))
             pool = self._pool
         try:
             return pool.submit(_worker_invoke, name, event, context).result()
@@ -540,18 +552,38 @@ class LocalStack:
 # -- the worker processes -----------------------------------------------------------------------
 
 _worker_app: Any = None
+_worker_clock: Any = None
 
 
-def _worker_start() -> None:
+def install_clock(offset: float) -> contextlib.ExitStack | None:
+    """Make this process's handlers see the system clock ``offset`` seconds ahead (or
+    behind), through the composition root (``bootstrap.use``) until the returned scope is
+    closed; None (nothing changed) for no offset. Called once the app is loaded."""
+    if not offset:
+        return None
+    from chalicelib.adapters.clock import SystemClock
+    from chalicelib.bootstrap import bootstrap, use
+
+    class ShiftedClock(SystemClock):
+        def now(self) -> dt.datetime:
+            return super().now() + dt.timedelta(seconds=offset)
+
+    scope = contextlib.ExitStack()
+    scope.enter_context(use(bootstrap(clock=ShiftedClock())))
+    return scope
+
+
+def _worker_start(clock_offset: float = 0.0) -> None:
     """A worker process: the app, from this process's environment (inherited: the emulator's
-    endpoint and the resources' names)."""
-    global _worker_app
+    endpoint and the resources' names), on the stack's clock."""
+    global _worker_app, _worker_clock
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _worker_app = load_app()
     from chalicelib.adapters import aws
 
     aws.reset()
+    _worker_clock = install_clock(clock_offset)  # held open as long as the process lives
 
 
 def _worker_invoke(name: str, event: dict, context: LambdaContext) -> Any:

@@ -79,8 +79,9 @@ def test_importing_the_app_makes_no_aws_client_and_loads_no_boto3():
                        text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
                                                    "PYTHONPATH": str(BACKEND.parent)})
     assert r.returncode == 0, r.stderr
-    # the API's 14, the add-in's wheel, the debtor's page (2) and its statement PDF
-    assert int(r.stdout) == 19
+    # the API's 15 (with /v1/audit), the add-in's wheel, the debtor's page (2) and its
+    # statement PDF
+    assert int(r.stdout) == 20
 
 
 def test_each_dead_letter_queue_has_an_alarm_to_the_operators():
