@@ -3,8 +3,8 @@ through the ``creditdesk.commands`` entry point group (``backend = "backend.ops.
 so the domain package never imports backend code. Also runs alone:
 ``python -m backend.ops serve``.
 
-- ``serve [--port N] [--outbox DIR] [--now INSTANT]``: the local stack (see ``local.py``); one JSON line on
-  stdout when ready: ``{"url", "api_key", "aws_endpoint", "outbox"}``, then the
+- ``serve [--port N] [--outbox DIR] [--now INSTANT]``: the local stack (see ``local.py``);
+  one JSON line on stdout when ready: ``{"url", "api_key", "aws_endpoint", "outbox"}``, then the
   ``export CREDITDESK_URL=... CREDITDESK_API_KEY=...`` line to paste; SIGTERM/SIGINT stop it,
   SIGUSR1 runs the hourly ``tick`` now (``--now``: on a clock started at that instant).
 - ``tenant create NAME [--sender ADDRESS]``, ``tenant delete TENANT``, ``key create|list|revoke
