@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.backend_send --write-docs
 	$(BIN)/python -m bench.lambda_package --write-docs
 	$(BIN)/python -m bench.import --write-docs
+	$(BIN)/python -m bench.statements --write-docs
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis

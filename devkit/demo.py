@@ -1,6 +1,11 @@
 """``creditdesk demo``: a sample workbook, everything run on it, results to open; then the
 local backend started, the workbook synced and today's reminders sent through it, into an
-outbox folder of real e-mails.
+outbox folder of real e-mails; then the hourly tick of the Statement Day, which mails each
+customer with a balance a statement of account with its PDF.
+
+The backend's clock is started on the Statement Day after the as-of date (``backend serve
+--now``: the first weekday of the next month, 10:00 UTC, inside the Send Window), so the
+statements go out whatever day the demo is run on.
 
 What it sends, and the snapshot it syncs, come from the application layer
 (``creditdesk.app``), as the CLI's and the add-in's do. The local backend runs as a child
@@ -10,6 +15,7 @@ process (``devkit.supervisor.LocalBackend``): this package never imports backend
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import threading
 import time
 from pathlib import Path
@@ -23,6 +29,39 @@ from devkit.sample import sample_tables
 from devkit.supervisor import BackendNotStarted, LocalBackend
 
 DEMO_AS_OF = dt.date(2026, 11, 24)
+STEPS = 7
+
+
+def statement_day(as_of: dt.date) -> dt.date:
+    """The demo's Statement Day: the first weekday of the month after ``as_of``."""
+    day = (as_of.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _with_statement_day(tables: dict, day: dt.date) -> dict:
+    """The sample's tables with its Settings' Statement Day set to ``day``'s day of the
+    month."""
+    header, rows = tables["Settings"]
+    rows = [r for r in rows if str(r[0]).strip().casefold() != "statement day"]
+    return {**tables, "Settings": (header, [*rows, ["Statement Day", day.day]])}
+
+
+def _wait_for_statements(cd: Any, timeout: float = 90.0) -> list[Any]:
+    """The backend's statement events once their number has stopped growing (the work item
+    mails them one after another), or what there is after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    seen: list[Any] = []
+    steady = 0
+    while time.monotonic() < deadline:
+        now = cd.history(type="statement")
+        steady = steady + 1 if now and len(now) == len(seen) else 0
+        seen = now
+        if steady >= 3:
+            break
+        time.sleep(0.5)
+    return seen
 
 
 def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, Any]:
@@ -35,14 +74,15 @@ def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, A
         old.unlink()
     reminders = outgoing(docs["remind"]["reminders"]).send
     day = wb.analysis.ledger.as_of_date
-    print("4/6 Starting the local backend (an AWS emulator and the Creditdesk API on "
-          "127.0.0.1)")
+    stmt_day = statement_day(day)
+    print(f"4/{STEPS} Starting the local backend (an AWS emulator and the Creditdesk API on "
+          f"127.0.0.1), its clock at {stmt_day:%d %B %Y} 10:00 UTC, the Statement Day")
     t0 = time.monotonic()
-    with LocalBackend(outbox) as b:
+    with LocalBackend(outbox, extra_args=("--now", f"{stmt_day}T10:00:00Z")) as b:
         print(f"    API at {b.url}, ready in {time.monotonic() - t0:.1f} s")
         with Client(b.url, b.api_key) as cd:
             snap = cd.sync_snapshot(wb.snapshot())
-            print(f"5/6 Synced the workbook (snapshot {snap.version}: {snap.customers} "
+            print(f"5/{STEPS} Synced the workbook (snapshot {snap.version}: {snap.customers} "
                   f"customers, {snap.invoices} invoices); sending {len(reminders)} "
                   "reminders from two clients at once, as a double click would")
             batches: list[Any] = [None, None]
@@ -63,15 +103,26 @@ def _send_through_backend(wb: Workbook, docs: dict, outbox: Path) -> dict[str, A
             print(f"    both clients done: {batches[0].counts.sent} + "
                   f"{batches[1].counts.sent} = {sent_at_once} sent, "
                   f"{sum(x.counts.skipped for x in batches)} skipped as already sent")
-            print("6/6 Sending the same workbook again")
+            print(f"6/{STEPS} Sending the same workbook again")
             again = cd.submit_reminders(reminders, batch_id=new_batch_id(day))
             again = cd.wait_for_batch(again.batch_id, timeout=120, poll=0.2)
             print(f"    {again.counts.sent} sent, {again.counts.skipped} skipped as already "
                   "sent: nothing new")
+            print(f"7/{STEPS} The hourly tick of the Statement Day, twice at once: a "
+                  "statement of account to each customer with a balance")
+            b.signal(signal.SIGUSR1)
+            time.sleep(0.2)  # two signals at once would be one
+            b.signal(signal.SIGUSR1)
+            statements = _wait_for_statements(cd)
+            twice = len(statements) - len({(e.customer, e.currency) for e in statements})
+            print(f"    {len(statements)} statement(s) mailed with the PDF attached"
+                  + (", each once" if not twice else f"; {twice} SENT TWICE"))
             history = cd.history(type="reminder")
     mails = sorted(outbox.glob("*.eml"))
     return {"reminders": len(reminders), "sent_at_once": sent_at_once,
-            "sent_again": again.counts.sent, "history": len(history), "mails": len(mails)}
+            "sent_again": again.counts.sent, "history": len(history),
+            "statements": len(statements), "statement_day": stmt_day,
+            "mails": len(mails) - len(statements)}
 
 
 def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
@@ -81,12 +132,13 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
     results = out / "creditdesk-results.xlsx"
     mail_dir = out / "reminders"
     outbox = out / "outbox"
-    print(f"1/6 Building a sample workbook: {workbook}")
-    write_workbook(workbook, sample_tables(as_of=as_of, messy=True))
-    print("2/6 Reading it back and checking every row")
+    print(f"1/{STEPS} Building a sample workbook: {workbook}")
+    write_workbook(workbook, _with_statement_day(sample_tables(as_of=as_of, messy=True),
+                                                 statement_day(as_of)))
+    print(f"2/{STEPS} Reading it back and checking every row")
     wb = Workbook.read(workbook)
     analysis = wb.analysis
-    print("3/6 Ageing, KPIs, credit checks, scores and today's reminders")
+    print(f"3/{STEPS} Ageing, KPIs, credit checks, scores and today's reminders")
     docs = analysis.all_docs()
     write_results(results, docs, source_name=workbook.name)
     mail_dir.mkdir(exist_ok=True)
@@ -116,12 +168,16 @@ def run_demo(out: Path, as_of: dt.date = DEMO_AS_OF, backend: bool = True
         print(f"Backend: {sent['mails']} e-mails sent through the local backend and recorded "
               f"in its history ({sent['history']} reminder events); sent twice at once and "
               f"then again, nothing was sent twice.")
+        print(f"Statements: {sent['statements']} mailed on the Statement Day "
+              f"({sent['statement_day']:%d %B %Y}), one per customer and currency with a "
+              "balance, the PDF attached.")
     else:
         print(f"Backend: not used ({why_not}); the reminders are drafts only.")
     print(f"\nOpen these:\n  {results}  (Dashboard with the age chart, Ageing, Credit, Scores, "
           f"Reminders, Not chased, Issues)\n  {workbook}  (the sample input)")
     if sent is not None:
-        print(f"  {outbox}/  (the e-mails the backend sent, one .eml each)")
+        print(f"  {outbox}/  (the e-mails the backend sent, one .eml each: reminders, and "
+              "statements with their PDF)")
     print(f"  {mail_dir}/  (each reminder as an .eml draft, as previewed)")
     return {"workbook": workbook, "results": results, "reminders": mail_dir,
             "outbox": outbox}

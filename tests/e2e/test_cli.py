@@ -1,6 +1,8 @@
 """The CLI as a user runs it, on real workbook files."""
 
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import json
 import subprocess
@@ -272,6 +274,14 @@ def test_the_demo_leaves_results_to_open(capsys, tmp_path):
     assert "Open these" in out
     wb = openpyxl.load_workbook(tmp_path / "demo" / "creditdesk-results.xlsx")
     assert wb.sheetnames[0] == "Dashboard"
+    # the Statement Day's tick (twice at once) mailed each statement once, its PDF attached
+    statements = sorted((tmp_path / "demo" / "outbox").glob("*-statement-2026-11.eml"))
+    assert statements and f"Statements: {len(statements)} mailed on the Statement Day " \
+        "(01 December 2026)" in out
+    for p in statements:
+        msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        pdfs = [a for a in msg.iter_attachments() if a.get_content_type() == "application/pdf"]
+        assert len(pdfs) == 1 and pdfs[0].get_content()[:5] == b"%PDF-", p.name
 
 
 @pytest.mark.parametrize("command", ["check", "remind", "score"])
