@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -267,6 +268,12 @@ def test_history_promises_disputes_notes_and_date_ranges(client, app, aws, acme)
     ranged = client.http.get("/v1/history", headers=h).json_body
     assert len(ranged["items"]) == 4
     assert client.http.get("/v1/history?from=nope", headers=h).status_code == 400
+    # a from after the backend's today with no to (a PC whose clock is ahead): nothing yet
+    ahead = dt.date.today() + dt.timedelta(days=3)
+    r = client.http.get(f"/v1/history?from={ahead}", headers=h)
+    assert r.status_code == 200 and r.json_body["items"] == []
+    r = client.http.get(f"/v1/history?from={ahead}&to={dt.date.today()}", headers=h)
+    assert r.status_code == 400 and r.json_body["field"] == "from"
     assert client.http.get("/v1/history?next=garbage", headers=h).status_code == 400
 
 

@@ -204,8 +204,11 @@ def history_range():
 
     tenant = _tenant()
     deps = current()
-    end = _date("to", deps.clock.now().date())
-    start = _date("from", end - dt.timedelta(days=30))
+    today = deps.clock.now().date()
+    end = _date("to", None)
+    start = _date("from", (end or today) - dt.timedelta(days=30))
+    if end is None:  # up to today; a from after it (a client whose clock is ahead): that day
+        end = max(today, start)
     if start > end:
         raise ApiError(400, "invalid", "from must not be after to", "from")
     if (end.year - start.year) * 12 + end.month - start.month >= 37:
