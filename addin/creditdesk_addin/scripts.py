@@ -197,9 +197,10 @@ def handoff(book: Any) -> str:
     hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
     level) and agency or legal in B3 (blank = agency), then click Hand-off: the customer's
     Collection Status becomes With agency (or Legal), so it is no longer chased, and a
-    Hand-off row goes into History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
-    (handoff-CUSTOMER-DATE.zip: summary, statements, open items, interest, contact history)
-    is written beside it; else: creditdesk handoff WORKBOOK --customer ID makes it."""
+    Hand-off row goes into History. On desktop Excel, with the workbook saved in a folder,
+    the pack for the agency (handoff-CUSTOMER-DATE.zip: summary, statements, open items,
+    interest, contact history) is written beside it; else: creditdesk handoff WORKBOOK
+    --customer ID makes it."""
     return _run(book, "Hand-off", _handoff)
 
 

@@ -180,9 +180,10 @@ async def handoff(book: xw.BookAsync):
     hand-off rule suggests: Settings' Hand-off Days and Hand-off Minimum, after the final
     level) and agency or legal in B3 (blank = agency), then click Hand-off: the customer's
     Collection Status becomes With agency (or Legal), so it is no longer chased, and a
-    Hand-off row goes into History. On desktop Excel, with the workbook saved in a folder, the pack for the agency
-    (handoff-CUSTOMER-DATE.zip: summary, statements, open items, interest, contact history)
-    is written beside it; else: creditdesk handoff WORKBOOK --customer ID makes it."""
+    Hand-off row goes into History. On desktop Excel, with the workbook saved in a folder,
+    the pack for the agency (handoff-CUSTOMER-DATE.zip: summary, statements, open items,
+    interest, contact history) is written beside it; else: creditdesk handoff WORKBOOK
+    --customer ID makes it."""
     await lite_io.run(book, scripts.handoff, scripts.INCLUDE["handoff"])
 
 
